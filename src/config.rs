@@ -1,0 +1,55 @@
+//! Command line and environment configuration (one clap struct; every flag has an `SR_`
+//! environment twin).
+
+use crate::model::Level;
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "schema-registry",
+    version,
+    about = "A Confluent-compatible Schema Registry (REST API v1, Avro).",
+    long_about = "A Confluent-compatible Schema Registry (REST API v1, Avro).\n\n\
+        With no arguments it serves on 0.0.0.0:8081 with the embedded store in ./data."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the REST API (the default when no subcommand is given).
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on, HOST:PORT. Port 0 picks a free port (printed at start).
+    #[arg(long, env = "SR_LISTEN", default_value = "0.0.0.0:8081")]
+    pub listen: String,
+
+    /// Where the state lives: sqlite://PATH (embedded, the default) or
+    /// kafka://HOST:PORT[,HOST:PORT...]/TOPIC (not available yet).
+    #[arg(long, env = "SR_STORE", default_value = "sqlite://./data/registry.db")]
+    pub store: String,
+
+    /// Compatibility level used when no config is set (Confluent's
+    /// schema.compatibility.level): NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD,
+    /// FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE.
+    #[arg(long, env = "SR_COMPATIBILITY_LEVEL", default_value = "BACKWARD", value_parser = parse_level)]
+    pub compatibility_level: Level,
+
+    /// Log filter (tracing EnvFilter syntax), e.g. info or schema_registry=debug.
+    #[arg(long, env = "SR_LOG", default_value = "info")]
+    pub log: String,
+}
+
+fn parse_level(s: &str) -> Result<Level, String> {
+    Level::parse(s).ok_or_else(|| {
+        format!("invalid compatibility level {s:?}: expected NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL or FULL_TRANSITIVE")
+    })
+}

@@ -1,0 +1,65 @@
+//! Every failure the registry can report. Status codes and `error_code`s are decided in
+//! `http::error`, nowhere else.
+
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    #[error("Subject '{0}' not found.")]
+    SubjectNotFound(String),
+    #[error("Version {0} not found.")]
+    VersionNotFound(String),
+    /// `None`: "Schema not found"; `Some(id)`: "Schema {id} not found".
+    #[error("{}", match .0 { Some(id) => format!("Schema {id} not found"), None => "Schema not found".to_string() })]
+    SchemaNotFound(Option<i64>),
+    #[error("Subject '{0}' was soft deleted.Set permanent=true to delete permanently")]
+    SubjectSoftDeleted(String),
+    #[error("Subject '{0}' was not deleted first before being permanently deleted")]
+    SubjectNotSoftDeleted(String),
+    #[error("Subject '{0}' Version {1} was soft deleted.Set permanent=true to delete permanently")]
+    VersionSoftDeleted(String, i32),
+    #[error("Subject '{0}' Version {1} was not deleted first before being permanently deleted")]
+    VersionNotSoftDeleted(String, i32),
+    #[error("Subject '{0}' does not have subject-level compatibility configured")]
+    SubjectConfigNotFound(String),
+    #[error("Subject '{0}' does not have subject-level mode configured")]
+    SubjectModeNotFound(String),
+    #[error("Schema being registered is incompatible with an earlier schema for subject \"{subject}\", details: [{}]", .messages.join(", "))]
+    Incompatible {
+        subject: String,
+        messages: Vec<String>,
+    },
+    /// The whole 42201 message.
+    #[error("{0}")]
+    InvalidSchema(String),
+    #[error("The specified version '{0}' is not a valid version id. Allowed values are between [1, 2^31-1] and the string \"latest\"")]
+    InvalidVersion(String),
+    #[error("Invalid compatibility level. Valid values are none, backward, forward, full, backward_transitive, forward_transitive, and full_transitive")]
+    InvalidCompatibility,
+    #[error("Invalid mode. Valid values are READWRITE, READONLY, and IMPORT.")]
+    InvalidMode,
+    #[error("{0}")]
+    OperationNotPermitted(String),
+    #[error("One or more references exist to the schema {{magic=1,keytype=SCHEMA,subject={0},version={1}}}.")]
+    ReferenceExists(String, i32),
+    #[error("The specified subject '{0}' is not a valid.")]
+    InvalidSubject(String),
+    /// A malformed request: (status, message); answered with `error_code` = status.
+    #[error("{1}")]
+    BadRequest(u16, String),
+    #[error("Error while registering schema: {0}")]
+    Store(String),
+    #[error("Timed out while waiting for the store: {0}")]
+    StoreTimeout(String),
+}
+
+impl From<StoreError> for RegistryError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Backend(m) => RegistryError::Store(m),
+            StoreError::Timeout(m) => RegistryError::StoreTimeout(m),
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, RegistryError>;

@@ -1,0 +1,70 @@
+//! `/compatibility/subjects/{subject}/versions[/{version}]`.
+
+use super::extract::{schema_request, Body, Query};
+use super::subjects::Params;
+use super::{ok, AppState};
+use crate::error::RegistryError;
+use crate::registry::VersionSpec;
+use axum::extract::{RawQuery, State};
+use axum::response::Response;
+use axum::routing::post;
+use axum::Router;
+use serde_json::json;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/compatibility/subjects/{subject}/versions", post(check_all))
+        .route(
+            "/compatibility/subjects/{subject}/versions/{version}",
+            post(check_one),
+        )
+}
+
+async fn check(
+    st: AppState,
+    p: Params,
+    spec: Option<VersionSpec>,
+    q: Option<String>,
+    body: Option<serde_json::Value>,
+) -> Result<Response, RegistryError> {
+    let q = Query::parse(q.as_deref());
+    let body = body.ok_or_else(|| {
+        RegistryError::BadRequest(
+            422,
+            "testCompatibilityBySubjectName.arg4 must not be null (was null)".into(),
+        )
+    })?;
+    let req = schema_request(&body)?;
+    let verbose = q.flag("verbose");
+    let r = st.registry.check_compatibility(
+        &p.subject(),
+        spec,
+        &req,
+        q.flag("normalize"),
+        verbose,
+    )?;
+    Ok(if verbose {
+        ok(json!({ "is_compatible": r.compatible, "messages": r.messages }))
+    } else {
+        ok(json!({ "is_compatible": r.compatible }))
+    })
+}
+
+async fn check_all(
+    State(st): State<AppState>,
+    p: Params,
+    RawQuery(q): RawQuery,
+    Body(body): Body,
+) -> Result<Response, RegistryError> {
+    check(st, p, None, q, body).await
+}
+
+async fn check_one(
+    State(st): State<AppState>,
+    p: Params,
+    RawQuery(q): RawQuery,
+    Body(body): Body,
+) -> Result<Response, RegistryError> {
+    let spec = VersionSpec::parse(p.get(1), true)?;
+    check(st, p, Some(spec), q, body).await
+}

@@ -1,0 +1,273 @@
+//! `/config[/{subject}]` and `/mode[/{subject}]`.
+
+use super::extract::{object, opt_bool, opt_object, opt_string, Body, Query};
+use super::subjects::Params;
+use super::{ok, AppState};
+use crate::error::RegistryError;
+use crate::index::Scope;
+use crate::model::{Level, Mode, Subject};
+use crate::registry::{ConfigUpdate, Registry};
+use crate::store::record::ConfigValue;
+use axum::extract::{RawQuery, State};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use serde_json::{json, Map, Value};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/config", get(get_global).put(put_global).delete(delete_global))
+        .route("/config/", get(get_global).put(put_global).delete(delete_global))
+        .route(
+            "/config/{subject}",
+            get(get_subject).put(put_subject).delete(delete_subject),
+        )
+        .route("/mode", get(get_mode_global).put(put_mode_global))
+        .route("/mode/", get(get_mode_global).put(put_mode_global))
+        .route(
+            "/mode/{subject}",
+            get(get_mode_subject)
+                .put(put_mode_subject)
+                .delete(delete_mode_subject),
+        )
+}
+
+/// The scope a `/config/{x}` or `/mode/{x}` path addresses.
+fn scope_of(raw: &str) -> (Scope, Option<Subject>) {
+    let s = Subject::parse(raw);
+    if raw.starts_with(":.") && s.name.is_empty() {
+        // `:.ctx:` is the context itself.
+        let ctx_scope = if s.is_default_context() {
+            None
+        } else {
+            Some(s.context_scope())
+        };
+        return (ctx_scope, Some(s));
+    }
+    (Some(s.qualified()), Some(s))
+}
+
+fn config_json(c: &ConfigValue) -> Value {
+    let mut m = Map::new();
+    let mut put = |k: &str, v: Option<Value>| {
+        if let Some(v) = v {
+            m.insert(k.to_string(), v);
+        }
+    };
+    put("alias", c.alias.clone().map(Value::String));
+    put("normalize", c.normalize.map(Value::Bool));
+    put("validateFields", c.validate_fields.map(Value::Bool));
+    put(
+        "compatibilityLevel",
+        c.compatibility_level.clone().map(Value::String),
+    );
+    put(
+        "compatibilityGroup",
+        c.compatibility_group.clone().map(Value::String),
+    );
+    put("defaultMetadata", c.default_metadata.clone());
+    put("overrideMetadata", c.override_metadata.clone());
+    put("defaultRuleSet", c.default_rule_set.clone());
+    put("overrideRuleSet", c.override_rule_set.clone());
+    Value::Object(m)
+}
+
+/// Parses a config update; the answer echoes what was given.
+fn parse_update(v: &Value) -> Result<(ConfigUpdate, Value), RegistryError> {
+    let m = object(v, "ConfigUpdateRequest")?;
+    let compatibility = match m.get("compatibility") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => {
+            if Level::parse(s).is_none() {
+                return Err(RegistryError::InvalidCompatibility);
+            }
+            Some(s.clone())
+        }
+        Some(_) => return Err(RegistryError::InvalidCompatibility),
+    };
+    let value = ConfigValue {
+        subject: None,
+        alias: opt_string(m, "alias")?,
+        normalize: opt_bool(m, "normalize")?,
+        validate_fields: opt_bool(m, "validateFields")?,
+        compatibility_level: None,
+        compatibility_group: opt_string(m, "compatibilityGroup")?,
+        default_metadata: opt_object(m, "defaultMetadata")?,
+        override_metadata: opt_object(m, "overrideMetadata")?,
+        default_rule_set: opt_object(m, "defaultRuleSet")?,
+        override_rule_set: opt_object(m, "overrideRuleSet")?,
+    };
+    let mut echo = Map::new();
+    if let Some(c) = &compatibility {
+        echo.insert("compatibility".into(), json!(c));
+    }
+    if let Value::Object(rest) = config_json(&value) {
+        echo.extend(rest);
+    }
+    // Store the canonical upper-case level name.
+    let update = ConfigUpdate {
+        compatibility: compatibility
+            .as_deref()
+            .and_then(Level::parse)
+            .map(|l| l.as_str().to_string()),
+        value,
+    };
+    Ok((update, Value::Object(echo)))
+}
+
+async fn get_global(
+    State(st): State<AppState>,
+    RawQuery(_q): RawQuery,
+) -> Result<Response, RegistryError> {
+    Ok(ok(config_json(&st.registry.get_config(&None, None, true)?)))
+}
+
+async fn put_global(State(st): State<AppState>, Body(body): Body) -> Result<Response, RegistryError> {
+    let body = body.ok_or_else(|| {
+        RegistryError::BadRequest(422, "updateTopLevelConfig.arg1 must not be null (was null)".into())
+    })?;
+    let (update, echo) = parse_update(&body)?;
+    st.registry.put_config(None, None, update).await?;
+    Ok(ok(echo))
+}
+
+async fn delete_global(State(st): State<AppState>) -> Result<Response, RegistryError> {
+    let prev = st.registry.delete_config(None, None).await?;
+    let mut prev = prev;
+    if prev.compatibility_level.is_none() {
+        prev.compatibility_level = st
+            .registry
+            .get_config(&None, None, true)?
+            .compatibility_level;
+    }
+    prev.subject = None;
+    Ok(ok(config_json(&prev)))
+}
+
+async fn get_subject(
+    State(st): State<AppState>,
+    p: Params,
+    RawQuery(q): RawQuery,
+) -> Result<Response, RegistryError> {
+    let q = Query::parse(q.as_deref());
+    let (scope, subject) = scope_of(p.get(0));
+    Registry::validate_subject(p.get(0))?;
+    let c = st
+        .registry
+        .get_config(&scope, subject.as_ref(), q.flag("defaultToGlobal"))
+        .map_err(|e| match e {
+            RegistryError::SubjectConfigNotFound(_) => {
+                RegistryError::SubjectConfigNotFound(p.get(0).to_string())
+            }
+            e => e,
+        })?;
+    Ok(ok(config_json(&c)))
+}
+
+async fn put_subject(
+    State(st): State<AppState>,
+    p: Params,
+    Body(body): Body,
+) -> Result<Response, RegistryError> {
+    let body = body.ok_or_else(|| {
+        RegistryError::BadRequest(
+            422,
+            "updateSubjectLevelConfig.arg2 must not be null (was null)".into(),
+        )
+    })?;
+    Registry::validate_subject(p.get(0))?;
+    let (update, echo) = parse_update(&body)?;
+    let (scope, subject) = scope_of(p.get(0));
+    st.registry
+        .put_config(scope, subject.as_ref(), update)
+        .await?;
+    Ok(ok(echo))
+}
+
+async fn delete_subject(State(st): State<AppState>, p: Params) -> Result<Response, RegistryError> {
+    let (scope, subject) = scope_of(p.get(0));
+    let mut prev = st
+        .registry
+        .delete_config(scope, subject.as_ref())
+        .await
+        .map_err(|e| match e {
+            RegistryError::SubjectNotFound(_) => RegistryError::SubjectNotFound(p.get(0).to_string()),
+            e => e,
+        })?;
+    prev.subject = None;
+    Ok(ok(config_json(&prev)))
+}
+
+fn parse_mode(v: &Value) -> Result<(Mode, String), RegistryError> {
+    let m = object(v, "ModeUpdateRequest")?;
+    match m.get("mode") {
+        Some(Value::String(s)) => Mode::parse(s)
+            .map(|mode| (mode, s.clone()))
+            .ok_or(RegistryError::InvalidMode),
+        _ => Err(RegistryError::InvalidMode),
+    }
+}
+
+async fn get_mode_global(State(st): State<AppState>) -> Result<Response, RegistryError> {
+    let m = st.registry.get_mode(&None, None, true)?;
+    Ok(ok(json!({ "mode": m.as_str() })))
+}
+
+async fn put_mode_global(
+    State(st): State<AppState>,
+    RawQuery(q): RawQuery,
+    Body(body): Body,
+) -> Result<Response, RegistryError> {
+    let q = Query::parse(q.as_deref());
+    let body = body.ok_or_else(|| {
+        RegistryError::BadRequest(422, "updateTopLevelMode.arg1 must not be null (was null)".into())
+    })?;
+    let (mode, given) = parse_mode(&body)?;
+    st.registry.put_mode(None, mode, q.flag("force")).await?;
+    Ok(ok(json!({ "mode": given })))
+}
+
+async fn get_mode_subject(
+    State(st): State<AppState>,
+    p: Params,
+    RawQuery(q): RawQuery,
+) -> Result<Response, RegistryError> {
+    let q = Query::parse(q.as_deref());
+    let (scope, subject) = scope_of(p.get(0));
+    let m = st
+        .registry
+        .get_mode(&scope, subject.as_ref(), q.flag("defaultToGlobal"))
+        .map_err(|e| match e {
+            RegistryError::SubjectModeNotFound(_) => {
+                RegistryError::SubjectModeNotFound(p.get(0).to_string())
+            }
+            e => e,
+        })?;
+    Ok(ok(json!({ "mode": m.as_str() })))
+}
+
+async fn put_mode_subject(
+    State(st): State<AppState>,
+    p: Params,
+    RawQuery(q): RawQuery,
+    Body(body): Body,
+) -> Result<Response, RegistryError> {
+    let q = Query::parse(q.as_deref());
+    let body = body.ok_or_else(|| {
+        RegistryError::BadRequest(422, "updateMode.arg2 must not be null (was null)".into())
+    })?;
+    Registry::validate_subject(p.get(0))?;
+    let (mode, given) = parse_mode(&body)?;
+    let (scope, _) = scope_of(p.get(0));
+    st.registry.put_mode(scope, mode, q.flag("force")).await?;
+    Ok(ok(json!({ "mode": given })))
+}
+
+async fn delete_mode_subject(State(st): State<AppState>, p: Params) -> Result<Response, RegistryError> {
+    let (scope, _) = scope_of(p.get(0));
+    let prev = st.registry.delete_mode(scope).await.map_err(|e| match e {
+        RegistryError::SubjectNotFound(_) => RegistryError::SubjectNotFound(p.get(0).to_string()),
+        e => e,
+    })?;
+    Ok(ok(json!({ "mode": prev.as_str() })))
+}

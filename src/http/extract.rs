@@ -1,0 +1,254 @@
+//! Request extraction that answers in Confluent's error shape: the JSON body (content type,
+//! size, syntax), query parameters (lenient, as Jersey parses them) and typed body fields.
+
+use crate::error::RegistryError;
+use crate::model::Reference;
+use crate::registry::SchemaRequest;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::header;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+/// Request content types Confluent accepts.
+const ACCEPTED: [&str; 4] = [
+    "application/vnd.schemaregistry.v1+json",
+    "application/vnd.schemaregistry+json",
+    "application/json",
+    "application/octet-stream",
+];
+
+/// A JSON body: `None` when the body is empty or `null`.
+pub struct Body(pub Option<Value>);
+
+impl<S: Send + Sync> FromRequest<S> for Body {
+    type Rejection = RegistryError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if let Some(ct) = req.headers().get(header::CONTENT_TYPE) {
+            let ct = ct.to_str().unwrap_or("").to_ascii_lowercase();
+            let essence = ct.split(';').next().unwrap_or("").trim().to_string();
+            if !ACCEPTED.contains(&essence.as_str()) {
+                return Err(RegistryError::BadRequest(
+                    415,
+                    "HTTP 415 Unsupported Media Type".into(),
+                ));
+            }
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            let status = e.status().as_u16();
+            if status == 413 {
+                RegistryError::BadRequest(413, "Request body is too large".into())
+            } else {
+                RegistryError::BadRequest(400, format!("Cannot read the request body: {e}"))
+            }
+        })?;
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|_| RegistryError::BadRequest(400, "Invalid UTF-8 in the request body".into()))?;
+        if text.trim().is_empty() {
+            return Ok(Body(None));
+        }
+        match serde_json::from_str::<Value>(text) {
+            Ok(Value::Null) => Ok(Body(None)),
+            Ok(v) => Ok(Body(Some(v))),
+            Err(e) => Err(RegistryError::BadRequest(400, json_error(&e))),
+        }
+    }
+}
+
+fn json_error(e: &serde_json::Error) -> String {
+    if e.is_eof() {
+        format!("Unexpected end-of-input: {e}")
+    } else {
+        format!("Unrecognized token: {e}")
+    }
+}
+
+/// Query parameters, parsed leniently.
+pub struct Query(pub HashMap<String, String>);
+
+impl Query {
+    pub fn parse(raw: Option<&str>) -> Query {
+        let mut map = HashMap::new();
+        if let Some(q) = raw {
+            for (k, v) in form_urlencoded_pairs(q) {
+                map.entry(k).or_insert(v);
+            }
+        }
+        Query(map)
+    }
+
+    /// Java's `Boolean.parseBoolean`: `true` in any case is true, anything else false.
+    pub fn flag(&self, name: &str) -> bool {
+        self.0
+            .get(name)
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+
+    pub fn int(&self, name: &str) -> Option<i64> {
+        self.0.get(name).and_then(|v| v.trim().parse().ok())
+    }
+}
+
+fn form_urlencoded_pairs(q: &str) -> Vec<(String, String)> {
+    q.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+fn decode(s: &str) -> String {
+    let plus = s.replace('+', " ");
+    percent_encoding::percent_decode_str(&plus)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Array(_) => "Array value (token `JsonToken.START_ARRAY`)",
+        Value::Object(_) => "Object value (token `JsonToken.START_OBJECT`)",
+        Value::String(_) => "String value",
+        Value::Number(_) => "Number value",
+        Value::Bool(_) => "Boolean value",
+        Value::Null => "null",
+    }
+}
+
+fn bad(msg: String) -> RegistryError {
+    RegistryError::BadRequest(400, msg)
+}
+
+/// The body must be a JSON object (named `what` in messages, as Jackson does).
+pub fn object<'a>(v: &'a Value, what: &str) -> Result<&'a Map<String, Value>, RegistryError> {
+    match v {
+        Value::Object(m) => Ok(m),
+        other => Err(bad(format!(
+            "Cannot deserialize value of type `{what}` from {}",
+            type_name(other)
+        ))),
+    }
+}
+
+/// A string field; scalars are coerced to their text as Jackson does; objects/arrays are 400.
+pub fn opt_string(m: &Map<String, Value>, field: &str) -> Result<Option<String>, RegistryError> {
+    match m.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(Value::Number(n)) => Ok(Some(n.to_string())),
+        Some(Value::Bool(b)) => Ok(Some(b.to_string())),
+        Some(other) => Err(bad(format!(
+            "Cannot deserialize value of type `String` from {}",
+            type_name(other)
+        ))),
+    }
+}
+
+/// An integer field; numeric strings are coerced as Jackson does.
+pub fn opt_int(m: &Map<String, Value>, field: &str) -> Result<Option<i32>, RegistryError> {
+    match m.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .and_then(|i| i32::try_from(i).ok())
+            .map(Some)
+            .ok_or_else(|| bad(format!("Numeric value ({n}) out of range of int"))),
+        Some(Value::String(s)) => s.trim().parse::<i32>().map(Some).map_err(|_| {
+            bad(format!(
+                "Cannot deserialize value of type `Integer` from String \"{s}\": not a valid `java.lang.Integer` value"
+            ))
+        }),
+        Some(other) => Err(bad(format!(
+            "Cannot deserialize value of type `Integer` from {}",
+            type_name(other)
+        ))),
+    }
+}
+
+/// A boolean field; only JSON booleans and the strings "true"/"false".
+pub fn opt_bool(m: &Map<String, Value>, field: &str) -> Result<Option<bool>, RegistryError> {
+    match m.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(Value::String(s)) if s == "true" || s == "false" => Ok(Some(s == "true")),
+        Some(Value::String(s)) => Err(bad(format!(
+            "Cannot deserialize value of type `Boolean` from String \"{s}\": only \"true\" or \"false\" recognized"
+        ))),
+        Some(other) => Err(bad(format!(
+            "Cannot deserialize value of type `Boolean` from {}",
+            type_name(other)
+        ))),
+    }
+}
+
+/// An object field (metadata, rule sets), kept as JSON.
+pub fn opt_object(m: &Map<String, Value>, field: &str) -> Result<Option<Value>, RegistryError> {
+    match m.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v @ Value::Object(_)) => Ok(Some(v.clone())),
+        Some(other) => Err(bad(format!(
+            "Cannot deserialize value of type `{field}` from {}",
+            type_name(other)
+        ))),
+    }
+}
+
+/// Metadata as Confluent stores it: property values are strings.
+fn normalize_metadata(v: Value) -> Value {
+    match v {
+        Value::Object(mut m) => {
+            if let Some(Value::Object(props)) = m.get_mut("properties") {
+                for (_, pv) in props.iter_mut() {
+                    if !pv.is_string() && !pv.is_null() {
+                        let text = pv.to_string();
+                        *pv = Value::String(text);
+                    }
+                }
+            }
+            Value::Object(m)
+        }
+        other => other,
+    }
+}
+
+/// Parses a register / lookup / compatibility body.
+pub fn schema_request(v: &Value) -> Result<SchemaRequest, RegistryError> {
+    let m = object(v, "RegisterSchemaRequest")?;
+    let references = match m.get("references") {
+        None | Some(Value::Null) => vec![],
+        Some(Value::Array(items)) => {
+            let mut refs = Vec::with_capacity(items.len());
+            for it in items {
+                let r = object(it, "SchemaReference")?;
+                refs.push(Reference {
+                    name: opt_string(r, "name")?.unwrap_or_default(),
+                    subject: opt_string(r, "subject")?.unwrap_or_default(),
+                    version: opt_int(r, "version")?.unwrap_or(-1),
+                });
+            }
+            refs
+        }
+        Some(other) => {
+            return Err(bad(format!(
+                "Cannot deserialize value of type `SchemaReference>` from {}",
+                type_name(other)
+            )))
+        }
+    };
+    Ok(SchemaRequest {
+        schema: opt_string(m, "schema")?,
+        schema_type: opt_string(m, "schemaType")?,
+        references,
+        metadata: opt_object(m, "metadata")?.map(normalize_metadata),
+        rule_set: opt_object(m, "ruleSet")?,
+        id: opt_int(m, "id")?,
+        version: opt_int(m, "version")?,
+    })
+}

@@ -1,0 +1,184 @@
+//! The REST API v1. Only this module knows HTTP. One file per Confluent URL family;
+//! `error.rs` owns status codes; `extract.rs` turns malformed input into Confluent errors.
+
+pub mod compat;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod root;
+pub mod schemas;
+pub mod subjects;
+
+use crate::registry::{Registry, VersionView};
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{header, HeaderValue, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use error::{error_response, CONTENT_TYPE};
+use serde_json::{json, Map, Value};
+use std::sync::Arc;
+
+/// Largest request body accepted (schemas are rarely above a few hundred KiB; Confluent's
+/// own limit comes from Jetty's defaults).
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub registry: Arc<Registry>,
+    pub cluster_id: String,
+}
+
+/// A JSON answer with Confluent's content type.
+pub fn json_response(status: StatusCode, v: &Value) -> Response {
+    raw_json(status, v.to_string())
+}
+
+/// A pre-serialised JSON answer (used to return stored schema text untouched).
+pub fn raw_json(status: StatusCode, body: String) -> Response {
+    let mut resp = (status, body).into_response();
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+    resp
+}
+
+pub fn ok(v: Value) -> Response {
+    json_response(StatusCode::OK, &v)
+}
+
+/// A version as Confluent renders it: subject, version, id, [schemaType], [references],
+/// [metadata], [ruleSet], schema.
+pub fn version_json(v: &VersionView) -> Value {
+    let mut m = Map::new();
+    m.insert("subject".into(), json!(v.subject));
+    m.insert("version".into(), json!(v.version));
+    m.insert("id".into(), json!(v.id));
+    schema_fields(&mut m, &v.body);
+    Value::Object(m)
+}
+
+/// The schema fields shared by several answers.
+pub fn schema_fields(m: &mut Map<String, Value>, body: &crate::index::SchemaBody) {
+    if body.schema_type != crate::model::SchemaType::Avro {
+        m.insert("schemaType".into(), json!(body.schema_type.as_str()));
+    }
+    if !body.references.is_empty() {
+        m.insert("references".into(), json!(body.references));
+    }
+    if let Some(md) = &body.metadata {
+        m.insert("metadata".into(), md.clone());
+    }
+    if let Some(rs) = &body.rule_set {
+        m.insert("ruleSet".into(), rs.clone());
+    }
+    m.insert("schema".into(), json!(body.schema));
+}
+
+async fn not_found() -> Response {
+    error_response(404, 404, "HTTP 404 Not Found")
+}
+
+async fn method_not_allowed() -> Response {
+    error_response(405, 405, "HTTP 405 Method Not Allowed")
+}
+
+/// Builds the router with every route of the API.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .merge(root::routes())
+        .merge(subjects::routes())
+        .merge(schemas::routes())
+        .merge(config::routes())
+        .merge(compat::routes())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state);
+    Router::new().fallback_service(tower::ServiceExt::<Request>::map_request(
+        api,
+        rewrite_context_urls,
+    ))
+}
+
+/// Rewrites Confluent's `/contexts/{ctx}/…` URL forms onto the plain routes:
+/// subjects become `:{ctx}:{subject}`, listings get a `subjectPrefix`, ID lookups a
+/// `subject` hint, and config/mode address the context scope.
+fn rewrite_context_urls(mut req: Request) -> Request {
+    let path = req.uri().path().to_string();
+    let Some(rest) = path.strip_prefix("/contexts/") else {
+        return req;
+    };
+    let Some((ctx_raw, tail)) = rest.split_once('/') else {
+        return req;
+    };
+    let ctx_dec = percent_encoding::percent_decode_str(ctx_raw)
+        .decode_utf8_lossy()
+        .into_owned();
+    let query = req.uri().query().map(str::to_string);
+    let with_q = |p: String, extra: Option<String>| -> String {
+        let mut parts: Vec<String> = Vec::new();
+        if let Some(e) = extra {
+            parts.push(e);
+        }
+        if let Some(q) = &query {
+            parts.push(q.clone());
+        }
+        if parts.is_empty() {
+            p
+        } else {
+            format!("{p}?{}", parts.join("&"))
+        }
+    };
+    if ctx_dec.contains(':') {
+        let new = with_q("/__invalid_context".into(), None);
+        set_uri(&mut req, &new);
+        return req;
+    }
+    let ctx = if ctx_dec.starts_with('.') {
+        ctx_dec
+    } else {
+        format!(".{ctx_dec}")
+    };
+    let enc_ctx = percent_encoding::utf8_percent_encode(&ctx, percent_encoding::NON_ALPHANUMERIC)
+        .to_string();
+    let prefix = format!("%3A{enc_ctx}%3A");
+    let segs: Vec<&str> = tail.split('/').collect();
+    let new = match segs.as_slice() {
+        ["subjects"] | ["subjects", ""] | ["schemas"] | ["schemas", ""] => with_q(
+            format!("/{}", segs[0]),
+            Some(format!("subjectPrefix={prefix}")),
+        ),
+        ["subjects", subj, more @ ..] => {
+            with_q(join(&["subjects", &format!("{prefix}{subj}")], more), None)
+        }
+        ["schemas", "ids", more @ ..] => with_q(
+            join(&["schemas", "ids"], more),
+            Some(format!("subject={prefix}")),
+        ),
+        [kind @ ("config" | "mode")] => with_q(format!("/{kind}/{prefix}"), None),
+        [kind @ ("config" | "mode"), subj, more @ ..] => {
+            with_q(join(&[kind, &format!("{prefix}{subj}")], more), None)
+        }
+        ["compatibility", "subjects", subj, more @ ..] => with_q(
+            join(&["compatibility", "subjects", &format!("{prefix}{subj}")], more),
+            None,
+        ),
+        _ => return req,
+    };
+    set_uri(&mut req, &new);
+    req
+}
+
+fn join(head: &[&str], more: &[&str]) -> String {
+    let mut s = String::new();
+    for p in head.iter().chain(more.iter()) {
+        s.push('/');
+        s.push_str(p);
+    }
+    s
+}
+
+fn set_uri(req: &mut Request, path_and_query: &str) {
+    if let Ok(uri) = path_and_query.parse::<Uri>() {
+        *req.uri_mut() = uri;
+    }
+}

@@ -1,0 +1,111 @@
+//! `/schemas`, `/schemas/ids/{id}` and its `/schema`, `/subjects`, `/versions`.
+
+use super::extract::Query;
+use super::subjects::Params;
+use super::{ok, raw_json, schema_fields, version_json, AppState};
+use crate::error::RegistryError;
+use crate::model::Subject;
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use serde_json::{json, Map, Value};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/schemas", get(list))
+        .route("/schemas/", get(list))
+        .route("/schemas/ids/{id}", get(by_id))
+        .route("/schemas/ids/{id}/schema", get(by_id_schema))
+        .route("/schemas/ids/{id}/subjects", get(id_subjects))
+        .route("/schemas/ids/{id}/versions", get(id_versions))
+}
+
+/// IDs in paths are Java ints; anything else is an unknown path, as in Jersey.
+fn parse_id(raw: &str) -> Result<i32, RegistryError> {
+    raw.parse::<i32>()
+        .map_err(|_| RegistryError::BadRequest(404, "HTTP 404 Not Found".into()))
+}
+
+fn hint(st: &AppState, q: &Query) -> Option<Subject> {
+    q.get("subject")
+        .map(|s| st.registry.read_subject(&Subject::parse(s)))
+}
+
+async fn list(State(st): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    let q = Query::parse(q.as_deref());
+    let all = st.registry.schemas(
+        q.get("subjectPrefix"),
+        q.flag("deleted"),
+        q.flag("latestOnly"),
+    );
+    let offset = q.int("offset").unwrap_or(0).max(0) as usize;
+    let limit = q.int("limit").filter(|l| *l > 0).map(|l| l as usize);
+    let page: Vec<Value> = all
+        .iter()
+        .skip(offset)
+        .take(limit.unwrap_or(usize::MAX))
+        .map(version_json)
+        .collect();
+    ok(Value::Array(page))
+}
+
+async fn by_id(
+    State(st): State<AppState>,
+    p: Params,
+    RawQuery(q): RawQuery,
+) -> Result<Response, RegistryError> {
+    let q = Query::parse(q.as_deref());
+    let id = parse_id(p.get(0))?;
+    let (body, max_id) = st.registry.schema_by_id(id, hint(&st, &q).as_ref())?;
+    let mut m = Map::new();
+    schema_fields(&mut m, &body);
+    if q.flag("fetchMaxId") {
+        m.insert("maxId".into(), json!(max_id));
+    }
+    Ok(ok(Value::Object(m)))
+}
+
+async fn by_id_schema(
+    State(st): State<AppState>,
+    p: Params,
+    RawQuery(q): RawQuery,
+) -> Result<Response, RegistryError> {
+    let q = Query::parse(q.as_deref());
+    let id = parse_id(p.get(0))?;
+    let (body, _) = st.registry.schema_by_id(id, hint(&st, &q).as_ref())?;
+    Ok(raw_json(StatusCode::OK, body.schema.clone()))
+}
+
+async fn id_subjects(
+    State(st): State<AppState>,
+    p: Params,
+    RawQuery(q): RawQuery,
+) -> Result<Response, RegistryError> {
+    let q = Query::parse(q.as_deref());
+    let id = parse_id(p.get(0))?;
+    let usages = st
+        .registry
+        .id_usages(id, hint(&st, &q).as_ref(), q.flag("deleted"))?;
+    let mut subjects: Vec<String> = usages.into_iter().map(|(s, _)| s).collect();
+    subjects.dedup();
+    Ok(ok(json!(subjects)))
+}
+
+async fn id_versions(
+    State(st): State<AppState>,
+    p: Params,
+    RawQuery(q): RawQuery,
+) -> Result<Response, RegistryError> {
+    let q = Query::parse(q.as_deref());
+    let id = parse_id(p.get(0))?;
+    let usages = st
+        .registry
+        .id_usages(id, hint(&st, &q).as_ref(), q.flag("deleted"))?;
+    let out: Vec<Value> = usages
+        .into_iter()
+        .map(|(s, v)| json!({ "subject": s, "version": v }))
+        .collect();
+    Ok(ok(Value::Array(out)))
+}

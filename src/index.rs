@@ -1,0 +1,329 @@
+//! The in-memory view of the registry, built only by applying log records in order
+//! ([`Index::apply`]). Handlers read it under a short read lock; nothing here awaits.
+
+use crate::model::{Mode, Reference, SchemaType, Subject, DEFAULT_CONTEXT};
+use crate::store::record::{self, ConfigValue, Key, Value};
+use crate::store::RawRecord;
+use serde_json::Value as Json;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+/// The content of a schema: what an ID stands for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SchemaBody {
+    pub schema_type: SchemaType,
+    /// The schema text as stored (canonical, or normalized when normalisation was asked for).
+    pub schema: String,
+    pub references: Vec<Reference>,
+    pub metadata: Option<Json>,
+    pub rule_set: Option<Json>,
+}
+
+impl SchemaBody {
+    /// Identity of the content: two bodies with the same key get the same ID in a context.
+    pub fn content_key(&self) -> String {
+        let refs: Vec<(&str, &str, i32)> = self
+            .references
+            .iter()
+            .map(|r| (r.name.as_str(), r.subject.as_str(), r.version))
+            .collect();
+        serde_json::json!([
+            self.schema_type.as_str(),
+            self.schema,
+            refs,
+            self.metadata,
+            self.rule_set
+        ])
+        .to_string()
+    }
+}
+
+/// One version of a subject.
+#[derive(Debug, Clone)]
+pub struct VersionEntry {
+    pub id: i32,
+    pub deleted: bool,
+    pub body: Arc<SchemaBody>,
+}
+
+/// A schema ID and the versions that hold it.
+#[derive(Debug, Clone)]
+pub struct IdEntry {
+    pub body: Arc<SchemaBody>,
+    /// (qualified subject, version) pairs using this ID, soft-deleted ones included.
+    pub holders: BTreeSet<(String, i32)>,
+}
+
+/// The ID space of one context.
+#[derive(Debug, Default, Clone)]
+pub struct ContextState {
+    pub ids: HashMap<i32, IdEntry>,
+    pub by_content: HashMap<String, i32>,
+    /// Highest ID ever seen in this context (never decreases while running).
+    pub max_id: i32,
+}
+
+/// Scope key for config and mode: `None` = global, `Some(":.ctx:")` = context, else subject.
+pub type Scope = Option<String>;
+
+#[derive(Debug, Default)]
+pub struct Index {
+    /// Offset of the last applied record (-1 before any).
+    pub applied: i64,
+    pub contexts: BTreeMap<String, ContextState>,
+    /// Qualified subject -> version -> entry.
+    pub subjects: BTreeMap<String, BTreeMap<i32, VersionEntry>>,
+    pub configs: HashMap<Scope, ConfigValue>,
+    pub modes: HashMap<Scope, Mode>,
+}
+
+impl Index {
+    pub fn new() -> Index {
+        let mut contexts = BTreeMap::new();
+        contexts.insert(DEFAULT_CONTEXT.to_string(), ContextState::default());
+        Index {
+            applied: -1,
+            contexts,
+            ..Default::default()
+        }
+    }
+
+    /// Applies one record at `offset`. Malformed or rejected records are logged and skipped;
+    /// they never stop the replay.
+    pub fn apply(&mut self, offset: i64, raw: &RawRecord) {
+        self.applied = self.applied.max(offset);
+        let rec = match record::decode(raw) {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::warn!(offset, error = %e, key = %String::from_utf8_lossy(&raw.key), "skipping malformed record");
+                return;
+            }
+        };
+        match (rec.key, rec.value) {
+            (Key::Schema { subject, version }, Some(Value::Schema(v))) => {
+                self.apply_schema(offset, subject, version, v)
+            }
+            (Key::Schema { subject, version }, None) => self.remove_version(&subject, version),
+            (Key::Config { subject }, Some(Value::Config(v))) => {
+                self.configs.insert(subject, v);
+            }
+            (Key::Config { subject }, None) => {
+                self.configs.remove(&subject);
+            }
+            (Key::Mode { subject }, Some(Value::Mode(v))) => match Mode::parse(&v.mode) {
+                Some(m) => {
+                    self.modes.insert(subject, m);
+                }
+                None => tracing::warn!(offset, mode = %v.mode, "skipping MODE record with unknown mode"),
+            },
+            (Key::Mode { subject }, None) => {
+                self.modes.remove(&subject);
+            }
+            (Key::DeleteSubject { subject }, Some(Value::DeleteSubject(v))) => {
+                if let Some(versions) = self.subjects.get_mut(&subject) {
+                    for (ver, e) in versions.iter_mut() {
+                        if *ver <= v.version {
+                            e.deleted = true;
+                        }
+                    }
+                }
+            }
+            (Key::ClearSubject { subject }, Some(Value::ClearSubject(_))) => {
+                let deleted: Vec<i32> = self
+                    .subjects
+                    .get(&subject)
+                    .map(|vs| vs.iter().filter(|(_, e)| e.deleted).map(|(v, _)| *v).collect())
+                    .unwrap_or_default();
+                for v in deleted {
+                    self.remove_version(&subject, v);
+                }
+            }
+            (Key::Context { context, .. }, Some(_)) => {
+                if context.starts_with('.') {
+                    self.contexts.entry(context).or_default();
+                }
+            }
+            (Key::DeleteSubject { .. } | Key::ClearSubject { .. } | Key::Context { .. }, None) => {}
+            (Key::Noop, _) => {}
+            (Key::Unknown(t), _) => tracing::warn!(offset, keytype = %t, "skipping record of unknown key type"),
+            (k, v) => tracing::warn!(offset, key = ?k, value = ?v, "skipping record whose value does not fit its key"),
+        }
+    }
+
+    fn apply_schema(&mut self, offset: i64, subject: String, version: i32, v: record::SchemaValue) {
+        let schema_type = match v.schema_type.as_deref() {
+            None => SchemaType::Avro,
+            Some(t) => match SchemaType::parse(t) {
+                Some(t) => t,
+                None => {
+                    tracing::warn!(offset, schema_type = t, "skipping schema of unknown type");
+                    return;
+                }
+            },
+        };
+        let body = SchemaBody {
+            schema_type,
+            schema: v.schema,
+            references: v.references,
+            metadata: v.metadata,
+            rule_set: v.rule_set,
+        };
+        let ctx_name = Subject::parse(&subject).context;
+        let ctx = self.contexts.entry(ctx_name.clone()).or_default();
+        // Duplicate-ID guard: an ID held by other versions stays bound to its content.
+        if let Some(existing) = ctx.ids.get(&v.id) {
+            let only_self = existing.holders.len() == 1
+                && existing.holders.contains(&(subject.clone(), version));
+            if *existing.body != body && !only_self {
+                tracing::error!(offset, id = v.id, subject = %subject, version, "rejecting record that binds an existing ID to a different schema");
+                return;
+            }
+        }
+        self.remove_version(&subject, version);
+        let ctx = self.contexts.entry(ctx_name).or_default();
+        ctx.max_id = ctx.max_id.max(v.id);
+        let key = body.content_key();
+        let entry = ctx.ids.entry(v.id).or_insert_with(|| IdEntry {
+            body: Arc::new(body),
+            holders: BTreeSet::new(),
+        });
+        entry.holders.insert((subject.clone(), version));
+        let body = entry.body.clone();
+        ctx.by_content.entry(key).or_insert(v.id);
+        self.subjects.entry(subject).or_default().insert(
+            version,
+            VersionEntry {
+                id: v.id,
+                deleted: v.deleted,
+                body,
+            },
+        );
+    }
+
+    fn remove_version(&mut self, subject: &str, version: i32) {
+        let Some(versions) = self.subjects.get_mut(subject) else {
+            return;
+        };
+        let Some(old) = versions.remove(&version) else {
+            return;
+        };
+        if versions.is_empty() {
+            self.subjects.remove(subject);
+        }
+        let ctx_name = Subject::parse(subject).context;
+        if let Some(ctx) = self.contexts.get_mut(&ctx_name) {
+            let mut gone = false;
+            if let Some(e) = ctx.ids.get_mut(&old.id) {
+                e.holders.remove(&(subject.to_string(), version));
+                gone = e.holders.is_empty();
+            }
+            if gone {
+                if let Some(e) = ctx.ids.remove(&old.id) {
+                    let key = e.body.content_key();
+                    if ctx.by_content.get(&key) == Some(&old.id) {
+                        ctx.by_content.remove(&key);
+                        // Another ID may still carry the same content (IMPORT can do that).
+                        if let Some((other, _)) =
+                            ctx.ids.iter().find(|(_, e)| e.body.content_key() == key)
+                        {
+                            ctx.by_content.insert(key, *other);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // ---- queries -------------------------------------------------------------------
+
+    pub fn versions(&self, subject: &str) -> Option<&BTreeMap<i32, VersionEntry>> {
+        self.subjects.get(subject)
+    }
+
+    /// True when the subject has at least one version that is not soft-deleted.
+    pub fn subject_live(&self, subject: &str) -> bool {
+        self.subjects
+            .get(subject)
+            .is_some_and(|vs| vs.values().any(|e| !e.deleted))
+    }
+
+    pub fn schema_by_id(&self, context: &str, id: i32) -> Option<&IdEntry> {
+        self.contexts.get(context).and_then(|c| c.ids.get(&id))
+    }
+
+    pub fn id_for_content(&self, context: &str, key: &str) -> Option<i32> {
+        self.contexts
+            .get(context)
+            .and_then(|c| c.by_content.get(key).copied())
+    }
+
+    pub fn max_id(&self, context: &str) -> i32 {
+        self.contexts.get(context).map_or(0, |c| c.max_id)
+    }
+
+    /// The versions (subject, version) whose schema references `subject`/`version`.
+    pub fn referenced_by(&self, subject: &str, version: i32) -> Vec<(String, i32, i32, bool)> {
+        let mut out = Vec::new();
+        for (s, vs) in &self.subjects {
+            for (v, e) in vs {
+                if e.body
+                    .references
+                    .iter()
+                    .any(|r| r.subject == subject && r.version == version)
+                {
+                    out.push((s.clone(), *v, e.id, e.deleted));
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::record::{encode, Record, SchemaValue};
+
+    fn schema_rec(subject: &str, version: i32, id: i32, schema: &str, deleted: bool) -> RawRecord {
+        encode(&Record {
+            key: Key::Schema {
+                subject: subject.into(),
+                version,
+            },
+            value: Some(Value::Schema(SchemaValue {
+                subject: Some(subject.into()),
+                version,
+                id,
+                schema_type: None,
+                references: vec![],
+                metadata: None,
+                rule_set: None,
+                schema: schema.into(),
+                deleted,
+            })),
+        })
+    }
+
+    #[test]
+    fn apply_builds_ids_and_versions() {
+        let mut ix = Index::new();
+        ix.apply(0, &schema_rec("a", 1, 1, "\"string\"", false));
+        ix.apply(1, &schema_rec("b", 1, 1, "\"string\"", false));
+        ix.apply(2, &schema_rec(":.c:a", 1, 1, "\"int\"", false));
+        assert_eq!(ix.schema_by_id(".", 1).map(|e| e.holders.len()), Some(2));
+        assert_eq!(ix.schema_by_id(".c", 1).map(|e| e.body.schema.as_str()), Some("\"int\""));
+        assert_eq!(ix.max_id("."), 1);
+        // duplicate-ID guard
+        ix.apply(3, &schema_rec("x", 1, 1, "\"long\"", false));
+        assert!(ix.versions("x").is_none());
+        // tombstones release the ID only when no version holds it
+        ix.apply(4, &RawRecord { key: encode(&Record { key: Key::Schema { subject: "a".into(), version: 1 }, value: None }).key, value: None });
+        assert!(ix.schema_by_id(".", 1).is_some());
+        ix.apply(5, &RawRecord { key: encode(&Record { key: Key::Schema { subject: "b".into(), version: 1 }, value: None }).key, value: None });
+        assert!(ix.schema_by_id(".", 1).is_none());
+        assert_eq!(ix.max_id("."), 1, "max id is not lowered");
+        // malformed records are skipped
+        ix.apply(6, &RawRecord { key: b"garbage".to_vec(), value: None });
+        assert_eq!(ix.applied, 6);
+    }
+}

@@ -1,0 +1,12 @@
+//! A Confluent-compatible Schema Registry. See ARCHITECTURE.md for the map.
+
+pub mod app;
+pub mod compat;
+pub mod config;
+pub mod error;
+pub mod http;
+pub mod index;
+pub mod model;
+pub mod registry;
+pub mod schema;
+pub mod store;

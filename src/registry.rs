@@ -1,0 +1,1134 @@
+//! The registry's use cases: register, look up, delete, config, mode, compatibility.
+//!
+//! Reads are answered from the in-memory [`Index`] under a short read lock. Writes take the
+//! single-writer lock, decide against the index, append records to the store, and wait
+//! until the replay loop has applied their offset before answering (read-your-writes).
+//! The index is never changed here: only the replay loop applies records.
+
+use crate::compat::{self, Candidate, Previous};
+use crate::error::{RegistryError, Result};
+use crate::index::{Index, SchemaBody, Scope, VersionEntry};
+use crate::model::{Level, Mode, Reference, SchemaType, Subject, DEFAULT_CONTEXT, MAX_SUBJECT_LEN};
+use crate::schema;
+use crate::store::record::{
+    self, ConfigValue, ContextValue, DeleteSubjectValue, Key, ModeValue, Record, SchemaValue,
+    Value, DEFAULT_TENANT,
+};
+use crate::store::{LogEntry, Store};
+use serde_json::Value as Json;
+use std::collections::BTreeSet;
+use std::sync::{Arc, RwLock, RwLockReadGuard};
+use std::time::Duration;
+use tokio::sync::{mpsc, watch, Mutex};
+
+/// How long a write waits for its own record to be applied before reporting 50002.
+const APPLY_TIMEOUT: Duration = Duration::from_secs(30);
+/// Deepest chain of schema references we follow.
+const MAX_REFERENCE_DEPTH: usize = 32;
+
+/// A version selector from a URL: a number or `latest` (`-1` is `latest` on reads).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VersionSpec {
+    Latest,
+    Number(i32),
+}
+
+impl VersionSpec {
+    /// Parses as Confluent does: `latest` in any case, or an integer in [1, 2^31-1]
+    /// (surrounding spaces and a `+` accepted); `-1` means latest when `minus_one_is_latest`.
+    pub fn parse(raw: &str, minus_one_is_latest: bool) -> Result<VersionSpec> {
+        if raw.eq_ignore_ascii_case("latest") {
+            return Ok(VersionSpec::Latest);
+        }
+        match raw.trim().parse::<i32>() {
+            Ok(-1) if minus_one_is_latest => Ok(VersionSpec::Latest),
+            Ok(-1) => Ok(VersionSpec::Number(-1)),
+            Ok(n) if n >= 1 => Ok(VersionSpec::Number(n)),
+            _ => Err(RegistryError::InvalidVersion(raw.to_string())),
+        }
+    }
+}
+
+/// A register / lookup / compatibility request body.
+#[derive(Debug, Clone, Default)]
+pub struct SchemaRequest {
+    pub schema: Option<String>,
+    pub schema_type: Option<String>,
+    pub references: Vec<Reference>,
+    pub metadata: Option<Json>,
+    pub rule_set: Option<Json>,
+    pub id: Option<i32>,
+    pub version: Option<i32>,
+}
+
+/// A subject version as answered by the API.
+#[derive(Debug, Clone)]
+pub struct VersionView {
+    pub subject: String,
+    pub version: i32,
+    pub id: i32,
+    pub body: Arc<SchemaBody>,
+    pub deleted: bool,
+}
+
+/// What a registration answers.
+#[derive(Debug, Clone)]
+pub struct Registered {
+    pub id: i32,
+    /// Set when Confluent answers with the whole schema (metadata/rule set given, or an
+    /// explicit version in IMPORT mode).
+    pub full: Option<VersionView>,
+}
+
+/// A config update as sent (`None` = not given).
+#[derive(Debug, Clone, Default)]
+pub struct ConfigUpdate {
+    pub compatibility: Option<String>,
+    pub value: ConfigValue,
+}
+
+/// Result of a compatibility check.
+#[derive(Debug, Clone)]
+pub struct CompatResult {
+    pub compatible: bool,
+    pub messages: Vec<String>,
+}
+
+pub struct Registry {
+    index: Arc<RwLock<Index>>,
+    store: Arc<dyn Store>,
+    writer: Mutex<()>,
+    applied: watch::Receiver<i64>,
+    default_level: Level,
+}
+
+/// Applies records to the index, in log order, forever. The only writer of the index.
+pub async fn replay_loop(
+    index: Arc<RwLock<Index>>,
+    mut rx: mpsc::UnboundedReceiver<LogEntry>,
+    applied: watch::Sender<i64>,
+) {
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while let Ok(more) = rx.try_recv() {
+            batch.push(more);
+        }
+        let last = {
+            let mut ix = index.write().unwrap_or_else(|p| p.into_inner());
+            for e in &batch {
+                ix.apply(e.offset, &e.record);
+            }
+            ix.applied
+        };
+        applied.send_replace(last);
+    }
+}
+
+fn encode(key: Key, value: Option<Value>) -> crate::store::RawRecord {
+    record::encode(&Record { key, value })
+}
+
+impl Registry {
+    /// Opens the registry on a store: replays what the store holds, then follows it.
+    pub async fn open(store: Arc<dyn Store>, default_level: Level) -> Result<Registry> {
+        let (existing, rx) = store.follow().await?;
+        let mut ix = Index::new();
+        let started = std::time::Instant::now();
+        for e in &existing {
+            ix.apply(e.offset, &e.record);
+        }
+        tracing::info!(
+            records = existing.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "replayed the log"
+        );
+        let (tx, applied) = watch::channel(ix.applied);
+        let index = Arc::new(RwLock::new(ix));
+        tokio::spawn(replay_loop(index.clone(), rx, tx));
+        Ok(Registry {
+            index,
+            store,
+            writer: Mutex::new(()),
+            applied,
+            default_level,
+        })
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, Index> {
+        self.index.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    async fn append_and_wait(&self, records: Vec<crate::store::RawRecord>) -> Result<()> {
+        let offset = self.store.append(records).await?;
+        let mut rx = self.applied.clone();
+        let waited = tokio::time::timeout(APPLY_TIMEOUT, async {
+            rx.wait_for(|a| *a >= offset).await.map(|_| ())
+        })
+        .await;
+        match waited {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(RegistryError::Store("the replay loop stopped".into())),
+            Err(_) => Err(RegistryError::StoreTimeout(format!(
+                "record at offset {offset} was not applied within {APPLY_TIMEOUT:?}"
+            ))),
+        }
+    }
+
+    pub fn validate_subject(subject: &str) -> Result<()> {
+        if subject.len() > MAX_SUBJECT_LEN || subject.chars().any(|c| c.is_control()) {
+            return Err(RegistryError::InvalidSubject(subject.to_string()));
+        }
+        Ok(())
+    }
+
+    // ---- config and mode resolution -------------------------------------------------
+
+    fn scopes(subject: &Subject) -> [Scope; 3] {
+        [
+            Some(subject.qualified()),
+            Some(subject.context_scope()),
+            None,
+        ]
+    }
+
+    fn effective_config(ix: &Index, subject: Option<&Subject>) -> ConfigValue {
+        let scopes: Vec<Scope> = match subject {
+            Some(s) => Self::scopes(s).to_vec(),
+            None => vec![None],
+        };
+        let mut out = ConfigValue::default();
+        for sc in scopes {
+            if let Some(c) = ix.configs.get(&sc) {
+                macro_rules! fill {
+                    ($f:ident) => {
+                        if out.$f.is_none() {
+                            out.$f = c.$f.clone();
+                        }
+                    };
+                }
+                fill!(alias);
+                fill!(normalize);
+                fill!(validate_fields);
+                fill!(compatibility_level);
+                fill!(compatibility_group);
+                fill!(default_metadata);
+                fill!(override_metadata);
+                fill!(default_rule_set);
+                fill!(override_rule_set);
+            }
+        }
+        out
+    }
+
+    fn level_for(&self, ix: &Index, subject: &Subject) -> Level {
+        Self::effective_config(ix, Some(subject))
+            .compatibility_level
+            .as_deref()
+            .and_then(Level::parse)
+            .unwrap_or(self.default_level)
+    }
+
+    fn mode_for(ix: &Index, subject: &Subject) -> Mode {
+        Self::scopes(subject)
+            .iter()
+            .find_map(|s| ix.modes.get(s).copied())
+            .unwrap_or(Mode::ReadWrite)
+    }
+
+    fn check_writable(ix: &Index, subject: &Subject) -> Result<Mode> {
+        let mode = Self::mode_for(ix, subject);
+        if mode.is_read_only() {
+            return Err(RegistryError::OperationNotPermitted(format!(
+                "Subject {} is in read-only mode",
+                subject.qualified()
+            )));
+        }
+        Ok(mode)
+    }
+
+    // ---- references ------------------------------------------------------------------
+
+    /// Resolves references to the texts of the referenced schemas, transitively, in
+    /// dependency order (each schema after the ones it references).
+    fn resolve_refs(
+        ix: &Index,
+        context_of: &Subject,
+        refs: &[Reference],
+        depth: usize,
+        seen: &mut BTreeSet<(String, i32)>,
+        out: &mut Vec<String>,
+    ) -> std::result::Result<(), String> {
+        if depth > MAX_REFERENCE_DEPTH {
+            return Err(format!(
+                "references nested deeper than {MAX_REFERENCE_DEPTH} levels"
+            ));
+        }
+        for r in refs {
+            let target = Self::ref_subject(context_of, &r.subject);
+            let q = target.qualified();
+            let versions = ix
+                .versions(&q)
+                .ok_or_else(|| format!("Subject '{}' not found.", r.subject))?;
+            let (v, entry) = if r.version == -1 {
+                versions
+                    .iter()
+                    .rev()
+                    .find(|(_, e)| !e.deleted)
+                    .ok_or_else(|| format!("Subject '{}' not found.", r.subject))?
+            } else {
+                versions
+                    .get_key_value(&r.version)
+                    .ok_or_else(|| format!("Version {} not found.", r.version))?
+            };
+            if !seen.insert((q.clone(), *v)) {
+                continue;
+            }
+            Self::resolve_refs(ix, &target, &entry.body.references, depth + 1, seen, out)?;
+            out.push(entry.body.schema.clone());
+        }
+        Ok(())
+    }
+
+    fn ref_subject(context_of: &Subject, name: &str) -> Subject {
+        let s = Subject::parse(name);
+        if s.is_default_context() && !context_of.is_default_context() && !name.starts_with(":.")
+        {
+            Subject::in_context(&context_of.context, name)
+        } else {
+            s
+        }
+    }
+
+    fn refs_texts(ix: &Index, subject: &Subject, refs: &[Reference]) -> Vec<String> {
+        let mut out = Vec::new();
+        let _ = Self::resolve_refs(ix, subject, refs, 0, &mut BTreeSet::new(), &mut out);
+        out
+    }
+
+    fn invalid_schema(subject: &Subject, req: &SchemaRequest, schema: &str, details: &str) -> RegistryError {
+        let refs: Vec<String> = req
+            .references
+            .iter()
+            .map(|r| format!("{{name='{}', subject='{}', version={}}}", r.name, r.subject, r.version))
+            .collect();
+        RegistryError::InvalidSchema(format!(
+            "Invalid schema {{subject={},version=0,id=-1,schemaType={},references=[{}],metadata={},ruleSet={},schema={},schemaTags=null}} with refs [{}] of type {}, details: {}",
+            subject.qualified(),
+            req.schema_type.as_deref().unwrap_or("AVRO"),
+            refs.join(", "),
+            req.metadata.as_ref().map_or("null".to_string(), |m| m.to_string()),
+            req.rule_set.as_ref().map_or("null".to_string(), |m| m.to_string()),
+            schema,
+            refs.join(", "),
+            req.schema_type.as_deref().unwrap_or("AVRO"),
+            details
+        ))
+    }
+
+    /// Validates the request's schema and builds the body that would be stored.
+    fn prepare(
+        &self,
+        ix: &Index,
+        subject: &Subject,
+        req: &SchemaRequest,
+        normalize: bool,
+    ) -> Result<SchemaBody> {
+        let schema = match &req.schema {
+            Some(s) if !s.trim().is_empty() => s.clone(),
+            _ => return Err(RegistryError::InvalidSchema("Empty schema".into())),
+        };
+        let schema_type = match req.schema_type.as_deref() {
+            None => SchemaType::Avro,
+            Some(t) => match SchemaType::parse(t).filter(|st| st.as_str() == t) {
+                Some(st) => st,
+                None => {
+                    return Err(RegistryError::InvalidSchema(format!(
+                        "Invalid schema type {t}"
+                    )))
+                }
+            },
+        };
+        let mut ref_texts = Vec::new();
+        Self::resolve_refs(
+            ix,
+            subject,
+            &req.references,
+            0,
+            &mut BTreeSet::new(),
+            &mut ref_texts,
+        )
+        .map_err(|e| Self::invalid_schema(subject, req, &schema, &e))?;
+        let refs: Vec<&str> = ref_texts.iter().map(String::as_str).collect();
+        let parsed = schema::parse(schema_type, &schema, &refs, true)
+            .map_err(|e| Self::invalid_schema(subject, req, &schema, &e.0))?;
+        let normalize = normalize
+            || Self::effective_config(ix, Some(subject))
+                .normalize
+                .unwrap_or(false);
+        Ok(SchemaBody {
+            schema_type,
+            schema: if normalize {
+                parsed.normalized
+            } else {
+                parsed.canonical
+            },
+            references: req.references.clone(),
+            metadata: req.metadata.clone().filter(|m| !m.is_null()),
+            rule_set: req.rule_set.clone().filter(|m| !m.is_null()),
+        })
+    }
+
+    fn view(subject: &str, version: i32, e: &VersionEntry) -> VersionView {
+        VersionView {
+            subject: subject.to_string(),
+            version,
+            id: e.id,
+            body: e.body.clone(),
+            deleted: e.deleted,
+        }
+    }
+
+    // ---- writes ------------------------------------------------------------------------
+
+    /// `POST /subjects/{subject}/versions`.
+    pub async fn register(
+        &self,
+        subject: &Subject,
+        req: SchemaRequest,
+        normalize: bool,
+    ) -> Result<Registered> {
+        Self::validate_subject(&subject.qualified())?;
+        let _w = self.writer.lock().await;
+        let q = subject.qualified();
+        let (records, outcome) = {
+            let ix = self.read();
+            let mode = Self::check_writable(&ix, subject)?;
+            let import = mode == Mode::Import;
+            let explicit_id = req.id.filter(|id| *id >= 0);
+            if import && explicit_id.is_none() {
+                return Err(RegistryError::OperationNotPermitted(format!(
+                    "Subject {q} is not in read-write mode"
+                )));
+            }
+            if !import && explicit_id.is_some_and(|id| id > 0) {
+                return Err(RegistryError::OperationNotPermitted(format!(
+                    "Subject {q} is not in import mode"
+                )));
+            }
+            let body = self.prepare(&ix, subject, &req, normalize)?;
+            let key = body.content_key();
+            let versions = ix.versions(&q);
+            let wants_full = req.metadata.as_ref().is_some_and(|m| !m.is_null())
+                || req.rule_set.as_ref().is_some_and(|m| !m.is_null());
+            // Already registered (and live) under this subject: answer with its ID.
+            if let Some(vs) = versions {
+                if let Some((v, e)) = vs
+                    .iter()
+                    .rev()
+                    .find(|(_, e)| !e.deleted && e.body.content_key() == key)
+                {
+                    let id_ok = match explicit_id {
+                        Some(id) if import && id > 0 => id == e.id,
+                        _ => true,
+                    };
+                    let version_ok = req.version.is_none_or(|rv| rv <= 0 || rv == *v);
+                    if id_ok && version_ok {
+                        let full = (wants_full || (import && req.version.is_some()))
+                            .then(|| Self::view(&q, *v, e));
+                        return Ok(Registered { id: e.id, full });
+                    }
+                }
+            }
+            let latest_version = versions
+                .and_then(|vs| vs.keys().next_back().copied())
+                .unwrap_or(0);
+            let (id, version) = if import {
+                let id = match explicit_id {
+                    Some(id) if id > 0 => {
+                        if let Some(existing) = ix.schema_by_id(&subject.context, id) {
+                            if existing.body.content_key() != key {
+                                return Err(RegistryError::OperationNotPermitted(format!(
+                                    "Overwrite new schema with id {id} is not permitted."
+                                )));
+                            }
+                        }
+                        id
+                    }
+                    _ => ix
+                        .id_for_content(&subject.context, &key)
+                        .unwrap_or(ix.max_id(&subject.context) + 1),
+                };
+                let version = match req.version {
+                    Some(v) if v > 0 => v,
+                    _ => latest_version + 1,
+                };
+                (id, version)
+            } else {
+                if let Some(rv) = req.version.filter(|v| *v > 0) {
+                    if rv != latest_version + 1 {
+                        return Err(RegistryError::InvalidSchema(
+                            "Version is not one more than previous version".into(),
+                        ));
+                    }
+                }
+                let level = self.level_for(&ix, subject);
+                let previous: Vec<(i32, &VersionEntry)> = versions
+                    .map(|vs| {
+                        vs.iter()
+                            .filter(|(_, e)| !e.deleted)
+                            .map(|(v, e)| (*v, e))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let messages = self.check_against(&ix, subject, &body, level, &previous);
+                if !messages.is_empty() {
+                    let mut messages = messages;
+                    let validate = Self::effective_config(&ix, Some(subject))
+                        .validate_fields
+                        .unwrap_or(false);
+                    messages.push(compat::trailer(validate, level));
+                    return Err(RegistryError::Incompatible {
+                        subject: q.clone(),
+                        messages,
+                    });
+                }
+                let id = ix
+                    .id_for_content(&subject.context, &key)
+                    .unwrap_or(ix.max_id(&subject.context) + 1);
+                (id, latest_version + 1)
+            };
+            let mut records = Vec::new();
+            if !subject.is_default_context() && !ix.contexts.contains_key(&subject.context) {
+                records.push(encode(
+                    Key::Context {
+                        tenant: DEFAULT_TENANT.into(),
+                        context: subject.context.clone(),
+                    },
+                    Some(Value::Context(ContextValue {
+                        tenant: Some(DEFAULT_TENANT.into()),
+                        context: Some(subject.context.clone()),
+                    })),
+                ));
+            }
+            records.push(encode(
+                Key::Schema {
+                    subject: q.clone(),
+                    version,
+                },
+                Some(Value::Schema(SchemaValue {
+                    subject: Some(q.clone()),
+                    version,
+                    id,
+                    schema_type: (body.schema_type != SchemaType::Avro)
+                        .then(|| body.schema_type.as_str().to_string()),
+                    references: body.references.clone(),
+                    metadata: body.metadata.clone(),
+                    rule_set: body.rule_set.clone(),
+                    schema: body.schema.clone(),
+                    deleted: false,
+                })),
+            ));
+            let full = (wants_full || (import && req.version.is_some_and(|v| v > 0) && false))
+                .then(|| VersionView {
+                    subject: q.clone(),
+                    version,
+                    id,
+                    body: Arc::new(body.clone()),
+                    deleted: false,
+                });
+            (records, Registered { id, full })
+        };
+        self.append_and_wait(records).await?;
+        Ok(outcome)
+    }
+
+    fn check_against(
+        &self,
+        ix: &Index,
+        subject: &Subject,
+        body: &SchemaBody,
+        level: Level,
+        previous: &[(i32, &VersionEntry)],
+    ) -> Vec<String> {
+        let new_refs = Self::refs_texts(ix, subject, &body.references);
+        let new = Candidate {
+            schema_type: body.schema_type,
+            schema: &body.schema,
+            refs: new_refs,
+        };
+        let prev: Vec<Previous<'_>> = previous
+            .iter()
+            .map(|(v, e)| Previous {
+                version: Some(*v),
+                schema: Candidate {
+                    schema_type: e.body.schema_type,
+                    schema: &e.body.schema,
+                    refs: Self::refs_texts(ix, subject, &e.body.references),
+                },
+            })
+            .collect();
+        compat::check(level, &new, &prev)
+    }
+
+    /// `DELETE /subjects/{subject}/versions/{version}`.
+    pub async fn delete_version(
+        &self,
+        subject: &Subject,
+        spec: VersionSpec,
+        permanent: bool,
+    ) -> Result<i32> {
+        let _w = self.writer.lock().await;
+        let q = subject.qualified();
+        let records = {
+            let ix = self.read();
+            Self::check_writable(&ix, subject)?;
+            let versions = ix
+                .versions(&q)
+                .ok_or_else(|| RegistryError::SubjectNotFound(q.clone()))?;
+            let (v, e) = match spec {
+                VersionSpec::Latest => versions
+                    .iter()
+                    .rev()
+                    .find(|(_, e)| !e.deleted)
+                    .ok_or_else(|| RegistryError::SubjectNotFound(q.clone()))?,
+                VersionSpec::Number(n) => versions
+                    .get_key_value(&n)
+                    .ok_or_else(|| RegistryError::VersionNotFound(n.to_string()))?,
+            };
+            let v = *v;
+            if !permanent && e.deleted {
+                return Err(RegistryError::VersionSoftDeleted(q.clone(), v));
+            }
+            if permanent && !e.deleted {
+                return Err(RegistryError::VersionNotSoftDeleted(q.clone(), v));
+            }
+            let referrers = ix.referenced_by(&q, v);
+            let blocking = if permanent {
+                !referrers.is_empty()
+            } else {
+                referrers.iter().any(|r| !r.3)
+            };
+            if blocking {
+                return Err(RegistryError::ReferenceExists(q.clone(), v));
+            }
+            let key = Key::Schema {
+                subject: q.clone(),
+                version: v,
+            };
+            if permanent {
+                vec![encode(key, None)]
+            } else {
+                vec![encode(
+                    key,
+                    Some(Value::Schema(Self::schema_value(&q, v, e, true))),
+                )]
+            }
+        };
+        let version = match &records[0].key {
+            k => record::decode_key(k)
+                .ok()
+                .and_then(|k| match k {
+                    Key::Schema { version, .. } => Some(version),
+                    _ => None,
+                })
+                .unwrap_or(0),
+        };
+        self.append_and_wait(records).await?;
+        Ok(version)
+    }
+
+    fn schema_value(subject: &str, version: i32, e: &VersionEntry, deleted: bool) -> SchemaValue {
+        SchemaValue {
+            subject: Some(subject.to_string()),
+            version,
+            id: e.id,
+            schema_type: (e.body.schema_type != SchemaType::Avro)
+                .then(|| e.body.schema_type.as_str().to_string()),
+            references: e.body.references.clone(),
+            metadata: e.body.metadata.clone(),
+            rule_set: e.body.rule_set.clone(),
+            schema: e.body.schema.clone(),
+            deleted,
+        }
+    }
+
+    /// `DELETE /subjects/{subject}`.
+    pub async fn delete_subject(&self, subject: &Subject, permanent: bool) -> Result<Vec<i32>> {
+        let _w = self.writer.lock().await;
+        let q = subject.qualified();
+        let (records, answer) = {
+            let ix = self.read();
+            Self::check_writable(&ix, subject)?;
+            let versions = ix
+                .versions(&q)
+                .ok_or_else(|| RegistryError::SubjectNotFound(q.clone()))?;
+            let live: Vec<i32> = versions
+                .iter()
+                .filter(|(_, e)| !e.deleted)
+                .map(|(v, _)| *v)
+                .collect();
+            if permanent {
+                if !live.is_empty() {
+                    return Err(RegistryError::SubjectNotSoftDeleted(q.clone()));
+                }
+                for v in versions.keys() {
+                    if !ix.referenced_by(&q, *v).is_empty() {
+                        return Err(RegistryError::ReferenceExists(q.clone(), *v));
+                    }
+                }
+                let all: Vec<i32> = versions.keys().copied().collect();
+                let recs = all
+                    .iter()
+                    .map(|v| {
+                        encode(
+                            Key::Schema {
+                                subject: q.clone(),
+                                version: *v,
+                            },
+                            None,
+                        )
+                    })
+                    .collect();
+                (recs, all)
+            } else {
+                if live.is_empty() {
+                    return Err(RegistryError::SubjectSoftDeleted(q.clone()));
+                }
+                for v in &live {
+                    if ix.referenced_by(&q, *v).iter().any(|r| !r.3) {
+                        return Err(RegistryError::ReferenceExists(q.clone(), *v));
+                    }
+                }
+                let latest = versions.keys().next_back().copied().unwrap_or(0);
+                let recs = vec![encode(
+                    Key::DeleteSubject { subject: q.clone() },
+                    Some(Value::DeleteSubject(DeleteSubjectValue {
+                        subject: Some(q.clone()),
+                        version: latest,
+                    })),
+                )];
+                (recs, live)
+            }
+        };
+        self.append_and_wait(records).await?;
+        Ok(answer)
+    }
+
+    /// `PUT /config[/{subject}]`. Returns nothing: the handler echoes the request.
+    pub async fn put_config(&self, scope: Scope, subject: Option<&Subject>, update: ConfigUpdate) -> Result<()> {
+        let _w = self.writer.lock().await;
+        let records = {
+            let ix = self.read();
+            if let Some(s) = subject {
+                Self::check_writable(&ix, s)?;
+            }
+            let mut merged = ix.configs.get(&scope).cloned().unwrap_or_default();
+            let u = update.value;
+            if let Some(level) = update.compatibility {
+                merged.compatibility_level = Some(level);
+            }
+            macro_rules! take {
+                ($f:ident) => {
+                    if u.$f.is_some() {
+                        merged.$f = u.$f;
+                    }
+                };
+            }
+            take!(alias);
+            take!(normalize);
+            take!(validate_fields);
+            take!(compatibility_group);
+            take!(default_metadata);
+            take!(override_metadata);
+            take!(default_rule_set);
+            take!(override_rule_set);
+            merged.subject = scope.clone();
+            vec![encode(
+                Key::Config {
+                    subject: scope.clone(),
+                },
+                Some(Value::Config(merged)),
+            )]
+        };
+        self.append_and_wait(records).await
+    }
+
+    /// `DELETE /config[/{subject}]`: returns the config that was removed.
+    pub async fn delete_config(&self, scope: Scope, subject: Option<&Subject>) -> Result<ConfigValue> {
+        let _w = self.writer.lock().await;
+        let previous = {
+            let ix = self.read();
+            if let Some(s) = subject {
+                Self::check_writable(&ix, s)?;
+            }
+            match (ix.configs.get(&scope), &scope) {
+                (Some(c), _) => c.clone(),
+                (None, None) => ConfigValue::default(),
+                (None, Some(s)) => return Err(RegistryError::SubjectNotFound(s.clone())),
+            }
+        };
+        self.append_and_wait(vec![encode(Key::Config { subject: scope }, None)])
+            .await?;
+        Ok(previous)
+    }
+
+    /// `PUT /mode[/{subject}]`.
+    pub async fn put_mode(&self, scope: Scope, mode: Mode, force: bool) -> Result<()> {
+        let _w = self.writer.lock().await;
+        let mut records = Vec::new();
+        {
+            let ix = self.read();
+            if mode == Mode::Import && !force {
+                let in_scope = |s: &str| match &scope {
+                    None => true,
+                    Some(sc) if sc.starts_with(":.") && sc.ends_with(':') => {
+                        Subject::parse(s).context_scope() == *sc
+                    }
+                    Some(sc) => s == sc,
+                };
+                let has_live = ix
+                    .subjects
+                    .iter()
+                    .any(|(s, vs)| in_scope(s) && vs.values().any(|e| !e.deleted));
+                if has_live {
+                    return Err(RegistryError::OperationNotPermitted(
+                        "Cannot import since found existing subjects".into(),
+                    ));
+                }
+                // Soft-deleted versions in the scope are removed so imported IDs cannot clash.
+                for (s, vs) in ix.subjects.iter().filter(|(s, _)| in_scope(s)) {
+                    for v in vs.keys() {
+                        records.push(encode(
+                            Key::Schema {
+                                subject: s.clone(),
+                                version: *v,
+                            },
+                            None,
+                        ));
+                    }
+                }
+            }
+        }
+        records.push(encode(
+            Key::Mode {
+                subject: scope.clone(),
+            },
+            Some(Value::Mode(ModeValue {
+                subject: scope,
+                mode: mode.as_str().to_string(),
+            })),
+        ));
+        self.append_and_wait(records).await
+    }
+
+    /// `DELETE /mode/{subject}`: returns the mode that was removed.
+    pub async fn delete_mode(&self, scope: Scope) -> Result<Mode> {
+        let _w = self.writer.lock().await;
+        let previous = {
+            let ix = self.read();
+            match (ix.modes.get(&scope), &scope) {
+                (Some(m), _) => *m,
+                (None, None) => Mode::ReadWrite,
+                (None, Some(s)) => return Err(RegistryError::SubjectNotFound(s.clone())),
+            }
+        };
+        self.append_and_wait(vec![encode(Key::Mode { subject: scope }, None)])
+            .await?;
+        Ok(previous)
+    }
+
+    // ---- reads -------------------------------------------------------------------------
+
+    pub fn get_config(&self, scope: &Scope, subject: Option<&Subject>, default_to_global: bool) -> Result<ConfigValue> {
+        let ix = self.read();
+        let mut cfg = if default_to_global || scope.is_none() {
+            Self::effective_config(&ix, subject)
+        } else {
+            match ix.configs.get(scope) {
+                Some(c) => c.clone(),
+                None => {
+                    return Err(RegistryError::SubjectConfigNotFound(
+                        scope.clone().unwrap_or_default(),
+                    ))
+                }
+            }
+        };
+        if cfg.compatibility_level.is_none() && (default_to_global || scope.is_none()) {
+            cfg.compatibility_level = Some(self.default_level.as_str().to_string());
+        }
+        cfg.subject = None;
+        Ok(cfg)
+    }
+
+    pub fn get_mode(&self, scope: &Scope, subject: Option<&Subject>, default_to_global: bool) -> Result<Mode> {
+        let ix = self.read();
+        if let Some(m) = ix.modes.get(scope) {
+            return Ok(*m);
+        }
+        match (scope, subject) {
+            (None, _) => Ok(Mode::ReadWrite),
+            (Some(_), Some(s)) if default_to_global => Ok(Self::mode_for(&ix, s)),
+            (Some(sc), _) if default_to_global => Ok(ix.modes.get(&None).copied().unwrap_or(Mode::ReadWrite)).map(|m| {
+                let _ = sc;
+                m
+            }),
+            (Some(sc), _) => Err(RegistryError::SubjectModeNotFound(sc.clone())),
+        }
+    }
+
+    pub fn contexts(&self) -> Vec<String> {
+        let ix = self.read();
+        let mut out: Vec<String> = ix.contexts.keys().cloned().collect();
+        out.sort_by(|a, b| (a != DEFAULT_CONTEXT, a).cmp(&(b != DEFAULT_CONTEXT, b)));
+        out
+    }
+
+    pub fn subjects(&self, prefix: Option<&str>, deleted: bool, deleted_only: bool) -> Vec<String> {
+        let ix = self.read();
+        let matches_prefix = |s: &str| match prefix {
+            None => true,
+            Some(p) if p.starts_with(":*:") => {
+                let rest = &p[3..];
+                Subject::parse(s).name.starts_with(rest)
+            }
+            Some(p) => s.starts_with(p),
+        };
+        ix.subjects
+            .iter()
+            .filter(|(s, _)| matches_prefix(s))
+            .filter(|(_, vs)| {
+                let any_live = vs.values().any(|e| !e.deleted);
+                let any_deleted = vs.values().any(|e| e.deleted);
+                if deleted_only {
+                    any_deleted
+                } else if deleted {
+                    true
+                } else {
+                    any_live
+                }
+            })
+            .map(|(s, _)| s.clone())
+            .collect()
+    }
+
+    pub fn versions(&self, subject: &Subject, deleted: bool, deleted_only: bool) -> Result<Vec<i32>> {
+        let ix = self.read();
+        let q = subject.qualified();
+        let vs = match ix.versions(&q) {
+            Some(vs) => vs,
+            None if subject.name.is_empty() => return Ok(vec![]),
+            None => return Err(RegistryError::SubjectNotFound(q)),
+        };
+        let out: Vec<i32> = vs
+            .iter()
+            .filter(|(_, e)| {
+                if deleted_only {
+                    e.deleted
+                } else {
+                    deleted || !e.deleted
+                }
+            })
+            .map(|(v, _)| *v)
+            .collect();
+        if out.is_empty() && !deleted_only {
+            return Err(RegistryError::SubjectNotFound(q));
+        }
+        Ok(out)
+    }
+
+    pub fn version(&self, subject: &Subject, spec: VersionSpec, deleted: bool) -> Result<VersionView> {
+        let ix = self.read();
+        let q = subject.qualified();
+        let vs = ix
+            .versions(&q)
+            .filter(|vs| deleted || vs.values().any(|e| !e.deleted))
+            .ok_or_else(|| RegistryError::SubjectNotFound(q.clone()))?;
+        match spec {
+            VersionSpec::Latest => vs
+                .iter()
+                .rev()
+                .find(|(_, e)| deleted || !e.deleted)
+                .map(|(v, e)| Self::view(&q, *v, e))
+                .ok_or(RegistryError::SubjectNotFound(q)),
+            VersionSpec::Number(n) => vs
+                .get(&n)
+                .filter(|e| deleted || !e.deleted)
+                .map(|e| Self::view(&q, n, e))
+                .ok_or(RegistryError::VersionNotFound(n.to_string())),
+        }
+    }
+
+    pub fn referenced_by(&self, subject: &Subject, spec: VersionSpec) -> Result<Vec<i32>> {
+        let v = self.version(subject, spec, false)?;
+        let ix = self.read();
+        let mut ids: Vec<i32> = ix
+            .referenced_by(&subject.qualified(), v.version)
+            .into_iter()
+            .filter(|r| !r.3)
+            .map(|r| r.2)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(ids)
+    }
+
+    /// Finds the context an ID is looked up in: the hint's context, else the default one.
+    fn context_for_id(hint: Option<&Subject>) -> String {
+        hint.map_or_else(|| DEFAULT_CONTEXT.to_string(), |h| h.context.clone())
+    }
+
+    /// Reads of an unqualified subject that does not exist in the default context fall
+    /// back to the first other context holding a subject of that name, as Confluent does.
+    pub fn read_subject(&self, subject: &Subject) -> Subject {
+        if !subject.is_default_context() || subject.name.is_empty() {
+            return subject.clone();
+        }
+        let ix = self.read();
+        if ix.subjects.contains_key(&subject.qualified()) {
+            return subject.clone();
+        }
+        ix.contexts
+            .keys()
+            .filter(|c| c.as_str() != DEFAULT_CONTEXT)
+            .map(|c| Subject::in_context(c, &subject.name))
+            .find(|s| ix.subjects.contains_key(&s.qualified()))
+            .unwrap_or_else(|| subject.clone())
+    }
+
+    pub fn schema_by_id(&self, id: i32, hint: Option<&Subject>) -> Result<(Arc<SchemaBody>, i32)> {
+        let ix = self.read();
+        let ctx = Self::context_for_id(hint);
+        let e = ix
+            .schema_by_id(&ctx, id)
+            .ok_or(RegistryError::SchemaNotFound(Some(id as i64)))?;
+        Ok((e.body.clone(), ix.max_id(&ctx)))
+    }
+
+    pub fn id_usages(&self, id: i32, hint: Option<&Subject>, deleted: bool) -> Result<Vec<(String, i32)>> {
+        let ix = self.read();
+        let ctx = Self::context_for_id(hint);
+        let e = ix
+            .schema_by_id(&ctx, id)
+            .ok_or(RegistryError::SchemaNotFound(None))?;
+        Ok(e.holders
+            .iter()
+            .filter(|(s, v)| {
+                deleted
+                    || ix
+                        .versions(s)
+                        .and_then(|vs| vs.get(v))
+                        .is_some_and(|e| !e.deleted)
+            })
+            .cloned()
+            .collect())
+    }
+
+    pub fn schemas(&self, prefix: Option<&str>, deleted: bool, latest_only: bool) -> Vec<VersionView> {
+        let ix = self.read();
+        let mut out = Vec::new();
+        for (s, vs) in &ix.subjects {
+            if let Some(p) = prefix {
+                if !s.starts_with(p) {
+                    continue;
+                }
+            }
+            let live: Vec<(&i32, &VersionEntry)> =
+                vs.iter().filter(|(_, e)| deleted || !e.deleted).collect();
+            if latest_only {
+                if let Some((v, e)) = live.last() {
+                    out.push(Self::view(s, **v, e));
+                }
+            } else {
+                out.extend(live.into_iter().map(|(v, e)| Self::view(s, *v, e)));
+            }
+        }
+        out
+    }
+
+    /// `POST /subjects/{subject}`: is this schema registered under the subject?
+    pub fn lookup(&self, subject: &Subject, req: &SchemaRequest, normalize: bool, deleted: bool) -> Result<VersionView> {
+        Self::validate_subject(&subject.qualified())?;
+        let ix = self.read();
+        let q = subject.qualified();
+        let body = self.prepare(&ix, subject, req, normalize)?;
+        let vs = ix
+            .versions(&q)
+            .filter(|vs| deleted || vs.values().any(|e| !e.deleted))
+            .ok_or_else(|| RegistryError::SubjectNotFound(q.clone()))?;
+        // Also match the stored text against the normalized form of the request.
+        let alt = self.prepare(&ix, subject, req, true).ok();
+        vs.iter()
+            .rev()
+            .filter(|(_, e)| deleted || !e.deleted)
+            .find(|(_, e)| {
+                let same = |b: &SchemaBody| {
+                    e.body.schema_type == b.schema_type
+                        && e.body.schema == b.schema
+                        && e.body.references == b.references
+                };
+                same(&body) || alt.as_ref().is_some_and(same)
+            })
+            .map(|(v, e)| Self::view(&q, *v, e))
+            .ok_or(RegistryError::SchemaNotFound(None))
+    }
+
+    /// `POST /compatibility/subjects/{subject}/versions[/{version}]`.
+    pub fn check_compatibility(
+        &self,
+        subject: &Subject,
+        spec: Option<VersionSpec>,
+        req: &SchemaRequest,
+        normalize: bool,
+        verbose: bool,
+    ) -> Result<CompatResult> {
+        let ix = self.read();
+        let q = subject.qualified();
+        let body = match self.prepare(&ix, subject, req, normalize) {
+            Ok(b) => b,
+            Err(e @ RegistryError::InvalidSchema(_)) if verbose => {
+                return Ok(CompatResult {
+                    compatible: false,
+                    messages: vec![e.to_string()],
+                })
+            }
+            Err(e) => return Err(e),
+        };
+        let level = self.level_for(&ix, subject);
+        let live: Vec<(i32, &VersionEntry)> = ix
+            .versions(&q)
+            .map(|vs| {
+                vs.iter()
+                    .filter(|(_, e)| !e.deleted)
+                    .map(|(v, e)| (*v, e))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let previous: Vec<(i32, &VersionEntry)> = match spec {
+            None => live,
+            Some(VersionSpec::Latest) => live.last().copied().into_iter().collect(),
+            Some(VersionSpec::Number(n)) => match live.iter().find(|(v, _)| *v == n) {
+                Some(x) => vec![*x],
+                None if live.is_empty() => {
+                    return Err(RegistryError::SubjectNotFound(q));
+                }
+                None => return Err(RegistryError::VersionNotFound(n.to_string())),
+            },
+        };
+        if spec.is_some() && previous.is_empty() && ix.versions(&q).is_none() {
+            return Err(RegistryError::SubjectNotFound(q));
+        }
+        // A single named version is checked as if non-transitive against it alone.
+        let mut messages = self.check_against(&ix, subject, &body, level, &previous);
+        let compatible = messages.is_empty();
+        if !compatible {
+            let validate = Self::effective_config(&ix, Some(subject))
+                .validate_fields
+                .unwrap_or(false);
+            messages.push(compat::trailer(validate, level));
+        }
+        Ok(CompatResult {
+            compatible,
+            messages,
+        })
+    }
+}

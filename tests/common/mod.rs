@@ -1,0 +1,477 @@
+//! Shared support for the integration tests.
+//!
+//! - [`Server`]: runs the `schema-registry` binary on an ephemeral port with a
+//!   SQLite store in a data directory, and kills it on drop.
+//! - [`client`], [`send`], [`request`]: HTTP helpers that send the request
+//!   path byte for byte (percent escapes, `..`, `//` untouched).
+//! - [`KnownGaps`]: the `tests/fixtures/known-gaps.txt` list.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// How long the server may take to print its `listening on` line.
+pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
+/// Timeout of one HTTP request.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// The Schema Registry media type, the default Content-Type of requests.
+pub const SR_CONTENT_TYPE: &str = "application/vnd.schemaregistry.v1+json";
+/// The server's stdout/stderr kept in memory (the newest part).
+const LOG_CAP: usize = 1 << 20;
+/// What the server prints on stdout once it accepts connections.
+const LISTENING: &str = "listening on http://";
+
+/// A running `schema-registry` process.
+pub struct Server {
+    /// `http://127.0.0.1:PORT`, no trailing slash.
+    pub url: String,
+    /// The data directory; the store is `sqlite://<dir>/registry.db`.
+    pub dir: PathBuf,
+    /// A client for this server (see [`client`]).
+    pub client: reqwest::Client,
+    child: Child,
+    log: Arc<Mutex<String>>,
+    drains: Vec<JoinHandle<()>>,
+    /// Removes the data directory on drop (only for [`Server::start`]).
+    _tmp: Option<tempfile::TempDir>,
+}
+
+impl Server {
+    /// Starts a server on a fresh temporary data directory (removed when
+    /// the `Server` is dropped).
+    pub fn start() -> Server {
+        match Server::try_start() {
+            Ok(server) => server,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// Like [`Server::start`], returning the reason instead of panicking.
+    pub fn try_start() -> Result<Server, String> {
+        let tmp = tempfile::Builder::new()
+            .prefix("schema-registry-test-")
+            .tempdir()
+            .map_err(|e| format!("cannot create a temporary data directory: {e}"))?;
+        let mut server = Server::try_start_in(tmp.path())?;
+        server._tmp = Some(tmp);
+        Ok(server)
+    }
+
+    /// Starts a server on an existing data directory (for restart tests:
+    /// keep the first `Server` alive, `kill9` it, then `start_in(&first.dir)`).
+    pub fn start_in(dir: &Path) -> Server {
+        match Server::try_start_in(dir) {
+            Ok(server) => server,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// Like [`Server::start_in`], returning the reason (with the server's
+    /// output) instead of panicking when the server does not come up.
+    pub fn try_start_in(dir: &Path) -> Result<Server, String> {
+        let store = format!("sqlite://{}", dir.join("registry.db").display());
+        let mut child = Command::new(env!("CARGO_BIN_EXE_schema-registry"))
+            .args(["--listen", "127.0.0.1:0", "--store", &store])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot spawn the schema-registry binary: {e}"))?;
+        let log = Arc::new(Mutex::new(String::new()));
+        let (tx, rx) = mpsc::channel();
+        let mut drains = Vec::new();
+        if let Some(out) = child.stdout.take() {
+            drains.push(drain(out, Arc::clone(&log), Some(tx)));
+        } else {
+            drop(tx);
+        }
+        if let Some(err) = child.stderr.take() {
+            drains.push(drain(err, Arc::clone(&log), None));
+        }
+        let failure = match rx.recv_timeout(STARTUP_TIMEOUT) {
+            Ok(url) => {
+                return Ok(Server {
+                    url,
+                    dir: dir.to_path_buf(),
+                    client: client(),
+                    child,
+                    log,
+                    drains,
+                    _tmp: None,
+                })
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                format!("the server printed no `{LISTENING}…` line within {STARTUP_TIMEOUT:?}")
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                "the server closed its stdout before printing its `listening on` line".to_string()
+            }
+        };
+        // Failed: stop the child, collect all it wrote (the pipes close once
+        // it is dead, so the drains end).
+        let _ = child.kill();
+        let status = child.wait();
+        for d in drains {
+            let _ = d.join();
+        }
+        Err(format!(
+            "{failure} (store {store}, exit: {status:?})\n--- server output ---\n{}",
+            lock(&log)
+        ))
+    }
+
+    /// SIGKILLs the server and waits for it (a crash, no graceful shutdown).
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// The exit status if the server is no longer running.
+    pub fn exit_status(&mut self) -> Option<ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+
+    /// Everything the server wrote to stdout and stderr so far (capped to
+    /// the last megabyte).
+    pub fn log(&self) -> String {
+        lock(&self.log).clone()
+    }
+
+    /// See [`request`]: any method, path appended verbatim to [`Server::url`].
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+        content_type: Option<&str>,
+    ) -> (u16, Value) {
+        request(&self.client, &self.url, method, path, body, content_type).await
+    }
+
+    /// `GET path`.
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        self.request("GET", path, None, None).await
+    }
+
+    /// `DELETE path`.
+    pub async fn delete(&self, path: &str) -> (u16, Value) {
+        self.request("DELETE", path, None, None).await
+    }
+
+    /// `POST path` with a JSON body and the Schema Registry content type.
+    pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        let body = body.to_string();
+        self.request("POST", path, Some(&body), Some(SR_CONTENT_TYPE))
+            .await
+    }
+
+    /// `PUT path` with a JSON body and the Schema Registry content type.
+    pub async fn put(&self, path: &str, body: &Value) -> (u16, Value) {
+        let body = body.to_string();
+        self.request("PUT", path, Some(&body), Some(SR_CONTENT_TYPE))
+            .await
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+fn lock(log: &Mutex<String>) -> std::sync::MutexGuard<'_, String> {
+    log.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Copies a child's output stream into `log` until it closes; the first line
+/// announcing the listening address is sent on `tx`.
+fn drain<R: Read + Send + 'static>(
+    stream: R,
+    log: Arc<Mutex<String>>,
+    tx: Option<mpsc::Sender<String>>,
+) -> JoinHandle<()> {
+    std::thread::spawn(move || {
+        let mut tx = tx;
+        let mut reader = BufReader::new(stream);
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            match reader.read_until(b'\n', &mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+            let text = String::from_utf8_lossy(&line);
+            if let Some(url) = tx.as_ref().and_then(|_| listening_url(&text)) {
+                if let Some(tx) = tx.take() {
+                    let _ = tx.send(url);
+                }
+            }
+            let mut log = lock(&log);
+            log.push_str(&text);
+            if log.len() > LOG_CAP {
+                let mut cut = log.len() - LOG_CAP / 2;
+                while !log.is_char_boundary(cut) {
+                    cut += 1;
+                }
+                log.replace_range(..cut, "[…]\n");
+            }
+        }
+    })
+}
+
+/// `http://127.0.0.1:PORT` from a line containing `listening on http://…`.
+fn listening_url(line: &str) -> Option<String> {
+    let at = line.find(LISTENING)? + LISTENING.len() - "http://".len();
+    let url: String = line[at..]
+        .chars()
+        .take_while(|c| !c.is_whitespace() && !c.is_control())
+        .collect();
+    let url = url.trim_end_matches('/');
+    (url.len() > "http://".len()).then(|| url.to_string())
+}
+
+/// A client that follows no redirects and times out after [`REQUEST_TIMEOUT`].
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(REQUEST_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("build the reqwest client")
+}
+
+/// Sends `method base+path` and returns the status and the raw body text.
+///
+/// `path` (with its query) goes on the request line byte for byte. reqwest
+/// parses URLs with the `url` crate, which resolves `.`/`..` segments
+/// (`%2e%2e` too), percent-encodes some characters and drops fragments; when
+/// that would change the request target, the request is written over a plain
+/// TCP connection instead. `content_type: None` sends no Content-Type header;
+/// `body: Some("")` sends an empty body with `Content-Length: 0`.
+pub async fn send(
+    client: &reqwest::Client,
+    base: &str,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+    content_type: Option<&str>,
+) -> Result<(u16, String), String> {
+    let full = format!("{base}{path}");
+    let verbatim =
+        !path.contains('#') && reqwest::Url::parse(&full).is_ok_and(|url| url.as_str() == full);
+    if !verbatim {
+        return send_raw(base, method, path, body, content_type);
+    }
+    let method = reqwest::Method::from_bytes(method.as_bytes())
+        .map_err(|e| format!("bad method {method:?}: {e}"))?;
+    let mut req = client.request(method.clone(), &full);
+    if let Some(ct) = content_type {
+        req = req.header(reqwest::header::CONTENT_TYPE, ct);
+    }
+    if let Some(body) = body {
+        if body.is_empty() {
+            // hyper leaves out `Content-Length: 0`; an empty body is still a body.
+            req = req.header(reqwest::header::CONTENT_LENGTH, "0");
+        }
+        req = req.body(body.to_string());
+    }
+    match req.send().await {
+        Ok(resp) => {
+            let status = resp.status().as_u16();
+            let bytes = resp
+                .bytes()
+                .await
+                .map_err(|e| format!("{method} {full}: reading the body: {e}"))?;
+            Ok((status, String::from_utf8_lossy(&bytes).into_owned()))
+        }
+        // A URL the http crate will not take: write it ourselves.
+        Err(e) if e.is_builder() => send_raw(base, method.as_str(), path, body, content_type),
+        Err(e) => Err(format!("{method} {full}: {e}")),
+    }
+}
+
+/// Whether reqwest sends the URL's path and query unchanged (the `url` crate
+/// serializes it back to the same string, and there is no fragment).
+pub fn url_is_verbatim(full: &str) -> bool {
+    !full.contains('#') && reqwest::Url::parse(full).is_ok_and(|url| url.as_str() == full)
+}
+
+/// [`send`], with the body parsed as JSON (`Value::Null` when it is empty or
+/// not JSON). Panics if the request cannot be sent.
+pub async fn request(
+    client: &reqwest::Client,
+    base: &str,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+    content_type: Option<&str>,
+) -> (u16, Value) {
+    match send(client, base, method, path, body, content_type).await {
+        Ok((status, text)) => (status, serde_json::from_str(&text).unwrap_or(Value::Null)),
+        Err(e) => panic!("request failed: {e}"),
+    }
+}
+
+/// HTTP/1.1 over a plain TCP connection (`Connection: close`), for request
+/// targets the `url` crate would rewrite. Blocking, bounded by
+/// [`REQUEST_TIMEOUT`] per read/write.
+pub fn send_raw(
+    base: &str,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+    content_type: Option<&str>,
+) -> Result<(u16, String), String> {
+    let what = format!("{method} {base}{path}");
+    let host = base
+        .strip_prefix("http://")
+        .ok_or_else(|| format!("{what}: only http:// is supported"))?
+        .trim_end_matches('/');
+    let mut stream = TcpStream::connect(host).map_err(|e| format!("{what}: connect: {e}"))?;
+    stream
+        .set_read_timeout(Some(REQUEST_TIMEOUT))
+        .and_then(|()| stream.set_write_timeout(Some(REQUEST_TIMEOUT)))
+        .map_err(|e| format!("{what}: {e}"))?;
+    let target = if path.is_empty() { "/" } else { path };
+    let mut head = format!("{method} {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+    if let Some(ct) = content_type {
+        head.push_str(&format!("Content-Type: {ct}\r\n"));
+    }
+    if let Some(body) = body {
+        head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    head.push_str("\r\n");
+    let mut out = head.into_bytes();
+    out.extend_from_slice(body.unwrap_or("").as_bytes());
+    stream
+        .write_all(&out)
+        .map_err(|e| format!("{what}: write: {e}"))?;
+    let mut resp = Vec::new();
+    stream
+        .read_to_end(&mut resp)
+        .map_err(|e| format!("{what}: read: {e}"))?;
+    parse_response(&resp).map_err(|e| format!("{what}: {e}"))
+}
+
+/// Status and body of a complete HTTP/1.1 response.
+fn parse_response(resp: &[u8]) -> Result<(u16, String), String> {
+    let end = resp
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or("no end of response headers")?;
+    let head = String::from_utf8_lossy(&resp[..end]);
+    let mut rest = &resp[end + 4..];
+    let mut lines = head.split("\r\n");
+    let status_line = lines.next().unwrap_or("");
+    let status = status_line
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse::<u16>().ok())
+        .ok_or_else(|| format!("bad status line {status_line:?}"))?;
+    let mut chunked = false;
+    let mut length = None;
+    for line in lines {
+        let Some((name, value)) = line.split_once(':') else {
+            continue;
+        };
+        let value = value.trim();
+        if name.eq_ignore_ascii_case("transfer-encoding") {
+            chunked = value.to_ascii_lowercase().contains("chunked");
+        } else if name.eq_ignore_ascii_case("content-length") {
+            length = value.parse::<usize>().ok();
+        }
+    }
+    let body = if chunked {
+        let mut body = Vec::new();
+        loop {
+            let eol = rest
+                .windows(2)
+                .position(|w| w == b"\r\n")
+                .ok_or("truncated chunk size")?;
+            let size_text = String::from_utf8_lossy(&rest[..eol]);
+            let size_hex = size_text.split(';').next().unwrap_or("").trim();
+            let size = usize::from_str_radix(size_hex, 16)
+                .map_err(|_| format!("bad chunk size {size_text:?}"))?;
+            rest = &rest[eol + 2..];
+            if size == 0 {
+                break;
+            }
+            let chunk = rest.get(..size).ok_or("truncated chunk")?;
+            body.extend_from_slice(chunk);
+            rest = rest.get(size + 2..).unwrap_or(&[]);
+        }
+        body
+    } else {
+        match length {
+            Some(n) => rest.get(..n).ok_or("truncated body")?.to_vec(),
+            None => rest.to_vec(),
+        }
+    };
+    Ok((status, String::from_utf8_lossy(&body).into_owned()))
+}
+
+/// `tests/fixtures/known-gaps.txt`: steps (`scenario#step`, 0-based as in
+/// allowed.json) and compatibility vectors (by name) we knowingly do not
+/// match yet. One `key  reason` per line; lines starting with `#` and blank
+/// lines are ignored.
+pub struct KnownGaps {
+    pub entries: BTreeMap<String, String>,
+}
+
+impl KnownGaps {
+    pub const PATH: &'static str =
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/known-gaps.txt");
+
+    /// Reads the list (a missing file is an empty list).
+    pub fn load() -> KnownGaps {
+        let text = match std::fs::read_to_string(Self::PATH) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => panic!("cannot read {}: {e}", Self::PATH),
+        };
+        let mut entries = BTreeMap::new();
+        for line in text.lines() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let (key, reason) = match line.split_once(char::is_whitespace) {
+                Some((key, reason)) => (key, reason.trim()),
+                None => (line, ""),
+            };
+            entries.insert(key.to_string(), reason.to_string());
+        }
+        KnownGaps { entries }
+    }
+
+    pub fn reason(&self, key: &str) -> Option<&str> {
+        self.entries.get(key).map(String::as_str)
+    }
+}
+
+/// Reads a file under `tests/fixtures/` and parses it as JSON.
+pub fn fixture_json(relative: &str) -> Value {
+    let path = format!("{}/tests/fixtures/{relative}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path} is not JSON: {e}"))
+}
+
+/// Shortens `text` to at most `max` bytes (on a char boundary) for printing.
+pub fn truncate(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut cut = max;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}… ({} bytes)", &text[..cut], text.len())
+}
