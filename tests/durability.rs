@@ -1,0 +1,192 @@
+//! Durability and concurrency against the real server process: `kill -9` during a
+//! registration load loses no acknowledged write; 32 concurrent clients get no duplicate
+//! IDs, no version gaps, and identical IDs for identical schemas.
+
+mod common;
+
+use common::Server;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+fn record_schema(name: &str, field: &str) -> String {
+    json!({"type": "record", "name": name, "fields": [{"name": field, "type": "string"}]}).to_string()
+}
+
+/// Waits (bounded) until `cond` holds, polling; panics with `what` on timeout.
+async fn wait_until(what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !cond() {
+        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
+        tokio::task::yield_now().await;
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn kill9_during_registration_load_loses_no_acknowledged_write() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut server = Server::start_in(dir.path());
+    let (s, _) = server.put("/config", &json!({"compatibility": "NONE"})).await;
+    assert_eq!(s, 200);
+
+    let acked: Arc<Mutex<Vec<(String, String, i64)>>> = Arc::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    let counter = Arc::new(AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for w in 0..8 {
+        let url = server.url.clone();
+        let client = server.client.clone();
+        let acked = acked.clone();
+        let stop = stop.clone();
+        let counter = counter.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut i = 0;
+            while !stop.load(Ordering::Relaxed) {
+                let subject = format!("load-{}", i % 5);
+                let schema = record_schema(&format!("W{w}N{i}"), "f");
+                let body = json!({ "schema": schema }).to_string();
+                let sent = common::send(
+                    &client,
+                    &url,
+                    "POST",
+                    &format!("/subjects/{subject}/versions"),
+                    Some(&body),
+                    Some(common::SR_CONTENT_TYPE),
+                )
+                .await;
+                match sent {
+                    Ok((200, text)) => {
+                        let v: Value = serde_json::from_str(&text).expect("json answer");
+                        let id = v["id"].as_i64().expect("id in a 200 answer");
+                        acked.lock().expect("lock").push((subject, schema, id));
+                        counter.fetch_add(1, Ordering::Relaxed);
+                    }
+                    // Only the crash may interrupt a request; never a 4xx.
+                    Ok((status, text)) => assert!(status >= 500, "unexpected {status}: {text}"),
+                    Err(_) => {}
+                }
+                i += 1;
+            }
+        }));
+    }
+    let c = counter.clone();
+    wait_until("200 acknowledged registrations", Duration::from_secs(120), || {
+        c.load(Ordering::Relaxed) >= 200
+    })
+    .await;
+    // Crash while requests are in flight.
+    server.kill9();
+    stop.store(true, Ordering::Relaxed);
+    for t in tasks {
+        t.await.expect("worker");
+    }
+    drop(server);
+
+    let server = Server::start_in(dir.path());
+    let acked = acked.lock().expect("lock").clone();
+    assert!(acked.len() >= 200);
+    for (subject, schema, id) in &acked {
+        let (s, v) = server.get(&format!("/schemas/ids/{id}")).await;
+        assert_eq!(s, 200, "acknowledged id {id} lost after kill -9: {v}");
+        assert_eq!(v["schema"].as_str(), Some(schema.as_str()), "id {id}");
+        let (s, v) = server
+            .post(&format!("/subjects/{subject}"), &json!({ "schema": schema }))
+            .await;
+        assert_eq!(s, 200, "acknowledged registration lost in {subject}: {v}");
+        assert_eq!(v["id"].as_i64(), Some(*id));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_clients_get_consistent_ids_and_versions() {
+    let server = Server::start();
+    let (s, _) = server.put("/config", &json!({"compatibility": "NONE"})).await;
+    assert_eq!(s, 200);
+    let subjects = ["shared-a", "shared-b", "shared-c", "shared-d"];
+    // Schemas every client registers (identical across clients) and schemas only one does.
+    let common_schemas: Vec<String> = (0..6).map(|i| record_schema(&format!("Common{i}"), "c")).collect();
+
+    let results: Arc<Mutex<Vec<(String, String, i64)>>> = Arc::default();
+    let mut tasks = Vec::new();
+    for client_no in 0..32 {
+        let url = server.url.clone();
+        let client = server.client.clone();
+        let results = results.clone();
+        let common_schemas = common_schemas.clone();
+        tasks.push(tokio::spawn(async move {
+            for round in 0..6 {
+                let subject = subjects[(client_no + round) % subjects.len()];
+                let schemas = [
+                    common_schemas[(client_no + round) % common_schemas.len()].clone(),
+                    record_schema(&format!("Own{client_no}R{round}"), "o"),
+                ];
+                for schema in schemas {
+                    let body = json!({ "schema": schema }).to_string();
+                    let (status, v) = common::request(
+                        &client,
+                        &url,
+                        "POST",
+                        &format!("/subjects/{subject}/versions"),
+                        Some(&body),
+                        Some(common::SR_CONTENT_TYPE),
+                    )
+                    .await;
+                    assert_eq!(status, 200, "register failed: {v}");
+                    let id = v["id"].as_i64().expect("id");
+                    results
+                        .lock()
+                        .expect("lock")
+                        .push((subject.to_string(), schema, id));
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("client");
+    }
+    let results = results.lock().expect("lock").clone();
+
+    // One schema text per ID and one ID per schema text, across all subjects.
+    let mut by_id: HashMap<i64, String> = HashMap::new();
+    let mut by_schema: HashMap<String, i64> = HashMap::new();
+    for (_, schema, id) in &results {
+        if let Some(prev) = by_id.insert(*id, schema.clone()) {
+            assert_eq!(&prev, schema, "id {id} handed out for two schemas");
+        }
+        if let Some(prev) = by_schema.insert(schema.clone(), *id) {
+            assert_eq!(prev, *id, "identical schema got two ids");
+        }
+    }
+    // Versions are 1..=n without gaps; each schema is registered once per subject.
+    for subject in subjects {
+        let (s, versions) = server.get(&format!("/subjects/{subject}/versions")).await;
+        assert_eq!(s, 200);
+        let versions: Vec<i64> = versions
+            .as_array()
+            .expect("array")
+            .iter()
+            .filter_map(Value::as_i64)
+            .collect();
+        let expected: Vec<i64> = (1..=versions.len() as i64).collect();
+        assert_eq!(versions, expected, "version gap in {subject}");
+        let mut seen = HashSet::new();
+        let mut per_version: BTreeMap<i64, i64> = BTreeMap::new();
+        for v in &versions {
+            let (s, body) = server.get(&format!("/subjects/{subject}/versions/{v}")).await;
+            assert_eq!(s, 200);
+            let schema = body["schema"].as_str().expect("schema").to_string();
+            assert!(seen.insert(schema.clone()), "{schema} registered twice in {subject}");
+            per_version.insert(*v, body["id"].as_i64().expect("id"));
+            assert_eq!(by_schema.get(&schema).copied(), body["id"].as_i64());
+        }
+        let registered: HashSet<&String> = results
+            .iter()
+            .filter(|(s, _, _)| s == subject)
+            .map(|(_, schema, _)| schema)
+            .collect();
+        assert_eq!(registered.len(), versions.len(), "{subject}: versions vs distinct schemas");
+    }
+}
