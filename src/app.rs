@@ -19,7 +19,9 @@ pub async fn open_registry(args: &ServeArgs) -> Result<(Arc<Registry>, String), 
             (Arc::new(s), "embedded".to_string())
         }
         StoreUrl::Kafka { .. } => {
-            return Err("the kafka:// store is not available in this build yet; use sqlite://PATH".into())
+            return Err(
+                "the kafka:// store is not available in this build yet; use sqlite://PATH".into(),
+            )
         }
     };
     tracing::info!(store = %store.describe(), "opening store");

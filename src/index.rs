@@ -114,7 +114,9 @@ impl Index {
                 Some(m) => {
                     self.modes.insert(subject, m);
                 }
-                None => tracing::warn!(offset, mode = %v.mode, "skipping MODE record with unknown mode"),
+                None => {
+                    tracing::warn!(offset, mode = %v.mode, "skipping MODE record with unknown mode")
+                }
             },
             (Key::Mode { subject }, None) => {
                 self.modes.remove(&subject);
@@ -132,7 +134,12 @@ impl Index {
                 let deleted: Vec<i32> = self
                     .subjects
                     .get(&subject)
-                    .map(|vs| vs.iter().filter(|(_, e)| e.deleted).map(|(v, _)| *v).collect())
+                    .map(|vs| {
+                        vs.iter()
+                            .filter(|(_, e)| e.deleted)
+                            .map(|(v, _)| *v)
+                            .collect()
+                    })
                     .unwrap_or_default();
                 for v in deleted {
                     self.remove_version(&subject, v);
@@ -145,8 +152,12 @@ impl Index {
             }
             (Key::DeleteSubject { .. } | Key::ClearSubject { .. } | Key::Context { .. }, None) => {}
             (Key::Noop, _) => {}
-            (Key::Unknown(t), _) => tracing::warn!(offset, keytype = %t, "skipping record of unknown key type"),
-            (k, v) => tracing::warn!(offset, key = ?k, value = ?v, "skipping record whose value does not fit its key"),
+            (Key::Unknown(t), _) => {
+                tracing::warn!(offset, keytype = %t, "skipping record of unknown key type")
+            }
+            (k, v) => {
+                tracing::warn!(offset, key = ?k, value = ?v, "skipping record whose value does not fit its key")
+            }
         }
     }
 
@@ -311,19 +322,54 @@ mod tests {
         ix.apply(1, &schema_rec("b", 1, 1, "\"string\"", false));
         ix.apply(2, &schema_rec(":.c:a", 1, 1, "\"int\"", false));
         assert_eq!(ix.schema_by_id(".", 1).map(|e| e.holders.len()), Some(2));
-        assert_eq!(ix.schema_by_id(".c", 1).map(|e| e.body.schema.as_str()), Some("\"int\""));
+        assert_eq!(
+            ix.schema_by_id(".c", 1).map(|e| e.body.schema.as_str()),
+            Some("\"int\"")
+        );
         assert_eq!(ix.max_id("."), 1);
         // duplicate-ID guard
         ix.apply(3, &schema_rec("x", 1, 1, "\"long\"", false));
         assert!(ix.versions("x").is_none());
         // tombstones release the ID only when no version holds it
-        ix.apply(4, &RawRecord { key: encode(&Record { key: Key::Schema { subject: "a".into(), version: 1 }, value: None }).key, value: None });
+        ix.apply(
+            4,
+            &RawRecord {
+                key: encode(&Record {
+                    key: Key::Schema {
+                        subject: "a".into(),
+                        version: 1,
+                    },
+                    value: None,
+                })
+                .key,
+                value: None,
+            },
+        );
         assert!(ix.schema_by_id(".", 1).is_some());
-        ix.apply(5, &RawRecord { key: encode(&Record { key: Key::Schema { subject: "b".into(), version: 1 }, value: None }).key, value: None });
+        ix.apply(
+            5,
+            &RawRecord {
+                key: encode(&Record {
+                    key: Key::Schema {
+                        subject: "b".into(),
+                        version: 1,
+                    },
+                    value: None,
+                })
+                .key,
+                value: None,
+            },
+        );
         assert!(ix.schema_by_id(".", 1).is_none());
         assert_eq!(ix.max_id("."), 1, "max id is not lowered");
         // malformed records are skipped
-        ix.apply(6, &RawRecord { key: b"garbage".to_vec(), value: None });
+        ix.apply(
+            6,
+            &RawRecord {
+                key: b"garbage".to_vec(),
+                value: None,
+            },
+        );
         assert_eq!(ix.applied, 6);
     }
 }

@@ -7,9 +7,9 @@ use std::fmt;
 /// The default context, where unqualified subjects live.
 pub const DEFAULT_CONTEXT: &str = ".";
 
-/// The longest subject name we accept (Confluent has no documented limit; Kafka topic names
-/// are at most 249 characters, so 255 covers `<topic>-value` and context prefixes).
-pub const MAX_SUBJECT_LEN: usize = 255;
+/// The longest subject name we accept on writes (Confluent has no limit; Kafka topic names
+/// are at most 249 characters, so 1024 leaves room for naming strategies and contexts).
+pub const MAX_SUBJECT_LEN: usize = 1024;
 
 /// A subject together with the context it lives in.
 ///

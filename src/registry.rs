@@ -228,11 +228,22 @@ impl Registry {
             .unwrap_or(self.default_level)
     }
 
+    /// Mode in force for a subject: a global READONLY_OVERRIDE wins everywhere; then the
+    /// subject's own mode; then its context's (the global mode is the default context's).
     fn mode_for(ix: &Index, subject: &Subject) -> Mode {
-        Self::scopes(subject)
-            .iter()
-            .find_map(|s| ix.modes.get(s).copied())
-            .unwrap_or(Mode::ReadWrite)
+        let global = ix.modes.get(&None).copied();
+        if global == Some(Mode::ReadOnlyOverride) {
+            return Mode::ReadOnlyOverride;
+        }
+        if let Some(m) = ix.modes.get(&Some(subject.qualified())) {
+            return *m;
+        }
+        let context_mode = if subject.is_default_context() {
+            global
+        } else {
+            ix.modes.get(&Some(subject.context_scope())).copied()
+        };
+        context_mode.unwrap_or(Mode::ReadWrite)
     }
 
     fn check_writable(ix: &Index, subject: &Subject) -> Result<Mode> {
@@ -264,21 +275,32 @@ impl Registry {
             ));
         }
         for r in refs {
+            if r.name.is_empty() || r.subject.is_empty() || r.version == i32::MIN {
+                return Err(format!("Invalid reference: {}", Self::ref_text(r)));
+            }
+            if r.version == 0 || r.version < -1 {
+                return Err(format!(
+                    "io.confluent.kafka.schemaregistry.exceptions.InvalidVersionException: {}",
+                    r.version
+                ));
+            }
+            let not_found = || {
+                format!(
+                    "No schema reference found for subject \"{}\" and version {}",
+                    r.subject, r.version
+                )
+            };
             let target = Self::ref_subject(context_of, &r.subject);
             let q = target.qualified();
-            let versions = ix
-                .versions(&q)
-                .ok_or_else(|| format!("Subject '{}' not found.", r.subject))?;
+            let versions = ix.versions(&q).ok_or_else(not_found)?;
             let (v, entry) = if r.version == -1 {
                 versions
                     .iter()
                     .rev()
                     .find(|(_, e)| !e.deleted)
-                    .ok_or_else(|| format!("Subject '{}' not found.", r.subject))?
+                    .ok_or_else(not_found)?
             } else {
-                versions
-                    .get_key_value(&r.version)
-                    .ok_or_else(|| format!("Version {} not found.", r.version))?
+                versions.get_key_value(&r.version).ok_or_else(not_found)?
             };
             if !seen.insert((q.clone(), *v)) {
                 continue;
@@ -289,10 +311,21 @@ impl Registry {
         Ok(())
     }
 
+    /// A reference as Confluent prints it in messages (absent fields as `null`).
+    pub fn ref_text(r: &Reference) -> String {
+        let name = if r.name.is_empty() { "null" } else { &r.name };
+        let subject = if r.subject.is_empty() { "null" } else { &r.subject };
+        let version = if r.version == i32::MIN {
+            "null".to_string()
+        } else {
+            r.version.to_string()
+        };
+        format!("{{name='{name}', subject='{subject}', version={version}}}")
+    }
+
     fn ref_subject(context_of: &Subject, name: &str) -> Subject {
         let s = Subject::parse(name);
-        if s.is_default_context() && !context_of.is_default_context() && !name.starts_with(":.")
-        {
+        if s.is_default_context() && !context_of.is_default_context() && !name.starts_with(":.") {
             Subject::in_context(&context_of.context, name)
         } else {
             s
@@ -305,11 +338,16 @@ impl Registry {
         out
     }
 
-    fn invalid_schema(subject: &Subject, req: &SchemaRequest, schema: &str, details: &str) -> RegistryError {
+    fn invalid_schema(
+        subject: &Subject,
+        req: &SchemaRequest,
+        schema: &str,
+        details: &str,
+    ) -> RegistryError {
         let refs: Vec<String> = req
             .references
             .iter()
-            .map(|r| format!("{{name='{}', subject='{}', version={}}}", r.name, r.subject, r.version))
+            .map(Self::ref_text)
             .collect();
         RegistryError::InvalidSchema(format!(
             "Invalid schema {{subject={},version=0,id=-1,schemaType={},references=[{}],metadata={},ruleSet={},schema={},schemaTags=null}} with refs [{}] of type {}, details: {}",
@@ -359,12 +397,14 @@ impl Registry {
         )
         .map_err(|e| Self::invalid_schema(subject, req, &schema, &e))?;
         let refs: Vec<&str> = ref_texts.iter().map(String::as_str).collect();
-        let parsed = schema::parse(schema_type, &schema, &refs, true)
-            .map_err(|e| Self::invalid_schema(subject, req, &schema, &e.0))?;
         let normalize = normalize
             || Self::effective_config(ix, Some(subject))
                 .normalize
                 .unwrap_or(false);
+        // Confluent validates defaults only when normalising (or when configured to); a
+        // schema with a bad default is otherwise accepted as it was before 7.x.
+        let parsed = schema::parse(schema_type, &schema, &refs, normalize)
+            .map_err(|e| Self::invalid_schema(subject, req, &schema, &e.0))?;
         Ok(SchemaBody {
             schema_type,
             schema: if normalize {
@@ -410,11 +450,6 @@ impl Registry {
                     "Subject {q} is not in read-write mode"
                 )));
             }
-            if !import && explicit_id.is_some_and(|id| id > 0) {
-                return Err(RegistryError::OperationNotPermitted(format!(
-                    "Subject {q} is not in import mode"
-                )));
-            }
             let body = self.prepare(&ix, subject, &req, normalize)?;
             let key = body.content_key();
             let versions = ix.versions(&q);
@@ -428,7 +463,7 @@ impl Registry {
                     .find(|(_, e)| !e.deleted && e.body.content_key() == key)
                 {
                     let id_ok = match explicit_id {
-                        Some(id) if import && id > 0 => id == e.id,
+                        Some(id) if import || id > 0 => id == e.id,
                         _ => true,
                     };
                     let version_ok = req.version.is_none_or(|rv| rv <= 0 || rv == *v);
@@ -439,12 +474,17 @@ impl Registry {
                     }
                 }
             }
+            if !import && explicit_id.is_some_and(|id| id > 0) {
+                return Err(RegistryError::OperationNotPermitted(format!(
+                    "Subject {q} is not in import mode"
+                )));
+            }
             let latest_version = versions
                 .and_then(|vs| vs.keys().next_back().copied())
                 .unwrap_or(0);
             let (id, version) = if import {
                 let id = match explicit_id {
-                    Some(id) if id > 0 => {
+                    Some(id) => {
                         if let Some(existing) = ix.schema_by_id(&subject.context, id) {
                             if existing.body.content_key() != key {
                                 return Err(RegistryError::OperationNotPermitted(format!(
@@ -509,6 +549,24 @@ impl Registry {
                         context: Some(subject.context.clone()),
                     })),
                 ));
+            }
+            // Confluent permanently removes soft-deleted versions of the same schema when
+            // the schema is registered again under the subject.
+            if let Some(vs) = versions {
+                for (v, _) in vs
+                    .iter()
+                    .filter(|(_, e)| e.deleted && e.body.content_key() == key)
+                {
+                    if *v != version {
+                        records.push(encode(
+                            Key::Schema {
+                                subject: q.clone(),
+                                version: *v,
+                            },
+                            None,
+                        ));
+                    }
+                }
             }
             records.push(encode(
                 Key::Schema {
@@ -715,7 +773,12 @@ impl Registry {
     }
 
     /// `PUT /config[/{subject}]`. Returns nothing: the handler echoes the request.
-    pub async fn put_config(&self, scope: Scope, subject: Option<&Subject>, update: ConfigUpdate) -> Result<()> {
+    pub async fn put_config(
+        &self,
+        scope: Scope,
+        subject: Option<&Subject>,
+        update: ConfigUpdate,
+    ) -> Result<()> {
         let _w = self.writer.lock().await;
         let records = {
             let ix = self.read();
@@ -742,6 +805,20 @@ impl Registry {
             take!(override_metadata);
             take!(default_rule_set);
             take!(override_rule_set);
+            if merged.compatibility_level.is_none() && scope.is_some() {
+                // Confluent stores the level in force at the time with a new scope config.
+                let parent = match subject {
+                    Some(s) if scope.as_deref() != Some(s.context_scope().as_str()) && !s.is_default_context() => {
+                        ix.configs.get(&Some(s.context_scope())).or_else(|| ix.configs.get(&None))
+                    }
+                    _ => ix.configs.get(&None),
+                };
+                merged.compatibility_level = Some(
+                    parent
+                        .and_then(|c| c.compatibility_level.clone())
+                        .unwrap_or_else(|| self.default_level.as_str().to_string()),
+                );
+            }
             merged.subject = scope.clone();
             vec![encode(
                 Key::Config {
@@ -754,18 +831,23 @@ impl Registry {
     }
 
     /// `DELETE /config[/{subject}]`: returns the config that was removed.
-    pub async fn delete_config(&self, scope: Scope, subject: Option<&Subject>) -> Result<ConfigValue> {
+    pub async fn delete_config(
+        &self,
+        scope: Scope,
+        subject: Option<&Subject>,
+    ) -> Result<ConfigValue> {
         let _w = self.writer.lock().await;
         let previous = {
             let ix = self.read();
-            if let Some(s) = subject {
-                Self::check_writable(&ix, s)?;
-            }
-            match (ix.configs.get(&scope), &scope) {
+            let prev = match (ix.configs.get(&scope), &scope) {
                 (Some(c), _) => c.clone(),
                 (None, None) => ConfigValue::default(),
                 (None, Some(s)) => return Err(RegistryError::SubjectNotFound(s.clone())),
+            };
+            if let Some(s) = subject {
+                Self::check_writable(&ix, s)?;
             }
+            prev
         };
         self.append_and_wait(vec![encode(Key::Config { subject: scope }, None)])
             .await?;
@@ -826,7 +908,11 @@ impl Registry {
         let _w = self.writer.lock().await;
         let previous = {
             let ix = self.read();
+            let global = ix.modes.get(&None).copied();
             match (ix.modes.get(&scope), &scope) {
+                _ if global == Some(Mode::ReadOnlyOverride) && scope.is_some() => {
+                    Mode::ReadOnlyOverride
+                }
                 (Some(m), _) => *m,
                 (None, None) => Mode::ReadWrite,
                 (None, Some(s)) => return Err(RegistryError::SubjectNotFound(s.clone())),
@@ -839,7 +925,12 @@ impl Registry {
 
     // ---- reads -------------------------------------------------------------------------
 
-    pub fn get_config(&self, scope: &Scope, subject: Option<&Subject>, default_to_global: bool) -> Result<ConfigValue> {
+    pub fn get_config(
+        &self,
+        scope: &Scope,
+        subject: Option<&Subject>,
+        default_to_global: bool,
+    ) -> Result<ConfigValue> {
         let ix = self.read();
         let mut cfg = if default_to_global || scope.is_none() {
             Self::effective_config(&ix, subject)
@@ -860,18 +951,28 @@ impl Registry {
         Ok(cfg)
     }
 
-    pub fn get_mode(&self, scope: &Scope, subject: Option<&Subject>, default_to_global: bool) -> Result<Mode> {
+    pub fn get_mode(
+        &self,
+        scope: &Scope,
+        subject: Option<&Subject>,
+        default_to_global: bool,
+    ) -> Result<Mode> {
         let ix = self.read();
+        if ix.modes.get(&None) == Some(&Mode::ReadOnlyOverride) {
+            return Ok(Mode::ReadOnlyOverride);
+        }
         if let Some(m) = ix.modes.get(scope) {
             return Ok(*m);
         }
         match (scope, subject) {
             (None, _) => Ok(Mode::ReadWrite),
             (Some(_), Some(s)) if default_to_global => Ok(Self::mode_for(&ix, s)),
-            (Some(sc), _) if default_to_global => Ok(ix.modes.get(&None).copied().unwrap_or(Mode::ReadWrite)).map(|m| {
-                let _ = sc;
-                m
-            }),
+            (Some(sc), _) if default_to_global => {
+                Ok(ix.modes.get(&None).copied().unwrap_or(Mode::ReadWrite)).map(|m| {
+                    let _ = sc;
+                    m
+                })
+            }
             (Some(sc), _) => Err(RegistryError::SubjectModeNotFound(sc.clone())),
         }
     }
@@ -911,7 +1012,12 @@ impl Registry {
             .collect()
     }
 
-    pub fn versions(&self, subject: &Subject, deleted: bool, deleted_only: bool) -> Result<Vec<i32>> {
+    pub fn versions(
+        &self,
+        subject: &Subject,
+        deleted: bool,
+        deleted_only: bool,
+    ) -> Result<Vec<i32>> {
         let ix = self.read();
         let q = subject.qualified();
         let vs = match ix.versions(&q) {
@@ -936,7 +1042,12 @@ impl Registry {
         Ok(out)
     }
 
-    pub fn version(&self, subject: &Subject, spec: VersionSpec, deleted: bool) -> Result<VersionView> {
+    pub fn version(
+        &self,
+        subject: &Subject,
+        spec: VersionSpec,
+        deleted: bool,
+    ) -> Result<VersionView> {
         let ix = self.read();
         let q = subject.qualified();
         let vs = ix
@@ -959,7 +1070,7 @@ impl Registry {
     }
 
     pub fn referenced_by(&self, subject: &Subject, spec: VersionSpec) -> Result<Vec<i32>> {
-        let v = self.version(subject, spec, false)?;
+        let v = self.version(subject, spec, true)?;
         let ix = self.read();
         let mut ids: Vec<i32> = ix
             .referenced_by(&subject.qualified(), v.version)
@@ -1004,7 +1115,12 @@ impl Registry {
         Ok((e.body.clone(), ix.max_id(&ctx)))
     }
 
-    pub fn id_usages(&self, id: i32, hint: Option<&Subject>, deleted: bool) -> Result<Vec<(String, i32)>> {
+    pub fn id_usages(
+        &self,
+        id: i32,
+        hint: Option<&Subject>,
+        deleted: bool,
+    ) -> Result<Vec<(String, i32)>> {
         let ix = self.read();
         let ctx = Self::context_for_id(hint);
         let e = ix
@@ -1023,7 +1139,12 @@ impl Registry {
             .collect())
     }
 
-    pub fn schemas(&self, prefix: Option<&str>, deleted: bool, latest_only: bool) -> Vec<VersionView> {
+    pub fn schemas(
+        &self,
+        prefix: Option<&str>,
+        deleted: bool,
+        latest_only: bool,
+    ) -> Vec<VersionView> {
         let ix = self.read();
         let mut out = Vec::new();
         for (s, vs) in &ix.subjects {
@@ -1046,8 +1167,13 @@ impl Registry {
     }
 
     /// `POST /subjects/{subject}`: is this schema registered under the subject?
-    pub fn lookup(&self, subject: &Subject, req: &SchemaRequest, normalize: bool, deleted: bool) -> Result<VersionView> {
-        Self::validate_subject(&subject.qualified())?;
+    pub fn lookup(
+        &self,
+        subject: &Subject,
+        req: &SchemaRequest,
+        normalize: bool,
+        deleted: bool,
+    ) -> Result<VersionView> {
         let ix = self.read();
         let q = subject.qualified();
         let body = self.prepare(&ix, subject, req, normalize)?;

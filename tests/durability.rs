@@ -12,7 +12,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 fn record_schema(name: &str, field: &str) -> String {
-    json!({"type": "record", "name": name, "fields": [{"name": field, "type": "string"}]}).to_string()
+    json!({"type": "record", "name": name, "fields": [{"name": field, "type": "string"}]})
+        .to_string()
 }
 
 /// Waits (bounded) until `cond` holds, polling; panics with `what` on timeout.
@@ -29,7 +30,9 @@ async fn wait_until(what: &str, timeout: Duration, mut cond: impl FnMut() -> boo
 async fn kill9_during_registration_load_loses_no_acknowledged_write() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut server = Server::start_in(dir.path());
-    let (s, _) = server.put("/config", &json!({"compatibility": "NONE"})).await;
+    let (s, _) = server
+        .put("/config", &json!({"compatibility": "NONE"}))
+        .await;
     assert_eq!(s, 200);
 
     let acked: Arc<Mutex<Vec<(String, String, i64)>>> = Arc::default();
@@ -73,9 +76,11 @@ async fn kill9_during_registration_load_loses_no_acknowledged_write() {
         }));
     }
     let c = counter.clone();
-    wait_until("200 acknowledged registrations", Duration::from_secs(120), || {
-        c.load(Ordering::Relaxed) >= 200
-    })
+    wait_until(
+        "200 acknowledged registrations",
+        Duration::from_secs(120),
+        || c.load(Ordering::Relaxed) >= 200,
+    )
     .await;
     // Crash while requests are in flight.
     server.kill9();
@@ -93,7 +98,10 @@ async fn kill9_during_registration_load_loses_no_acknowledged_write() {
         assert_eq!(s, 200, "acknowledged id {id} lost after kill -9: {v}");
         assert_eq!(v["schema"].as_str(), Some(schema.as_str()), "id {id}");
         let (s, v) = server
-            .post(&format!("/subjects/{subject}"), &json!({ "schema": schema }))
+            .post(
+                &format!("/subjects/{subject}"),
+                &json!({ "schema": schema }),
+            )
             .await;
         assert_eq!(s, 200, "acknowledged registration lost in {subject}: {v}");
         assert_eq!(v["id"].as_i64(), Some(*id));
@@ -103,11 +111,15 @@ async fn kill9_during_registration_load_loses_no_acknowledged_write() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_clients_get_consistent_ids_and_versions() {
     let server = Server::start();
-    let (s, _) = server.put("/config", &json!({"compatibility": "NONE"})).await;
+    let (s, _) = server
+        .put("/config", &json!({"compatibility": "NONE"}))
+        .await;
     assert_eq!(s, 200);
     let subjects = ["shared-a", "shared-b", "shared-c", "shared-d"];
     // Schemas every client registers (identical across clients) and schemas only one does.
-    let common_schemas: Vec<String> = (0..6).map(|i| record_schema(&format!("Common{i}"), "c")).collect();
+    let common_schemas: Vec<String> = (0..6)
+        .map(|i| record_schema(&format!("Common{i}"), "c"))
+        .collect();
 
     let results: Arc<Mutex<Vec<(String, String, i64)>>> = Arc::default();
     let mut tasks = Vec::new();
@@ -175,10 +187,15 @@ async fn concurrent_clients_get_consistent_ids_and_versions() {
         let mut seen = HashSet::new();
         let mut per_version: BTreeMap<i64, i64> = BTreeMap::new();
         for v in &versions {
-            let (s, body) = server.get(&format!("/subjects/{subject}/versions/{v}")).await;
+            let (s, body) = server
+                .get(&format!("/subjects/{subject}/versions/{v}"))
+                .await;
             assert_eq!(s, 200);
             let schema = body["schema"].as_str().expect("schema").to_string();
-            assert!(seen.insert(schema.clone()), "{schema} registered twice in {subject}");
+            assert!(
+                seen.insert(schema.clone()),
+                "{schema} registered twice in {subject}"
+            );
             per_version.insert(*v, body["id"].as_i64().expect("id"));
             assert_eq!(by_schema.get(&schema).copied(), body["id"].as_i64());
         }
@@ -187,6 +204,10 @@ async fn concurrent_clients_get_consistent_ids_and_versions() {
             .filter(|(s, _, _)| s == subject)
             .map(|(_, schema, _)| schema)
             .collect();
-        assert_eq!(registered.len(), versions.len(), "{subject}: versions vs distinct schemas");
+        assert_eq!(
+            registered.len(),
+            versions.len(),
+            "{subject}: versions vs distinct schemas"
+        );
     }
 }

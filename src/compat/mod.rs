@@ -22,14 +22,14 @@ pub struct Previous<'a> {
 
 fn pair(reader: &Candidate<'_>, writer: &Candidate<'_>, reader_is_new: bool) -> Vec<String> {
     if reader.schema_type != writer.schema_type {
-        return vec![format!(
-            "Incompatible because of different schema type"
-        )];
+        return vec![format!("Incompatible because of different schema type")];
     }
     let rr: Vec<&str> = reader.refs.iter().map(String::as_str).collect();
     let wr: Vec<&str> = writer.refs.iter().map(String::as_str).collect();
     match reader.schema_type {
-        SchemaType::Avro => avro::incompatibilities(reader.schema, &rr, writer.schema, &wr, reader_is_new),
+        SchemaType::Avro => {
+            avro::incompatibilities(reader.schema, &rr, writer.schema, &wr, reader_is_new)
+        }
         other => vec![format!("Schema type {} is not supported", other.as_str())],
     }
 }

@@ -1,5 +1,7 @@
 //! `/compatibility/subjects/{subject}/versions[/{version}]`.
 
+#[allow(unused_imports)]
+use super::openapi::*;
 use super::extract::{schema_request, Body, Query};
 use super::subjects::Params;
 use super::{ok, AppState};
@@ -13,7 +15,10 @@ use serde_json::json;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/compatibility/subjects/{subject}/versions", post(check_all))
+        .route(
+            "/compatibility/subjects/{subject}/versions",
+            post(check_all),
+        )
         .route(
             "/compatibility/subjects/{subject}/versions/{version}",
             post(check_one),
@@ -36,13 +41,9 @@ async fn check(
     })?;
     let req = schema_request(&body)?;
     let verbose = q.flag("verbose");
-    let r = st.registry.check_compatibility(
-        &p.subject(),
-        spec,
-        &req,
-        q.flag("normalize"),
-        verbose,
-    )?;
+    let r =
+        st.registry
+            .check_compatibility(&p.subject(), spec, &req, q.flag("normalize"), verbose)?;
     Ok(if verbose {
         ok(json!({ "is_compatible": r.compatible, "messages": r.messages }))
     } else {
@@ -50,7 +51,19 @@ async fn check(
     })
 }
 
-async fn check_all(
+#[utoipa::path(
+    post,
+    path = "/compatibility/subjects/{subject}/versions",
+    tag = "compatibility",
+    request_body(content = RegisterSchemaRequest, content_type = "application/vnd.schemaregistry.v1+json"),
+    params(
+        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
+        ("verbose" = Option<bool>, Query, description = "Include messages"),
+        ("normalize" = Option<bool>, Query, description = "Normalize first"),
+    ),
+    responses((status = 200, description = "Verdict against the versions the level requires", body = CompatibilityCheckResponse), (status = 404, description = "Not found (40401 subject, 40402 version, 40403 schema)", body = ErrorBody), (status = 422, description = "Invalid input (42201 schema, 42202 version, 42203 level, 42204 mode, 42205 not permitted, 42206 referenced)", body = ErrorBody))
+)]
+pub(crate) async fn check_all(
     State(st): State<AppState>,
     p: Params,
     RawQuery(q): RawQuery,
@@ -59,7 +72,20 @@ async fn check_all(
     check(st, p, None, q, body).await
 }
 
-async fn check_one(
+#[utoipa::path(
+    post,
+    path = "/compatibility/subjects/{subject}/versions/{version}",
+    tag = "compatibility",
+    request_body(content = RegisterSchemaRequest, content_type = "application/vnd.schemaregistry.v1+json"),
+    params(
+        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
+        ("version" = String, Path, description = "Version number, `latest` or -1"),
+        ("verbose" = Option<bool>, Query, description = "Include messages"),
+        ("normalize" = Option<bool>, Query, description = "Normalize first"),
+    ),
+    responses((status = 200, description = "Verdict against one version", body = CompatibilityCheckResponse), (status = 404, description = "Not found (40401 subject, 40402 version, 40403 schema)", body = ErrorBody), (status = 422, description = "Invalid input (42201 schema, 42202 version, 42203 level, 42204 mode, 42205 not permitted, 42206 referenced)", body = ErrorBody))
+)]
+pub(crate) async fn check_one(
     State(st): State<AppState>,
     p: Params,
     RawQuery(q): RawQuery,

@@ -1,12 +1,14 @@
 //! `/config[/{subject}]` and `/mode[/{subject}]`.
 
+#[allow(unused_imports)]
+use super::openapi::*;
 use super::extract::{object, opt_bool, opt_object, opt_string, Body, Query};
 use super::subjects::Params;
 use super::{ok, AppState};
 use crate::error::RegistryError;
 use crate::index::Scope;
 use crate::model::{Level, Mode, Subject};
-use crate::registry::{ConfigUpdate, Registry};
+use crate::registry::ConfigUpdate;
 use crate::store::record::ConfigValue;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
@@ -16,8 +18,14 @@ use serde_json::{json, Map, Value};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/config", get(get_global).put(put_global).delete(delete_global))
-        .route("/config/", get(get_global).put(put_global).delete(delete_global))
+        .route(
+            "/config",
+            get(get_global).put(put_global).delete(delete_global),
+        )
+        .route(
+            "/config/",
+            get(get_global).put(put_global).delete(delete_global),
+        )
         .route(
             "/config/{subject}",
             get(get_subject).put(put_subject).delete(delete_subject),
@@ -115,23 +123,51 @@ fn parse_update(v: &Value) -> Result<(ConfigUpdate, Value), RegistryError> {
     Ok((update, Value::Object(echo)))
 }
 
-async fn get_global(
+#[utoipa::path(
+    get,
+    path = "/config",
+    tag = "config",
+    params(
+        ("defaultToGlobal" = Option<bool>, Query, description = "Accepted for symmetry"),
+    ),
+    responses((status = 200, description = "Global config", body = Config))
+)]
+pub(crate) async fn get_global(
     State(st): State<AppState>,
     RawQuery(_q): RawQuery,
 ) -> Result<Response, RegistryError> {
     Ok(ok(config_json(&st.registry.get_config(&None, None, true)?)))
 }
 
-async fn put_global(State(st): State<AppState>, Body(body): Body) -> Result<Response, RegistryError> {
+#[utoipa::path(
+    put,
+    path = "/config",
+    tag = "config",
+    request_body(content = ConfigUpdateRequest, content_type = "application/vnd.schemaregistry.v1+json"),
+    responses((status = 200, description = "The update as given", body = ConfigUpdateRequest), (status = 422, description = "Invalid input (42201 schema, 42202 version, 42203 level, 42204 mode, 42205 not permitted, 42206 referenced)", body = ErrorBody))
+)]
+pub(crate) async fn put_global(
+    State(st): State<AppState>,
+    Body(body): Body,
+) -> Result<Response, RegistryError> {
     let body = body.ok_or_else(|| {
-        RegistryError::BadRequest(422, "updateTopLevelConfig.arg1 must not be null (was null)".into())
+        RegistryError::BadRequest(
+            422,
+            "updateTopLevelConfig.arg1 must not be null (was null)".into(),
+        )
     })?;
     let (update, echo) = parse_update(&body)?;
     st.registry.put_config(None, None, update).await?;
     Ok(ok(echo))
 }
 
-async fn delete_global(State(st): State<AppState>) -> Result<Response, RegistryError> {
+#[utoipa::path(
+    delete,
+    path = "/config",
+    tag = "config",
+    responses((status = 200, description = "The removed config", body = Config))
+)]
+pub(crate) async fn delete_global(State(st): State<AppState>) -> Result<Response, RegistryError> {
     let prev = st.registry.delete_config(None, None).await?;
     let mut prev = prev;
     if prev.compatibility_level.is_none() {
@@ -144,14 +180,23 @@ async fn delete_global(State(st): State<AppState>) -> Result<Response, RegistryE
     Ok(ok(config_json(&prev)))
 }
 
-async fn get_subject(
+#[utoipa::path(
+    get,
+    path = "/config/{subject}",
+    tag = "config",
+    params(
+        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
+        ("defaultToGlobal" = Option<bool>, Query, description = "Fall back to the context and global config"),
+    ),
+    responses((status = 200, description = "Subject config", body = Config), (status = 404, description = "Not found (40401 subject, 40402 version, 40403 schema)", body = ErrorBody))
+)]
+pub(crate) async fn get_subject(
     State(st): State<AppState>,
     p: Params,
     RawQuery(q): RawQuery,
 ) -> Result<Response, RegistryError> {
     let q = Query::parse(q.as_deref());
     let (scope, subject) = scope_of(p.get(0));
-    Registry::validate_subject(p.get(0))?;
     let c = st
         .registry
         .get_config(&scope, subject.as_ref(), q.flag("defaultToGlobal"))
@@ -164,7 +209,17 @@ async fn get_subject(
     Ok(ok(config_json(&c)))
 }
 
-async fn put_subject(
+#[utoipa::path(
+    put,
+    path = "/config/{subject}",
+    tag = "config",
+    request_body(content = ConfigUpdateRequest, content_type = "application/vnd.schemaregistry.v1+json"),
+    params(
+        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
+    ),
+    responses((status = 200, description = "The update as given", body = ConfigUpdateRequest), (status = 422, description = "Invalid input (42201 schema, 42202 version, 42203 level, 42204 mode, 42205 not permitted, 42206 referenced)", body = ErrorBody))
+)]
+pub(crate) async fn put_subject(
     State(st): State<AppState>,
     p: Params,
     Body(body): Body,
@@ -175,7 +230,6 @@ async fn put_subject(
             "updateSubjectLevelConfig.arg2 must not be null (was null)".into(),
         )
     })?;
-    Registry::validate_subject(p.get(0))?;
     let (update, echo) = parse_update(&body)?;
     let (scope, subject) = scope_of(p.get(0));
     st.registry
@@ -184,14 +238,25 @@ async fn put_subject(
     Ok(ok(echo))
 }
 
-async fn delete_subject(State(st): State<AppState>, p: Params) -> Result<Response, RegistryError> {
+#[utoipa::path(
+    delete,
+    path = "/config/{subject}",
+    tag = "config",
+    params(
+        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
+    ),
+    responses((status = 200, description = "The removed config", body = Config), (status = 404, description = "Not found (40401 subject, 40402 version, 40403 schema)", body = ErrorBody))
+)]
+pub(crate) async fn delete_subject(State(st): State<AppState>, p: Params) -> Result<Response, RegistryError> {
     let (scope, subject) = scope_of(p.get(0));
     let mut prev = st
         .registry
         .delete_config(scope, subject.as_ref())
         .await
         .map_err(|e| match e {
-            RegistryError::SubjectNotFound(_) => RegistryError::SubjectNotFound(p.get(0).to_string()),
+            RegistryError::SubjectNotFound(_) => {
+                RegistryError::SubjectNotFound(p.get(0).to_string())
+            }
             e => e,
         })?;
     prev.subject = None;
@@ -208,26 +273,55 @@ fn parse_mode(v: &Value) -> Result<(Mode, String), RegistryError> {
     }
 }
 
-async fn get_mode_global(State(st): State<AppState>) -> Result<Response, RegistryError> {
+#[utoipa::path(
+    get,
+    path = "/mode",
+    tag = "mode",
+    responses((status = 200, description = "Global mode", body = ModeBody))
+)]
+pub(crate) async fn get_mode_global(State(st): State<AppState>) -> Result<Response, RegistryError> {
     let m = st.registry.get_mode(&None, None, true)?;
     Ok(ok(json!({ "mode": m.as_str() })))
 }
 
-async fn put_mode_global(
+#[utoipa::path(
+    put,
+    path = "/mode",
+    tag = "mode",
+    request_body(content = ModeBody, content_type = "application/vnd.schemaregistry.v1+json"),
+    params(
+        ("force" = Option<bool>, Query, description = "Enter IMPORT even if subjects exist"),
+    ),
+    responses((status = 200, description = "The mode as given", body = ModeBody), (status = 422, description = "Invalid input (42201 schema, 42202 version, 42203 level, 42204 mode, 42205 not permitted, 42206 referenced)", body = ErrorBody))
+)]
+pub(crate) async fn put_mode_global(
     State(st): State<AppState>,
     RawQuery(q): RawQuery,
     Body(body): Body,
 ) -> Result<Response, RegistryError> {
     let q = Query::parse(q.as_deref());
     let body = body.ok_or_else(|| {
-        RegistryError::BadRequest(422, "updateTopLevelMode.arg1 must not be null (was null)".into())
+        RegistryError::BadRequest(
+            422,
+            "updateTopLevelMode.arg1 must not be null (was null)".into(),
+        )
     })?;
     let (mode, given) = parse_mode(&body)?;
     st.registry.put_mode(None, mode, q.flag("force")).await?;
     Ok(ok(json!({ "mode": given })))
 }
 
-async fn get_mode_subject(
+#[utoipa::path(
+    get,
+    path = "/mode/{subject}",
+    tag = "mode",
+    params(
+        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
+        ("defaultToGlobal" = Option<bool>, Query, description = "Fall back to the context and global mode"),
+    ),
+    responses((status = 200, description = "Subject mode", body = ModeBody), (status = 404, description = "Not found (40401 subject, 40402 version, 40403 schema)", body = ErrorBody))
+)]
+pub(crate) async fn get_mode_subject(
     State(st): State<AppState>,
     p: Params,
     RawQuery(q): RawQuery,
@@ -246,7 +340,18 @@ async fn get_mode_subject(
     Ok(ok(json!({ "mode": m.as_str() })))
 }
 
-async fn put_mode_subject(
+#[utoipa::path(
+    put,
+    path = "/mode/{subject}",
+    tag = "mode",
+    request_body(content = ModeBody, content_type = "application/vnd.schemaregistry.v1+json"),
+    params(
+        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
+        ("force" = Option<bool>, Query, description = "Enter IMPORT even if versions exist"),
+    ),
+    responses((status = 200, description = "The mode as given", body = ModeBody), (status = 422, description = "Invalid input (42201 schema, 42202 version, 42203 level, 42204 mode, 42205 not permitted, 42206 referenced)", body = ErrorBody))
+)]
+pub(crate) async fn put_mode_subject(
     State(st): State<AppState>,
     p: Params,
     RawQuery(q): RawQuery,
@@ -256,14 +361,25 @@ async fn put_mode_subject(
     let body = body.ok_or_else(|| {
         RegistryError::BadRequest(422, "updateMode.arg2 must not be null (was null)".into())
     })?;
-    Registry::validate_subject(p.get(0))?;
     let (mode, given) = parse_mode(&body)?;
     let (scope, _) = scope_of(p.get(0));
     st.registry.put_mode(scope, mode, q.flag("force")).await?;
     Ok(ok(json!({ "mode": given })))
 }
 
-async fn delete_mode_subject(State(st): State<AppState>, p: Params) -> Result<Response, RegistryError> {
+#[utoipa::path(
+    delete,
+    path = "/mode/{subject}",
+    tag = "mode",
+    params(
+        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
+    ),
+    responses((status = 200, description = "The removed mode", body = ModeBody), (status = 404, description = "Not found (40401 subject, 40402 version, 40403 schema)", body = ErrorBody))
+)]
+pub(crate) async fn delete_mode_subject(
+    State(st): State<AppState>,
+    p: Params,
+) -> Result<Response, RegistryError> {
     let (scope, _) = scope_of(p.get(0));
     let prev = st.registry.delete_mode(scope).await.map_err(|e| match e {
         RegistryError::SubjectNotFound(_) => RegistryError::SubjectNotFound(p.get(0).to_string()),

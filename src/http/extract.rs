@@ -43,8 +43,9 @@ impl<S: Send + Sync> FromRequest<S> for Body {
                 RegistryError::BadRequest(400, format!("Cannot read the request body: {e}"))
             }
         })?;
-        let text = std::str::from_utf8(&bytes)
-            .map_err(|_| RegistryError::BadRequest(400, "Invalid UTF-8 in the request body".into()))?;
+        let text = std::str::from_utf8(&bytes).map_err(|_| {
+            RegistryError::BadRequest(400, "Invalid UTF-8 in the request body".into())
+        })?;
         if text.trim().is_empty() {
             return Ok(Body(None));
         }
@@ -87,6 +88,27 @@ impl Query {
 
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0.get(name).map(String::as_str)
+    }
+
+    /// `offset` and `limit` as Jersey parses them: a value that is not an integer makes the
+    /// resource unmatched (404); a non-positive limit means no limit.
+    pub fn paging(&self) -> Result<(usize, usize), RegistryError> {
+        let parse = |name: &str| -> Result<Option<i64>, RegistryError> {
+            match self.0.get(name) {
+                None => Ok(None),
+                Some(v) => v
+                    .trim()
+                    .parse::<i32>()
+                    .map(|n| Some(i64::from(n)))
+                    .map_err(|_| RegistryError::BadRequest(404, "HTTP 404 Not Found".into())),
+            }
+        };
+        let offset = parse("offset")?.unwrap_or(0).max(0) as usize;
+        let limit = match parse("limit")? {
+            Some(l) if l > 0 => l as usize,
+            _ => usize::MAX,
+        };
+        Ok((offset, limit))
     }
 
     pub fn int(&self, name: &str) -> Option<i64> {
@@ -230,7 +252,8 @@ pub fn schema_request(v: &Value) -> Result<SchemaRequest, RegistryError> {
                 refs.push(Reference {
                     name: opt_string(r, "name")?.unwrap_or_default(),
                     subject: opt_string(r, "subject")?.unwrap_or_default(),
-                    version: opt_int(r, "version")?.unwrap_or(-1),
+                    // Absent/null versions are invalid references (reported as `null`).
+                    version: opt_int(r, "version")?.unwrap_or(i32::MIN),
                 });
             }
             refs

@@ -5,6 +5,7 @@ pub mod compat;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod openapi;
 pub mod root;
 pub mod schemas;
 pub mod subjects;
@@ -103,6 +104,23 @@ pub fn router(state: AppState) -> Router {
 /// subjects become `:{ctx}:{subject}`, listings get a `subjectPrefix`, ID lookups a
 /// `subject` hint, and config/mode address the context scope.
 fn rewrite_context_urls(mut req: Request) -> Request {
+    // Jersey ignores empty path segments (`//`) and a trailing slash.
+    let raw = req.uri().path();
+    if raw.len() > 1 && (raw.contains("//") || raw.ends_with('/')) {
+        let mut norm = String::with_capacity(raw.len());
+        for seg in raw.split('/').filter(|s| !s.is_empty()) {
+            norm.push('/');
+            norm.push_str(seg);
+        }
+        if norm.is_empty() {
+            norm.push('/');
+        }
+        let new = match req.uri().query() {
+            Some(q) => format!("{norm}?{q}"),
+            None => norm,
+        };
+        set_uri(&mut req, &new);
+    }
     let path = req.uri().path().to_string();
     let Some(rest) = path.strip_prefix("/contexts/") else {
         return req;
@@ -138,8 +156,8 @@ fn rewrite_context_urls(mut req: Request) -> Request {
     } else {
         format!(".{ctx_dec}")
     };
-    let enc_ctx = percent_encoding::utf8_percent_encode(&ctx, percent_encoding::NON_ALPHANUMERIC)
-        .to_string();
+    let enc_ctx =
+        percent_encoding::utf8_percent_encode(&ctx, percent_encoding::NON_ALPHANUMERIC).to_string();
     let prefix = format!("%3A{enc_ctx}%3A");
     let segs: Vec<&str> = tail.split('/').collect();
     let new = match segs.as_slice() {
@@ -159,7 +177,10 @@ fn rewrite_context_urls(mut req: Request) -> Request {
             with_q(join(&[kind, &format!("{prefix}{subj}")], more), None)
         }
         ["compatibility", "subjects", subj, more @ ..] => with_q(
-            join(&["compatibility", "subjects", &format!("{prefix}{subj}")], more),
+            join(
+                &["compatibility", "subjects", &format!("{prefix}{subj}")],
+                more,
+            ),
             None,
         ),
         _ => return req,

@@ -1,5 +1,7 @@
 //! `/`, `/v1/metadata/*`, `/schemas/types`, `/contexts`.
 
+#[allow(unused_imports)]
+use super::openapi::*;
 use super::extract::Body;
 use super::{ok, AppState};
 use crate::error::RegistryError;
@@ -18,18 +20,37 @@ pub fn routes() -> Router<AppState> {
         .route("/schemas/types/", get(types))
         .route("/contexts", get(contexts))
         .route("/contexts/", get(contexts))
+        .route("/openapi.json", get(openapi_json))
         .route("/__invalid_context", axum::routing::any(invalid_context))
 }
 
-async fn root() -> Response {
+#[utoipa::path(
+    get,
+    path = "/",
+    tag = "root",
+    responses((status = 200, description = "Empty object", body = Object))
+)]
+pub(crate) async fn root() -> Response {
     ok(json!({}))
 }
 
-async fn root_post(_body: Body) -> Response {
+#[utoipa::path(
+    post,
+    path = "/",
+    tag = "root",
+    responses((status = 200, description = "Empty object", body = Object))
+)]
+pub(crate) async fn root_post(_body: Body) -> Response {
     ok(json!({}))
 }
 
-async fn metadata_id(State(st): State<AppState>) -> Response {
+#[utoipa::path(
+    get,
+    path = "/v1/metadata/id",
+    tag = "root",
+    responses((status = 200, description = "Cluster identity", body = Object))
+)]
+pub(crate) async fn metadata_id(State(st): State<AppState>) -> Response {
     ok(json!({
         "scope": {
             "path": [],
@@ -41,21 +62,43 @@ async fn metadata_id(State(st): State<AppState>) -> Response {
     }))
 }
 
-async fn metadata_version() -> Response {
+#[utoipa::path(
+    get,
+    path = "/v1/metadata/version",
+    tag = "root",
+    responses((status = 200, description = "Version and commit", body = Object))
+)]
+pub(crate) async fn metadata_version() -> Response {
     ok(json!({
         "version": env!("CARGO_PKG_VERSION"),
         "commitId": option_env!("SR_GIT_COMMIT").unwrap_or("unknown")
     }))
 }
 
-async fn types() -> Response {
+#[utoipa::path(
+    get,
+    path = "/schemas/types",
+    tag = "root",
+    responses((status = 200, description = "Supported schema types", body = [String]))
+)]
+pub(crate) async fn types() -> Response {
     ok(json!(["AVRO"]))
 }
 
-async fn contexts(State(st): State<AppState>) -> Response {
+#[utoipa::path(
+    get,
+    path = "/contexts",
+    tag = "root",
+    responses((status = 200, description = "Contexts in use", body = [String]))
+)]
+pub(crate) async fn contexts(State(st): State<AppState>) -> Response {
     ok(json!(st.registry.contexts()))
 }
 
 async fn invalid_context() -> RegistryError {
     RegistryError::BadRequest(400, "Context name cannot contain a colon".into())
+}
+
+async fn openapi_json() -> Response {
+    super::raw_json(axum::http::StatusCode::OK, super::openapi::spec_json())
 }

@@ -1,5 +1,7 @@
 //! `/schemas`, `/schemas/ids/{id}` and its `/schema`, `/subjects`, `/versions`.
 
+#[allow(unused_imports)]
+use super::openapi::*;
 use super::extract::Query;
 use super::subjects::Params;
 use super::{ok, raw_json, schema_fields, version_json, AppState};
@@ -33,25 +35,49 @@ fn hint(st: &AppState, q: &Query) -> Option<Subject> {
         .map(|s| st.registry.read_subject(&Subject::parse(s)))
 }
 
-async fn list(State(st): State<AppState>, RawQuery(q): RawQuery) -> Response {
+#[utoipa::path(
+    get,
+    path = "/schemas",
+    tag = "schemas",
+    params(
+        ("subjectPrefix" = Option<String>, Query, description = "Only subjects starting with this"),
+        ("deleted" = Option<bool>, Query, description = "Include soft-deleted versions"),
+        ("latestOnly" = Option<bool>, Query, description = "Only the latest version per subject"),
+        ("offset" = Option<i32>, Query, description = "Skip this many"),
+        ("limit" = Option<i32>, Query, description = "At most this many"),
+    ),
+    responses((status = 200, description = "Schemas", body = [SchemaVersion]))
+)]
+pub(crate) async fn list(State(st): State<AppState>, RawQuery(q): RawQuery) -> Result<Response, RegistryError> {
     let q = Query::parse(q.as_deref());
     let all = st.registry.schemas(
         q.get("subjectPrefix"),
         q.flag("deleted"),
         q.flag("latestOnly"),
     );
-    let offset = q.int("offset").unwrap_or(0).max(0) as usize;
-    let limit = q.int("limit").filter(|l| *l > 0).map(|l| l as usize);
+    let (offset, limit) = q.paging()?;
     let page: Vec<Value> = all
         .iter()
         .skip(offset)
-        .take(limit.unwrap_or(usize::MAX))
+        .take(limit)
         .map(version_json)
         .collect();
-    ok(Value::Array(page))
+    Ok(ok(Value::Array(page)))
 }
 
-async fn by_id(
+#[utoipa::path(
+    get,
+    path = "/schemas/ids/{id}",
+    tag = "schemas",
+    params(
+        ("id" = i32, Path, description = "Schema ID"),
+        ("subject" = Option<String>, Query, description = "Subject whose context holds the ID"),
+        ("format" = Option<String>, Query, description = "Output format (ignored for Avro)"),
+        ("fetchMaxId" = Option<bool>, Query, description = "Also return the highest ID"),
+    ),
+    responses((status = 200, description = "The schema", body = SchemaById), (status = 404, description = "Not found (40401 subject, 40402 version, 40403 schema)", body = ErrorBody))
+)]
+pub(crate) async fn by_id(
     State(st): State<AppState>,
     p: Params,
     RawQuery(q): RawQuery,
@@ -67,7 +93,17 @@ async fn by_id(
     Ok(ok(Value::Object(m)))
 }
 
-async fn by_id_schema(
+#[utoipa::path(
+    get,
+    path = "/schemas/ids/{id}/schema",
+    tag = "schemas",
+    params(
+        ("id" = i32, Path, description = "Schema ID"),
+        ("subject" = Option<String>, Query, description = "Subject whose context holds the ID"),
+    ),
+    responses((status = 200, description = "The raw schema", body = Object), (status = 404, description = "Not found (40401 subject, 40402 version, 40403 schema)", body = ErrorBody))
+)]
+pub(crate) async fn by_id_schema(
     State(st): State<AppState>,
     p: Params,
     RawQuery(q): RawQuery,
@@ -78,7 +114,18 @@ async fn by_id_schema(
     Ok(raw_json(StatusCode::OK, body.schema.clone()))
 }
 
-async fn id_subjects(
+#[utoipa::path(
+    get,
+    path = "/schemas/ids/{id}/subjects",
+    tag = "schemas",
+    params(
+        ("id" = i32, Path, description = "Schema ID"),
+        ("subject" = Option<String>, Query, description = "Subject whose context holds the ID"),
+        ("deleted" = Option<bool>, Query, description = "Include soft-deleted versions"),
+    ),
+    responses((status = 200, description = "Subjects using the ID", body = [String]), (status = 404, description = "Not found (40401 subject, 40402 version, 40403 schema)", body = ErrorBody))
+)]
+pub(crate) async fn id_subjects(
     State(st): State<AppState>,
     p: Params,
     RawQuery(q): RawQuery,
@@ -93,7 +140,18 @@ async fn id_subjects(
     Ok(ok(json!(subjects)))
 }
 
-async fn id_versions(
+#[utoipa::path(
+    get,
+    path = "/schemas/ids/{id}/versions",
+    tag = "schemas",
+    params(
+        ("id" = i32, Path, description = "Schema ID"),
+        ("subject" = Option<String>, Query, description = "Subject whose context holds the ID"),
+        ("deleted" = Option<bool>, Query, description = "Include soft-deleted versions"),
+    ),
+    responses((status = 200, description = "Versions using the ID", body = [SubjectVersion]), (status = 404, description = "Not found (40401 subject, 40402 version, 40403 schema)", body = ErrorBody))
+)]
+pub(crate) async fn id_versions(
     State(st): State<AppState>,
     p: Params,
     RawQuery(q): RawQuery,

@@ -1,5 +1,7 @@
 //! `/subjects/...`: listing, registration, lookup, versions, deletes, referencedby.
 
+#[allow(unused_imports)]
+use super::openapi::*;
 use super::extract::{schema_request, Body, Query};
 use super::{ok, raw_json, version_json, AppState};
 use crate::error::RegistryError;
@@ -18,13 +20,19 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/subjects", get(list))
         .route("/subjects/", get(list))
-        .route("/subjects/{subject}", axum::routing::post(lookup).delete(delete_subject))
+        .route(
+            "/subjects/{subject}",
+            axum::routing::post(lookup).delete(delete_subject),
+        )
         .route("/subjects/{subject}/versions", get(versions).post(register))
         .route(
             "/subjects/{subject}/versions/{version}",
             get(get_version).delete(delete_version),
         )
-        .route("/subjects/{subject}/versions/{version}/schema", get(get_version_schema))
+        .route(
+            "/subjects/{subject}/versions/{version}/schema",
+            get(get_version_schema),
+        )
         .route(
             "/subjects/{subject}/versions/{version}/referencedby",
             get(referenced_by),
@@ -56,16 +64,43 @@ impl Params {
     }
 }
 
-async fn list(State(st): State<AppState>, RawQuery(q): RawQuery) -> Response {
+#[utoipa::path(
+    get,
+    path = "/subjects",
+    tag = "subjects",
+    params(
+        ("subjectPrefix" = Option<String>, Query, description = "Only subjects starting with this (`:*:` for every context)"),
+        ("deleted" = Option<bool>, Query, description = "Include soft-deleted subjects"),
+        ("deletedOnly" = Option<bool>, Query, description = "Only soft-deleted subjects"),
+        ("offset" = Option<i32>, Query, description = "Skip this many"),
+        ("limit" = Option<i32>, Query, description = "At most this many"),
+    ),
+    responses((status = 200, description = "Subject names", body = [String]))
+)]
+pub(crate) async fn list(State(st): State<AppState>, RawQuery(q): RawQuery) -> Result<Response, RegistryError> {
     let q = Query::parse(q.as_deref());
-    ok(json!(st.registry.subjects(
+    let all = st.registry.subjects(
         q.get("subjectPrefix"),
         q.flag("deleted"),
-        q.flag("deletedOnly")
-    )))
+        q.flag("deletedOnly"),
+    );
+    let (offset, limit) = q.paging()?;
+    let page: Vec<String> = all.into_iter().skip(offset).take(limit).collect();
+    Ok(ok(json!(page)))
 }
 
-async fn versions(
+#[utoipa::path(
+    get,
+    path = "/subjects/{subject}/versions",
+    tag = "subjects",
+    params(
+        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
+        ("deleted" = Option<bool>, Query, description = "Include soft-deleted versions"),
+        ("deletedOnly" = Option<bool>, Query, description = "Only soft-deleted versions"),
+    ),
+    responses((status = 200, description = "Version numbers", body = [i32]), (status = 404, description = "Not found (40401 subject, 40402 version, 40403 schema)", body = ErrorBody))
+)]
+pub(crate) async fn versions(
     State(st): State<AppState>,
     p: Params,
     RawQuery(q): RawQuery,
@@ -77,7 +112,18 @@ async fn versions(
     Ok(ok(json!(v)))
 }
 
-async fn register(
+#[utoipa::path(
+    post,
+    path = "/subjects/{subject}/versions",
+    tag = "subjects",
+    request_body(content = RegisterSchemaRequest, content_type = "application/vnd.schemaregistry.v1+json"),
+    params(
+        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
+        ("normalize" = Option<bool>, Query, description = "Store the normalized form"),
+    ),
+    responses((status = 200, description = "Registered (or already registered)", body = RegisterSchemaResponse), (status = 409, description = "Incompatible with earlier versions", body = ErrorBody), (status = 422, description = "Invalid input (42201 schema, 42202 version, 42203 level, 42204 mode, 42205 not permitted, 42206 referenced)", body = ErrorBody), (status = 500, description = "Store error (50001, 50002)", body = ErrorBody))
+)]
+pub(crate) async fn register(
     State(st): State<AppState>,
     p: Params,
     RawQuery(q): RawQuery,
@@ -104,7 +150,19 @@ async fn register(
     })
 }
 
-async fn lookup(
+#[utoipa::path(
+    post,
+    path = "/subjects/{subject}",
+    tag = "subjects",
+    request_body(content = RegisterSchemaRequest, content_type = "application/vnd.schemaregistry.v1+json"),
+    params(
+        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
+        ("normalize" = Option<bool>, Query, description = "Compare normalized forms"),
+        ("deleted" = Option<bool>, Query, description = "Also match soft-deleted versions"),
+    ),
+    responses((status = 200, description = "The version holding this schema", body = SchemaVersion), (status = 404, description = "Not found (40401 subject, 40402 version, 40403 schema)", body = ErrorBody), (status = 422, description = "Invalid input (42201 schema, 42202 version, 42203 level, 42204 mode, 42205 not permitted, 42206 referenced)", body = ErrorBody))
+)]
+pub(crate) async fn lookup(
     State(st): State<AppState>,
     p: Params,
     RawQuery(q): RawQuery,
@@ -112,21 +170,40 @@ async fn lookup(
 ) -> Result<Response, RegistryError> {
     let q = Query::parse(q.as_deref());
     let body = body.ok_or_else(|| {
-        RegistryError::BadRequest(422, "lookUpSchemaUnderSubject.arg4 must not be null (was null)".into())
+        RegistryError::BadRequest(
+            422,
+            "lookUpSchemaUnderSubject.arg4 must not be null (was null)".into(),
+        )
     })?;
     let req = schema_request(&body)?;
-    let subject = st.registry.read_subject(&p.subject());
+    let asked = p.subject();
+    let subject = st.registry.read_subject(&asked);
+    let fell_back = subject != asked;
     let v = st
         .registry
         .lookup(&subject, &req, q.flag("normalize"), q.flag("deleted"))
         .map_err(|e| match e {
             RegistryError::SubjectNotFound(_) => RegistryError::SubjectNotFound(p.get(0).into()),
+            // A schema not found under a subject of another context: the asked one is missing.
+            RegistryError::SchemaNotFound(_) if fell_back => {
+                RegistryError::SubjectNotFound(p.get(0).into())
+            }
             e => e,
         })?;
     Ok(ok(version_json(&v)))
 }
 
-async fn delete_subject(
+#[utoipa::path(
+    delete,
+    path = "/subjects/{subject}",
+    tag = "subjects",
+    params(
+        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
+        ("permanent" = Option<bool>, Query, description = "Hard delete (after a soft delete)"),
+    ),
+    responses((status = 200, description = "Deleted versions", body = [i32]), (status = 404, description = "Not found (40401 subject, 40402 version, 40403 schema)", body = ErrorBody), (status = 422, description = "Invalid input (42201 schema, 42202 version, 42203 level, 42204 mode, 42205 not permitted, 42206 referenced)", body = ErrorBody))
+)]
+pub(crate) async fn delete_subject(
     State(st): State<AppState>,
     p: Params,
     RawQuery(q): RawQuery,
@@ -139,7 +216,18 @@ async fn delete_subject(
     Ok(ok(json!(v)))
 }
 
-async fn get_version(
+#[utoipa::path(
+    get,
+    path = "/subjects/{subject}/versions/{version}",
+    tag = "subjects",
+    params(
+        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
+        ("version" = String, Path, description = "Version number, `latest` or -1"),
+        ("deleted" = Option<bool>, Query, description = "Also soft-deleted versions"),
+    ),
+    responses((status = 200, description = "The version", body = SchemaVersion), (status = 404, description = "Not found (40401 subject, 40402 version, 40403 schema)", body = ErrorBody), (status = 422, description = "Invalid input (42201 schema, 42202 version, 42203 level, 42204 mode, 42205 not permitted, 42206 referenced)", body = ErrorBody))
+)]
+pub(crate) async fn get_version(
     State(st): State<AppState>,
     p: Params,
     RawQuery(q): RawQuery,
@@ -151,7 +239,18 @@ async fn get_version(
     Ok(ok(version_json(&v)))
 }
 
-async fn get_version_schema(
+#[utoipa::path(
+    get,
+    path = "/subjects/{subject}/versions/{version}/schema",
+    tag = "subjects",
+    params(
+        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
+        ("version" = String, Path, description = "Version number, `latest` or -1"),
+        ("deleted" = Option<bool>, Query, description = "Also soft-deleted versions"),
+    ),
+    responses((status = 200, description = "The raw schema", body = Object), (status = 404, description = "Not found (40401 subject, 40402 version, 40403 schema)", body = ErrorBody), (status = 422, description = "Invalid input (42201 schema, 42202 version, 42203 level, 42204 mode, 42205 not permitted, 42206 referenced)", body = ErrorBody))
+)]
+pub(crate) async fn get_version_schema(
     State(st): State<AppState>,
     p: Params,
     RawQuery(q): RawQuery,
@@ -163,16 +262,34 @@ async fn get_version_schema(
     Ok(raw_json(StatusCode::OK, v.body.schema.clone()))
 }
 
-async fn referenced_by(
-    State(st): State<AppState>,
-    p: Params,
-) -> Result<Response, RegistryError> {
+#[utoipa::path(
+    get,
+    path = "/subjects/{subject}/versions/{version}/referencedby",
+    tag = "subjects",
+    params(
+        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
+        ("version" = String, Path, description = "Version number, `latest` or -1"),
+    ),
+    responses((status = 200, description = "IDs of schemas referencing this version", body = [i32]), (status = 404, description = "Not found (40401 subject, 40402 version, 40403 schema)", body = ErrorBody), (status = 422, description = "Invalid input (42201 schema, 42202 version, 42203 level, 42204 mode, 42205 not permitted, 42206 referenced)", body = ErrorBody))
+)]
+pub(crate) async fn referenced_by(State(st): State<AppState>, p: Params) -> Result<Response, RegistryError> {
     let spec = VersionSpec::parse(p.get(1), true)?;
     let subject = st.registry.read_subject(&p.subject());
     Ok(ok(json!(st.registry.referenced_by(&subject, spec)?)))
 }
 
-async fn delete_version(
+#[utoipa::path(
+    delete,
+    path = "/subjects/{subject}/versions/{version}",
+    tag = "subjects",
+    params(
+        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
+        ("version" = String, Path, description = "Version number, `latest` or -1"),
+        ("permanent" = Option<bool>, Query, description = "Hard delete (after a soft delete)"),
+    ),
+    responses((status = 200, description = "The deleted version", body = i32), (status = 404, description = "Not found (40401 subject, 40402 version, 40403 schema)", body = ErrorBody), (status = 422, description = "Invalid input (42201 schema, 42202 version, 42203 level, 42204 mode, 42205 not permitted, 42206 referenced)", body = ErrorBody))
+)]
+pub(crate) async fn delete_version(
     State(st): State<AppState>,
     p: Params,
     RawQuery(q): RawQuery,

@@ -53,7 +53,10 @@ const _: Option<&dyn Store> = None;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreUrl {
     Sqlite(std::path::PathBuf),
-    Kafka { bootstrap: Vec<String>, topic: String },
+    Kafka {
+        bootstrap: Vec<String>,
+        topic: String,
+    },
 }
 
 impl StoreUrl {

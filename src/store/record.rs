@@ -48,7 +48,11 @@ pub struct SchemaValue {
     pub id: i32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schema_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "null_as_empty"
+    )]
     pub references: Vec<Reference>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Json>,
@@ -247,8 +251,7 @@ struct AnyKey {
 
 /// Decodes a key leniently (any field order, any magic, unknown fields ignored).
 pub fn decode_key(bytes: &[u8]) -> Result<Key, DecodeError> {
-    let k: AnyKey =
-        serde_json::from_slice(bytes).map_err(|e| DecodeError::Key(e.to_string()))?;
+    let k: AnyKey = serde_json::from_slice(bytes).map_err(|e| DecodeError::Key(e.to_string()))?;
     let keytype = k
         .keytype
         .ok_or_else(|| DecodeError::Key("no keytype".into()))?;
@@ -301,9 +304,9 @@ pub fn decode_value(key: &Key, bytes: Option<&[u8]>) -> Result<Option<Value>, De
         Key::DeleteSubject { .. } => Value::DeleteSubject(
             serde_json::from_slice(bytes).map_err(|e| err("DELETE_SUBJECT", e))?,
         ),
-        Key::ClearSubject { .. } => Value::ClearSubject(
-            serde_json::from_slice(bytes).map_err(|e| err("CLEAR_SUBJECT", e))?,
-        ),
+        Key::ClearSubject { .. } => {
+            Value::ClearSubject(serde_json::from_slice(bytes).map_err(|e| err("CLEAR_SUBJECT", e))?)
+        }
         Key::Context { .. } => {
             Value::Context(serde_json::from_slice(bytes).map_err(|e| err("CONTEXT", e))?)
         }
@@ -451,8 +454,10 @@ mod tests {
     #[test]
     fn reading_is_lenient() {
         // Other field order, magic 0, unknown fields, Redpanda's seq/node.
-        let k = decode_key(br#"{"magic":0,"subject":"s","version":2,"keytype":"SCHEMA","seq":5,"node":1}"#)
-            .expect("key");
+        let k = decode_key(
+            br#"{"magic":0,"subject":"s","version":2,"keytype":"SCHEMA","seq":5,"node":1}"#,
+        )
+        .expect("key");
         assert_eq!(
             k,
             Key::Schema {
@@ -484,10 +489,7 @@ mod tests {
             }
             other => panic!("unexpected {other:?}"),
         }
-        assert_eq!(
-            decode_value(&Key::Noop, None).expect("tombstone"),
-            None
-        );
+        assert_eq!(decode_value(&Key::Noop, None).expect("tombstone"), None);
     }
 
     #[test]

@@ -107,10 +107,11 @@ impl Store for SqliteStore {
     fn follow(&self) -> StoreFuture<'_, (Vec<LogEntry>, mpsc::UnboundedReceiver<LogEntry>)> {
         Box::pin(async move {
             let mut inner = self.inner.lock().await;
-            let rows = sqlx::query("SELECT \"offset\", key, value FROM records ORDER BY \"offset\"")
-                .fetch_all(&mut inner.conn)
-                .await
-                .map_err(backend)?;
+            let rows =
+                sqlx::query("SELECT \"offset\", key, value FROM records ORDER BY \"offset\"")
+                    .fetch_all(&mut inner.conn)
+                    .await
+                    .map_err(backend)?;
             let mut existing = Vec::with_capacity(rows.len());
             for row in rows {
                 existing.push(LogEntry {

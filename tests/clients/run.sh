@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Real-client test: Confluent's Python client (confluent-kafka) against the server.
+#
+#   tests/clients/run.sh                      # uses target/release/schema-registry
+#   SR_BIN=target/debug/schema-registry tests/clients/run.sh
+#
+# Creates (or reuses) the venv .venv-clients with the pinned packages of
+# tests/clients/requirements.txt, starts the server on 127.0.0.1:<free port>
+# with a fresh temporary SQLite store, runs confluent_client_test.py against it
+# and stops the server on exit. Exits non-zero if anything failed.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+cd "$root"
+
+SR_BIN="${SR_BIN:-target/release/schema-registry}"
+VENV="${CLIENTS_VENV:-$root/.venv-clients}"
+PYTHON="${PYTHON:-python3}"
+START_TIMEOUT="${START_TIMEOUT:-30}"   # seconds to wait for "listening on"
+
+if [[ ! -x "$SR_BIN" ]]; then
+  echo "run.sh: server binary '$SR_BIN' not found or not executable (build it: cargo build --release)" >&2
+  exit 2
+fi
+
+# --- venv ------------------------------------------------------------------
+req="$here/requirements.txt"
+stamp="$VENV/.requirements.sha256"
+want_hash="$(sha256sum "$req" | cut -d' ' -f1)"
+venv_ok() {
+  [[ -x "$VENV/bin/python" ]] &&
+    [[ -f "$stamp" && "$(cat "$stamp")" == "$want_hash" ]] &&
+    "$VENV/bin/python" -c 'import confluent_kafka.schema_registry.avro, fastavro' </dev/null >/dev/null 2>&1
+}
+if venv_ok; then
+  echo "== reusing venv $VENV"
+else
+  echo "== creating venv $VENV"
+  rm -rf "$VENV"
+  "$PYTHON" -m venv "$VENV"
+  echo '*' >"$VENV/.gitignore"   # keep the venv out of git status
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input -r "$req" </dev/null
+  echo "$want_hash" >"$stamp"
+  venv_ok || { echo "run.sh: venv $VENV is not usable after install" >&2; exit 2; }
+fi
+"$VENV/bin/python" -c 'import confluent_kafka, fastavro; print("confluent-kafka", confluent_kafka.__version__, "/ fastavro", fastavro.__version__)' </dev/null
+
+# --- server ----------------------------------------------------------------
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/sr-clients.XXXXXX")"
+server_pid=""
+cleanup() {
+  local rc=$?
+  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
+    kill "$server_pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  if [[ $rc -ne 0 && -s "$tmp/server.log" ]]; then
+    echo "---- server log (last 40 lines) ----"
+    tail -n 40 "$tmp/server.log"
+  fi
+  rm -rf "$tmp"
+  exit $rc
+}
+trap cleanup EXIT INT TERM
+
+echo "== starting $SR_BIN on a fresh store"
+"$SR_BIN" --listen 127.0.0.1:0 --store "sqlite://$tmp/registry.db" </dev/null >"$tmp/server.log" 2>&1 &
+server_pid=$!
+
+url=""
+deadline=$((SECONDS + START_TIMEOUT))
+while [[ -z "$url" ]]; do
+  if ! kill -0 "$server_pid" 2>/dev/null; then
+    echo "run.sh: server exited before it listened" >&2
+    cat "$tmp/server.log" >&2
+    exit 1
+  fi
+  if ((SECONDS >= deadline)); then
+    echo "run.sh: no 'listening on' line within ${START_TIMEOUT}s" >&2
+    exit 1
+  fi
+  url="$(grep -m1 -o 'listening on http://[^[:space:]]*' "$tmp/server.log" 2>/dev/null | sed 's/^listening on //' || true)"
+  [[ -n "$url" ]] || sleep 0.05
+done
+echo "== server pid $server_pid at $url"
+
+# --- test ------------------------------------------------------------------
+SR_URL="$url" "$VENV/bin/python" "$here/confluent_client_test.py" </dev/null
