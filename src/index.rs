@@ -194,13 +194,19 @@ impl Index {
         let ctx = self.contexts.entry(ctx_name).or_default();
         ctx.max_id = ctx.max_id.max(v.id);
         let key = body.content_key();
+        let new_id = !ctx.ids.contains_key(&v.id);
         let entry = ctx.ids.entry(v.id).or_insert_with(|| IdEntry {
             body: Arc::new(body),
             holders: BTreeSet::new(),
         });
         entry.holders.insert((subject.clone(), version));
         let body = entry.body.clone();
-        ctx.by_content.entry(key).or_insert(v.id);
+        if new_id {
+            // The newest ID bound to a content is the one registrations resolve to.
+            ctx.by_content.insert(key, v.id);
+        } else {
+            ctx.by_content.entry(key).or_insert(v.id);
+        }
         self.subjects.entry(subject).or_default().insert(
             version,
             VersionEntry {

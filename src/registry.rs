@@ -59,6 +59,10 @@ pub struct SchemaRequest {
     pub rule_set: Option<Json>,
     pub id: Option<i32>,
     pub version: Option<i32>,
+    /// Set when a reference has a null field: Confluent's `Invalid reference: {…}` text.
+    pub invalid_reference: Option<String>,
+    /// The references as Confluent prints them in messages (null fields as `null`).
+    pub reference_texts: Vec<String>,
 }
 
 /// A subject version as answered by the API.
@@ -275,9 +279,6 @@ impl Registry {
             ));
         }
         for r in refs {
-            if r.name.is_empty() || r.subject.is_empty() || r.version == i32::MIN {
-                return Err(format!("Invalid reference: {}", Self::ref_text(r)));
-            }
             if r.version == 0 || r.version < -1 {
                 return Err(format!(
                     "io.confluent.kafka.schemaregistry.exceptions.InvalidVersionException: {}",
@@ -313,14 +314,10 @@ impl Registry {
 
     /// A reference as Confluent prints it in messages (absent fields as `null`).
     pub fn ref_text(r: &Reference) -> String {
-        let name = if r.name.is_empty() { "null" } else { &r.name };
-        let subject = if r.subject.is_empty() { "null" } else { &r.subject };
-        let version = if r.version == i32::MIN {
-            "null".to_string()
-        } else {
-            r.version.to_string()
-        };
-        format!("{{name='{name}', subject='{subject}', version={version}}}")
+        format!(
+            "{{name='{}', subject='{}', version={}}}",
+            r.name, r.subject, r.version
+        )
     }
 
     fn ref_subject(context_of: &Subject, name: &str) -> Subject {
@@ -349,6 +346,11 @@ impl Registry {
             .iter()
             .map(Self::ref_text)
             .collect();
+        let refs = if req.reference_texts.len() == refs.len() {
+            req.reference_texts.clone()
+        } else {
+            refs
+        };
         RegistryError::InvalidSchema(format!(
             "Invalid schema {{subject={},version=0,id=-1,schemaType={},references=[{}],metadata={},ruleSet={},schema={},schemaTags=null}} with refs [{}] of type {}, details: {}",
             subject.qualified(),
@@ -386,6 +388,14 @@ impl Registry {
                 }
             },
         };
+        if let Some(bad) = &req.invalid_reference {
+            return Err(Self::invalid_schema(
+                subject,
+                req,
+                &schema,
+                &format!("Invalid reference: {bad}"),
+            ));
+        }
         let mut ref_texts = Vec::new();
         Self::resolve_refs(
             ix,
@@ -457,10 +467,14 @@ impl Registry {
                 || req.rule_set.as_ref().is_some_and(|m| !m.is_null());
             // Already registered (and live) under this subject: answer with its ID.
             if let Some(vs) = versions {
-                if let Some((v, e)) = vs
-                    .iter()
-                    .rev()
-                    .find(|(_, e)| !e.deleted && e.body.content_key() == key)
+                // When IMPORT gave the content several IDs, the newest binding is the one a
+                // registration resolves to (as in Confluent, whose content lookup is overwritten).
+                let content_id = ix.id_for_content(&subject.context, &key);
+                if let Some((v, e)) = vs.iter().rev().find(|(_, e)| {
+                    !e.deleted
+                        && e.body.content_key() == key
+                        && content_id.is_none_or(|cid| cid == e.id)
+                })
                 {
                     let id_ok = match explicit_id {
                         Some(id) if import || id > 0 => id == e.id,

@@ -530,12 +530,44 @@ fn diff(want: &Value, got: &Value, at: &str, out: &mut Vec<String>) {
             w.len(),
             g.len()
         )),
+        (Value::String(w), Value::String(g)) => {
+            out.push(format!("{at_or_root}: {}", string_diff(w, g)))
+        }
         _ => out.push(format!(
             "{at_or_root}: expected {}, got {}",
             truncate(&want.to_string(), 300),
             truncate(&got.to_string(), 300)
         )),
     }
+}
+
+/// Two strings around their first difference.
+fn string_diff(want: &str, got: &str) -> String {
+    const AROUND: usize = 60;
+    let common = want
+        .char_indices()
+        .zip(got.chars())
+        .find(|((_, w), g)| w != g)
+        .map(|((i, _), _)| i)
+        .unwrap_or_else(|| want.len().min(got.len()));
+    let window = |s: &str| {
+        let mut start = common.saturating_sub(AROUND);
+        while !s.is_char_boundary(start) {
+            start -= 1;
+        }
+        let mut end = (common + AROUND).min(s.len());
+        while !s.is_char_boundary(end) {
+            end += 1;
+        }
+        let pre = if start > 0 { "…" } else { "" };
+        let post = if end < s.len() { "…" } else { "" };
+        format!("{pre}{:?}{post}", &s[start..end])
+    };
+    format!(
+        "strings differ at byte {common}: expected {}, got {}",
+        window(want),
+        window(got)
+    )
 }
 
 // ---------------------------------------------------------------------------
@@ -1175,6 +1207,17 @@ fn labels_and_contexts() {
         json!(["a.1", "b", {"subject": "a.2"}])
     );
     assert_eq!(
+        string_diff("abc version=null xyz", "abc version=-1 xyz"),
+        r#"strings differ at byte 12: expected "abc version=null xyz", got "abc version=-1 xyz""#
+    );
+    assert_eq!(
+        string_diff("ab", "abc"),
+        r#"strings differ at byte 2: expected "ab", got "abc""#
+    );
+    let long = format!("{}X{}", "a".repeat(100), "b".repeat(100));
+    let long2 = format!("{}Y{}", "a".repeat(100), "b".repeat(100));
+    assert!(string_diff(&long, &long2).starts_with("strings differ at byte 100: expected …\"aaa"));
+    assert_eq!(
         global_rule(400, &json!({"error_code": 400, "message": "x"})),
         Some(Relax::Code)
     );
@@ -1193,4 +1236,19 @@ fn labels_and_contexts() {
         global_rule(422, &json!({"error_code": 42201, "message": "bad"})),
         None
     );
+}
+
+/// `Server::kill9` stops the process, and `Server::start_in` brings a new
+/// one up on the same data directory.
+#[tokio::test]
+async fn server_restarts_on_its_data_directory() {
+    let mut first = Server::start();
+    let (status, _) = first.get("/subjects").await;
+    assert_eq!(status, 200, "GET /subjects on the first server");
+    first.kill9();
+    assert!(first.exit_status().is_some(), "the first server still runs");
+    let second = Server::start_in(&first.dir);
+    assert_ne!(second.url, "", "the second server has an address");
+    let (status, _) = second.get("/subjects").await;
+    assert_eq!(status, 200, "GET /subjects after the restart");
 }

@@ -230,6 +230,7 @@ pub(crate) async fn put_subject(
             "updateSubjectLevelConfig.arg2 must not be null (was null)".into(),
         )
     })?;
+    crate::registry::Registry::validate_subject(p.get(0))?;
     let (update, echo) = parse_update(&body)?;
     let (scope, subject) = scope_of(p.get(0));
     st.registry

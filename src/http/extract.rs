@@ -243,17 +243,33 @@ fn normalize_metadata(v: Value) -> Value {
 /// Parses a register / lookup / compatibility body.
 pub fn schema_request(v: &Value) -> Result<SchemaRequest, RegistryError> {
     let m = object(v, "RegisterSchemaRequest")?;
+    let mut invalid_reference = None;
+    let mut reference_texts = Vec::new();
     let references = match m.get("references") {
         None | Some(Value::Null) => vec![],
         Some(Value::Array(items)) => {
             let mut refs = Vec::with_capacity(items.len());
             for it in items {
                 let r = object(it, "SchemaReference")?;
+                let name = opt_string(r, "name")?;
+                let subject = opt_string(r, "subject")?;
+                let version = opt_int(r, "version")?;
+                let text = format!(
+                    "{{name='{}', subject='{}', version={}}}",
+                    name.as_deref().unwrap_or("null"),
+                    subject.as_deref().unwrap_or("null"),
+                    version.map_or("null".to_string(), |v| v.to_string())
+                );
+                if (name.is_none() || subject.is_none() || version.is_none())
+                    && invalid_reference.is_none()
+                {
+                    invalid_reference = Some(text.clone());
+                }
+                reference_texts.push(text);
                 refs.push(Reference {
-                    name: opt_string(r, "name")?.unwrap_or_default(),
-                    subject: opt_string(r, "subject")?.unwrap_or_default(),
-                    // Absent/null versions are invalid references (reported as `null`).
-                    version: opt_int(r, "version")?.unwrap_or(i32::MIN),
+                    name: name.unwrap_or_default(),
+                    subject: subject.unwrap_or_default(),
+                    version: version.unwrap_or(-1),
                 });
             }
             refs
@@ -273,5 +289,7 @@ pub fn schema_request(v: &Value) -> Result<SchemaRequest, RegistryError> {
         rule_set: opt_object(m, "ruleSet")?,
         id: opt_int(m, "id")?,
         version: opt_int(m, "version")?,
+        invalid_reference,
+        reference_texts,
     })
 }

@@ -1,0 +1,112 @@
+//! API edges not covered by the recorded scenarios: limits (body size, schema nesting depth,
+//! subject name length), error codes the scenarios do not reach, and restarts.
+
+mod common;
+
+use common::Server;
+use serde_json::json;
+
+#[tokio::test]
+async fn oversized_bodies_get_a_413_in_confluents_shape() {
+    let server = Server::start();
+    let big = "x".repeat(9 * 1024 * 1024);
+    let body = json!({ "schema": big }).to_string();
+    let (status, v) = server
+        .request("POST", "/subjects/big/versions", Some(&body), Some(common::SR_CONTENT_TYPE))
+        .await;
+    assert_eq!(status, 413, "{v}");
+    assert_eq!(v["error_code"], 413);
+    assert!(v["message"].as_str().is_some());
+}
+
+#[tokio::test]
+async fn deeply_nested_schemas_are_rejected_without_crashing() {
+    let server = Server::start();
+    // 10,000 nested arrays: far beyond any real schema.
+    let mut schema = String::from("\"int\"");
+    for _ in 0..10_000 {
+        schema = format!("{{\"type\":\"array\",\"items\":{schema}}}");
+    }
+    let (status, v) = server
+        .post("/subjects/deep/versions", &json!({ "schema": schema }))
+        .await;
+    assert_eq!(status, 422, "{v}");
+    assert_eq!(v["error_code"], 42201);
+    // 200 levels of records: still refused with a clear message, server still healthy.
+    let mut schema = String::from("\"int\"");
+    for i in 0..200 {
+        schema = format!("{{\"type\":\"record\",\"name\":\"R{i}\",\"fields\":[{{\"name\":\"f\",\"type\":{schema}}}]}}");
+    }
+    let (status, v) = server
+        .post("/subjects/deep/versions", &json!({ "schema": schema }))
+        .await;
+    assert_eq!(status, 422, "{v}");
+    assert!(v["message"].as_str().is_some_and(|m| m.contains("nesting")), "{v}");
+    let (status, _) = server.get("/subjects").await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn subject_names_are_limited_on_writes() {
+    let server = Server::start();
+    let long = "s".repeat(2000);
+    let (status, v) = server
+        .post(&format!("/subjects/{long}/versions"), &json!({ "schema": "\"int\"" }))
+        .await;
+    assert_eq!(status, 422, "{v}");
+    assert_eq!(v["error_code"], 42208);
+    let ok_name = "s".repeat(1000);
+    let (status, v) = server
+        .post(&format!("/subjects/{ok_name}/versions"), &json!({ "schema": "\"int\"" }))
+        .await;
+    assert_eq!(status, 200, "{v}");
+}
+
+#[tokio::test]
+async fn mode_and_config_error_codes() {
+    let server = Server::start();
+    let (status, v) = server.get("/mode/nothing-here").await;
+    assert_eq!((status, v["error_code"].clone()), (404, json!(40409)));
+    let (status, v) = server.put("/mode", &json!({"mode": null})).await;
+    assert_eq!((status, v["error_code"].clone()), (422, json!(42204)));
+    let (status, v) = server
+        .put("/config", &json!({"compatibility": "SIDEWAYS"}))
+        .await;
+    assert_eq!((status, v["error_code"].clone()), (422, json!(42203)));
+    let (status, v) = server
+        .request("PUT", "/config", Some("{\"compatibility\":"), Some(common::SR_CONTENT_TYPE))
+        .await;
+    assert_eq!((status, v["error_code"].clone()), (400, json!(400)));
+}
+
+#[tokio::test]
+async fn state_survives_a_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (id, id2) = {
+        let server = Server::start_in(dir.path());
+        let (_, v) = server
+            .post("/subjects/a/versions", &json!({"schema": "\"string\""}))
+            .await;
+        let (_, v2) = server
+            .post("/subjects/b/versions", &json!({"schema": "\"long\""}))
+            .await;
+        server.put("/config/a", &json!({"compatibility": "FULL"})).await;
+        assert_eq!(server.delete("/subjects/b").await.0, 200);
+        server.put("/mode/b", &json!({"mode": "READONLY"})).await;
+        (v["id"].clone(), v2["id"].clone())
+    };
+    let server = Server::start_in(dir.path());
+    let (status, v) = server.get("/subjects/a/versions/latest").await;
+    assert_eq!(status, 200);
+    assert_eq!(v["id"], id);
+    assert_eq!(server.get("/config/a").await.1["compatibilityLevel"], "FULL");
+    assert_eq!(server.get("/mode/b").await.1["mode"], "READONLY");
+    // The soft-deleted subject is hidden but its ID still resolves.
+    assert_eq!(server.get("/subjects").await.1, json!(["a"]));
+    assert_eq!(server.get(&format!("/schemas/ids/{id2}")).await.0, 200);
+    // A new schema gets the next ID, never a used one.
+    let (_, v3) = server
+        .post("/subjects/c/versions", &json!({"schema": "\"double\""}))
+        .await;
+    assert!(v3["id"].as_i64() > id2.as_i64());
+}
