@@ -341,11 +341,7 @@ impl Registry {
         schema: &str,
         details: &str,
     ) -> RegistryError {
-        let refs: Vec<String> = req
-            .references
-            .iter()
-            .map(Self::ref_text)
-            .collect();
+        let refs: Vec<String> = req.references.iter().map(Self::ref_text).collect();
         let refs = if req.reference_texts.len() == refs.len() {
             req.reference_texts.clone()
         } else {
@@ -474,8 +470,7 @@ impl Registry {
                     !e.deleted
                         && e.body.content_key() == key
                         && content_id.is_none_or(|cid| cid == e.id)
-                })
-                {
+                }) {
                     let id_ok = match explicit_id {
                         Some(id) if import || id > 0 => id == e.id,
                         _ => true,
@@ -600,14 +595,13 @@ impl Registry {
                     deleted: false,
                 })),
             ));
-            let full = (wants_full || (import && req.version.is_some_and(|v| v > 0) && false))
-                .then(|| VersionView {
-                    subject: q.clone(),
-                    version,
-                    id,
-                    body: Arc::new(body.clone()),
-                    deleted: false,
-                });
+            let full = wants_full.then(|| VersionView {
+                subject: q.clone(),
+                version,
+                id,
+                body: Arc::new(body.clone()),
+                deleted: false,
+            });
             (records, Registered { id, full })
         };
         self.append_and_wait(records).await?;
@@ -651,7 +645,7 @@ impl Registry {
     ) -> Result<i32> {
         let _w = self.writer.lock().await;
         let q = subject.qualified();
-        let records = {
+        let (records, version) = {
             let ix = self.read();
             Self::check_writable(&ix, subject)?;
             let versions = ix
@@ -687,23 +681,15 @@ impl Registry {
                 subject: q.clone(),
                 version: v,
             };
-            if permanent {
+            let records = if permanent {
                 vec![encode(key, None)]
             } else {
                 vec![encode(
                     key,
                     Some(Value::Schema(Self::schema_value(&q, v, e, true))),
                 )]
-            }
-        };
-        let version = match &records[0].key {
-            k => record::decode_key(k)
-                .ok()
-                .and_then(|k| match k {
-                    Key::Schema { version, .. } => Some(version),
-                    _ => None,
-                })
-                .unwrap_or(0),
+            };
+            (records, v)
         };
         self.append_and_wait(records).await?;
         Ok(version)
@@ -822,8 +808,13 @@ impl Registry {
             if merged.compatibility_level.is_none() && scope.is_some() {
                 // Confluent stores the level in force at the time with a new scope config.
                 let parent = match subject {
-                    Some(s) if scope.as_deref() != Some(s.context_scope().as_str()) && !s.is_default_context() => {
-                        ix.configs.get(&Some(s.context_scope())).or_else(|| ix.configs.get(&None))
+                    Some(s)
+                        if scope.as_deref() != Some(s.context_scope().as_str())
+                            && !s.is_default_context() =>
+                    {
+                        ix.configs
+                            .get(&Some(s.context_scope()))
+                            .or_else(|| ix.configs.get(&None))
                     }
                     _ => ix.configs.get(&None),
                 };
@@ -981,11 +972,8 @@ impl Registry {
         match (scope, subject) {
             (None, _) => Ok(Mode::ReadWrite),
             (Some(_), Some(s)) if default_to_global => Ok(Self::mode_for(&ix, s)),
-            (Some(sc), _) if default_to_global => {
-                Ok(ix.modes.get(&None).copied().unwrap_or(Mode::ReadWrite)).map(|m| {
-                    let _ = sc;
-                    m
-                })
+            (Some(_), _) if default_to_global => {
+                Ok(ix.modes.get(&None).copied().unwrap_or(Mode::ReadWrite))
             }
             (Some(sc), _) => Err(RegistryError::SubjectModeNotFound(sc.clone())),
         }

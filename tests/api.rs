@@ -12,7 +12,12 @@ async fn oversized_bodies_get_a_413_in_confluents_shape() {
     let big = "x".repeat(9 * 1024 * 1024);
     let body = json!({ "schema": big }).to_string();
     let (status, v) = server
-        .request("POST", "/subjects/big/versions", Some(&body), Some(common::SR_CONTENT_TYPE))
+        .request(
+            "POST",
+            "/subjects/big/versions",
+            Some(&body),
+            Some(common::SR_CONTENT_TYPE),
+        )
         .await;
     assert_eq!(status, 413, "{v}");
     assert_eq!(v["error_code"], 413);
@@ -41,7 +46,10 @@ async fn deeply_nested_schemas_are_rejected_without_crashing() {
         .post("/subjects/deep/versions", &json!({ "schema": schema }))
         .await;
     assert_eq!(status, 422, "{v}");
-    assert!(v["message"].as_str().is_some_and(|m| m.contains("nesting")), "{v}");
+    assert!(
+        v["message"].as_str().is_some_and(|m| m.contains("nesting")),
+        "{v}"
+    );
     let (status, _) = server.get("/subjects").await;
     assert_eq!(status, 200);
 }
@@ -51,13 +59,19 @@ async fn subject_names_are_limited_on_writes() {
     let server = Server::start();
     let long = "s".repeat(2000);
     let (status, v) = server
-        .post(&format!("/subjects/{long}/versions"), &json!({ "schema": "\"int\"" }))
+        .post(
+            &format!("/subjects/{long}/versions"),
+            &json!({ "schema": "\"int\"" }),
+        )
         .await;
     assert_eq!(status, 422, "{v}");
     assert_eq!(v["error_code"], 42208);
     let ok_name = "s".repeat(1000);
     let (status, v) = server
-        .post(&format!("/subjects/{ok_name}/versions"), &json!({ "schema": "\"int\"" }))
+        .post(
+            &format!("/subjects/{ok_name}/versions"),
+            &json!({ "schema": "\"int\"" }),
+        )
         .await;
     assert_eq!(status, 200, "{v}");
 }
@@ -74,7 +88,12 @@ async fn mode_and_config_error_codes() {
         .await;
     assert_eq!((status, v["error_code"].clone()), (422, json!(42203)));
     let (status, v) = server
-        .request("PUT", "/config", Some("{\"compatibility\":"), Some(common::SR_CONTENT_TYPE))
+        .request(
+            "PUT",
+            "/config",
+            Some("{\"compatibility\":"),
+            Some(common::SR_CONTENT_TYPE),
+        )
         .await;
     assert_eq!((status, v["error_code"].clone()), (400, json!(400)));
 }
@@ -90,7 +109,9 @@ async fn state_survives_a_restart() {
         let (_, v2) = server
             .post("/subjects/b/versions", &json!({"schema": "\"long\""}))
             .await;
-        server.put("/config/a", &json!({"compatibility": "FULL"})).await;
+        server
+            .put("/config/a", &json!({"compatibility": "FULL"}))
+            .await;
         assert_eq!(server.delete("/subjects/b").await.0, 200);
         server.put("/mode/b", &json!({"mode": "READONLY"})).await;
         (v["id"].clone(), v2["id"].clone())
@@ -99,7 +120,10 @@ async fn state_survives_a_restart() {
     let (status, v) = server.get("/subjects/a/versions/latest").await;
     assert_eq!(status, 200);
     assert_eq!(v["id"], id);
-    assert_eq!(server.get("/config/a").await.1["compatibilityLevel"], "FULL");
+    assert_eq!(
+        server.get("/config/a").await.1["compatibilityLevel"],
+        "FULL"
+    );
     assert_eq!(server.get("/mode/b").await.1["mode"], "READONLY");
     // The soft-deleted subject is hidden but its ID still resolves.
     assert_eq!(server.get("/subjects").await.1, json!(["a"]));

@@ -1,8 +1,8 @@
 //! `/compatibility/subjects/{subject}/versions[/{version}]`.
 
+use super::extract::{schema_request, Body, Query};
 #[allow(unused_imports)]
 use super::openapi::*;
-use super::extract::{schema_request, Body, Query};
 use super::subjects::Params;
 use super::{ok, AppState};
 use crate::error::RegistryError;

@@ -1,8 +1,8 @@
 //! `/config[/{subject}]` and `/mode[/{subject}]`.
 
+use super::extract::{object, opt_bool, opt_object, opt_string, Body, Query};
 #[allow(unused_imports)]
 use super::openapi::*;
-use super::extract::{object, opt_bool, opt_object, opt_string, Body, Query};
 use super::subjects::Params;
 use super::{ok, AppState};
 use crate::error::RegistryError;
@@ -248,7 +248,10 @@ pub(crate) async fn put_subject(
     ),
     responses((status = 200, description = "The removed config", body = Config), (status = 404, description = "Not found (40401 subject, 40402 version, 40403 schema)", body = ErrorBody))
 )]
-pub(crate) async fn delete_subject(State(st): State<AppState>, p: Params) -> Result<Response, RegistryError> {
+pub(crate) async fn delete_subject(
+    State(st): State<AppState>,
+    p: Params,
+) -> Result<Response, RegistryError> {
     let (scope, subject) = scope_of(p.get(0));
     let mut prev = st
         .registry

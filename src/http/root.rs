@@ -1,8 +1,8 @@
 //! `/`, `/v1/metadata/*`, `/schemas/types`, `/contexts`.
 
+use super::extract::Body;
 #[allow(unused_imports)]
 use super::openapi::*;
-use super::extract::Body;
 use super::{ok, AppState};
 use crate::error::RegistryError;
 use axum::extract::State;

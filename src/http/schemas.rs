@@ -1,8 +1,8 @@
 //! `/schemas`, `/schemas/ids/{id}` and its `/schema`, `/subjects`, `/versions`.
 
+use super::extract::Query;
 #[allow(unused_imports)]
 use super::openapi::*;
-use super::extract::Query;
 use super::subjects::Params;
 use super::{ok, raw_json, schema_fields, version_json, AppState};
 use crate::error::RegistryError;
@@ -48,7 +48,10 @@ fn hint(st: &AppState, q: &Query) -> Option<Subject> {
     ),
     responses((status = 200, description = "Schemas", body = [SchemaVersion]))
 )]
-pub(crate) async fn list(State(st): State<AppState>, RawQuery(q): RawQuery) -> Result<Response, RegistryError> {
+pub(crate) async fn list(
+    State(st): State<AppState>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, RegistryError> {
     let q = Query::parse(q.as_deref());
     let all = st.registry.schemas(
         q.get("subjectPrefix"),

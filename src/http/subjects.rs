@@ -1,8 +1,8 @@
 //! `/subjects/...`: listing, registration, lookup, versions, deletes, referencedby.
 
+use super::extract::{schema_request, Body, Query};
 #[allow(unused_imports)]
 use super::openapi::*;
-use super::extract::{schema_request, Body, Query};
 use super::{ok, raw_json, version_json, AppState};
 use crate::error::RegistryError;
 use crate::model::Subject;
@@ -77,7 +77,10 @@ impl Params {
     ),
     responses((status = 200, description = "Subject names", body = [String]))
 )]
-pub(crate) async fn list(State(st): State<AppState>, RawQuery(q): RawQuery) -> Result<Response, RegistryError> {
+pub(crate) async fn list(
+    State(st): State<AppState>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, RegistryError> {
     let q = Query::parse(q.as_deref());
     let all = st.registry.subjects(
         q.get("subjectPrefix"),
@@ -272,7 +275,10 @@ pub(crate) async fn get_version_schema(
     ),
     responses((status = 200, description = "IDs of schemas referencing this version", body = [i32]), (status = 404, description = "Not found (40401 subject, 40402 version, 40403 schema)", body = ErrorBody), (status = 422, description = "Invalid input (42201 schema, 42202 version, 42203 level, 42204 mode, 42205 not permitted, 42206 referenced)", body = ErrorBody))
 )]
-pub(crate) async fn referenced_by(State(st): State<AppState>, p: Params) -> Result<Response, RegistryError> {
+pub(crate) async fn referenced_by(
+    State(st): State<AppState>,
+    p: Params,
+) -> Result<Response, RegistryError> {
     let spec = VersionSpec::parse(p.get(1), true)?;
     let subject = st.registry.read_subject(&p.subject());
     Ok(ok(json!(st.registry.referenced_by(&subject, spec)?)))
