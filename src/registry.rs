@@ -84,6 +84,14 @@ pub struct Registered {
     pub full: Option<VersionView>,
 }
 
+/// What a registration does.
+enum Plan {
+    /// Already registered: answer without writing.
+    Existing(Registered),
+    /// Append these records, then answer.
+    Write(Vec<crate::store::RawRecord>, Registered),
+}
+
 /// A config update as sent (`None` = not given).
 #[derive(Debug, Clone, Default)]
 pub struct ConfigUpdate {
@@ -444,168 +452,185 @@ impl Registry {
         normalize: bool,
     ) -> Result<Registered> {
         Self::validate_subject(&subject.qualified())?;
+        // Fast path: already registered under the subject. No writer lock, any node.
+        if let Plan::Existing(r) = self.plan_register(subject, &req, normalize)? {
+            return Ok(r);
+        }
         let _w = self.writer.lock().await;
+        // Decide again under the lock: the index may have moved meanwhile.
+        match self.plan_register(subject, &req, normalize)? {
+            Plan::Existing(r) => Ok(r),
+            Plan::Write(records, outcome) => {
+                self.append_and_wait(records).await?;
+                Ok(outcome)
+            }
+        }
+    }
+
+    /// Decides what a registration does against the current index.
+    fn plan_register(
+        &self,
+        subject: &Subject,
+        req: &SchemaRequest,
+        normalize: bool,
+    ) -> Result<Plan> {
         let q = subject.qualified();
-        let (records, outcome) = {
-            let ix = self.read();
-            let mode = Self::check_writable(&ix, subject)?;
-            let import = mode == Mode::Import;
-            let explicit_id = req.id.filter(|id| *id >= 0);
-            if import && explicit_id.is_none() {
-                return Err(RegistryError::OperationNotPermitted(format!(
-                    "Subject {q} is not in read-write mode"
-                )));
-            }
-            let body = self.prepare(&ix, subject, &req, normalize)?;
-            let key = body.content_key();
-            let versions = ix.versions(&q);
-            let wants_full = req.metadata.as_ref().is_some_and(|m| !m.is_null())
-                || req.rule_set.as_ref().is_some_and(|m| !m.is_null());
-            // Already registered (and live) under this subject: answer with its ID.
-            if let Some(vs) = versions {
-                // When IMPORT gave the content several IDs, the newest binding is the one a
-                // registration resolves to (as in Confluent, whose content lookup is overwritten).
-                let content_id = ix.id_for_content(&subject.context, &key);
-                if let Some((v, e)) = vs.iter().rev().find(|(_, e)| {
-                    !e.deleted
-                        && e.body.content_key() == key
-                        && content_id.is_none_or(|cid| cid == e.id)
-                }) {
-                    let id_ok = match explicit_id {
-                        Some(id) if import || id > 0 => id == e.id,
-                        _ => true,
-                    };
-                    let version_ok = req.version.is_none_or(|rv| rv <= 0 || rv == *v);
-                    if id_ok && version_ok {
-                        let full = (wants_full || (import && req.version.is_some()))
-                            .then(|| Self::view(&q, *v, e));
-                        return Ok(Registered { id: e.id, full });
-                    }
+        let ix = self.read();
+        let mode = Self::check_writable(&ix, subject)?;
+        let import = mode == Mode::Import;
+        let explicit_id = req.id.filter(|id| *id >= 0);
+        if import && explicit_id.is_none() {
+            return Err(RegistryError::OperationNotPermitted(format!(
+                "Subject {q} is not in read-write mode"
+            )));
+        }
+        let body = self.prepare(&ix, subject, req, normalize)?;
+        let key = body.content_key();
+        let versions = ix.versions(&q);
+        let wants_full = req.metadata.as_ref().is_some_and(|m| !m.is_null())
+            || req.rule_set.as_ref().is_some_and(|m| !m.is_null());
+        // Already registered (and live) under this subject: answer with its ID.
+        if let Some(vs) = versions {
+            // When IMPORT gave the content several IDs, the newest binding is the one a
+            // registration resolves to (as in Confluent, whose content lookup is overwritten).
+            let content_id = ix.id_for_content(&subject.context, &key);
+            if let Some((v, e)) = vs.iter().rev().find(|(_, e)| {
+                !e.deleted
+                    && e.body.content_key() == key
+                    && content_id.is_none_or(|cid| cid == e.id)
+            }) {
+                let id_ok = match explicit_id {
+                    Some(id) if import || id > 0 => id == e.id,
+                    _ => true,
+                };
+                let version_ok = req.version.is_none_or(|rv| rv <= 0 || rv == *v);
+                if id_ok && version_ok {
+                    let full = (wants_full || (import && req.version.is_some()))
+                        .then(|| Self::view(&q, *v, e));
+                    return Ok(Plan::Existing(Registered { id: e.id, full }));
                 }
             }
-            if !import && explicit_id.is_some_and(|id| id > 0) {
-                return Err(RegistryError::OperationNotPermitted(format!(
-                    "Subject {q} is not in import mode"
-                )));
-            }
-            let latest_version = versions
-                .and_then(|vs| vs.keys().next_back().copied())
-                .unwrap_or(0);
-            let (id, version) = if import {
-                let id = match explicit_id {
-                    Some(id) => {
-                        if let Some(existing) = ix.schema_by_id(&subject.context, id) {
-                            if existing.body.content_key() != key {
-                                return Err(RegistryError::OperationNotPermitted(format!(
-                                    "Overwrite new schema with id {id} is not permitted."
-                                )));
-                            }
+        }
+        if !import && explicit_id.is_some_and(|id| id > 0) {
+            return Err(RegistryError::OperationNotPermitted(format!(
+                "Subject {q} is not in import mode"
+            )));
+        }
+        let latest_version = versions
+            .and_then(|vs| vs.keys().next_back().copied())
+            .unwrap_or(0);
+        let (id, version) = if import {
+            let id = match explicit_id {
+                Some(id) => {
+                    if let Some(existing) = ix.schema_by_id(&subject.context, id) {
+                        if existing.body.content_key() != key {
+                            return Err(RegistryError::OperationNotPermitted(format!(
+                                "Overwrite new schema with id {id} is not permitted."
+                            )));
                         }
-                        id
                     }
-                    _ => ix
-                        .id_for_content(&subject.context, &key)
-                        .unwrap_or(ix.max_id(&subject.context) + 1),
-                };
-                let version = match req.version {
-                    Some(v) if v > 0 => v,
-                    _ => latest_version + 1,
-                };
-                (id, version)
-            } else {
-                if let Some(rv) = req.version.filter(|v| *v > 0) {
-                    if rv != latest_version + 1 {
-                        return Err(RegistryError::InvalidSchema(
-                            "Version is not one more than previous version".into(),
-                        ));
-                    }
+                    id
                 }
-                let level = self.level_for(&ix, subject);
-                let previous: Vec<(i32, &VersionEntry)> = versions
-                    .map(|vs| {
-                        vs.iter()
-                            .filter(|(_, e)| !e.deleted)
-                            .map(|(v, e)| (*v, e))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                let messages = self.check_against(&ix, subject, &body, level, &previous);
-                if !messages.is_empty() {
-                    let mut messages = messages;
-                    let validate = Self::effective_config(&ix, Some(subject))
-                        .validate_fields
-                        .unwrap_or(false);
-                    messages.push(compat::trailer(validate, level));
-                    return Err(RegistryError::Incompatible {
-                        subject: q.clone(),
-                        messages,
-                    });
-                }
-                let id = ix
+                _ => ix
                     .id_for_content(&subject.context, &key)
-                    .unwrap_or(ix.max_id(&subject.context) + 1);
-                (id, latest_version + 1)
+                    .unwrap_or(ix.max_id(&subject.context) + 1),
             };
-            let mut records = Vec::new();
-            if !subject.is_default_context() && !ix.contexts.contains_key(&subject.context) {
-                records.push(encode(
-                    Key::Context {
-                        tenant: DEFAULT_TENANT.into(),
-                        context: subject.context.clone(),
-                    },
-                    Some(Value::Context(ContextValue {
-                        tenant: Some(DEFAULT_TENANT.into()),
-                        context: Some(subject.context.clone()),
-                    })),
-                ));
-            }
-            // Confluent permanently removes soft-deleted versions of the same schema when
-            // the schema is registered again under the subject.
-            if let Some(vs) = versions {
-                for (v, _) in vs
-                    .iter()
-                    .filter(|(_, e)| e.deleted && e.body.content_key() == key)
-                {
-                    if *v != version {
-                        records.push(encode(
-                            Key::Schema {
-                                subject: q.clone(),
-                                version: *v,
-                            },
-                            None,
-                        ));
-                    }
+            let version = match req.version {
+                Some(v) if v > 0 => v,
+                _ => latest_version + 1,
+            };
+            (id, version)
+        } else {
+            if let Some(rv) = req.version.filter(|v| *v > 0) {
+                if rv != latest_version + 1 {
+                    return Err(RegistryError::InvalidSchema(
+                        "Version is not one more than previous version".into(),
+                    ));
                 }
             }
-            records.push(encode(
-                Key::Schema {
+            let level = self.level_for(&ix, subject);
+            let previous: Vec<(i32, &VersionEntry)> = versions
+                .map(|vs| {
+                    vs.iter()
+                        .filter(|(_, e)| !e.deleted)
+                        .map(|(v, e)| (*v, e))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let messages = self.check_against(&ix, subject, &body, level, &previous);
+            if !messages.is_empty() {
+                let mut messages = messages;
+                let validate = Self::effective_config(&ix, Some(subject))
+                    .validate_fields
+                    .unwrap_or(false);
+                messages.push(compat::trailer(validate, level));
+                return Err(RegistryError::Incompatible {
                     subject: q.clone(),
-                    version,
+                    messages,
+                });
+            }
+            let id = ix
+                .id_for_content(&subject.context, &key)
+                .unwrap_or(ix.max_id(&subject.context) + 1);
+            (id, latest_version + 1)
+        };
+        let mut records = Vec::new();
+        if !subject.is_default_context() && !ix.contexts.contains_key(&subject.context) {
+            records.push(encode(
+                Key::Context {
+                    tenant: DEFAULT_TENANT.into(),
+                    context: subject.context.clone(),
                 },
-                Some(Value::Schema(SchemaValue {
-                    subject: Some(q.clone()),
-                    version,
-                    id,
-                    schema_type: (body.schema_type != SchemaType::Avro)
-                        .then(|| body.schema_type.as_str().to_string()),
-                    references: body.references.clone(),
-                    metadata: body.metadata.clone(),
-                    rule_set: body.rule_set.clone(),
-                    schema: body.schema.clone(),
-                    deleted: false,
+                Some(Value::Context(ContextValue {
+                    tenant: Some(DEFAULT_TENANT.into()),
+                    context: Some(subject.context.clone()),
                 })),
             ));
-            let full = wants_full.then(|| VersionView {
+        }
+        // Confluent permanently removes soft-deleted versions of the same schema when
+        // the schema is registered again under the subject.
+        if let Some(vs) = versions {
+            for (v, _) in vs
+                .iter()
+                .filter(|(_, e)| e.deleted && e.body.content_key() == key)
+            {
+                if *v != version {
+                    records.push(encode(
+                        Key::Schema {
+                            subject: q.clone(),
+                            version: *v,
+                        },
+                        None,
+                    ));
+                }
+            }
+        }
+        records.push(encode(
+            Key::Schema {
                 subject: q.clone(),
                 version,
+            },
+            Some(Value::Schema(SchemaValue {
+                subject: Some(q.clone()),
+                version,
                 id,
-                body: Arc::new(body.clone()),
+                schema_type: (body.schema_type != SchemaType::Avro)
+                    .then(|| body.schema_type.as_str().to_string()),
+                references: body.references.clone(),
+                metadata: body.metadata.clone(),
+                rule_set: body.rule_set.clone(),
+                schema: body.schema.clone(),
                 deleted: false,
-            });
-            (records, Registered { id, full })
-        };
-        self.append_and_wait(records).await?;
-        Ok(outcome)
+            })),
+        ));
+        let full = wants_full.then(|| VersionView {
+            subject: q.clone(),
+            version,
+            id,
+            body: Arc::new(body.clone()),
+            deleted: false,
+        });
+        Ok(Plan::Write(records, Registered { id, full }))
     }
 
     fn check_against(
