@@ -484,11 +484,27 @@ impl Registry {
                 "Subject {q} is not in read-write mode"
             )));
         }
-        let body = self.prepare(&ix, subject, req, normalize)?;
-        let key = body.content_key();
         let versions = ix.versions(&q);
-        let wants_full = req.metadata.as_ref().is_some_and(|m| !m.is_null())
-            || req.rule_set.as_ref().is_some_and(|m| !m.is_null());
+        // As Confluent 7.x: a request without metadata and rule set inherits those of the
+        // subject's latest version; a request with metadata but no schema re-registers the
+        // latest schema with the new metadata.
+        let latest_live = versions.and_then(|vs| vs.values().rev().find(|e| !e.deleted));
+        let mut effective = req.clone();
+        if let Some(latest) = latest_live {
+            if req.metadata.is_none() && req.rule_set.is_none() {
+                effective.metadata = latest.body.metadata.clone();
+                effective.rule_set = latest.body.rule_set.clone();
+            }
+            let no_schema = req.schema.as_deref().is_none_or(|s| s.trim().is_empty());
+            if no_schema && (req.metadata.is_some() || req.rule_set.is_some()) {
+                effective.schema = Some(latest.body.schema.clone());
+                effective.schema_type = (latest.body.schema_type != SchemaType::Avro)
+                    .then(|| latest.body.schema_type.as_str().to_string());
+                effective.references = latest.body.references.clone();
+            }
+        }
+        let body = self.prepare(&ix, subject, &effective, normalize)?;
+        let key = body.content_key();
         // Already registered (and live) under this subject: answer with its ID.
         if let Some(vs) = versions {
             // When IMPORT gave the content several IDs, the newest binding is the one a
@@ -505,8 +521,10 @@ impl Registry {
                 };
                 let version_ok = req.version.is_none_or(|rv| rv <= 0 || rv == *v);
                 if id_ok && version_ok {
-                    let full = (wants_full || (import && req.version.is_some()))
-                        .then(|| Self::view(&q, *v, e));
+                    // The whole schema is answered when it differs from what was sent.
+                    let full = (req.metadata != e.body.metadata
+                        || (import && req.version.is_some()))
+                    .then(|| Self::view(&q, *v, e));
                     return Ok(Plan::Existing(Registered { id: e.id, full }));
                 }
             }
@@ -623,7 +641,7 @@ impl Registry {
                 deleted: false,
             })),
         ));
-        let full = wants_full.then(|| VersionView {
+        let full = body.metadata.is_some().then(|| VersionView {
             subject: q.clone(),
             version,
             id,
@@ -1094,6 +1112,40 @@ impl Registry {
                 .map(|e| Self::view(&q, n, e))
                 .ok_or(RegistryError::VersionNotFound(n.to_string())),
         }
+    }
+
+    /// `GET /subjects/{subject}/metadata`: the latest version whose metadata properties
+    /// have every wanted key (with the paired value, when one is given).
+    pub fn version_by_metadata(
+        &self,
+        subject: &Subject,
+        wanted: &[(&str, Option<&str>)],
+        deleted: bool,
+    ) -> Result<VersionView> {
+        let ix = self.read();
+        let q = subject.qualified();
+        let vs = ix
+            .versions(&q)
+            .filter(|vs| deleted || vs.values().any(|e| !e.deleted))
+            .ok_or_else(|| RegistryError::SubjectNotFound(q.clone()))?;
+        vs.iter()
+            .rev()
+            .filter(|(_, e)| deleted || !e.deleted)
+            .find(|(_, e)| {
+                let props = e
+                    .body
+                    .metadata
+                    .as_ref()
+                    .and_then(|m| m.get("properties"))
+                    .and_then(Json::as_object);
+                wanted.iter().all(|(k, v)| {
+                    props
+                        .and_then(|p| p.get(*k))
+                        .is_some_and(|pv| v.is_none_or(|v| pv.as_str() == Some(v)))
+                })
+            })
+            .map(|(v, e)| Self::view(&q, *v, e))
+            .ok_or(RegistryError::SchemaNotFound(None))
     }
 
     pub fn referenced_by(&self, subject: &Subject, spec: VersionSpec) -> Result<Vec<i32>> {

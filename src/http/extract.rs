@@ -65,18 +65,17 @@ fn json_error(e: &serde_json::Error) -> String {
     }
 }
 
-/// Query parameters, parsed leniently.
-pub struct Query(pub HashMap<String, String>);
+/// Query parameters, parsed leniently (the first value of each name, and all pairs).
+pub struct Query(pub HashMap<String, String>, pub Vec<(String, String)>);
 
 impl Query {
     pub fn parse(raw: Option<&str>) -> Query {
         let mut map = HashMap::new();
-        if let Some(q) = raw {
-            for (k, v) in form_urlencoded_pairs(q) {
-                map.entry(k).or_insert(v);
-            }
+        let pairs = raw.map(form_urlencoded_pairs).unwrap_or_default();
+        for (k, v) in &pairs {
+            map.entry(k.clone()).or_insert_with(|| v.clone());
         }
-        Query(map)
+        Query(map, pairs)
     }
 
     /// Java's `Boolean.parseBoolean`: `true` in any case is true, anything else false.
@@ -84,6 +83,15 @@ impl Query {
         self.0
             .get(name)
             .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    }
+
+    /// Every value given for `name`, in order.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.1
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
@@ -222,10 +230,16 @@ pub fn opt_object(m: &Map<String, Value>, field: &str) -> Result<Option<Value>, 
     }
 }
 
-/// Metadata as Confluent stores it: property values are strings.
+/// Metadata as Confluent stores it: property values are strings; empty parts are dropped.
 fn normalize_metadata(v: Value) -> Value {
     match v {
         Value::Object(mut m) => {
+            m.retain(|_, part| match part {
+                Value::Object(o) => !o.is_empty(),
+                Value::Array(a) => !a.is_empty(),
+                Value::Null => false,
+                _ => true,
+            });
             if let Some(Value::Object(props)) = m.get_mut("properties") {
                 for (_, pv) in props.iter_mut() {
                     if !pv.is_string() && !pv.is_null() {

@@ -145,6 +145,7 @@ pub struct CompatibilityCheckResponse {
         super::subjects::get_version,
         super::subjects::get_version_schema,
         super::subjects::referenced_by,
+        super::subjects::by_metadata,
         super::subjects::delete_version,
         super::schemas::list,
         super::schemas::by_id,

@@ -37,6 +37,7 @@ pub fn routes() -> Router<AppState> {
             "/subjects/{subject}/versions/{version}/referencedby",
             get(referenced_by),
         )
+        .route("/subjects/{subject}/metadata", get(by_metadata))
 }
 
 /// Path parameters, with Confluent-shaped rejections.
@@ -307,4 +308,36 @@ pub(crate) async fn delete_version(
         .delete_version(&p.subject(), spec, q.flag("permanent"))
         .await?;
     Ok(ok(json!(v)))
+}
+
+#[utoipa::path(
+    get,
+    path = "/subjects/{subject}/metadata",
+    tag = "subjects",
+    params(
+        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
+        ("key" = Option<Vec<String>>, Query, description = "Metadata property names (paired with `value` by position)"),
+        ("value" = Option<Vec<String>>, Query, description = "Metadata property values"),
+        ("deleted" = Option<bool>, Query, description = "Also soft-deleted versions"),
+    ),
+    responses((status = 200, description = "The latest version whose metadata properties match", body = SchemaVersion), (status = 404, description = "Not found (40401 subject, 40403 schema)", body = ErrorBody))
+)]
+pub(crate) async fn by_metadata(
+    State(st): State<AppState>,
+    p: Params,
+    RawQuery(q): RawQuery,
+) -> Result<Response, RegistryError> {
+    let q = Query::parse(q.as_deref());
+    let keys = q.all("key");
+    let values = q.all("value");
+    let wanted: Vec<(&str, Option<&str>)> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (*k, values.get(i).copied()))
+        .collect();
+    let subject = st.registry.read_subject(&p.subject());
+    let v = st
+        .registry
+        .version_by_metadata(&subject, &wanted, q.flag("deleted"))?;
+    Ok(ok(version_json(&v)))
 }
