@@ -136,6 +136,48 @@ pub async fn replay_loop(
     }
 }
 
+/// The metadata property Confluent keeps a version's own number in.
+const CONFLUENT_VERSION: &str = "confluent:version";
+
+fn confluent_version(md: Option<&Json>) -> Option<String> {
+    md.and_then(|m| m.get("properties"))
+        .and_then(|p| p.get(CONFLUENT_VERSION))
+        .and_then(Json::as_str)
+        .map(str::to_string)
+}
+
+/// Metadata without `confluent:version` (and without parts that became empty).
+fn without_confluent_version(md: Option<&Json>) -> Option<Json> {
+    let mut m = md?.as_object()?.clone();
+    if let Some(Json::Object(props)) = m.get_mut("properties") {
+        props.remove(CONFLUENT_VERSION);
+    }
+    m.retain(|_, part| match part {
+        Json::Object(o) => !o.is_empty(),
+        Json::Array(a) => !a.is_empty(),
+        Json::Null => false,
+        _ => true,
+    });
+    (!m.is_empty()).then_some(Json::Object(m))
+}
+
+fn with_confluent_version(md: Option<Json>, version: i32) -> Option<Json> {
+    let mut m = match md {
+        Some(Json::Object(m)) => m,
+        _ => serde_json::Map::new(),
+    };
+    let props = m
+        .entry("properties")
+        .or_insert_with(|| Json::Object(serde_json::Map::new()));
+    if !props.is_object() {
+        *props = Json::Object(serde_json::Map::new());
+    }
+    if let Json::Object(p) = props {
+        p.insert(CONFLUENT_VERSION.into(), Json::String(version.to_string()));
+    }
+    Some(Json::Object(m))
+}
+
 fn encode(key: Key, value: Option<Value>) -> crate::store::RawRecord {
     record::encode(&Record { key, value })
 }
@@ -503,10 +545,59 @@ impl Registry {
                 effective.references = latest.body.references.clone();
             }
         }
-        let body = self.prepare(&ix, subject, &effective, normalize)?;
+        let mut body = self.prepare(&ix, subject, &effective, normalize)?;
         let key = body.content_key();
+        let latest_version = versions
+            .and_then(|vs| vs.keys().next_back().copied())
+            .unwrap_or(0);
+        let explicit_version = req.version.filter(|v| *v > 0);
+        // `confluent:version` bookkeeping, as Confluent 7.x does: an explicit version (or -1),
+        // or a subject whose versions carry the property, stamps each new version with its
+        // number; such versions are compared without the property.
+        let stamp = !import
+            && (req.version == Some(-1)
+                || explicit_version.is_some()
+                || confluent_version(body.metadata.as_ref()).is_some());
+        if !import {
+            if let Some(rv) = explicit_version {
+                if explicit_id.is_some_and(|id| id > 0) {
+                    return Err(RegistryError::OperationNotPermitted(format!(
+                        "Subject {q} is not in import mode"
+                    )));
+                }
+                if rv != latest_version + 1 {
+                    return Err(RegistryError::InvalidSchema(
+                        "Version is not one more than previous version".into(),
+                    ));
+                }
+            }
+        }
+        if let (true, None, Some(vs)) = (stamp, explicit_version, versions) {
+            let wanted = confluent_version(req.metadata.as_ref());
+            let stripped = without_confluent_version(body.metadata.as_ref());
+            let matches = |(v, e): &(&i32, &VersionEntry)| {
+                !e.deleted
+                    && e.body.schema_type == body.schema_type
+                    && e.body.schema == body.schema
+                    && e.body.references == body.references
+                    && without_confluent_version(e.body.metadata.as_ref()) == stripped
+                    && wanted.as_ref().is_none_or(|w| *w == v.to_string())
+            };
+            // `-1` asks for the latest version; otherwise the first one that matches.
+            let found = if req.version == Some(-1) {
+                vs.iter().rev().find(matches)
+            } else {
+                vs.iter().find(matches)
+            };
+            if let Some((v, e)) = found {
+                let full = (without_confluent_version(req.metadata.as_ref())
+                    != without_confluent_version(e.body.metadata.as_ref()))
+                .then(|| Self::view(&q, *v, e));
+                return Ok(Plan::Existing(Registered { id: e.id, full }));
+            }
+        }
         // Already registered (and live) under this subject: answer with its ID.
-        if let Some(vs) = versions {
+        if let (false, Some(vs)) = (stamp, versions) {
             // When IMPORT gave the content several IDs, the newest binding is the one a
             // registration resolves to (as in Confluent, whose content lookup is overwritten).
             let content_id = ix.id_for_content(&subject.context, &key);
@@ -534,9 +625,12 @@ impl Registry {
                 "Subject {q} is not in import mode"
             )));
         }
-        let latest_version = versions
-            .and_then(|vs| vs.keys().next_back().copied())
-            .unwrap_or(0);
+        let key = if stamp {
+            body.metadata = with_confluent_version(body.metadata.take(), latest_version + 1);
+            body.content_key()
+        } else {
+            key
+        };
         let (id, version) = if import {
             let id = match explicit_id {
                 Some(id) => {
@@ -559,13 +653,6 @@ impl Registry {
             };
             (id, version)
         } else {
-            if let Some(rv) = req.version.filter(|v| *v > 0) {
-                if rv != latest_version + 1 {
-                    return Err(RegistryError::InvalidSchema(
-                        "Version is not one more than previous version".into(),
-                    ));
-                }
-            }
             let level = self.level_for(&ix, subject);
             let previous: Vec<(i32, &VersionEntry)> = versions
                 .map(|vs| {
@@ -1271,7 +1358,14 @@ impl Registry {
                         && e.body.schema == b.schema
                         && e.body.references == b.references
                 };
-                same(&body) || alt.as_ref().is_some_and(same)
+                // Metadata must match too; `confluent:version` only when the request has it.
+                let same_metadata = if confluent_version(req.metadata.as_ref()).is_some() {
+                    req.metadata == e.body.metadata
+                } else {
+                    without_confluent_version(req.metadata.as_ref())
+                        == without_confluent_version(e.body.metadata.as_ref())
+                };
+                same_metadata && (same(&body) || alt.as_ref().is_some_and(same))
             })
             .map(|(v, e)| Self::view(&q, *v, e))
             .ok_or(RegistryError::SchemaNotFound(None))
