@@ -161,6 +161,39 @@ fn without_confluent_version(md: Option<&Json>) -> Option<Json> {
     (!m.is_empty()).then_some(Json::Object(m))
 }
 
+/// Merges metadata: `over`'s properties and tags win over `under`'s; sensitive lists join.
+fn merge_metadata(under: Option<&Json>, over: Option<&Json>) -> Option<Json> {
+    let (under, over) = match (under, over) {
+        (None, None) => return None,
+        (Some(u), None) => return Some(u.clone()),
+        (None, Some(o)) => return Some(o.clone()),
+        (Some(u), Some(o)) => (u, o),
+    };
+    let mut out = under.as_object().cloned().unwrap_or_default();
+    if let Some(o) = over.as_object() {
+        for (k, v) in o {
+            match (out.get_mut(k), v) {
+                (Some(Json::Object(base)), Json::Object(add)) => {
+                    for (ak, av) in add {
+                        base.insert(ak.clone(), av.clone());
+                    }
+                }
+                (Some(Json::Array(base)), Json::Array(add)) => {
+                    for item in add {
+                        if !base.contains(item) {
+                            base.push(item.clone());
+                        }
+                    }
+                }
+                _ => {
+                    out.insert(k.clone(), v.clone());
+                }
+            }
+        }
+    }
+    Some(Json::Object(out))
+}
+
 fn with_confluent_version(md: Option<Json>, version: i32) -> Option<Json> {
     let mut m = match md {
         Some(Json::Object(m)) => m,
@@ -494,6 +527,7 @@ impl Registry {
         normalize: bool,
     ) -> Result<Registered> {
         Self::validate_subject(&subject.qualified())?;
+        let subject = &self.alias_target(subject);
         // Fast path: already registered under the subject. No writer lock, any node.
         if let Plan::Existing(r) = self.plan_register(subject, &req, normalize)? {
             return Ok(r);
@@ -544,6 +578,12 @@ impl Registry {
                     .then(|| latest.body.schema_type.as_str().to_string());
                 effective.references = latest.body.references.clone();
             }
+        }
+        // Config defaultMetadata under the request's, overrideMetadata over it.
+        let cfg = Self::effective_config(&ix, Some(subject));
+        if cfg.default_metadata.is_some() || cfg.override_metadata.is_some() {
+            let merged = merge_metadata(cfg.default_metadata.as_ref(), effective.metadata.as_ref());
+            effective.metadata = merge_metadata(merged.as_ref(), cfg.override_metadata.as_ref());
         }
         let mut body = self.prepare(&ix, subject, &effective, normalize)?;
         let key = body.content_key();
@@ -746,6 +786,25 @@ impl Registry {
         level: Level,
         previous: &[(i32, &VersionEntry)],
     ) -> Vec<String> {
+        // With a compatibilityGroup, only versions in the same group (same value of that
+        // metadata property) are checked.
+        let group = Self::effective_config(ix, Some(subject)).compatibility_group;
+        let group_value = |md: Option<&Json>| -> Option<String> {
+            let g = group.as_deref()?;
+            md?.get("properties")?.get(g)?.as_str().map(str::to_string)
+        };
+        let previous: Vec<(i32, &VersionEntry)> = match &group {
+            Some(_) => {
+                let mine = group_value(body.metadata.as_ref());
+                previous
+                    .iter()
+                    .filter(|(_, e)| group_value(e.body.metadata.as_ref()) == mine)
+                    .copied()
+                    .collect()
+            }
+            None => previous.to_vec(),
+        };
+        let previous = previous.as_slice();
         let new_refs = Self::refs_texts(ix, subject, &body.references);
         let new = Candidate {
             schema_type: body.schema_type,
@@ -1254,9 +1313,44 @@ impl Registry {
         hint.map_or_else(|| DEFAULT_CONTEXT.to_string(), |h| h.context.clone())
     }
 
+    /// A subject without versions whose subject-level config names an `alias` stands for
+    /// that other subject.
+    pub fn alias_target(&self, subject: &Subject) -> Subject {
+        let ix = self.read();
+        let q = subject.qualified();
+        if ix.subjects.contains_key(&q) {
+            return subject.clone();
+        }
+        match ix.configs.get(&Some(q)).and_then(|c| c.alias.as_deref()) {
+            Some(target) if !target.is_empty() => {
+                let t = Subject::parse(target);
+                if t.is_default_context() && !subject.is_default_context() {
+                    Subject::in_context(&subject.context, target)
+                } else {
+                    t
+                }
+            }
+            _ => subject.clone(),
+        }
+    }
+
+    /// Subjects whose config makes them aliases of `subject`.
+    pub fn aliases_of(&self, subject: &str) -> Vec<String> {
+        let ix = self.read();
+        let mut out: Vec<String> = ix
+            .configs
+            .iter()
+            .filter(|(_, c)| c.alias.as_deref() == Some(subject))
+            .filter_map(|(scope, _)| scope.clone())
+            .collect();
+        out.sort();
+        out
+    }
+
     /// Reads of an unqualified subject that does not exist in the default context fall
     /// back to the first other context holding a subject of that name, as Confluent does.
     pub fn read_subject(&self, subject: &Subject) -> Subject {
+        let subject = &self.alias_target(subject);
         if !subject.is_default_context() || subject.name.is_empty() {
             return subject.clone();
         }

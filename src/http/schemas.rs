@@ -43,6 +43,7 @@ fn hint(st: &AppState, q: &Query) -> Option<Subject> {
         ("subjectPrefix" = Option<String>, Query, description = "Only subjects starting with this"),
         ("deleted" = Option<bool>, Query, description = "Include soft-deleted versions"),
         ("latestOnly" = Option<bool>, Query, description = "Only the latest version per subject"),
+        ("aliases" = Option<bool>, Query, description = "List the subjects aliasing each subject"),
         ("offset" = Option<i32>, Query, description = "Skip this many"),
         ("limit" = Option<i32>, Query, description = "At most this many"),
     ),
@@ -59,11 +60,21 @@ pub(crate) async fn list(
         q.flag("latestOnly"),
     );
     let (offset, limit) = q.paging()?;
+    let with_aliases = q.flag("aliases");
     let page: Vec<Value> = all
         .iter()
         .skip(offset)
         .take(limit)
-        .map(version_json)
+        .map(|v| {
+            let mut j = version_json(v);
+            if with_aliases {
+                let aliases = st.registry.aliases_of(&v.subject);
+                if let (false, Some(m)) = (aliases.is_empty(), j.as_object_mut()) {
+                    m.insert("aliases".into(), json!(aliases));
+                }
+            }
+            j
+        })
         .collect();
     Ok(ok(Value::Array(page)))
 }

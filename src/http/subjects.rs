@@ -110,9 +110,10 @@ pub(crate) async fn versions(
     RawQuery(q): RawQuery,
 ) -> Result<Response, RegistryError> {
     let q = Query::parse(q.as_deref());
+    let subject = st.registry.alias_target(&p.subject());
     let v = st
         .registry
-        .versions(&p.subject(), q.flag("deleted"), q.flag("deletedOnly"))?;
+        .versions(&subject, q.flag("deleted"), q.flag("deletedOnly"))?;
     Ok(ok(json!(v)))
 }
 
