@@ -29,9 +29,12 @@ except ImportError:
 warnings.filterwarnings("ignore", message=".*httpx module is deprecated.*")
 
 from confluent_kafka.schema_registry import (  # noqa: E402
+    ConfigCompatibilityLevel,
     Schema,
+    SchemaReference,
     SchemaRegistryClient,
     SchemaRegistryError,
+    ServerConfig,
 )
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer  # noqa: E402
 from confluent_kafka.serialization import MessageField, SerializationContext  # noqa: E402
@@ -358,12 +361,75 @@ def scenario_serde():
         raise AssertionError("serializing with an unregistered schema and auto.register.schemas=False succeeded")
 
 
+def scenario_references_normalize_config_mode():
+    addr_subject = f"addr-{RUN}-value"
+    topic = f"person-{RUN}"
+    person_subject = f"{topic}-value"
+    addr = {"type": "record", "name": "Address", "namespace": "test.refs",
+            "fields": [{"name": "street", "type": "string"}, {"name": "zip", "type": "int"}]}
+    person = {"type": "record", "name": "Person", "namespace": "test.refs",
+              "fields": [{"name": "name", "type": "string"}, {"name": "home", "type": "test.refs.Address"}]}
+    refs = [SchemaReference("test.refs.Address", addr_subject, 1)]
+
+    # References.
+    addr_id = fresh().register_schema(addr_subject, avro(addr))
+    person_id = fresh().register_schema(person_subject, Schema(json.dumps(person), "AVRO", refs))
+    check(f"a schema with a reference registers (id {person_id})", isinstance(person_id, int) and person_id != addr_id)
+    latest = fresh().get_latest_version(person_subject)
+    eq("get_latest_version() returns the references",
+       [(r.name, r.subject, r.version) for r in latest.schema.references],
+       [("test.refs.Address", addr_subject, 1)])
+    eq("lookup_schema(with references).schema_id",
+       fresh().lookup_schema(person_subject, Schema(json.dumps(person), "AVRO", refs)).schema_id, person_id)
+    eq("get_referenced_by(addr, 1)", fresh().get_referenced_by(addr_subject, 1), [person_id])
+    expect_error("register_schema(reference to a missing subject)",
+                 lambda: fresh().register_schema(f"dangling-{RUN}-value", Schema(
+                     json.dumps(person), "AVRO", [SchemaReference("test.refs.Address", f"nope-{RUN}", 1)])),
+                 422, 42201)
+    expect_error("delete_subject(referenced subject)", lambda: fresh().delete_subject(addr_subject), 422, 42206)
+
+    ctx = SerializationContext(topic, MessageField.VALUE)
+    rec = {"name": "Ada", "home": {"street": "Main St", "zip": 12345}}
+    data = AvroSerializer(fresh(), Schema(json.dumps(person), "AVRO", refs),
+                          conf={"auto.register.schemas": False, "use.latest.version": True})(rec, ctx)
+    eq("serializer with references: header carries the referencing schema's id",
+       (data[0], int.from_bytes(data[1:5], "big")), (0, person_id))
+    eq("deserializer resolves the reference and returns the original record",
+       AvroDeserializer(fresh())(data, ctx), rec)
+
+    # normalize=true.
+    n_subject = f"norm-{RUN}-value"
+    nid = fresh().register_schema(n_subject, Schema('{ "type" : "string" }', "AVRO"), normalize_schemas=True)
+    eq("lookup_schema(normalize=True) of an equivalent spelling finds it",
+       fresh().lookup_schema(n_subject, Schema('"string"', "AVRO"), normalize_schemas=True).schema_id, nid)
+
+    # Subject config through set_config / get_config / delete_config.
+    fresh().set_config(n_subject, ServerConfig(compatibility=ConfigCompatibilityLevel.FULL))
+    eq("get_config(subject) after set_config(FULL)",
+       fresh().get_config(n_subject).compatibility_level, ConfigCompatibilityLevel.FULL)
+    eq("delete_config(subject) returns the deleted level",
+       fresh().delete_config(n_subject).compatibility_level, ConfigCompatibilityLevel.FULL)
+    expect_error("get_config(subject) after delete_config", lambda: fresh().get_config(n_subject), 404, 40408)
+
+    # Modes.
+    eq("get_global_mode()", fresh().get_global_mode(), "READWRITE")
+    eq("update_mode(subject, READONLY)", fresh().update_mode(n_subject, "READONLY"), "READONLY")
+    eq("get_mode(subject)", fresh().get_mode(n_subject), "READONLY")
+    expect_error("register_schema in a READONLY subject",
+                 lambda: fresh().register_schema(n_subject, Schema('"int"', "AVRO")), 422, 42205)
+    fresh().delete_mode(n_subject)
+    # "bytes" is backward compatible with "string" (Avro reads one as the other).
+    eq("after delete_mode() the subject registers again",
+       isinstance(fresh().register_schema(n_subject, Schema('"bytes"', "AVRO")), int), True)
+
+
 SCENARIOS = [
     scenario_register_and_read,
     scenario_compatibility,
     scenario_delete,
     scenario_errors,
     scenario_serde,
+    scenario_references_normalize_config_mode,
 ]
 
 
