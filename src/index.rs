@@ -8,7 +8,8 @@ use serde_json::Value as Json;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-/// The content of a schema: what an ID stands for.
+/// The content of a schema: what an ID stands for. Built only by [`SchemaBody::new`], so
+/// the identity key is computed once per body, not at every comparison.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SchemaBody {
     pub schema_type: SchemaType,
@@ -17,24 +18,36 @@ pub struct SchemaBody {
     pub references: Vec<Reference>,
     pub metadata: Option<Json>,
     pub rule_set: Option<Json>,
+    key: String,
 }
 
 impl SchemaBody {
-    /// Identity of the content: two bodies with the same key get the same ID in a context.
-    pub fn content_key(&self) -> String {
-        let refs: Vec<(&str, &str, i32)> = self
-            .references
+    pub fn new(
+        schema_type: SchemaType,
+        schema: String,
+        references: Vec<Reference>,
+        metadata: Option<Json>,
+        rule_set: Option<Json>,
+    ) -> SchemaBody {
+        let refs: Vec<(&str, &str, i32)> = references
             .iter()
             .map(|r| (r.name.as_str(), r.subject.as_str(), r.version))
             .collect();
-        serde_json::json!([
-            self.schema_type.as_str(),
-            self.schema,
-            refs,
-            self.metadata,
-            self.rule_set
-        ])
-        .to_string()
+        let key =
+            serde_json::json!([schema_type.as_str(), schema, refs, metadata, rule_set]).to_string();
+        SchemaBody {
+            schema_type,
+            schema,
+            references,
+            metadata,
+            rule_set,
+            key,
+        }
+    }
+
+    /// Identity of the content: two bodies with the same key get the same ID in a context.
+    pub fn content_key(&self) -> &str {
+        &self.key
     }
 }
 
@@ -172,13 +185,7 @@ impl Index {
                 }
             },
         };
-        let body = SchemaBody {
-            schema_type,
-            schema: v.schema,
-            references: v.references,
-            metadata: v.metadata,
-            rule_set: v.rule_set,
-        };
+        let body = SchemaBody::new(schema_type, v.schema, v.references, v.metadata, v.rule_set);
         let ctx_name = Subject::parse(&subject).context;
         let ctx = self.contexts.entry(ctx_name.clone()).or_default();
         // Duplicate-ID guard: an ID held by other versions stays bound to its content.
@@ -193,7 +200,7 @@ impl Index {
         self.remove_version(&subject, version);
         let ctx = self.contexts.entry(ctx_name).or_default();
         ctx.max_id = ctx.max_id.max(v.id);
-        let key = body.content_key();
+        let key = body.content_key().to_string();
         let new_id = !ctx.ids.contains_key(&v.id);
         let entry = ctx.ids.entry(v.id).or_insert_with(|| IdEntry {
             body: Arc::new(body),
@@ -236,7 +243,7 @@ impl Index {
             }
             if gone {
                 if let Some(e) = ctx.ids.remove(&old.id) {
-                    let key = e.body.content_key();
+                    let key = e.body.content_key().to_string();
                     if ctx.by_content.get(&key) == Some(&old.id) {
                         ctx.by_content.remove(&key);
                         // Another ID may still carry the same content (IMPORT can do that).

@@ -16,7 +16,7 @@ use crate::store::record::{
 };
 use crate::store::{LogEntry, Store};
 use serde_json::Value as Json;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 use std::time::Duration;
 use tokio::sync::{mpsc, watch, Mutex};
@@ -452,6 +452,18 @@ impl Registry {
         req: &SchemaRequest,
         normalize: bool,
     ) -> Result<SchemaBody> {
+        self.prepare_with_normalized(ix, subject, req, normalize)
+            .map(|(body, _)| body)
+    }
+
+    /// [`Registry::prepare`], also returning the normalized text from the same parse.
+    fn prepare_with_normalized(
+        &self,
+        ix: &Index,
+        subject: &Subject,
+        req: &SchemaRequest,
+        normalize: bool,
+    ) -> Result<(SchemaBody, String)> {
         let schema = match &req.schema {
             Some(s) if !s.trim().is_empty() => s.clone(),
             _ => return Err(RegistryError::InvalidSchema("Empty schema".into())),
@@ -494,17 +506,19 @@ impl Registry {
         // schema with a bad default is otherwise accepted as it was before 7.x.
         let parsed = schema::parse(schema_type, &schema, &refs, normalize)
             .map_err(|e| Self::invalid_schema(subject, req, &schema, &e.0))?;
-        Ok(SchemaBody {
+        let schema = if normalize {
+            parsed.normalized.clone()
+        } else {
+            parsed.canonical
+        };
+        let body = SchemaBody::new(
             schema_type,
-            schema: if normalize {
-                parsed.normalized
-            } else {
-                parsed.canonical
-            },
-            references: req.references.clone(),
-            metadata: req.metadata.clone().filter(|m| !m.is_null()),
-            rule_set: req.rule_set.clone().filter(|m| !m.is_null()),
-        })
+            schema,
+            req.references.clone(),
+            req.metadata.clone().filter(|m| !m.is_null()),
+            req.rule_set.clone().filter(|m| !m.is_null()),
+        );
+        Ok((body, parsed.normalized))
     }
 
     fn view(subject: &str, version: i32, e: &VersionEntry) -> VersionView {
@@ -585,8 +599,8 @@ impl Registry {
             let merged = merge_metadata(cfg.default_metadata.as_ref(), effective.metadata.as_ref());
             effective.metadata = merge_metadata(merged.as_ref(), cfg.override_metadata.as_ref());
         }
-        let mut body = self.prepare(&ix, subject, &effective, normalize)?;
-        let key = body.content_key();
+        let body = self.prepare(&ix, subject, &effective, normalize)?;
+        let key = body.content_key().to_string();
         let latest_version = versions
             .and_then(|vs| vs.keys().next_back().copied())
             .unwrap_or(0);
@@ -665,11 +679,18 @@ impl Registry {
                 "Subject {q} is not in import mode"
             )));
         }
-        let key = if stamp {
-            body.metadata = with_confluent_version(body.metadata.take(), latest_version + 1);
-            body.content_key()
+        let (body, key) = if stamp {
+            let stamped = SchemaBody::new(
+                body.schema_type,
+                body.schema,
+                body.references,
+                with_confluent_version(body.metadata, latest_version + 1),
+                body.rule_set,
+            );
+            let key = stamped.content_key().to_string();
+            (stamped, key)
         } else {
-            key
+            (body, key)
         };
         let (id, version) = if import {
             let id = match explicit_id {
@@ -1233,6 +1254,17 @@ impl Registry {
         Ok(out)
     }
 
+    /// The versions of a subject that has any to show (live ones, or any with `deleted`).
+    fn subject_versions<'a>(
+        ix: &'a Index,
+        q: &str,
+        deleted: bool,
+    ) -> Result<&'a BTreeMap<i32, VersionEntry>> {
+        ix.versions(q)
+            .filter(|vs| deleted || vs.values().any(|e| !e.deleted))
+            .ok_or_else(|| RegistryError::SubjectNotFound(q.to_string()))
+    }
+
     pub fn version(
         &self,
         subject: &Subject,
@@ -1241,10 +1273,7 @@ impl Registry {
     ) -> Result<VersionView> {
         let ix = self.read();
         let q = subject.qualified();
-        let vs = ix
-            .versions(&q)
-            .filter(|vs| deleted || vs.values().any(|e| !e.deleted))
-            .ok_or_else(|| RegistryError::SubjectNotFound(q.clone()))?;
+        let vs = Self::subject_versions(&ix, &q, deleted)?;
         match spec {
             VersionSpec::Latest => vs
                 .iter()
@@ -1270,10 +1299,7 @@ impl Registry {
     ) -> Result<VersionView> {
         let ix = self.read();
         let q = subject.qualified();
-        let vs = ix
-            .versions(&q)
-            .filter(|vs| deleted || vs.values().any(|e| !e.deleted))
-            .ok_or_else(|| RegistryError::SubjectNotFound(q.clone()))?;
+        let vs = Self::subject_versions(&ix, &q, deleted)?;
         vs.iter()
             .rev()
             .filter(|(_, e)| deleted || !e.deleted)
@@ -1316,7 +1342,10 @@ impl Registry {
     /// A subject without versions whose subject-level config names an `alias` stands for
     /// that other subject.
     pub fn alias_target(&self, subject: &Subject) -> Subject {
-        let ix = self.read();
+        Self::alias_in(&self.read(), subject)
+    }
+
+    fn alias_in(ix: &Index, subject: &Subject) -> Subject {
         let q = subject.qualified();
         if ix.subjects.contains_key(&q) {
             return subject.clone();
@@ -1350,11 +1379,11 @@ impl Registry {
     /// Reads of an unqualified subject that does not exist in the default context fall
     /// back to the first other context holding a subject of that name, as Confluent does.
     pub fn read_subject(&self, subject: &Subject) -> Subject {
-        let subject = &self.alias_target(subject);
+        let ix = self.read();
+        let subject = &Self::alias_in(&ix, subject);
         if !subject.is_default_context() || subject.name.is_empty() {
             return subject.clone();
         }
-        let ix = self.read();
         if ix.subjects.contains_key(&subject.qualified()) {
             return subject.clone();
         }
@@ -1436,22 +1465,16 @@ impl Registry {
     ) -> Result<VersionView> {
         let ix = self.read();
         let q = subject.qualified();
-        let body = self.prepare(&ix, subject, req, normalize)?;
-        let vs = ix
-            .versions(&q)
-            .filter(|vs| deleted || vs.values().any(|e| !e.deleted))
-            .ok_or_else(|| RegistryError::SubjectNotFound(q.clone()))?;
-        // Also match the stored text against the normalized form of the request.
-        let alt = self.prepare(&ix, subject, req, true).ok();
+        // The stored text may be the request's canonical or its normalized form.
+        let (body, normalized) = self.prepare_with_normalized(&ix, subject, req, normalize)?;
+        let vs = Self::subject_versions(&ix, &q, deleted)?;
         vs.iter()
             .rev()
             .filter(|(_, e)| deleted || !e.deleted)
             .find(|(_, e)| {
-                let same = |b: &SchemaBody| {
-                    e.body.schema_type == b.schema_type
-                        && e.body.schema == b.schema
-                        && e.body.references == b.references
-                };
+                let same = e.body.schema_type == body.schema_type
+                    && (e.body.schema == body.schema || e.body.schema == normalized)
+                    && e.body.references == body.references;
                 // Metadata must match too; `confluent:version` only when the request has it.
                 let same_metadata = if confluent_version(req.metadata.as_ref()).is_some() {
                     req.metadata == e.body.metadata
@@ -1459,7 +1482,7 @@ impl Registry {
                     without_confluent_version(req.metadata.as_ref())
                         == without_confluent_version(e.body.metadata.as_ref())
                 };
-                same_metadata && (same(&body) || alt.as_ref().is_some_and(same))
+                same_metadata && same
             })
             .map(|(v, e)| Self::view(&q, *v, e))
             .ok_or(RegistryError::SchemaNotFound(None))

@@ -23,15 +23,10 @@ pub fn routes() -> Router<AppState> {
             get(get_global).put(put_global).delete(delete_global),
         )
         .route(
-            "/config/",
-            get(get_global).put(put_global).delete(delete_global),
-        )
-        .route(
             "/config/{subject}",
             get(get_subject).put(put_subject).delete(delete_subject),
         )
         .route("/mode", get(get_mode_global).put(put_mode_global))
-        .route("/mode/", get(get_mode_global).put(put_mode_global))
         .route(
             "/mode/{subject}",
             get(get_mode_subject)

@@ -118,10 +118,6 @@ impl Query {
         };
         Ok((offset, limit))
     }
-
-    pub fn int(&self, name: &str) -> Option<i64> {
-        self.0.get(name).and_then(|v| v.trim().parse().ok())
-    }
 }
 
 fn form_urlencoded_pairs(q: &str) -> Vec<(String, String)> {

@@ -161,7 +161,7 @@ fn rewrite_context_urls(mut req: Request) -> Request {
     let prefix = format!("%3A{enc_ctx}%3A");
     let segs: Vec<&str> = tail.split('/').collect();
     let new = match segs.as_slice() {
-        ["subjects"] | ["subjects", ""] | ["schemas"] | ["schemas", ""] => with_q(
+        ["subjects"] | ["schemas"] => with_q(
             format!("/{}", segs[0]),
             Some(format!("subjectPrefix={prefix}")),
         ),

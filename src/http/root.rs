@@ -17,9 +17,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/metadata/id", get(metadata_id))
         .route("/v1/metadata/version", get(metadata_version))
         .route("/schemas/types", get(types))
-        .route("/schemas/types/", get(types))
         .route("/contexts", get(contexts))
-        .route("/contexts/", get(contexts))
         .route("/openapi.json", get(openapi_json))
         .route("/__invalid_context", axum::routing::any(invalid_context))
 }

@@ -17,7 +17,6 @@ use serde_json::{json, Map, Value};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/schemas", get(list))
-        .route("/schemas/", get(list))
         .route("/schemas/ids/{id}", get(by_id))
         .route("/schemas/ids/{id}/schema", get(by_id_schema))
         .route("/schemas/ids/{id}/subjects", get(id_subjects))

@@ -19,7 +19,6 @@ use serde_json::json;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/subjects", get(list))
-        .route("/subjects/", get(list))
         .route(
             "/subjects/{subject}",
             axum::routing::post(lookup).delete(delete_subject),
