@@ -71,37 +71,11 @@ echo "commit:  $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git di
 echo "params:  DURATION=$DURATION CONNECTIONS=$CONNECTIONS THREADS=$THREADS SCHEMAS=$SCHEMAS SUBJECTS=$SUBJECTS"
 
 # --- server ----------------------------------------------------------------
-tmp="$(mktemp -d "${TMPDIR:-/tmp}/sr-bench.XXXXXX")"
-server_pid=""
-cleanup() {
-  local rc=$?
-  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-    kill "$server_pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  if [[ $rc -ne 0 && -s "$tmp/server.log" ]]; then
-    echo "---- server log (last 40 lines) ----"
-    tail -n 40 "$tmp/server.log"
-  fi
-  rm -rf "$tmp"
-  exit $rc
-}
-trap cleanup EXIT INT TERM
-
 # Log only warnings: per-request logging would be measured too.
-SR_LOG="${SR_LOG:-warn}" "$SR_BIN" --listen 127.0.0.1:0 --store "sqlite://$tmp/registry.db" \
-  </dev/null >"$tmp/server.log" 2>&1 &
-server_pid=$!
-url=""
-deadline=$((SECONDS + START_TIMEOUT))
-while [[ -z "$url" ]]; do
-  kill -0 "$server_pid" 2>/dev/null || { echo "server exited before it listened"; cat "$tmp/server.log"; exit 1; }
-  ((SECONDS < deadline)) || { echo "no 'listening on' line within ${START_TIMEOUT}s"; exit 1; }
-  url="$(grep -m1 -o 'listening on http://[^[:space:]]*' "$tmp/server.log" 2>/dev/null | sed 's/^listening on //' || true)"
-  [[ -n "$url" ]] || sleep 0.05
-done
+export SR_LOG="${SR_LOG:-warn}"
+# shellcheck source=../scripts/server.sh
+source "$here/../scripts/server.sh"
+sr_start bench
 echo "server:  pid $server_pid at $url"
 
 mem() {  # VmRSS and VmHWM of the server, in MiB

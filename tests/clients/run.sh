@@ -47,44 +47,10 @@ fi
 "$VENV/bin/python" -c 'import confluent_kafka, fastavro; print("confluent-kafka", confluent_kafka.__version__, "/ fastavro", fastavro.__version__)' </dev/null
 
 # --- server ----------------------------------------------------------------
-tmp="$(mktemp -d "${TMPDIR:-/tmp}/sr-clients.XXXXXX")"
-server_pid=""
-cleanup() {
-  local rc=$?
-  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-    kill "$server_pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  if [[ $rc -ne 0 && -s "$tmp/server.log" ]]; then
-    echo "---- server log (last 40 lines) ----"
-    tail -n 40 "$tmp/server.log"
-  fi
-  rm -rf "$tmp"
-  exit $rc
-}
-trap cleanup EXIT INT TERM
-
+# shellcheck source=../../scripts/server.sh
+source "$here/../../scripts/server.sh"
 echo "== starting $SR_BIN on a fresh store"
-"$SR_BIN" --listen 127.0.0.1:0 --store "sqlite://$tmp/registry.db" </dev/null >"$tmp/server.log" 2>&1 &
-server_pid=$!
-
-url=""
-deadline=$((SECONDS + START_TIMEOUT))
-while [[ -z "$url" ]]; do
-  if ! kill -0 "$server_pid" 2>/dev/null; then
-    echo "run.sh: server exited before it listened" >&2
-    cat "$tmp/server.log" >&2
-    exit 1
-  fi
-  if ((SECONDS >= deadline)); then
-    echo "run.sh: no 'listening on' line within ${START_TIMEOUT}s" >&2
-    exit 1
-  fi
-  url="$(grep -m1 -o 'listening on http://[^[:space:]]*' "$tmp/server.log" 2>/dev/null | sed 's/^listening on //' || true)"
-  [[ -n "$url" ]] || sleep 0.05
-done
+sr_start clients
 echo "== server pid $server_pid at $url"
 
 # --- test ------------------------------------------------------------------
