@@ -24,6 +24,8 @@ pub struct Cli {
 pub enum Command {
     /// Serve the REST API (the default when no subcommand is given).
     Serve(ServeArgs),
+    /// Check a new schema's compatibility, offline or against a registry (for CI).
+    Check(crate::check::CheckArgs),
 }
 
 #[derive(Debug, Clone, clap::Args)]

@@ -1,6 +1,7 @@
 //! A Confluent-compatible Schema Registry. See ARCHITECTURE.md for the map.
 
 pub mod app;
+pub mod check;
 pub mod compat;
 pub mod config;
 pub mod error;

@@ -8,6 +8,7 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let args = match cli.command {
         Some(Command::Serve(a)) => a,
+        Some(Command::Check(a)) => return schema_registry::check::run(&a),
         None => cli.serve,
     };
     tracing_subscriber::fmt()

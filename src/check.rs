@@ -1,0 +1,317 @@
+//! `schema-registry check`: the compatibility check for CI pipelines, offline (schema files)
+//! or against a running registry. Offline it calls the very same parser and checker as the
+//! server (`schema::parse`, `compat::check`), so its verdicts and messages are the server's.
+//!
+//! Exit codes: 0 compatible, 1 incompatible, 2 usage error, unreadable file, invalid schema or
+//! registry unreachable.
+
+use crate::compat::{self, Candidate, Previous};
+use crate::model::{Level, SchemaType};
+use crate::schema;
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Debug, Clone, clap::Args)]
+#[command(
+    about = "Check a new schema for compatibility, offline against older schema files or against a registry",
+    long_about = "Check a new schema for compatibility, with the registry's own parser and checker.\n\n\
+        Offline:   schema-registry check --level BACKWARD_TRANSITIVE new.avsc v1.avsc v2.avsc   (older versions oldest first)\n\
+        Registry:  schema-registry check --url http://registry:8081 --subject orders-value new.avsc\n\n\
+        Exit status: 0 compatible, 1 incompatible, 2 usage error, invalid schema or registry unreachable."
+)]
+pub struct CheckArgs {
+    /// The new schema (.avsc), then, offline, the earlier versions oldest first.
+    #[arg(required = true, value_name = "NEW [OLD...]")]
+    pub files: Vec<PathBuf>,
+
+    /// Offline: the compatibility level (NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD,
+    /// FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE).
+    #[arg(long, default_value = "BACKWARD", value_parser = parse_level, conflicts_with = "url")]
+    pub level: Level,
+
+    /// Ask this registry instead (its configured level applies), e.g. http://localhost:8081.
+    #[arg(long, requires = "subject")]
+    pub url: Option<String>,
+
+    /// With --url: the subject to check against.
+    #[arg(long, requires = "url")]
+    pub subject: Option<String>,
+
+    /// With --url: check against this version only (a number or `latest`); by default against
+    /// the versions the subject's level covers.
+    #[arg(long, requires = "url")]
+    pub version: Option<String>,
+
+    /// With --url: HTTP basic auth as USER:PASSWORD (Confluent's basic.auth.user.info).
+    #[arg(
+        long,
+        env = "SR_CHECK_BASIC_AUTH",
+        requires = "url",
+        hide_env_values = true
+    )]
+    pub basic_auth: Option<String>,
+
+    /// Schema files referenced by the schemas (Avro named types defined elsewhere), in
+    /// dependency order; offline they are known to every schema, with --url they are not sent.
+    #[arg(long = "reference", value_name = "FILE", conflicts_with = "url")]
+    pub references: Vec<PathBuf>,
+
+    /// Validate the new schema's field defaults and check its normalized form (as the
+    /// registry does for `?normalize=true`).
+    #[arg(long)]
+    pub normalize: bool,
+
+    /// Output: human (default) or json (`{"is_compatible":…,"messages":[…]}`).
+    #[arg(long, default_value = "human", value_parser = ["human", "json"])]
+    pub format: String,
+}
+
+fn parse_level(s: &str) -> Result<Level, String> {
+    Level::parse(s).ok_or_else(|| {
+        format!("invalid compatibility level {s:?}: expected NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL or FULL_TRANSITIVE")
+    })
+}
+
+/// The outcome of a check, before it is printed.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Compatible,
+    Incompatible(Vec<String>),
+    /// Usage error, unreadable or invalid input, unreachable registry.
+    Error(String),
+}
+
+impl Outcome {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Outcome::Compatible => 0,
+            Outcome::Incompatible(_) => 1,
+            Outcome::Error(_) => 2,
+        }
+    }
+}
+
+/// Runs the subcommand: prints the result and returns the exit status.
+pub fn run(args: &CheckArgs) -> ExitCode {
+    let outcome = match &args.url {
+        Some(url) => remote(args, url),
+        None => offline(args),
+    };
+    print(&outcome, &args.format);
+    if args.url.is_none() && args.format == "human" && matches!(outcome, Outcome::Incompatible(_)) {
+        let names: Vec<String> = args.files[1..]
+            .iter()
+            .enumerate()
+            .map(|(i, f)| format!("{} = {}", i + 1, f.display()))
+            .collect();
+        println!(
+            "(old schema versions, in the order given: {})",
+            names.join(", ")
+        );
+    }
+    ExitCode::from(outcome.exit_code())
+}
+
+fn read(path: &PathBuf) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+/// Offline check of `files[0]` against `files[1..]` (oldest first).
+pub fn offline(args: &CheckArgs) -> Outcome {
+    let mut texts = Vec::with_capacity(args.files.len());
+    for f in &args.files {
+        match read(f) {
+            Ok(t) => texts.push(t),
+            Err(e) => return Outcome::Error(e),
+        }
+    }
+    let mut refs = Vec::with_capacity(args.references.len());
+    for f in &args.references {
+        match read(f) {
+            Ok(t) => refs.push(t),
+            Err(e) => return Outcome::Error(e),
+        }
+    }
+    check_texts(args.level, &texts, &refs, args.normalize, &args.files)
+}
+
+/// Parses every schema as the registry would (the new one as new input, the older ones as
+/// stored schemas) and checks the new one at `level`.
+pub fn check_texts(
+    level: Level,
+    texts: &[String],
+    refs: &[String],
+    normalize: bool,
+    names: &[PathBuf],
+) -> Outcome {
+    let ref_strs: Vec<&str> = refs.iter().map(String::as_str).collect();
+    let name = |i: usize| {
+        names
+            .get(i)
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| format!("schema #{i}"))
+    };
+    let mut parsed = Vec::with_capacity(texts.len());
+    for (i, t) in texts.iter().enumerate() {
+        let is_new = i == 0;
+        match schema::parse(SchemaType::Avro, t, &ref_strs, is_new && normalize) {
+            Ok(p) => parsed.push(if is_new && normalize {
+                p.normalized
+            } else {
+                p.canonical
+            }),
+            Err(e) => return Outcome::Error(format!("invalid schema in {}: {e}", name(i))),
+        }
+    }
+    let Some((new, older)) = parsed.split_first() else {
+        return Outcome::Error("no schema given".into());
+    };
+    fn cand<'a>(s: &'a str, refs: &[String]) -> Candidate<'a> {
+        Candidate {
+            schema_type: SchemaType::Avro,
+            schema: s,
+            refs: refs.to_vec(),
+        }
+    }
+    let previous: Vec<Previous<'_>> = older
+        .iter()
+        .enumerate()
+        .map(|(i, s)| Previous {
+            version: i32::try_from(i + 1).ok(),
+            schema: cand(s, refs),
+        })
+        .collect();
+    let mut messages = compat::check(level, &cand(new, refs), &previous);
+    if messages.is_empty() {
+        Outcome::Compatible
+    } else {
+        messages.push(compat::trailer(false, level));
+        Outcome::Incompatible(messages)
+    }
+}
+
+/// Asks a registry: `POST /compatibility/subjects/{subject}/versions[/{version}]?verbose=true`.
+fn remote(args: &CheckArgs, url: &str) -> Outcome {
+    let subject = args.subject.as_deref().unwrap_or_default();
+    if args.files.len() != 1 {
+        return Outcome::Error(
+            "with --url give only the new schema file; the registry holds the older versions"
+                .into(),
+        );
+    }
+    let text = match read(&args.files[0]) {
+        Ok(t) => t,
+        Err(e) => return Outcome::Error(e),
+    };
+    let enc = |s: &str| {
+        percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+    };
+    let mut endpoint = format!(
+        "{}/compatibility/subjects/{}/versions",
+        url.trim_end_matches('/'),
+        enc(subject)
+    );
+    if let Some(v) = &args.version {
+        endpoint.push('/');
+        endpoint.push_str(&enc(v));
+    }
+    endpoint.push_str("?verbose=true");
+    if args.normalize {
+        endpoint.push_str("&normalize=true");
+    }
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return Outcome::Error(format!("cannot start the runtime: {e}")),
+    };
+    rt.block_on(async {
+        let client = match reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+        {
+            Ok(c) => c,
+            Err(e) => return Outcome::Error(format!("cannot build the HTTP client: {e}")),
+        };
+        let mut req = client
+            .post(&endpoint)
+            .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+            .header("Accept", "application/vnd.schemaregistry.v1+json")
+            .body(json!({ "schema": text }).to_string());
+        if let Some(auth) = &args.basic_auth {
+            let (user, pass) = auth.split_once(':').unwrap_or((auth.as_str(), ""));
+            req = req.basic_auth(user, Some(pass));
+        }
+        let resp = match req.send().await {
+            Ok(r) => r,
+            Err(e) => return Outcome::Error(format!("cannot reach the registry at {url}: {e}")),
+        };
+        let status = resp.status();
+        let body: Value = match resp.json().await {
+            Ok(v) => v,
+            Err(e) => {
+                return Outcome::Error(format!(
+                    "the registry answered {status} with a body that is not JSON: {e}"
+                ))
+            }
+        };
+        interpret(status.as_u16(), &body)
+    })
+}
+
+/// Turns a registry's answer into an outcome.
+pub fn interpret(status: u16, body: &Value) -> Outcome {
+    if status == 200 {
+        let compatible = body.get("is_compatible").and_then(Value::as_bool);
+        let messages: Vec<String> = body
+            .get("messages")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .map(|m| m.as_str().map_or_else(|| m.to_string(), str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        return match compatible {
+            Some(true) => Outcome::Compatible,
+            Some(false) => Outcome::Incompatible(messages),
+            None => Outcome::Error(format!("unexpected answer from the registry: {body}")),
+        };
+    }
+    let code = body.get("error_code").map(Value::to_string);
+    let message = body
+        .get("message")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .unwrap_or_else(|| body.to_string());
+    Outcome::Error(format!(
+        "the registry answered {status}{}: {message}",
+        code.map(|c| format!(" (error_code {c})"))
+            .unwrap_or_default()
+    ))
+}
+
+fn print(outcome: &Outcome, format: &str) {
+    if format == "json" {
+        let v = match outcome {
+            Outcome::Compatible => json!({"is_compatible": true, "messages": []}),
+            Outcome::Incompatible(m) => json!({"is_compatible": false, "messages": m}),
+            Outcome::Error(e) => json!({"error": e}),
+        };
+        println!("{v}");
+        return;
+    }
+    match outcome {
+        Outcome::Compatible => println!("compatible"),
+        Outcome::Incompatible(msgs) => {
+            println!("incompatible:");
+            for m in msgs {
+                println!("  - {m}");
+            }
+        }
+        Outcome::Error(e) => eprintln!("error: {e}"),
+    }
+}
