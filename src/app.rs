@@ -4,6 +4,7 @@
 use crate::config::ServeArgs;
 use crate::http::{self, AppState};
 use crate::registry::Registry;
+use crate::store::kafka::{KafkaSettings, KafkaStore};
 use crate::store::sqlite::SqliteStore;
 use crate::store::{Store, StoreUrl};
 use std::future::Future;
@@ -18,10 +19,19 @@ pub async fn open_registry(args: &ServeArgs) -> Result<(Arc<Registry>, String), 
             let s = SqliteStore::open(&path).await.map_err(|e| e.to_string())?;
             (Arc::new(s), "embedded".to_string())
         }
-        StoreUrl::Kafka { .. } => {
-            return Err(
-                "the kafka:// store is not available in this build yet; use sqlite://PATH".into(),
-            )
+        StoreUrl::Kafka { bootstrap, topic } => {
+            let settings = KafkaSettings {
+                bootstrap,
+                topic,
+                properties: args.kafka_properties.clone(),
+                replication_factor: args.kafka_replication_factor,
+                cache: (args.kafka_cache != "none").then(|| args.kafka_cache.clone().into()),
+                write_timeout: std::time::Duration::from_millis(args.kafka_write_timeout_ms),
+            };
+            let s = KafkaStore::open(settings)
+                .await
+                .map_err(|e| e.to_string())?;
+            (Arc::new(s), "kafka".to_string())
         }
     };
     tracing::info!(store = %store.describe(), "opening store");

@@ -35,7 +35,7 @@ pub struct ServeArgs {
     pub listen: String,
 
     /// Where the state lives: sqlite://PATH (embedded, the default) or
-    /// kafka://HOST:PORT[,HOST:PORT...]/TOPIC (not available yet).
+    /// kafka://HOST:PORT[,HOST:PORT...]/TOPIC (Confluent's _schemas topic).
     #[arg(long, env = "SR_STORE", default_value = "sqlite://./data/registry.db")]
     pub store: String,
 
@@ -44,6 +44,26 @@ pub struct ServeArgs {
     /// FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE.
     #[arg(long, env = "SR_COMPATIBILITY_LEVEL", default_value = "BACKWARD", value_parser = parse_level)]
     pub compatibility_level: Level,
+
+    /// Kafka store: a librdkafka property passed through, KEY=VALUE (repeatable), e.g.
+    /// security.protocol=SASL_SSL, sasl.mechanism=PLAIN, ssl.ca.location=/etc/ca.pem.
+    #[arg(long = "kafka-property", value_name = "KEY=VALUE", value_parser = parse_property)]
+    pub kafka_properties: Vec<(String, String)>,
+
+    /// Kafka store: replication factor of the topic when the registry creates it (capped at
+    /// the number of brokers). Confluent's kafkastore.topic.replication.factor.
+    #[arg(long, env = "SR_KAFKA_REPLICATION_FACTOR", default_value_t = 3)]
+    pub kafka_replication_factor: i32,
+
+    /// Kafka store: the local cache file (SQLite) that makes restarts read only new records;
+    /// `none` disables it.
+    #[arg(long, env = "SR_KAFKA_CACHE", default_value = "./data/kafka-cache.db")]
+    pub kafka_cache: String,
+
+    /// Kafka store: how long a write waits for the cluster's acknowledgement before it fails
+    /// with 50002, in milliseconds.
+    #[arg(long, env = "SR_KAFKA_WRITE_TIMEOUT_MS", default_value_t = 10_000)]
+    pub kafka_write_timeout_ms: u64,
 
     /// Log filter (tracing EnvFilter syntax), e.g. info or schema_registry=debug.
     #[arg(long, env = "SR_LOG", default_value = "info")]
@@ -54,4 +74,11 @@ fn parse_level(s: &str) -> Result<Level, String> {
     Level::parse(s).ok_or_else(|| {
         format!("invalid compatibility level {s:?}: expected NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL or FULL_TRANSITIVE")
     })
+}
+
+fn parse_property(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => Err(format!("expected KEY=VALUE, got {s:?}")),
+    }
 }

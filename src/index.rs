@@ -88,6 +88,10 @@ pub struct Index {
     pub subjects: BTreeMap<String, BTreeMap<i32, VersionEntry>>,
     pub configs: HashMap<Scope, ConfigValue>,
     pub modes: HashMap<Scope, Mode>,
+    /// Key bytes seen in the log that differ from our own encoding of the same key (written
+    /// by another registry: other field order, Redpanda's extra fields), by our encoding.
+    /// Compaction is by bytes, so rewrites and tombstones of such a key must use these bytes.
+    pub alt_keys: HashMap<Vec<u8>, Vec<Vec<u8>>>,
 }
 
 impl Index {
@@ -112,6 +116,9 @@ impl Index {
                 return;
             }
         };
+        if !matches!(rec.key, Key::Unknown(_) | Key::Noop) {
+            self.note_key_bytes(&rec.key, raw);
+        }
         match (rec.key, rec.value) {
             (Key::Schema { subject, version }, Some(Value::Schema(v))) => {
                 self.apply_schema(offset, subject, version, v)
@@ -281,6 +288,45 @@ impl Index {
             .and_then(|c| c.by_content.get(key).copied())
     }
 
+    fn note_key_bytes(&mut self, key: &Key, raw: &RawRecord) {
+        let ours = record::encode_key(key);
+        if ours == raw.key {
+            return;
+        }
+        let forms = self.alt_keys.entry(ours.clone()).or_default();
+        forms.retain(|f| *f != raw.key);
+        if raw.value.is_some() {
+            forms.push(raw.key.clone());
+        }
+        if forms.is_empty() {
+            self.alt_keys.remove(&ours);
+        }
+    }
+
+    /// The records that write `value` under `key` (or delete it when `value` is `None`) so
+    /// that compaction keeps exactly the outcome: a value goes under the key bytes the log
+    /// last used for this key; a tombstone goes to our bytes and to every other form seen.
+    pub fn records_for(&self, key: Key, value: Option<Value>) -> Vec<RawRecord> {
+        let ours = record::encode(&record::Record { key, value });
+        let Some(forms) = self.alt_keys.get(&ours.key) else {
+            return vec![ours];
+        };
+        match ours.value {
+            Some(v) => vec![RawRecord {
+                key: forms.last().cloned().unwrap_or(ours.key),
+                value: Some(v),
+            }],
+            None => forms
+                .iter()
+                .map(|f| RawRecord {
+                    key: f.clone(),
+                    value: None,
+                })
+                .chain(std::iter::once(ours))
+                .collect(),
+        }
+    }
+
     pub fn max_id(&self, context: &str) -> i32 {
         self.contexts.get(context).map_or(0, |c| c.max_id)
     }
@@ -384,5 +430,47 @@ mod tests {
             },
         );
         assert_eq!(ix.applied, 6);
+    }
+
+    #[test]
+    fn keys_written_in_another_byte_form_are_rewritten_and_tombstoned_in_that_form() {
+        let mut ix = Index::new();
+        let value = schema_rec("s", 1, 1, "\"string\"", false).value;
+        // Older registries wrote the fields in another order; Redpanda adds seq/node.
+        let other = br#"{"magic":1,"keytype":"SCHEMA","subject":"s","version":1}"#.to_vec();
+        ix.apply(
+            0,
+            &RawRecord {
+                key: other.clone(),
+                value,
+            },
+        );
+        assert!(ix.versions("s").is_some());
+        let key = Key::Schema {
+            subject: "s".into(),
+            version: 1,
+        };
+        let soft = ix.records_for(
+            key.clone(),
+            schema_rec("s", 1, 1, "\"string\"", true)
+                .value
+                .as_deref()
+                .and_then(|v| record::decode_value(&key, Some(v)).ok().flatten()),
+        );
+        assert_eq!(soft.len(), 1);
+        assert_eq!(soft[0].key, other, "rewrites keep the log's key bytes");
+        let hard = ix.records_for(key.clone(), None);
+        let keys: Vec<&[u8]> = hard.iter().map(|r| r.key.as_slice()).collect();
+        assert!(
+            keys.contains(&other.as_slice()),
+            "the old bytes are tombstoned"
+        );
+        assert!(keys.contains(&record::encode_key(&key).as_slice()));
+        assert!(hard.iter().all(|r| r.value.is_none()));
+        // Once the old form is tombstoned it is forgotten.
+        ix.apply(1, &hard[0]);
+        assert_eq!(ix.records_for(key.clone(), None).len(), 1);
+        // Our own encoding needs no bookkeeping.
+        assert!(ix.alt_keys.is_empty());
     }
 }

@@ -11,8 +11,8 @@ use crate::index::{Index, SchemaBody, Scope, VersionEntry};
 use crate::model::{Level, Mode, Reference, SchemaType, Subject, DEFAULT_CONTEXT, MAX_SUBJECT_LEN};
 use crate::schema;
 use crate::store::record::{
-    self, ConfigValue, ContextValue, DeleteSubjectValue, Key, ModeValue, Record, SchemaValue,
-    Value, DEFAULT_TENANT,
+    ConfigValue, ContextValue, DeleteSubjectValue, Key, ModeValue, SchemaValue, Value,
+    DEFAULT_TENANT,
 };
 use crate::store::{LogEntry, Store};
 use serde_json::Value as Json;
@@ -23,6 +23,8 @@ use tokio::sync::{mpsc, watch, Mutex};
 
 /// How long a write waits for its own record to be applied before reporting 50002.
 const APPLY_TIMEOUT: Duration = Duration::from_secs(30);
+/// How often the start-up replay reports its progress.
+const CATCH_UP_REPORT_EVERY: Duration = Duration::from_secs(2);
 /// Deepest chain of schema references we follow.
 const MAX_REFERENCE_DEPTH: usize = 32;
 
@@ -211,8 +213,9 @@ fn with_confluent_version(md: Option<Json>, version: i32) -> Option<Json> {
     Some(Json::Object(m))
 }
 
-fn encode(key: Key, value: Option<Value>) -> crate::store::RawRecord {
-    record::encode(&Record { key, value })
+/// The records writing `value` under `key`, in the key bytes the log already uses for it.
+fn encode(ix: &Index, key: Key, value: Option<Value>) -> Vec<crate::store::RawRecord> {
+    ix.records_for(key, value)
 }
 
 impl Registry {
@@ -232,6 +235,7 @@ impl Registry {
         let (tx, applied) = watch::channel(ix.applied);
         let index = Arc::new(RwLock::new(ix));
         tokio::spawn(replay_loop(index.clone(), rx, tx));
+        Self::catch_up(store.as_ref(), applied.clone()).await?;
         Ok(Registry {
             index,
             store,
@@ -239,6 +243,43 @@ impl Registry {
             applied,
             default_level,
         })
+    }
+
+    /// Waits until the index has applied the log up to its current end, logging progress.
+    /// A registry is not served before that: it would answer stale data as current.
+    async fn catch_up(store: &dyn Store, mut applied: watch::Receiver<i64>) -> Result<()> {
+        let end = store.end_of_log().await?;
+        let started = std::time::Instant::now();
+        let first = *applied.borrow();
+        loop {
+            let now = *applied.borrow_and_update();
+            if now >= end {
+                break;
+            }
+            let waited = tokio::time::timeout(CATCH_UP_REPORT_EVERY, applied.changed()).await;
+            if let Ok(Err(_)) = waited {
+                return Err(RegistryError::Store("the replay loop stopped".into()));
+            }
+            if waited.is_err() {
+                let done = (*applied.borrow() - first).max(0);
+                let secs = started.elapsed().as_secs_f64().max(0.001);
+                tracing::info!(
+                    records = done,
+                    remaining = end - *applied.borrow(),
+                    records_per_s = (done as f64 / secs) as u64,
+                    "replaying the log"
+                );
+            }
+        }
+        let done = (end - first).max(0);
+        tracing::info!(
+            records = done,
+            end_offset = end,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            records_per_s = (done as f64 / started.elapsed().as_secs_f64().max(0.001)) as u64,
+            "caught up with the log"
+        );
+        Ok(())
     }
 
     fn read(&self) -> RwLockReadGuard<'_, Index> {
@@ -742,7 +783,8 @@ impl Registry {
         };
         let mut records = Vec::new();
         if !subject.is_default_context() && !ix.contexts.contains_key(&subject.context) {
-            records.push(encode(
+            records.extend(encode(
+                &ix,
                 Key::Context {
                     tenant: DEFAULT_TENANT.into(),
                     context: subject.context.clone(),
@@ -761,7 +803,8 @@ impl Registry {
                 .filter(|(_, e)| e.deleted && e.body.content_key() == key)
             {
                 if *v != version {
-                    records.push(encode(
+                    records.extend(encode(
+                        &ix,
                         Key::Schema {
                             subject: q.clone(),
                             version: *v,
@@ -771,7 +814,8 @@ impl Registry {
                 }
             }
         }
-        records.push(encode(
+        records.extend(encode(
+            &ix,
             Key::Schema {
                 subject: q.clone(),
                 version,
@@ -892,12 +936,13 @@ impl Registry {
                 version: v,
             };
             let records = if permanent {
-                vec![encode(key, None)]
+                encode(&ix, key, None)
             } else {
-                vec![encode(
+                encode(
+                    &ix,
                     key,
                     Some(Value::Schema(Self::schema_value(&q, v, e, true))),
-                )]
+                )
             };
             (records, v)
         };
@@ -947,8 +992,9 @@ impl Registry {
                 let all: Vec<i32> = versions.keys().copied().collect();
                 let recs = all
                     .iter()
-                    .map(|v| {
+                    .flat_map(|v| {
                         encode(
+                            &ix,
                             Key::Schema {
                                 subject: q.clone(),
                                 version: *v,
@@ -968,13 +1014,14 @@ impl Registry {
                     }
                 }
                 let latest = versions.keys().next_back().copied().unwrap_or(0);
-                let recs = vec![encode(
+                let recs = encode(
+                    &ix,
                     Key::DeleteSubject { subject: q.clone() },
                     Some(Value::DeleteSubject(DeleteSubjectValue {
                         subject: Some(q.clone()),
                         version: latest,
                     })),
-                )];
+                );
                 (recs, live)
             }
         };
@@ -1035,12 +1082,13 @@ impl Registry {
                 );
             }
             merged.subject = scope.clone();
-            vec![encode(
+            encode(
+                &ix,
                 Key::Config {
                     subject: scope.clone(),
                 },
                 Some(Value::Config(merged)),
-            )]
+            )
         };
         self.append_and_wait(records).await
     }
@@ -1052,7 +1100,7 @@ impl Registry {
         subject: Option<&Subject>,
     ) -> Result<ConfigValue> {
         let _w = self.writer.lock().await;
-        let previous = {
+        let (previous, records) = {
             let ix = self.read();
             let prev = match (ix.configs.get(&scope), &scope) {
                 (Some(c), _) => c.clone(),
@@ -1062,10 +1110,9 @@ impl Registry {
             if let Some(s) = subject {
                 Self::check_writable(&ix, s)?;
             }
-            prev
+            (prev, encode(&ix, Key::Config { subject: scope }, None))
         };
-        self.append_and_wait(vec![encode(Key::Config { subject: scope }, None)])
-            .await?;
+        self.append_and_wait(records).await?;
         Ok(previous)
     }
 
@@ -1095,7 +1142,8 @@ impl Registry {
                 // Soft-deleted versions in the scope are removed so imported IDs cannot clash.
                 for (s, vs) in ix.subjects.iter().filter(|(s, _)| in_scope(s)) {
                     for v in vs.keys() {
-                        records.push(encode(
+                        records.extend(encode(
+                            &ix,
                             Key::Schema {
                                 subject: s.clone(),
                                 version: *v,
@@ -1105,36 +1153,37 @@ impl Registry {
                     }
                 }
             }
+            records.extend(encode(
+                &ix,
+                Key::Mode {
+                    subject: scope.clone(),
+                },
+                Some(Value::Mode(ModeValue {
+                    subject: scope,
+                    mode: mode.as_str().to_string(),
+                })),
+            ));
         }
-        records.push(encode(
-            Key::Mode {
-                subject: scope.clone(),
-            },
-            Some(Value::Mode(ModeValue {
-                subject: scope,
-                mode: mode.as_str().to_string(),
-            })),
-        ));
         self.append_and_wait(records).await
     }
 
     /// `DELETE /mode/{subject}`: returns the mode that was removed.
     pub async fn delete_mode(&self, scope: Scope) -> Result<Mode> {
         let _w = self.writer.lock().await;
-        let previous = {
+        let (previous, records) = {
             let ix = self.read();
             let global = ix.modes.get(&None).copied();
-            match (ix.modes.get(&scope), &scope) {
+            let previous = match (ix.modes.get(&scope), &scope) {
                 _ if global == Some(Mode::ReadOnlyOverride) && scope.is_some() => {
                     Mode::ReadOnlyOverride
                 }
                 (Some(m), _) => *m,
                 (None, None) => Mode::ReadWrite,
                 (None, Some(s)) => return Err(RegistryError::SubjectNotFound(s.clone())),
-            }
+            };
+            (previous, encode(&ix, Key::Mode { subject: scope }, None))
         };
-        self.append_and_wait(vec![encode(Key::Mode { subject: scope }, None)])
-            .await?;
+        self.append_and_wait(records).await?;
         Ok(previous)
     }
 

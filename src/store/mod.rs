@@ -1,9 +1,10 @@
 //! Storage of the record log. A store appends records durably and hands every committed
 //! record, in log order, to the single replay loop that builds the index.
 //!
-//! Backends are chosen by URL: `sqlite://PATH` (embedded, the default). `kafka://…` is
-//! recognised and reported as not yet available.
+//! Backends are chosen by URL: `sqlite://PATH` (embedded, the default) and
+//! `kafka://HOST:PORT[,…]/TOPIC` (the `_schemas` topic, with a local SQLite cache).
 
+pub mod kafka;
 pub mod record;
 pub mod sqlite;
 
@@ -41,6 +42,11 @@ pub trait Store: Send + Sync {
     /// on which every later committed record arrives, in order, exactly once.
     /// May be called once.
     fn follow(&self) -> StoreFuture<'_, (Vec<LogEntry>, mpsc::UnboundedReceiver<LogEntry>)>;
+
+    /// The offset of the last record in the log right now (-1 when empty). Records up to it
+    /// reach the follower; a node is caught up once it applied them. Kafka finds it by
+    /// writing a NOOP record, as Confluent does.
+    fn end_of_log(&self) -> StoreFuture<'_, i64>;
 
     /// A short description for logs (no secrets).
     fn describe(&self) -> String;

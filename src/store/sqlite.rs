@@ -64,6 +64,123 @@ impl SqliteStore {
     }
 }
 
+/// What the cache knows of the log it copies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheMeta {
+    /// The log the records come from (empty when nothing was cached yet).
+    pub source: String,
+    /// Offset of the last record applied (-1 when none).
+    pub checkpoint: i64,
+    /// When the cache was last written, ms since the Unix epoch.
+    pub saved_at_ms: i64,
+}
+
+/// The cache side of the file, used by the Kafka store: rows keep the topic's offsets.
+impl SqliteStore {
+    /// Everything cached, in log order, and what it is a copy of.
+    pub async fn cached(&self) -> Result<(Vec<LogEntry>, CacheMeta), StoreError> {
+        let mut inner = self.inner.lock().await;
+        let entries = Self::all_rows(&mut inner.conn).await?;
+        let row = sqlx::query("SELECT source, saved_at_ms FROM cache_meta WHERE id = 1")
+            .fetch_one(&mut inner.conn)
+            .await
+            .map_err(backend)?;
+        Ok((
+            entries,
+            CacheMeta {
+                source: row.try_get(0).map_err(backend)?,
+                checkpoint: inner.next_offset - 1,
+                saved_at_ms: row.try_get(1).map_err(backend)?,
+            },
+        ))
+    }
+
+    /// Stores records read from `source` (in log order) and moves the checkpoint to the
+    /// last one, in one transaction.
+    pub async fn save(
+        &self,
+        entries: &[LogEntry],
+        source: &str,
+        saved_at_ms: i64,
+    ) -> Result<(), StoreError> {
+        let Some(last) = entries.last() else {
+            return Ok(());
+        };
+        let mut inner = self.inner.lock().await;
+        let mut tx = inner.conn.begin().await.map_err(backend)?;
+        for e in entries {
+            Self::upsert(&mut *tx, e.offset, &e.record).await?;
+        }
+        let next = last.offset + 1;
+        sqlx::query("UPDATE log_meta SET next_offset = ?1 WHERE id = 1")
+            .bind(next)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        sqlx::query("UPDATE cache_meta SET source = ?1, saved_at_ms = ?2 WHERE id = 1")
+            .bind(source)
+            .bind(saved_at_ms)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        inner.next_offset = next;
+        Ok(())
+    }
+
+    /// Forgets everything cached.
+    pub async fn clear(&self) -> Result<(), StoreError> {
+        let mut inner = self.inner.lock().await;
+        let mut tx = inner.conn.begin().await.map_err(backend)?;
+        for q in [
+            "DELETE FROM records",
+            "UPDATE log_meta SET next_offset = 0 WHERE id = 1",
+            "UPDATE cache_meta SET source = '', saved_at_ms = 0 WHERE id = 1",
+        ] {
+            sqlx::query(q).execute(&mut *tx).await.map_err(backend)?;
+        }
+        tx.commit().await.map_err(backend)?;
+        inner.next_offset = 0;
+        Ok(())
+    }
+
+    async fn upsert(
+        conn: &mut SqliteConnection,
+        offset: i64,
+        r: &RawRecord,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO records (\"offset\", key, value) VALUES (?1, ?2, ?3) \
+             ON CONFLICT(key) DO UPDATE SET \"offset\" = excluded.\"offset\", value = excluded.value",
+        )
+        .bind(offset)
+        .bind(&r.key)
+        .bind(r.value.as_deref())
+        .execute(conn)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn all_rows(conn: &mut SqliteConnection) -> Result<Vec<LogEntry>, StoreError> {
+        let rows = sqlx::query("SELECT \"offset\", key, value FROM records ORDER BY \"offset\"")
+            .fetch_all(conn)
+            .await
+            .map_err(backend)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            out.push(LogEntry {
+                offset: row.try_get(0).map_err(backend)?,
+                record: RawRecord {
+                    key: row.try_get(1).map_err(backend)?,
+                    value: row.try_get(2).map_err(backend)?,
+                },
+            });
+        }
+        Ok(out)
+    }
+}
+
 impl Store for SqliteStore {
     fn append(&self, records: Vec<RawRecord>) -> StoreFuture<'_, i64> {
         Box::pin(async move {
@@ -72,16 +189,7 @@ impl Store for SqliteStore {
             let mut tx = inner.conn.begin().await.map_err(backend)?;
             let mut offset = first;
             for r in &records {
-                sqlx::query(
-                    "INSERT INTO records (\"offset\", key, value) VALUES (?1, ?2, ?3) \
-                     ON CONFLICT(key) DO UPDATE SET \"offset\" = excluded.\"offset\", value = excluded.value",
-                )
-                .bind(offset)
-                .bind(&r.key)
-                .bind(r.value.as_deref())
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
+                Self::upsert(&mut *tx, offset, r).await?;
                 offset += 1;
             }
             sqlx::query("UPDATE log_meta SET next_offset = ?1 WHERE id = 1")
@@ -107,25 +215,15 @@ impl Store for SqliteStore {
     fn follow(&self) -> StoreFuture<'_, (Vec<LogEntry>, mpsc::UnboundedReceiver<LogEntry>)> {
         Box::pin(async move {
             let mut inner = self.inner.lock().await;
-            let rows =
-                sqlx::query("SELECT \"offset\", key, value FROM records ORDER BY \"offset\"")
-                    .fetch_all(&mut inner.conn)
-                    .await
-                    .map_err(backend)?;
-            let mut existing = Vec::with_capacity(rows.len());
-            for row in rows {
-                existing.push(LogEntry {
-                    offset: row.try_get(0).map_err(backend)?,
-                    record: RawRecord {
-                        key: row.try_get(1).map_err(backend)?,
-                        value: row.try_get(2).map_err(backend)?,
-                    },
-                });
-            }
+            let existing = Self::all_rows(&mut inner.conn).await?;
             let (tx, rx) = mpsc::unbounded_channel();
             inner.follower = Some(tx);
             Ok((existing, rx))
         })
+    }
+
+    fn end_of_log(&self) -> StoreFuture<'_, i64> {
+        Box::pin(async move { Ok(self.inner.lock().await.next_offset - 1) })
     }
 
     fn describe(&self) -> String {

@@ -1,0 +1,475 @@
+//! The Kafka store: the record log is the compacted, single-partition `_schemas` topic, read
+//! and written through librdkafka (rdkafka). A local SQLite cache keeps the records already
+//! applied and the offset they reach, so a restart reads only what came after.
+//!
+//! - Topic: created if missing (1 partition, `cleanup.policy=compact`, replication factor
+//!   capped at the number of brokers); an existing topic with more partitions or another
+//!   cleanup policy is refused, as Confluent does.
+//! - Writes: an idempotent producer with `acks=all` to partition 0; `append` returns the
+//!   offsets the broker assigned and the registry answers once its own reader applied them.
+//! - Reads: one consumer thread, `assign`ed to partition 0 (no consumer group), hands every
+//!   record in order to the replay loop and to the cache writer.
+//! - End of log: a NOOP record (null value), as Confluent's `KafkaStore` writes one, tells a
+//!   node that does not know its last write where the log ends right now.
+
+use super::sqlite::SqliteStore;
+use super::{LogEntry, RawRecord, Store, StoreError, StoreFuture};
+use crate::store::record::{self, Key, Record};
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, ResourceSpecifier, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
+use rdkafka::{ClientConfig, Message, Offset, TopicPartitionList};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex as StdMutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tokio::sync::mpsc;
+
+/// Kafka's default `delete.retention.ms` (24 h), used when the broker does not report it.
+const DEFAULT_DELETE_RETENTION_MS: i64 = 24 * 60 * 60 * 1000;
+/// How long broker metadata and admin calls may take at start.
+const ADMIN_TIMEOUT: Duration = Duration::from_secs(15);
+/// How often the cache writer flushes what the reader saw.
+const CACHE_FLUSH_EVERY: Duration = Duration::from_millis(200);
+
+/// Settings of the Kafka store.
+#[derive(Debug, Clone)]
+pub struct KafkaSettings {
+    pub bootstrap: Vec<String>,
+    pub topic: String,
+    /// librdkafka properties passed through (security.protocol, sasl.*, ssl.*, …).
+    pub properties: Vec<(String, String)>,
+    /// Wanted replication factor of a topic we create (capped at the broker count).
+    pub replication_factor: i32,
+    /// The local cache file; `None` disables the cache (every start replays the topic).
+    pub cache: Option<PathBuf>,
+    /// How long a write may wait for the broker before it fails.
+    pub write_timeout: Duration,
+}
+
+fn backend<E: std::fmt::Display>(e: E) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+pub struct KafkaStore {
+    settings: KafkaSettings,
+    /// Identity of the log, kept in the cache so a cache of another cluster/topic is not used.
+    source: String,
+    producer: StdMutex<FutureProducer>,
+    cache: Option<Arc<SqliteStore>>,
+    delete_retention_ms: i64,
+    stop: Arc<AtomicBool>,
+}
+
+impl KafkaStore {
+    /// Connects, checks or creates the topic, and opens the cache.
+    pub async fn open(settings: KafkaSettings) -> Result<KafkaStore, StoreError> {
+        let admin: AdminClient<DefaultClientContext> =
+            base_config(&settings).create().map_err(backend)?;
+        let topic = settings.topic.clone();
+        let delete_retention_ms = ensure_topic(&admin, &settings).await?;
+        let producer = make_producer(&settings)?;
+        let cache = match &settings.cache {
+            Some(path) => Some(Arc::new(SqliteStore::open(path).await?)),
+            None => None,
+        };
+        let source = format!("kafka://{}/{}", settings.bootstrap.join(","), topic);
+        Ok(KafkaStore {
+            settings,
+            source,
+            producer: StdMutex::new(producer),
+            cache,
+            delete_retention_ms,
+            stop: Arc::new(AtomicBool::new(false)),
+        })
+    }
+
+    fn producer(&self) -> Result<FutureProducer, StoreError> {
+        let mut p = self.producer.lock().unwrap_or_else(|e| e.into_inner());
+        // An idempotent producer that hit a fatal error is unusable: start a new one.
+        if let Some((code, reason)) = p.client().fatal_error() {
+            tracing::warn!(?code, %reason, "producer hit a fatal error; creating a new one");
+            *p = make_producer(&self.settings)?;
+        }
+        Ok(p.clone())
+    }
+
+    /// Decides where reading starts: after the cached checkpoint when the cache is still a
+    /// faithful prefix of the topic, else from the beginning (the cache is emptied).
+    async fn plan_start(
+        &self,
+        consumer: &BaseConsumer,
+    ) -> Result<(Vec<LogEntry>, i64), StoreError> {
+        let Some(cache) = &self.cache else {
+            return Ok((vec![], -1));
+        };
+        let (entries, meta) = cache.cached().await?;
+        let checkpoint = meta.checkpoint;
+        if checkpoint < 0 {
+            return Ok((vec![], -1));
+        }
+        let (low, high) = consumer
+            .fetch_watermarks(&self.settings.topic, 0, ADMIN_TIMEOUT)
+            .map_err(backend)?;
+        let age = now_ms() - meta.saved_at_ms;
+        let reason = if meta.source != self.source {
+            Some(format!("the cache belongs to {}", meta.source))
+        } else if checkpoint >= high {
+            Some(format!(
+                "the topic ends at offset {high} but the cache reached {checkpoint} (topic recreated or truncated)"
+            ))
+        } else if low > checkpoint + 1 {
+            Some(format!(
+                "the log now starts at offset {low}, past the cache's offset {checkpoint}"
+            ))
+        } else if age > self.delete_retention_ms {
+            Some(format!(
+                "the cache is {} s old, older than the topic's delete.retention.ms ({} ms): tombstones may be gone",
+                age / 1000,
+                self.delete_retention_ms
+            ))
+        } else {
+            match entries.iter().rev().find(|e| e.offset == checkpoint) {
+                None => Some("the cache has no record at its checkpoint".to_string()),
+                Some(last) => match read_one(consumer, &self.settings.topic, checkpoint)? {
+                    Some(found) if found.offset == checkpoint && found.record == last.record => {
+                        None
+                    }
+                    _ => Some(format!(
+                        "the record at offset {checkpoint} differs from the cached one (topic recreated)"
+                    )),
+                },
+            }
+        };
+        match reason {
+            None => {
+                tracing::info!(
+                    records = entries.len(),
+                    checkpoint,
+                    "warm start from the local cache"
+                );
+                Ok((entries, checkpoint))
+            }
+            Some(why) => {
+                tracing::warn!(reason = %why, "local cache not usable: full replay of the topic");
+                cache.clear().await?;
+                Ok((vec![], -1))
+            }
+        }
+    }
+}
+
+fn base_config(settings: &KafkaSettings) -> ClientConfig {
+    let mut c = ClientConfig::new();
+    c.set("bootstrap.servers", settings.bootstrap.join(","));
+    for (k, v) in &settings.properties {
+        c.set(k, v);
+    }
+    c
+}
+
+fn make_producer(settings: &KafkaSettings) -> Result<FutureProducer, StoreError> {
+    let mut c = base_config(settings);
+    c.set("acks", "all")
+        .set("enable.idempotence", "true")
+        .set("linger.ms", "0")
+        .set(
+            "message.timeout.ms",
+            settings.write_timeout.as_millis().max(1).to_string(),
+        );
+    c.create().map_err(backend)
+}
+
+fn make_consumer(settings: &KafkaSettings) -> Result<BaseConsumer, StoreError> {
+    let mut c = base_config(settings);
+    // No consumer group: the partition is assigned, offsets are ours (the cache).
+    c.set("group.id", "schema-registry-reader")
+        .set("enable.auto.commit", "false")
+        .set("enable.auto.offset.store", "false")
+        .set("auto.offset.reset", "earliest")
+        .set("enable.partition.eof", "false")
+        .set("fetch.wait.max.ms", "100");
+    c.create().map_err(backend)
+}
+
+fn assign(consumer: &BaseConsumer, topic: &str, from: Offset) -> Result<(), StoreError> {
+    let mut tpl = TopicPartitionList::new();
+    tpl.add_partition_offset(topic, 0, from).map_err(backend)?;
+    consumer.assign(&tpl).map_err(backend)
+}
+
+fn to_entry(m: &rdkafka::message::BorrowedMessage<'_>) -> LogEntry {
+    LogEntry {
+        offset: m.offset(),
+        record: RawRecord {
+            key: m.key().map(<[u8]>::to_vec).unwrap_or_default(),
+            value: m.payload().map(<[u8]>::to_vec),
+        },
+    }
+}
+
+/// Reads the record at `offset` (or the first one after it, if compaction removed it).
+fn read_one(
+    consumer: &BaseConsumer,
+    topic: &str,
+    offset: i64,
+) -> Result<Option<LogEntry>, StoreError> {
+    assign(consumer, topic, Offset::Offset(offset))?;
+    let deadline = Instant::now() + ADMIN_TIMEOUT;
+    while Instant::now() < deadline {
+        match consumer.poll(Duration::from_millis(100)) {
+            Some(Ok(m)) => return Ok(Some(to_entry(&m))),
+            Some(Err(e)) => tracing::debug!(error = %e, "reading the checkpoint record"),
+            None => {}
+        }
+    }
+    Ok(None)
+}
+
+/// Checks the topic, creating it when missing. Returns its `delete.retention.ms`.
+async fn ensure_topic(
+    admin: &AdminClient<DefaultClientContext>,
+    settings: &KafkaSettings,
+) -> Result<i64, StoreError> {
+    let topic = settings.topic.as_str();
+    let md = admin
+        .inner()
+        .fetch_metadata(Some(topic), ADMIN_TIMEOUT)
+        .map_err(|e| {
+            backend(format!(
+                "cannot reach the Kafka cluster at {}: {e}",
+                settings.bootstrap.join(",")
+            ))
+        })?;
+    let brokers = md.brokers().len().max(1) as i32;
+    let exists = md
+        .topics()
+        .iter()
+        .any(|t| t.name() == topic && t.error().is_none() && !t.partitions().is_empty());
+    let opts = AdminOptions::new().operation_timeout(Some(ADMIN_TIMEOUT));
+    if !exists {
+        let mut rf = settings.replication_factor.max(1);
+        if rf > brokers {
+            tracing::warn!(
+                wanted = rf,
+                brokers,
+                "replication factor capped at the number of brokers"
+            );
+            rf = brokers;
+        }
+        let new =
+            NewTopic::new(topic, 1, TopicReplication::Fixed(rf)).set("cleanup.policy", "compact");
+        let results = admin.create_topics([&new], &opts).await.map_err(backend)?;
+        for r in results {
+            match r {
+                Ok(_) => tracing::info!(topic, replication_factor = rf, "created the topic"),
+                Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
+                Err((name, code)) => {
+                    return Err(backend(format!("cannot create topic {name}: {code}")))
+                }
+            }
+        }
+    }
+    // Partition count, from fresh metadata.
+    let md = admin
+        .inner()
+        .fetch_metadata(Some(topic), ADMIN_TIMEOUT)
+        .map_err(backend)?;
+    let partitions = md
+        .topics()
+        .iter()
+        .find(|t| t.name() == topic)
+        .map_or(0, |t| t.partitions().len());
+    if partitions != 1 {
+        return Err(backend(format!(
+            "The schema topic {topic} should have only 1 partition but has {partitions}."
+        )));
+    }
+    let described = admin
+        .describe_configs([&ResourceSpecifier::Topic(topic)], &opts)
+        .await
+        .map_err(backend)?;
+    let resource = described
+        .into_iter()
+        .next()
+        .and_then(Result::ok)
+        .ok_or_else(|| {
+            backend(format!(
+                "cannot describe the configuration of topic {topic}"
+            ))
+        })?;
+    let value = |name: &str| resource.get(name).and_then(|e| e.value.clone());
+    // An absent entry is the broker default, which is `delete` in Kafka.
+    let policy = value("cleanup.policy").unwrap_or_else(|| "delete".into());
+    if !policy.split(',').any(|p| p.trim() == "compact") || policy.contains("delete") {
+        return Err(backend(format!(
+            "The retention policy of the schema topic {topic} is incorrect ({policy}). \
+             You must configure the topic to 'compact' cleanup policy to avoid Kafka \
+             deleting your schemas after a week."
+        )));
+    }
+    Ok(value("delete.retention.ms")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(DEFAULT_DELETE_RETENTION_MS))
+}
+
+/// Writes what the reader saw to the cache, in batches, checkpoint last.
+async fn cache_writer(
+    cache: Arc<SqliteStore>,
+    source: String,
+    mut rx: mpsc::UnboundedReceiver<LogEntry>,
+) {
+    let mut batch = Vec::new();
+    while let Some(first) = rx.recv().await {
+        batch.push(first);
+        let until = tokio::time::Instant::now() + CACHE_FLUSH_EVERY;
+        loop {
+            tokio::select! {
+                more = rx.recv() => match more {
+                    Some(e) => batch.push(e),
+                    None => break,
+                },
+                _ = tokio::time::sleep_until(until) => break,
+            }
+            if batch.len() >= 10_000 {
+                break;
+            }
+        }
+        if let Err(e) = cache.save(&batch, &source, now_ms()).await {
+            tracing::warn!(error = %e, "cannot update the local cache (it will be behind)");
+        }
+        batch.clear();
+    }
+}
+
+impl Store for KafkaStore {
+    fn append(&self, records: Vec<RawRecord>) -> StoreFuture<'_, i64> {
+        Box::pin(async move {
+            let producer = self.producer()?;
+            let topic = self.settings.topic.as_str();
+            // Enqueue everything first (one idempotent producer keeps the order), then wait
+            // for each acknowledgement.
+            let mut pending = Vec::with_capacity(records.len());
+            for r in &records {
+                let mut rec: FutureRecord<'_, [u8], [u8]> =
+                    FutureRecord::to(topic).partition(0).key(r.key.as_slice());
+                if let Some(v) = &r.value {
+                    rec = rec.payload(v.as_slice());
+                }
+                match producer.send_result(rec) {
+                    Ok(f) => pending.push(f),
+                    Err((e, _)) => return Err(backend(format!("write to Kafka failed: {e}"))),
+                }
+            }
+            let mut last = -1;
+            for f in pending {
+                match f.await {
+                    Ok(Ok(d)) => last = last.max(d.offset),
+                    Ok(Err((
+                        KafkaError::MessageProduction(RDKafkaErrorCode::MessageTimedOut),
+                        _,
+                    ))) => {
+                        return Err(StoreError::Timeout(format!(
+                            "the write was not acknowledged by the Kafka cluster within {:?}",
+                            self.settings.write_timeout
+                        )))
+                    }
+                    Ok(Err((e, _))) => return Err(backend(format!("write to Kafka failed: {e}"))),
+                    Err(_) => return Err(backend("the Kafka producer shut down")),
+                }
+            }
+            Ok(last)
+        })
+    }
+
+    fn follow(&self) -> StoreFuture<'_, (Vec<LogEntry>, mpsc::UnboundedReceiver<LogEntry>)> {
+        Box::pin(async move {
+            let consumer = make_consumer(&self.settings)?;
+            let (existing, checkpoint) = self.plan_start(&consumer).await?;
+            let from = if checkpoint >= 0 {
+                Offset::Offset(checkpoint + 1)
+            } else {
+                Offset::Beginning
+            };
+            assign(&consumer, &self.settings.topic, from)?;
+            let (tx, rx) = mpsc::unbounded_channel();
+            let cache_tx = self.cache.as_ref().map(|c| {
+                let (ctx, crx) = mpsc::unbounded_channel();
+                tokio::spawn(cache_writer(c.clone(), self.source.clone(), crx));
+                ctx
+            });
+            let stop = self.stop.clone();
+            std::thread::Builder::new()
+                .name("kafka-reader".into())
+                .spawn(move || reader(consumer, tx, cache_tx, stop))
+                .map_err(backend)?;
+            Ok((existing, rx))
+        })
+    }
+
+    fn end_of_log(&self) -> StoreFuture<'_, i64> {
+        Box::pin(async move {
+            let noop = record::encode(&Record {
+                key: Key::Noop,
+                value: None,
+            });
+            self.append(vec![noop]).await
+        })
+    }
+
+    fn describe(&self) -> String {
+        self.source.clone()
+    }
+}
+
+impl Drop for KafkaStore {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Ok(p) = self.producer.lock() {
+            let _ = p.flush(Duration::from_secs(5));
+        }
+    }
+}
+
+/// The reader thread: polls the partition forever, in order, and hands records on.
+fn reader(
+    consumer: BaseConsumer,
+    tx: mpsc::UnboundedSender<LogEntry>,
+    cache_tx: Option<mpsc::UnboundedSender<LogEntry>>,
+    stop: Arc<AtomicBool>,
+) {
+    let mut last_error: Option<(String, Instant)> = None;
+    while !stop.load(Ordering::Relaxed) {
+        match consumer.poll(Duration::from_millis(200)) {
+            None => {}
+            Some(Ok(m)) => {
+                let entry = to_entry(&m);
+                if let Some(c) = &cache_tx {
+                    let _ = c.send(entry.clone());
+                }
+                if tx.send(entry).is_err() {
+                    return;
+                }
+            }
+            Some(Err(e)) => {
+                // librdkafka retries and reconnects by itself; log each distinct error at most
+                // every 10 s.
+                let text = e.to_string();
+                let repeat = matches!(&last_error, Some((t, at)) if *t == text && at.elapsed() < Duration::from_secs(10));
+                if !repeat {
+                    tracing::warn!(error = %text, "reading the schemas topic");
+                    last_error = Some((text, Instant::now()));
+                }
+            }
+        }
+    }
+}
