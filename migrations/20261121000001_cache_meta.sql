@@ -12,3 +12,15 @@ CREATE TABLE IF NOT EXISTS cache_meta (
     saved_at_ms INTEGER NOT NULL
 );
 INSERT OR IGNORE INTO cache_meta (id, source, saved_at_ms) VALUES (1, '', 0);
+
+-- The last value of each key that was later deleted by a tombstone. Replaying these (at
+-- their original offsets) before the tombstone keeps what they taught the index, such as
+-- the highest schema ID ever used, which must never be handed out again.
+CREATE TABLE IF NOT EXISTS superseded (
+    -- Original position in the log of the value.
+    "offset" INTEGER NOT NULL UNIQUE,
+    -- The record key, as in `records`.
+    key BLOB NOT NULL PRIMARY KEY,
+    -- The value the tombstone deleted (never NULL).
+    value BLOB NOT NULL
+);

@@ -134,3 +134,31 @@ async fn state_survives_a_restart() {
         .await;
     assert!(v3["id"].as_i64() > id2.as_i64());
 }
+
+/// A permanently deleted schema's ID is never handed out again, also after a restart (the
+/// store keeps the value a tombstone deleted, as an uncompacted log would).
+#[tokio::test]
+async fn hard_deleted_ids_are_not_reused_after_a_restart() {
+    let mut first = Server::start();
+    for (subject, schema) in [("a", "\"string\""), ("b", "\"int\"")] {
+        let (s, v) = first
+            .post(
+                &format!("/subjects/{subject}/versions"),
+                &json!({ "schema": schema }),
+            )
+            .await;
+        assert_eq!(s, 200, "{v}");
+    }
+    let (s, _) = first.delete("/subjects/b").await;
+    assert_eq!(s, 200);
+    let (s, _) = first.delete("/subjects/b?permanent=true").await;
+    assert_eq!(s, 200);
+    first.kill9();
+    let second = Server::start_in(&first.dir);
+    let (s, _) = second.get("/schemas/ids/2").await;
+    assert_eq!(s, 404);
+    let (s, v) = second
+        .post("/subjects/c/versions", &json!({ "schema": "\"long\"" }))
+        .await;
+    assert_eq!((s, v), (200, json!({ "id": 3 })));
+}

@@ -690,6 +690,7 @@ async fn run_scenario(
     gaps: &KnownGaps,
     show_gaps: bool,
     all_types: bool,
+    kafka: Option<&str>,
 ) -> ScenarioResult {
     let name = scenario["name"].as_str().unwrap_or("?").to_string();
     let steps = scenario["steps"]
@@ -707,7 +708,11 @@ async fn run_scenario(
         name: name.clone(),
         steps: Vec::new(),
     };
-    let mut server = match Server::try_start() {
+    let started = match kafka {
+        Some(address) => Server::try_start_kafka(address),
+        None => Server::try_start(),
+    };
+    let mut server = match started {
         Ok(server) => server,
         Err(e) => {
             for i in 0..steps.len() {
@@ -825,6 +830,19 @@ async fn run_scenario(
 
 #[test]
 fn confluent_scenarios() {
+    run_confluent_scenarios(None);
+}
+
+/// The same scenarios on the Kafka store (a real broker, a fresh topic per scenario).
+#[test]
+fn confluent_scenarios_on_kafka() {
+    let Some(broker) = common::kafka::broker_or_skip("confluent_scenarios_on_kafka") else {
+        return;
+    };
+    run_confluent_scenarios(Some(&broker.address()));
+}
+
+fn run_confluent_scenarios(kafka: Option<&str>) {
     let fixtures = load_fixtures();
     let gaps = KnownGaps::load();
     let only: Option<Vec<String>> = std::env::var("CONFORMANCE_ONLY")
@@ -891,7 +909,7 @@ fn confluent_scenarios() {
                         .and_then(Value::as_array)
                         .unwrap_or_else(|| panic!("golden.json has no answers for {name}"));
                     let result = runtime.block_on(run_scenario(
-                        scenario, golden, &fixtures, &gaps, show_gaps, all_types,
+                        scenario, golden, &fixtures, &gaps, show_gaps, all_types, kafka,
                     ));
                     let mut results = results.lock().unwrap_or_else(|p| p.into_inner());
                     results[i] = Some(result);
@@ -1002,9 +1020,10 @@ fn confluent_scenarios() {
     }
     let _ = writeln!(
         out,
-        "\nSUMMARY: {} scenarios run ({} skipped), {compared} steps compared: {passed} passed, \
+        "\nSUMMARY ({}): {} scenarios run ({} skipped), {compared} steps compared: {passed} passed, \
          {known} known gaps, {unexpected} unexpected mismatches; {} steps skipped ({skip_type} JSON Schema/Protobuf, \
          {skip_dep} depending on them); {} known gaps now pass",
+        if kafka.is_some() { "kafka store" } else { "embedded store" },
         results.len(),
         skipped_scenarios.len(),
         skip_type + skip_dep,

@@ -65,6 +65,10 @@ pub struct KafkaStore {
     /// Identity of the log, kept in the cache so a cache of another cluster/topic is not used.
     source: String,
     producer: StdMutex<FutureProducer>,
+    /// Writes the NOOP end-of-log markers. Not idempotent: a duplicate marker is harmless,
+    /// and it is ready at once, while the idempotent producer's ID handshake (hundreds of
+    /// ms) runs in the background during start-up.
+    marker_producer: FutureProducer,
     cache: Option<Arc<SqliteStore>>,
     delete_retention_ms: i64,
     stop: Arc<AtomicBool>,
@@ -73,11 +77,15 @@ pub struct KafkaStore {
 impl KafkaStore {
     /// Connects, checks or creates the topic, and opens the cache.
     pub async fn open(settings: KafkaSettings) -> Result<KafkaStore, StoreError> {
-        let admin: AdminClient<DefaultClientContext> =
-            base_config(&settings).create().map_err(backend)?;
+        // A metadata request may otherwise create the topic with the broker's defaults.
+        let admin: AdminClient<DefaultClientContext> = base_config(&settings)
+            .set("allow.auto.create.topics", "false")
+            .create()
+            .map_err(backend)?;
         let topic = settings.topic.clone();
         let delete_retention_ms = ensure_topic(&admin, &settings).await?;
-        let producer = make_producer(&settings)?;
+        let producer = make_producer(&settings, true)?;
+        let marker_producer = make_producer(&settings, false)?;
         let cache = match &settings.cache {
             Some(path) => Some(Arc::new(SqliteStore::open(path).await?)),
             None => None,
@@ -87,6 +95,7 @@ impl KafkaStore {
             settings,
             source,
             producer: StdMutex::new(producer),
+            marker_producer,
             cache,
             delete_retention_ms,
             stop: Arc::new(AtomicBool::new(false)),
@@ -98,7 +107,7 @@ impl KafkaStore {
         // An idempotent producer that hit a fatal error is unusable: start a new one.
         if let Some((code, reason)) = p.client().fatal_error() {
             tracing::warn!(?code, %reason, "producer hit a fatal error; creating a new one");
-            *p = make_producer(&self.settings)?;
+            *p = make_producer(&self.settings, true)?;
         }
         Ok(p.clone())
     }
@@ -177,10 +186,10 @@ fn base_config(settings: &KafkaSettings) -> ClientConfig {
     c
 }
 
-fn make_producer(settings: &KafkaSettings) -> Result<FutureProducer, StoreError> {
+fn make_producer(settings: &KafkaSettings, idempotent: bool) -> Result<FutureProducer, StoreError> {
     let mut c = base_config(settings);
     c.set("acks", "all")
-        .set("enable.idempotence", "true")
+        .set("enable.idempotence", idempotent.to_string())
         .set("linger.ms", "0")
         .set(
             "message.timeout.ms",
@@ -197,7 +206,8 @@ fn make_consumer(settings: &KafkaSettings) -> Result<BaseConsumer, StoreError> {
         .set("enable.auto.offset.store", "false")
         .set("auto.offset.reset", "earliest")
         .set("enable.partition.eof", "false")
-        .set("fetch.wait.max.ms", "100");
+        .set("fetch.wait.max.ms", "100")
+        .set("allow.auto.create.topics", "false");
     c.create().map_err(backend)
 }
 
@@ -355,39 +365,7 @@ impl Store for KafkaStore {
     fn append(&self, records: Vec<RawRecord>) -> StoreFuture<'_, i64> {
         Box::pin(async move {
             let producer = self.producer()?;
-            let topic = self.settings.topic.as_str();
-            // Enqueue everything first (one idempotent producer keeps the order), then wait
-            // for each acknowledgement.
-            let mut pending = Vec::with_capacity(records.len());
-            for r in &records {
-                let mut rec: FutureRecord<'_, [u8], [u8]> =
-                    FutureRecord::to(topic).partition(0).key(r.key.as_slice());
-                if let Some(v) = &r.value {
-                    rec = rec.payload(v.as_slice());
-                }
-                match producer.send_result(rec) {
-                    Ok(f) => pending.push(f),
-                    Err((e, _)) => return Err(backend(format!("write to Kafka failed: {e}"))),
-                }
-            }
-            let mut last = -1;
-            for f in pending {
-                match f.await {
-                    Ok(Ok(d)) => last = last.max(d.offset),
-                    Ok(Err((
-                        KafkaError::MessageProduction(RDKafkaErrorCode::MessageTimedOut),
-                        _,
-                    ))) => {
-                        return Err(StoreError::Timeout(format!(
-                            "the write was not acknowledged by the Kafka cluster within {:?}",
-                            self.settings.write_timeout
-                        )))
-                    }
-                    Ok(Err((e, _))) => return Err(backend(format!("write to Kafka failed: {e}"))),
-                    Err(_) => return Err(backend("the Kafka producer shut down")),
-                }
-            }
-            Ok(last)
+            self.send(&producer, records).await
         })
     }
 
@@ -422,12 +400,57 @@ impl Store for KafkaStore {
                 key: Key::Noop,
                 value: None,
             });
-            self.append(vec![noop]).await
+            self.send(&self.marker_producer, vec![noop]).await
         })
     }
 
     fn describe(&self) -> String {
         self.source.clone()
+    }
+}
+
+impl KafkaStore {
+    /// Sends records to partition 0 and returns the offset of the last one.
+    async fn send(
+        &self,
+        producer: &FutureProducer,
+        records: Vec<RawRecord>,
+    ) -> Result<i64, StoreError> {
+        {
+            let topic = self.settings.topic.as_str();
+            // Enqueue everything first (one idempotent producer keeps the order), then wait
+            // for each acknowledgement.
+            let mut pending = Vec::with_capacity(records.len());
+            for r in &records {
+                let mut rec: FutureRecord<'_, [u8], [u8]> =
+                    FutureRecord::to(topic).partition(0).key(r.key.as_slice());
+                if let Some(v) = &r.value {
+                    rec = rec.payload(v.as_slice());
+                }
+                match producer.send_result(rec) {
+                    Ok(f) => pending.push(f),
+                    Err((e, _)) => return Err(backend(format!("write to Kafka failed: {e}"))),
+                }
+            }
+            let mut last = -1;
+            for f in pending {
+                match f.await {
+                    Ok(Ok(d)) => last = last.max(d.offset),
+                    Ok(Err((
+                        KafkaError::MessageProduction(RDKafkaErrorCode::MessageTimedOut),
+                        _,
+                    ))) => {
+                        return Err(StoreError::Timeout(format!(
+                            "the write was not acknowledged by the Kafka cluster within {:?}",
+                            self.settings.write_timeout
+                        )))
+                    }
+                    Ok(Err((e, _))) => return Err(backend(format!("write to Kafka failed: {e}"))),
+                    Err(_) => return Err(backend("the Kafka producer shut down")),
+                }
+            }
+            Ok(last)
+        }
     }
 }
 

@@ -134,6 +134,7 @@ impl SqliteStore {
         let mut tx = inner.conn.begin().await.map_err(backend)?;
         for q in [
             "DELETE FROM records",
+            "DELETE FROM superseded",
             "UPDATE log_meta SET next_offset = 0 WHERE id = 1",
             "UPDATE cache_meta SET source = '', saved_at_ms = 0 WHERE id = 1",
         ] {
@@ -149,6 +150,17 @@ impl SqliteStore {
         offset: i64,
         r: &RawRecord,
     ) -> Result<(), StoreError> {
+        if r.value.is_none() {
+            // Keep the value a tombstone deletes (see the `superseded` table).
+            sqlx::query(
+                "INSERT OR REPLACE INTO superseded (\"offset\", key, value) \
+                 SELECT \"offset\", key, value FROM records WHERE key = ?1 AND value IS NOT NULL",
+            )
+            .bind(&r.key)
+            .execute(&mut *conn)
+            .await
+            .map_err(backend)?;
+        }
         sqlx::query(
             "INSERT INTO records (\"offset\", key, value) VALUES (?1, ?2, ?3) \
              ON CONFLICT(key) DO UPDATE SET \"offset\" = excluded.\"offset\", value = excluded.value",
@@ -163,7 +175,10 @@ impl SqliteStore {
     }
 
     async fn all_rows(conn: &mut SqliteConnection) -> Result<Vec<LogEntry>, StoreError> {
-        let rows = sqlx::query("SELECT \"offset\", key, value FROM records ORDER BY \"offset\"")
+        let rows = sqlx::query(
+            "SELECT \"offset\", key, value FROM records \
+             UNION ALL SELECT \"offset\", key, value FROM superseded ORDER BY 1",
+        )
             .fetch_all(conn)
             .await
             .map_err(backend)?;

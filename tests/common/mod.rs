@@ -5,7 +5,10 @@
 //! - [`client`], [`send`], [`request`]: HTTP helpers that send the request
 //!   path byte for byte (percent escapes, `..`, `//` untouched).
 //! - [`KnownGaps`]: the `tests/fixtures/known-gaps.txt` list.
+//! - [`kafka`]: a real broker (tansu) for the Kafka store's tests.
 #![allow(dead_code)]
+
+pub mod kafka;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -79,8 +82,53 @@ impl Server {
     /// output) instead of panicking when the server does not come up.
     pub fn try_start_in(dir: &Path) -> Result<Server, String> {
         let store = format!("sqlite://{}", dir.join("registry.db").display());
+        Server::try_start_args(dir, &["--store".to_string(), store])
+    }
+
+    /// Starts a server on a fresh temporary directory with the Kafka store on a new topic
+    /// of the broker at `address` (`127.0.0.1:PORT`).
+    pub fn try_start_kafka(address: &str) -> Result<Server, String> {
+        static TOPICS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = TOPICS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = tempfile::Builder::new()
+            .prefix("schema-registry-test-")
+            .tempdir()
+            .map_err(|e| format!("cannot create a temporary data directory: {e}"))?;
+        let topic = format!("_schemas_{}_{n}", std::process::id());
+        let mut server = Server::try_start_kafka_in(address, &topic, tmp.path(), &[])?;
+        server._tmp = Some(tmp);
+        Ok(server)
+    }
+
+    /// Starts a server with the Kafka store on `topic`, its cache in `dir`, plus `extra`
+    /// arguments.
+    pub fn try_start_kafka_in(
+        address: &str,
+        topic: &str,
+        dir: &Path,
+        extra: &[&str],
+    ) -> Result<Server, String> {
+        let mut args = vec![
+            "--store".to_string(),
+            format!("kafka://{address}/{topic}"),
+            "--kafka-property".to_string(),
+            "broker.address.family=v4".to_string(),
+            "--kafka-cache".to_string(),
+            dir.join("cache.db").display().to_string(),
+            "--kafka-replication-factor".to_string(),
+            "1".to_string(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        Server::try_start_args(dir, &args)
+    }
+
+    /// Starts the binary with `--listen 127.0.0.1:0` and `args`, and waits for its
+    /// `listening on` line.
+    pub fn try_start_args(dir: &Path, args: &[String]) -> Result<Server, String> {
+        let store = args.join(" ");
         let mut child = Command::new(env!("CARGO_BIN_EXE_schema-registry"))
-            .args(["--listen", "127.0.0.1:0", "--store", &store])
+            .args(["--listen", "127.0.0.1:0"])
+            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -124,7 +172,7 @@ impl Server {
             let _ = d.join();
         }
         Err(format!(
-            "{failure} (store {store}, exit: {status:?})\n--- server output ---\n{}",
+            "{failure} (arguments {store}, exit: {status:?})\n--- server output ---\n{}",
             lock(&log)
         ))
     }

@@ -1,0 +1,462 @@
+//! The Kafka store against a real broker (tansu, started by the harness): Confluent's record
+//! bytes in and out, topic checks, restarts (cold, warm from the cache, topic recreated under
+//! a warm cache, a tombstone written while a node was down) and a broker outage under a write
+//! load. The API scenarios themselves also run on Kafka (`tests/conformance.rs`).
+
+mod common;
+
+use common::kafka::{broker_or_skip, Broker};
+use common::Server;
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::{ClientConfig, Message, Offset, TopicPartitionList};
+use serde_json::{json, Value};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const T: Duration = Duration::from_secs(20);
+
+fn config(broker: &Broker) -> ClientConfig {
+    let mut c = ClientConfig::new();
+    c.set("bootstrap.servers", broker.address())
+        .set("broker.address.family", "v4")
+        .set("allow.auto.create.topics", "false");
+    c
+}
+
+async fn create_topic(broker: &Broker, topic: &str, partitions: i32, policy: &str) {
+    let admin: AdminClient<DefaultClientContext> = config(broker).create().expect("admin");
+    let t =
+        NewTopic::new(topic, partitions, TopicReplication::Fixed(1)).set("cleanup.policy", policy);
+    let r = admin
+        .create_topics([&t], &AdminOptions::new().operation_timeout(Some(T)))
+        .await
+        .expect("create topics");
+    for x in r {
+        x.expect("topic created");
+    }
+}
+
+/// Produces raw records (key bytes, value bytes or `None` for a tombstone) to partition 0.
+async fn produce(broker: &Broker, topic: &str, records: &[(&[u8], Option<&[u8]>)]) {
+    let p: FutureProducer = config(broker)
+        .set("acks", "all")
+        .set("enable.idempotence", "true")
+        .create()
+        .expect("producer");
+    for (k, v) in records {
+        let mut r: FutureRecord<'_, [u8], [u8]> = FutureRecord::to(topic).partition(0).key(k);
+        if let Some(v) = v {
+            r = r.payload(v);
+        }
+        p.send(r, T).await.map_err(|(e, _)| e).expect("delivered");
+    }
+}
+
+/// Every record of the topic, in order: (offset, key, value).
+fn read_all(broker: &Broker, topic: &str) -> Vec<(i64, String, Option<String>)> {
+    let c: BaseConsumer = config(broker)
+        .set("group.id", "test-reader")
+        .set("enable.auto.commit", "false")
+        .create()
+        .expect("consumer");
+    let (_, high) = c.fetch_watermarks(topic, 0, T).expect("watermarks");
+    let mut tpl = TopicPartitionList::new();
+    tpl.add_partition_offset(topic, 0, Offset::Beginning)
+        .expect("tpl");
+    c.assign(&tpl).expect("assign");
+    let mut out = Vec::new();
+    let deadline = Instant::now() + T;
+    while out.last().is_none_or(|(o, _, _)| *o < high - 1) {
+        assert!(
+            Instant::now() < deadline,
+            "topic not read to {high} in time: {out:?}"
+        );
+        if let Some(Ok(m)) = c.poll(Duration::from_millis(200)) {
+            let text = |b: Option<&[u8]>| b.map(|b| String::from_utf8_lossy(b).into_owned());
+            out.push((
+                m.offset(),
+                text(m.key()).unwrap_or_default(),
+                text(m.payload()),
+            ));
+        }
+    }
+    out
+}
+
+fn schema(n: usize) -> String {
+    json!({"type":"record","name":format!("R{n}"),"fields":[{"name":"f","type":"string"}]})
+        .to_string()
+}
+
+async fn register(server: &Server, subject: &str, schema: &str) -> (u16, Value) {
+    server
+        .post(
+            &format!("/subjects/{subject}/versions"),
+            &json!({ "schema": schema }),
+        )
+        .await
+}
+
+fn start(broker: &Broker, topic: &str, dir: &Path) -> Server {
+    match Server::try_start_kafka_in(&broker.address(), topic, dir, &[]) {
+        Ok(s) => s,
+        Err(e) => panic!("{e}\n--- broker ---\n{}", broker.log()),
+    }
+}
+
+#[tokio::test]
+async fn records_in_confluents_bytes_are_served() {
+    let Some(broker) = broker_or_skip("records_in_confluents_bytes_are_served") else {
+        return;
+    };
+    let topic = "_schemas";
+    create_topic(&broker, topic, 1, "compact").await;
+    let s1 = r#"{"type":"record","name":"Order","namespace":"shop","fields":[{"name":"id","type":"long"}]}"#;
+    let v1 = json!({"subject":"orders-value","version":1,"id":1,"schema":s1,"deleted":false})
+        .to_string();
+    // The same subject in other byte forms: Karapace/older field order, magic 0, no
+    // schemaType; Redpanda's seq/node key fields; unknown value fields.
+    let v2 = json!({"subject":"orders-value","version":2,"id":2,"schemaType":"AVRO","schema":"\"string\"","deleted":false,"md5":"x","ts":1}).to_string();
+    let v3 = json!({"version":1,"id":3,"schema":"\"int\"","deleted":false}).to_string();
+    let cfg = json!({"compatibilityLevel":"NONE"}).to_string();
+    let dup = json!({"subject":"evil","version":1,"id":1,"schema":"\"boolean\"","deleted":false})
+        .to_string();
+    let recs: Vec<(&[u8], Option<&[u8]>)> = vec![
+        (br#"{"keytype":"NOOP","magic":0}"#, None),
+        (
+            br#"{"keytype":"SCHEMA","subject":"orders-value","version":1,"magic":1}"#,
+            Some(v1.as_bytes()),
+        ),
+        (
+            br#"{"magic":0,"version":2,"subject":"orders-value","keytype":"SCHEMA"}"#,
+            Some(v2.as_bytes()),
+        ),
+        (
+            br#"{"keytype":"SCHEMA","subject":"other","version":1,"magic":1,"seq":7,"node":2}"#,
+            Some(v3.as_bytes()),
+        ),
+        (
+            br#"{"keytype":"CONFIG","subject":"orders-value","magic":0}"#,
+            Some(cfg.as_bytes()),
+        ),
+        (br#"{"keytype":"SOMETHING_NEW","magic":0}"#, Some(b"{}")),
+        (b"not json at all", Some(b"\x00\x01")),
+        // Duplicate-ID guard: ID 1 bound to another schema is rejected on ingest.
+        (
+            br#"{"keytype":"SCHEMA","subject":"evil","version":1,"magic":1}"#,
+            Some(dup.as_bytes()),
+        ),
+    ];
+    produce(&broker, topic, &recs).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let server = start(&broker, topic, dir.path());
+    let (s, v) = server.get("/subjects").await;
+    assert_eq!(
+        (s, v.clone()),
+        (200, json!(["orders-value", "other"])),
+        "{}",
+        server.log()
+    );
+    let (_, v) = server.get("/subjects/orders-value/versions").await;
+    assert_eq!(v, json!([1, 2]));
+    let (_, v) = server.get("/schemas/ids/1").await;
+    assert_eq!(v["schema"], s1);
+    let (_, v) = server.get("/subjects/other/versions/1").await;
+    assert_eq!(v["id"], 3);
+    assert_eq!(v["schema"], "\"int\"");
+    let (_, v) = server.get("/config/orders-value").await;
+    assert_eq!(v["compatibilityLevel"], "NONE");
+    // A schema registered now gets the next ID after the highest seen.
+    let (s, v) = register(&server, "new", &schema(1)).await;
+    assert_eq!((s, v), (200, json!({"id": 4})));
+    let log = server.log();
+    assert!(
+        log.contains("malformed") || log.contains("skipping"),
+        "{log}"
+    );
+
+    // Soft and hard delete of the version written with the other key order: the rewrite and
+    // the tombstone reuse those exact key bytes, so compaction removes it.
+    let (s, _) = server.delete("/subjects/orders-value/versions/2").await;
+    assert_eq!(s, 200);
+    let (s, _) = server
+        .delete("/subjects/orders-value/versions/2?permanent=true")
+        .await;
+    assert_eq!(s, 200);
+    let all = read_all(&broker, topic);
+    let odd_key = r#"{"magic":0,"version":2,"subject":"orders-value","keytype":"SCHEMA"}"#;
+    let writes: Vec<&(i64, String, Option<String>)> =
+        all.iter().filter(|(_, k, _)| k == odd_key).collect();
+    assert_eq!(writes.len(), 3, "original, soft delete, tombstone: {all:?}");
+    assert!(writes[1]
+        .2
+        .as_deref()
+        .is_some_and(|v| v.contains("\"deleted\":true")));
+    assert!(writes[2].2.is_none());
+}
+
+#[tokio::test]
+async fn records_we_write_are_in_confluents_format() {
+    let Some(broker) = broker_or_skip("records_we_write_are_in_confluents_format") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    let server = start(&broker, "_schemas", dir.path());
+    let (s, _) = register(&server, "orders-value", &schema(1)).await;
+    assert_eq!(s, 200);
+    let (s, _) = server
+        .put("/config/orders-value", &json!({"compatibility": "FULL"}))
+        .await;
+    assert_eq!(s, 200);
+    let (s, _) = server.delete("/subjects/orders-value").await;
+    assert_eq!(s, 200);
+    let all = read_all(&broker, "_schemas");
+    let find = |keytype: &str| {
+        all.iter()
+            .filter(|(_, k, _)| k.contains(&format!("\"keytype\":\"{keytype}\"")))
+            .collect::<Vec<_>>()
+    };
+    // NOOP records: the end-of-log markers, null values.
+    assert!(find("NOOP")
+        .iter()
+        .all(|(_, k, v)| k == r#"{"keytype":"NOOP","magic":0}"# && v.is_none()));
+    let schemas = find("SCHEMA");
+    assert_eq!(schemas.len(), 1, "{all:?}");
+    let (_, key, value) = schemas[0];
+    assert_eq!(
+        key,
+        r#"{"keytype":"SCHEMA","subject":"orders-value","version":1,"magic":1}"#
+    );
+    let v: Value = serde_json::from_str(value.as_deref().expect("value")).expect("json");
+    assert_eq!(v["subject"], "orders-value");
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["id"], 1);
+    assert_eq!(v["deleted"], false);
+    assert_eq!(v["schema"], schema(1).replace(' ', ""));
+    assert!(
+        v.get("schemaType").is_none(),
+        "AVRO is written without schemaType: {v}"
+    );
+    let configs = find("CONFIG");
+    assert_eq!(
+        configs[0].1,
+        r#"{"keytype":"CONFIG","subject":"orders-value","magic":0}"#
+    );
+    let c: Value = serde_json::from_str(configs[0].2.as_deref().expect("value")).expect("json");
+    assert_eq!(c["compatibilityLevel"], "FULL");
+    let del = find("DELETE_SUBJECT");
+    assert_eq!(
+        del[0].1,
+        r#"{"keytype":"DELETE_SUBJECT","subject":"orders-value","magic":0}"#
+    );
+    let d: Value = serde_json::from_str(del[0].2.as_deref().expect("value")).expect("json");
+    assert_eq!(
+        (d["subject"].clone(), d["version"].clone()),
+        (json!("orders-value"), json!(1))
+    );
+}
+
+#[tokio::test]
+async fn topics_with_the_wrong_shape_are_refused() {
+    let Some(broker) = broker_or_skip("topics_with_the_wrong_shape_are_refused") else {
+        return;
+    };
+    create_topic(&broker, "three", 3, "compact").await;
+    create_topic(&broker, "deleting", 1, "delete").await;
+    let dir = tempfile::tempdir().expect("dir");
+    let e = Server::try_start_kafka_in(&broker.address(), "three", dir.path(), &[])
+        .err()
+        .expect("refused");
+    assert!(e.contains("should have only 1 partition but has 3"), "{e}");
+    let e = Server::try_start_kafka_in(&broker.address(), "deleting", dir.path(), &[])
+        .err()
+        .expect("refused");
+    assert!(e.contains("'compact' cleanup policy"), "{e}");
+    // A missing topic is created: 1 partition, compacted.
+    let _server = start(&broker, "fresh", dir.path());
+    let admin: AdminClient<DefaultClientContext> = config(&broker).create().expect("admin");
+    let md = admin
+        .inner()
+        .fetch_metadata(Some("fresh"), T)
+        .expect("metadata");
+    assert_eq!(md.topics()[0].partitions().len(), 1);
+    let cfg = admin
+        .describe_configs(
+            [&rdkafka::admin::ResourceSpecifier::Topic("fresh")],
+            &AdminOptions::new(),
+        )
+        .await
+        .expect("describe");
+    let r = cfg.into_iter().next().expect("one").expect("ok");
+    assert_eq!(
+        r.get("cleanup.policy")
+            .and_then(|e| e.value.clone())
+            .as_deref(),
+        Some("compact")
+    );
+}
+
+#[tokio::test]
+async fn restarts_cold_warm_recreated_and_a_tombstone_written_while_down() {
+    let Some(mut broker) = broker_or_skip("restarts") else {
+        return;
+    };
+    let topic = "_schemas";
+    let a_dir = tempfile::tempdir().expect("dir");
+    let b_dir = tempfile::tempdir().expect("dir");
+
+    // Cold start (empty cache), three schemas.
+    let mut a = start(&broker, topic, a_dir.path());
+    for n in 1..=3 {
+        let (s, v) = register(&a, &format!("s{n}"), &schema(n)).await;
+        assert_eq!(s, 200, "{v}");
+    }
+    a.kill9();
+
+    // While A is down, node B soft- then hard-deletes s2 (a tombstone A never saw).
+    let b = start(&broker, topic, b_dir.path());
+    assert!(b.log().contains("full replay") || !b.log().contains("warm start"));
+    let (s, _) = b.delete("/subjects/s2").await;
+    assert_eq!(s, 200);
+    let (s, _) = b.delete("/subjects/s2?permanent=true").await;
+    assert_eq!(s, 200);
+    let (s, v) = register(&b, "s4", &schema(4)).await;
+    assert_eq!((s, v), (200, json!({"id": 4})));
+    drop(b);
+
+    // Warm start of A from its cache: reads only what came after, sees the tombstone.
+    let mut a2 = start(&broker, topic, a_dir.path());
+    assert!(
+        a2.log().contains("warm start from the local cache"),
+        "{}",
+        a2.log()
+    );
+    let (_, v) = a2.get("/subjects").await;
+    assert_eq!(v, json!(["s1", "s3", "s4"]));
+    let (s, _) = a2.get("/schemas/ids/2").await;
+    assert_eq!(s, 404);
+    let (s, v) = register(&a2, "s5", &schema(5)).await;
+    assert_eq!((s, v), (200, json!({"id": 5})));
+    a2.kill9();
+    drop(a);
+
+    // The topic is recreated (a new, empty broker on the same address) and filled with other
+    // content by another node: A's warm cache must not be used.
+    broker.stop();
+    let fresh = tempfile::Builder::new()
+        .prefix("tansu-test-")
+        .tempdir()
+        .expect("dir");
+    broker.dir = fresh;
+    broker.start_again().expect("broker restarted empty");
+    let c_dir = tempfile::tempdir().expect("dir");
+    let c = start(&broker, topic, c_dir.path());
+    for n in 10..=17 {
+        let (s, v) = register(&c, &format!("other{n}"), &schema(n)).await;
+        assert_eq!(s, 200, "{v}");
+    }
+    drop(c);
+    let a3 = start(&broker, topic, a_dir.path());
+    assert!(a3.log().contains("full replay"), "{}", a3.log());
+    let (_, v) = a3.get("/subjects").await;
+    let names: Vec<String> = (10..=17).map(|n| format!("other{n}")).collect();
+    assert_eq!(v, json!(names));
+}
+
+/// Polls `cond` until it holds; fails after `limit`.
+async fn wait_for(what: &str, cond: impl Fn() -> bool, limit: Duration) {
+    let deadline = Instant::now() + limit;
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn broker_outage_under_write_load_loses_no_acknowledged_write() {
+    let Some(mut broker) = broker_or_skip("broker_outage") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    let server = Arc::new(
+        Server::try_start_kafka_in(
+            &broker.address(),
+            "_schemas",
+            dir.path(),
+            &["--kafka-write-timeout-ms", "2000"],
+        )
+        .expect("server"),
+    );
+    let (s, v) = register(&server, "first", &schema(0)).await;
+    assert_eq!(s, 200, "{v}");
+
+    let acked: Arc<Mutex<Vec<(String, i64)>>> = Arc::default();
+    let failed = Arc::new(Mutex::new(Vec::<Value>::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut workers = Vec::new();
+    for w in 0..4 {
+        let (server, acked, failed, stop) =
+            (server.clone(), acked.clone(), failed.clone(), stop.clone());
+        workers.push(tokio::spawn(async move {
+            let mut n = 0;
+            while !stop.load(Ordering::Relaxed) {
+                n += 1;
+                let subject = format!("w{w}-{n}");
+                let (s, v) = register(&server, &subject, &schema(w * 100_000 + n)).await;
+                match (s, v["id"].as_i64()) {
+                    (200, Some(id)) => acked.lock().expect("lock").push((subject, id)),
+                    _ => {
+                        assert!(
+                            s == 500 && matches!(v["error_code"].as_i64(), Some(50001 | 50002)),
+                            "a failed write answers 50001/50002: {s} {v}"
+                        );
+                        failed.lock().expect("lock").push(v);
+                    }
+                }
+            }
+        }));
+    }
+    let acked_now = || acked.lock().expect("lock").len();
+    wait_for("writes before the outage", || acked_now() >= 20, T).await;
+    broker.stop();
+    // Reads keep being served from memory while the broker is down.
+    let (s, v) = server.get("/schemas/ids/1").await;
+    assert_eq!(s, 200, "{v}");
+    wait_for(
+        "a write to fail during the outage",
+        || !failed.lock().expect("lock").is_empty(),
+        T,
+    )
+    .await;
+    broker.start_again().expect("broker back");
+    let before = acked_now();
+    wait_for(
+        "writes to succeed again without a restart",
+        || acked_now() >= before + 20,
+        Duration::from_secs(60),
+    )
+    .await;
+    stop.store(true, Ordering::Relaxed);
+    for w in workers {
+        w.await.expect("worker");
+    }
+    let acked = acked.lock().expect("lock").clone();
+    // Every acknowledged write is there, on this node and on a node that reads the topic cold.
+    let dir2 = tempfile::tempdir().expect("dir");
+    let cold = start(&broker, "_schemas", dir2.path());
+    for node in [&*server, &cold] {
+        for (subject, id) in &acked {
+            let (s, v) = node.get(&format!("/subjects/{subject}/versions/1")).await;
+            assert_eq!(
+                s, 200,
+                "{subject} acknowledged with id {id} is missing: {v}"
+            );
+            assert_eq!(v["id"].as_i64(), Some(*id), "{subject}");
+        }
+    }
+}
