@@ -92,7 +92,13 @@ pub struct Index {
     /// by another registry: other field order, Redpanda's extra fields), by our encoding.
     /// Compaction is by bytes, so rewrites and tombstones of such a key must use these bytes.
     pub alt_keys: HashMap<Vec<u8>, Vec<Vec<u8>>>,
+    /// Offsets of the most recent records rejected on ingest (duplicate-ID guard), so that
+    /// a writer whose record lost a race learns it instead of acknowledging it.
+    pub rejected: std::collections::VecDeque<i64>,
 }
+
+/// How many rejected offsets the index remembers.
+const REJECTED_KEPT: usize = 1024;
 
 impl Index {
     pub fn new() -> Index {
@@ -201,6 +207,10 @@ impl Index {
                 && existing.holders.contains(&(subject.clone(), version));
             if *existing.body != body && !only_self {
                 tracing::error!(offset, id = v.id, subject = %subject, version, "rejecting record that binds an existing ID to a different schema");
+                if self.rejected.len() >= REJECTED_KEPT {
+                    self.rejected.pop_front();
+                }
+                self.rejected.push_back(offset);
                 return;
             }
         }

@@ -17,12 +17,12 @@ use crate::store::record::{
 use crate::store::{LogEntry, Store};
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 use std::time::Duration;
 use tokio::sync::{mpsc, watch, Mutex};
 
 /// How long a write waits for its own record to be applied before reporting 50002.
-const APPLY_TIMEOUT: Duration = Duration::from_secs(30);
 /// How often the start-up replay reports its progress.
 const CATCH_UP_REPORT_EVERY: Duration = Duration::from_secs(2);
 /// Deepest chain of schema references we follow.
@@ -114,6 +114,10 @@ pub struct Registry {
     writer: Mutex<()>,
     applied: watch::Receiver<i64>,
     default_level: Level,
+    /// Highest offset this node appended.
+    last_own: AtomicI64,
+    /// A write failed with an unknown outcome: find the end of the log before the next one.
+    unsure: AtomicBool,
 }
 
 /// Applies records to the index, in log order, forever. The only writer of the index.
@@ -242,6 +246,8 @@ impl Registry {
             writer: Mutex::new(()),
             applied,
             default_level,
+            last_own: AtomicI64::new(-1),
+            unsure: AtomicBool::new(false),
         })
     }
 
@@ -286,10 +292,26 @@ impl Registry {
         self.index.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    async fn append_and_wait(&self, records: Vec<crate::store::RawRecord>) -> Result<()> {
-        let offset = self.store.append(records).await?;
+    /// Takes the single-writer lock and makes sure the index has applied every record this
+    /// node wrote before (or, after a write of unknown outcome, the whole log, found with
+    /// [`Store::end_of_log`]): a plan made on an index behind the log could hand out an ID
+    /// that is already taken.
+    async fn lock_for_write(&self) -> Result<tokio::sync::MutexGuard<'_, ()>> {
+        let guard = self.writer.lock().await;
+        let target = if self.unsure.load(Ordering::Acquire) {
+            self.store.end_of_log().await?
+        } else {
+            self.last_own.load(Ordering::Acquire)
+        };
+        self.wait_applied(target).await?;
+        self.unsure.store(false, Ordering::Release);
+        Ok(guard)
+    }
+
+    async fn wait_applied(&self, offset: i64) -> Result<()> {
         let mut rx = self.applied.clone();
-        let waited = tokio::time::timeout(APPLY_TIMEOUT, async {
+        let limit = self.store.write_timeout();
+        let waited = tokio::time::timeout(limit, async {
             rx.wait_for(|a| *a >= offset).await.map(|_| ())
         })
         .await;
@@ -297,9 +319,31 @@ impl Registry {
             Ok(Ok(())) => Ok(()),
             Ok(Err(_)) => Err(RegistryError::Store("the replay loop stopped".into())),
             Err(_) => Err(RegistryError::StoreTimeout(format!(
-                "record at offset {offset} was not applied within {APPLY_TIMEOUT:?}"
+                "the log up to offset {offset} was not applied within {limit:?}"
             ))),
         }
+    }
+
+    /// Appends under the writer lock and answers once this node applied the records.
+    async fn append_and_wait(&self, records: Vec<crate::store::RawRecord>) -> Result<()> {
+        let offsets = match self.store.append(records).await {
+            Ok(o) => o,
+            Err(e) => {
+                // The records may or may not be in the log: find its end before the next write.
+                self.unsure.store(true, Ordering::Release);
+                return Err(e.into());
+            }
+        };
+        let last = offsets.iter().copied().max().unwrap_or(-1);
+        self.last_own.fetch_max(last, Ordering::AcqRel);
+        self.wait_applied(last).await?;
+        let ix = self.read();
+        if offsets.iter().any(|o| ix.rejected.contains(o)) {
+            return Err(RegistryError::Store(
+                "the write lost a race with another writer of the log; retry".into(),
+            ));
+        }
+        Ok(())
     }
 
     pub fn validate_subject(subject: &str) -> Result<()> {
@@ -587,7 +631,7 @@ impl Registry {
         if let Plan::Existing(r) = self.plan_register(subject, &req, normalize)? {
             return Ok(r);
         }
-        let _w = self.writer.lock().await;
+        let _w = self.lock_for_write().await?;
         // Decide again under the lock: the index may have moved meanwhile.
         match self.plan_register(subject, &req, normalize)? {
             Plan::Existing(r) => Ok(r),
@@ -897,7 +941,7 @@ impl Registry {
         spec: VersionSpec,
         permanent: bool,
     ) -> Result<i32> {
-        let _w = self.writer.lock().await;
+        let _w = self.lock_for_write().await?;
         let q = subject.qualified();
         let (records, version) = {
             let ix = self.read();
@@ -967,7 +1011,7 @@ impl Registry {
 
     /// `DELETE /subjects/{subject}`.
     pub async fn delete_subject(&self, subject: &Subject, permanent: bool) -> Result<Vec<i32>> {
-        let _w = self.writer.lock().await;
+        let _w = self.lock_for_write().await?;
         let q = subject.qualified();
         let (records, answer) = {
             let ix = self.read();
@@ -1036,7 +1080,7 @@ impl Registry {
         subject: Option<&Subject>,
         update: ConfigUpdate,
     ) -> Result<()> {
-        let _w = self.writer.lock().await;
+        let _w = self.lock_for_write().await?;
         let records = {
             let ix = self.read();
             if let Some(s) = subject {
@@ -1099,7 +1143,7 @@ impl Registry {
         scope: Scope,
         subject: Option<&Subject>,
     ) -> Result<ConfigValue> {
-        let _w = self.writer.lock().await;
+        let _w = self.lock_for_write().await?;
         let (previous, records) = {
             let ix = self.read();
             let prev = match (ix.configs.get(&scope), &scope) {
@@ -1118,7 +1162,7 @@ impl Registry {
 
     /// `PUT /mode[/{subject}]`.
     pub async fn put_mode(&self, scope: Scope, mode: Mode, force: bool) -> Result<()> {
-        let _w = self.writer.lock().await;
+        let _w = self.lock_for_write().await?;
         let mut records = Vec::new();
         {
             let ix = self.read();
@@ -1169,7 +1213,7 @@ impl Registry {
 
     /// `DELETE /mode/{subject}`: returns the mode that was removed.
     pub async fn delete_mode(&self, scope: Scope) -> Result<Mode> {
-        let _w = self.writer.lock().await;
+        let _w = self.lock_for_write().await?;
         let (previous, records) = {
             let ix = self.read();
             let global = ix.modes.get(&None).copied();

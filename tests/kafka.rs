@@ -368,11 +368,20 @@ async fn restarts_cold_warm_recreated_and_a_tombstone_written_while_down() {
     assert_eq!(v, json!(names));
 }
 
-/// Polls `cond` until it holds; fails after `limit`.
-async fn wait_for(what: &str, cond: impl Fn() -> bool, limit: Duration) {
+/// Polls `cond` until it holds; fails after `limit`, showing `context()`.
+async fn wait_for(
+    what: &str,
+    cond: impl Fn() -> bool,
+    limit: Duration,
+    context: impl Fn() -> String,
+) {
     let deadline = Instant::now() + limit;
     while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}\n{}",
+            context()
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -422,7 +431,22 @@ async fn broker_outage_under_write_load_loses_no_acknowledged_write() {
         }));
     }
     let acked_now = || acked.lock().expect("lock").len();
-    wait_for("writes before the outage", || acked_now() >= 20, T).await;
+    let context = || {
+        let log = server.log();
+        let tail = &log[log.len().saturating_sub(6000)..];
+        let failed = failed.lock().expect("lock");
+        format!(
+            "--- last failures ---\n{:?}\n--- server ---\n{tail}",
+            &failed[failed.len().saturating_sub(3)..]
+        )
+    };
+    wait_for(
+        "writes before the outage",
+        || acked_now() >= 20,
+        T,
+        &context,
+    )
+    .await;
     broker.stop();
     // Reads keep being served from memory while the broker is down.
     let (s, v) = server.get("/schemas/ids/1").await;
@@ -431,6 +455,7 @@ async fn broker_outage_under_write_load_loses_no_acknowledged_write() {
         "a write to fail during the outage",
         || !failed.lock().expect("lock").is_empty(),
         T,
+        &context,
     )
     .await;
     broker.start_again().expect("broker back");
@@ -439,6 +464,7 @@ async fn broker_outage_under_write_load_loses_no_acknowledged_write() {
         "writes to succeed again without a restart",
         || acked_now() >= before + 20,
         Duration::from_secs(60),
+        &context,
     )
     .await;
     stop.store(true, Ordering::Relaxed);
@@ -449,13 +475,22 @@ async fn broker_outage_under_write_load_loses_no_acknowledged_write() {
     // Every acknowledged write is there, on this node and on a node that reads the topic cold.
     let dir2 = tempfile::tempdir().expect("dir");
     let cold = start(&broker, "_schemas", dir2.path());
-    for node in [&*server, &cold] {
+    for (name, node) in [("the node", &*server), ("a cold node", &cold)] {
         for (subject, id) in &acked {
             let (s, v) = node.get(&format!("/subjects/{subject}/versions/1")).await;
-            assert_eq!(
-                s, 200,
-                "{subject} acknowledged with id {id} is missing: {v}"
-            );
+            if s != 200 {
+                let topic = read_all(&broker, "_schemas");
+                let mine: Vec<_> = topic
+                    .iter()
+                    .filter(|(_, k, _)| k.contains(&format!("\"{subject}\"")))
+                    .collect();
+                panic!(
+                    "{subject} acknowledged with id {id} is missing on {name}: {v}\n\
+                     in the topic: {mine:?} ({} records)\n--- node log ---\n{}",
+                    topic.len(),
+                    node.log()
+                );
+            }
             assert_eq!(v["id"].as_i64(), Some(*id), "{subject}");
         }
     }

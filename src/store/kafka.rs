@@ -362,7 +362,7 @@ async fn cache_writer(
 }
 
 impl Store for KafkaStore {
-    fn append(&self, records: Vec<RawRecord>) -> StoreFuture<'_, i64> {
+    fn append(&self, records: Vec<RawRecord>) -> StoreFuture<'_, Vec<i64>> {
         Box::pin(async move {
             let producer = self.producer()?;
             self.send(&producer, records).await
@@ -400,8 +400,13 @@ impl Store for KafkaStore {
                 key: Key::Noop,
                 value: None,
             });
-            self.send(&self.marker_producer, vec![noop]).await
+            let offsets = self.send(&self.marker_producer, vec![noop]).await?;
+            Ok(offsets.last().copied().unwrap_or(-1))
         })
+    }
+
+    fn write_timeout(&self) -> Duration {
+        self.settings.write_timeout
     }
 
     fn describe(&self) -> String {
@@ -410,12 +415,12 @@ impl Store for KafkaStore {
 }
 
 impl KafkaStore {
-    /// Sends records to partition 0 and returns the offset of the last one.
+    /// Sends records to partition 0 and returns their offsets.
     async fn send(
         &self,
         producer: &FutureProducer,
         records: Vec<RawRecord>,
-    ) -> Result<i64, StoreError> {
+    ) -> Result<Vec<i64>, StoreError> {
         {
             let topic = self.settings.topic.as_str();
             // Enqueue everything first (one idempotent producer keeps the order), then wait
@@ -432,10 +437,20 @@ impl KafkaStore {
                     Err((e, _)) => return Err(backend(format!("write to Kafka failed: {e}"))),
                 }
             }
-            let mut last = -1;
+            let mut offsets = Vec::with_capacity(pending.len());
             for f in pending {
-                match f.await {
-                    Ok(Ok(d)) => last = last.max(d.offset),
+                // librdkafka fails a message after message.timeout.ms; this bound only guards
+                // against a delivery report that never comes.
+                let f =
+                    tokio::time::timeout(self.settings.write_timeout + Duration::from_secs(5), f);
+                let Ok(f) = f.await else {
+                    return Err(StoreError::Timeout(format!(
+                        "no acknowledgement from the Kafka cluster within {:?}",
+                        self.settings.write_timeout
+                    )));
+                };
+                match f {
+                    Ok(Ok(d)) => offsets.push(d.offset),
                     Ok(Err((
                         KafkaError::MessageProduction(RDKafkaErrorCode::MessageTimedOut),
                         _,
@@ -449,7 +464,7 @@ impl KafkaStore {
                     Err(_) => return Err(backend("the Kafka producer shut down")),
                 }
             }
-            Ok(last)
+            Ok(offsets)
         }
     }
 }

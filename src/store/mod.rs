@@ -34,9 +34,9 @@ pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>>
 
 /// The log of records.
 pub trait Store: Send + Sync {
-    /// Appends records atomically and durably; returns the offset of the last one.
+    /// Appends records durably; returns the offset each one got, in order.
     /// Committed records are also delivered to the follower (see [`Store::follow`]).
-    fn append(&self, records: Vec<RawRecord>) -> StoreFuture<'_, i64>;
+    fn append(&self, records: Vec<RawRecord>) -> StoreFuture<'_, Vec<i64>>;
 
     /// Starts following the log: returns everything already in it (in order) and a channel
     /// on which every later committed record arrives, in order, exactly once.
@@ -47,6 +47,12 @@ pub trait Store: Send + Sync {
     /// reach the follower; a node is caught up once it applied them. Kafka finds it by
     /// writing a NOOP record, as Confluent does.
     fn end_of_log(&self) -> StoreFuture<'_, i64>;
+
+    /// How long a write may take, from the append to the record applied by this node;
+    /// past it the write fails with 50002.
+    fn write_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(30)
+    }
 
     /// A short description for logs (no secrets).
     fn describe(&self) -> String;

@@ -179,9 +179,9 @@ impl SqliteStore {
             "SELECT \"offset\", key, value FROM records \
              UNION ALL SELECT \"offset\", key, value FROM superseded ORDER BY 1",
         )
-            .fetch_all(conn)
-            .await
-            .map_err(backend)?;
+        .fetch_all(conn)
+        .await
+        .map_err(backend)?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             out.push(LogEntry {
@@ -197,7 +197,7 @@ impl SqliteStore {
 }
 
 impl Store for SqliteStore {
-    fn append(&self, records: Vec<RawRecord>) -> StoreFuture<'_, i64> {
+    fn append(&self, records: Vec<RawRecord>) -> StoreFuture<'_, Vec<i64>> {
         Box::pin(async move {
             let mut inner = self.inner.lock().await;
             let first = inner.next_offset;
@@ -223,7 +223,7 @@ impl Store for SqliteStore {
                     });
                 }
             }
-            Ok(offset - 1)
+            Ok((first..offset).collect())
         })
     }
 
