@@ -108,6 +108,14 @@ pub struct CompatResult {
     pub messages: Vec<String>,
 }
 
+/// Whether this node is caught up with the log (`GET /health/ready`).
+#[derive(Debug, Clone, Copy)]
+pub struct Readiness {
+    pub caught_up: bool,
+    pub applied: i64,
+    pub log_end: Option<i64>,
+}
+
 pub struct Registry {
     index: Arc<RwLock<Index>>,
     store: Arc<dyn Store>,
@@ -286,6 +294,18 @@ impl Registry {
             "caught up with the log"
         );
         Ok(())
+    }
+
+    /// Caught up = this node has applied the log up to the end its reader last saw (a node
+    /// is only served after its start-up catch-up; see `catch_up`).
+    pub fn readiness(&self) -> Readiness {
+        let applied = *self.applied.borrow();
+        let log_end = self.store.log_end_hint();
+        Readiness {
+            caught_up: log_end.is_none_or(|end| applied >= end),
+            applied,
+            log_end,
+        }
     }
 
     fn read(&self) -> RwLockReadGuard<'_, Index> {

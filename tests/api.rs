@@ -162,3 +162,13 @@ async fn hard_deleted_ids_are_not_reused_after_a_restart() {
         .await;
     assert_eq!((s, v), (200, json!({ "id": 3 })));
 }
+
+#[tokio::test]
+async fn health_endpoints() {
+    let server = Server::start();
+    let (s, v) = server.get("/health/live").await;
+    assert_eq!((s, v), (200, json!({"status": "UP"})));
+    let (s, v) = server.get("/health/ready").await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["status"], "UP");
+}

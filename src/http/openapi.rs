@@ -137,6 +137,8 @@ pub struct CompatibilityCheckResponse {
         super::root::metadata_version,
         super::root::types,
         super::root::contexts,
+        super::root::live,
+        super::root::ready,
         super::subjects::list,
         super::subjects::versions,
         super::subjects::register,

@@ -19,6 +19,8 @@ pub fn routes() -> Router<AppState> {
         .route("/schemas/types", get(types))
         .route("/contexts", get(contexts))
         .route("/openapi.json", get(openapi_json))
+        .route("/health/live", get(live))
+        .route("/health/ready", get(ready))
         .route("/__invalid_context", axum::routing::any(invalid_context))
 }
 
@@ -91,6 +93,42 @@ pub(crate) async fn types() -> Response {
 )]
 pub(crate) async fn contexts(State(st): State<AppState>) -> Response {
     ok(json!(st.registry.contexts()))
+}
+
+#[utoipa::path(
+    get,
+    path = "/health/live",
+    tag = "health",
+    responses((status = 200, description = "The process serves requests", body = Object))
+)]
+pub(crate) async fn live() -> Response {
+    ok(json!({"status": "UP"}))
+}
+
+#[utoipa::path(
+    get,
+    path = "/health/ready",
+    tag = "health",
+    responses(
+        (status = 200, description = "Caught up with the log", body = Object),
+        (status = 503, description = "Behind the log", body = Object)
+    )
+)]
+pub(crate) async fn ready(State(st): State<AppState>) -> Response {
+    let r = st.registry.readiness();
+    let body = json!({
+        "status": if r.caught_up { "UP" } else { "DOWN" },
+        "appliedOffset": r.applied,
+        "logEndOffset": r.log_end,
+    });
+    if r.caught_up {
+        ok(body)
+    } else {
+        super::raw_json(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            body.to_string(),
+        )
+    }
 }
 
 async fn invalid_context() -> RegistryError {

@@ -22,7 +22,7 @@ use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 use rdkafka::{ClientConfig, Message, Offset, TopicPartitionList};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex as StdMutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::mpsc;
@@ -31,6 +31,9 @@ use tokio::sync::mpsc;
 const DEFAULT_DELETE_RETENTION_MS: i64 = 24 * 60 * 60 * 1000;
 /// How long broker metadata and admin calls may take at start.
 const ADMIN_TIMEOUT: Duration = Duration::from_secs(15);
+/// How often the reader asks for the end of the log (readiness), and for how long at most.
+const WATERMARK_EVERY: Duration = Duration::from_secs(5);
+const WATERMARK_TIMEOUT: Duration = Duration::from_secs(1);
 /// How often the cache writer flushes what the reader saw.
 const CACHE_FLUSH_EVERY: Duration = Duration::from_millis(200);
 
@@ -72,6 +75,8 @@ pub struct KafkaStore {
     cache: Option<Arc<SqliteStore>>,
     delete_retention_ms: i64,
     stop: Arc<AtomicBool>,
+    /// Last offset of the topic as the reader last saw it (-1: empty or not known yet).
+    log_end: Arc<AtomicI64>,
 }
 
 impl KafkaStore {
@@ -99,6 +104,7 @@ impl KafkaStore {
             cache,
             delete_retention_ms,
             stop: Arc::new(AtomicBool::new(false)),
+            log_end: Arc::new(AtomicI64::new(-1)),
         })
     }
 
@@ -386,9 +392,11 @@ impl Store for KafkaStore {
                 ctx
             });
             let stop = self.stop.clone();
+            let log_end = self.log_end.clone();
+            let topic = self.settings.topic.clone();
             std::thread::Builder::new()
                 .name("kafka-reader".into())
-                .spawn(move || reader(consumer, tx, cache_tx, stop))
+                .spawn(move || reader(consumer, &topic, tx, cache_tx, stop, log_end))
                 .map_err(backend)?;
             Ok((existing, rx))
         })
@@ -403,6 +411,10 @@ impl Store for KafkaStore {
             let offsets = self.send(&self.marker_producer, vec![noop]).await?;
             Ok(offsets.last().copied().unwrap_or(-1))
         })
+    }
+
+    fn log_end_hint(&self) -> Option<i64> {
+        Some(self.log_end.load(Ordering::Acquire))
     }
 
     fn write_timeout(&self) -> Duration {
@@ -481,15 +493,26 @@ impl Drop for KafkaStore {
 /// The reader thread: polls the partition forever, in order, and hands records on.
 fn reader(
     consumer: BaseConsumer,
+    topic: &str,
     tx: mpsc::UnboundedSender<LogEntry>,
     cache_tx: Option<mpsc::UnboundedSender<LogEntry>>,
     stop: Arc<AtomicBool>,
+    log_end: Arc<AtomicI64>,
 ) {
     let mut last_error: Option<(String, Instant)> = None;
+    let mut next_watermark_check = Instant::now();
     while !stop.load(Ordering::Relaxed) {
+        if Instant::now() >= next_watermark_check {
+            // How far the log goes, for readiness; a failed check keeps the last answer.
+            if let Ok((_, high)) = consumer.fetch_watermarks(topic, 0, WATERMARK_TIMEOUT) {
+                log_end.fetch_max(high - 1, Ordering::AcqRel);
+            }
+            next_watermark_check = Instant::now() + WATERMARK_EVERY;
+        }
         match consumer.poll(Duration::from_millis(200)) {
             None => {}
             Some(Ok(m)) => {
+                log_end.fetch_max(m.offset(), Ordering::AcqRel);
                 let entry = to_entry(&m);
                 if let Some(c) = &cache_tx {
                     let _ = c.send(entry.clone());

@@ -48,6 +48,13 @@ pub trait Store: Send + Sync {
     /// writing a NOOP record, as Confluent does.
     fn end_of_log(&self) -> StoreFuture<'_, i64>;
 
+    /// The offset of the last record in the log as last seen by the reader, when the
+    /// reader can lag behind the log (Kafka); `None` when every record is followed as it is
+    /// appended (embedded).
+    fn log_end_hint(&self) -> Option<i64> {
+        None
+    }
+
     /// How long a write may take, from the append to the record applied by this node;
     /// past it the write fails with 50002.
     fn write_timeout(&self) -> std::time::Duration {
