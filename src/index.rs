@@ -8,6 +8,18 @@ use serde_json::Value as Json;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
+/// The identity of a schema's content: a 128-bit hash of (type, text, references,
+/// metadata, rule set), keyed per process. Kept instead of the content itself so that an
+/// ID costs one copy of its schema text in memory, not three.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ContentKey(u64, u64);
+
+fn content_hashers() -> &'static (std::hash::RandomState, std::hash::RandomState) {
+    static H: std::sync::OnceLock<(std::hash::RandomState, std::hash::RandomState)> =
+        std::sync::OnceLock::new();
+    H.get_or_init(|| (std::hash::RandomState::new(), std::hash::RandomState::new()))
+}
+
 /// The content of a schema: what an ID stands for. Built only by [`SchemaBody::new`], so
 /// the identity key is computed once per body, not at every comparison.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,7 +30,7 @@ pub struct SchemaBody {
     pub references: Vec<Reference>,
     pub metadata: Option<Json>,
     pub rule_set: Option<Json>,
-    key: String,
+    key: ContentKey,
 }
 
 impl SchemaBody {
@@ -29,25 +41,33 @@ impl SchemaBody {
         metadata: Option<Json>,
         rule_set: Option<Json>,
     ) -> SchemaBody {
-        let refs: Vec<(&str, &str, i32)> = references
-            .iter()
-            .map(|r| (r.name.as_str(), r.subject.as_str(), r.version))
-            .collect();
-        let key =
-            serde_json::json!([schema_type.as_str(), schema, refs, metadata, rule_set]).to_string();
+        use std::hash::{BuildHasher, Hash, Hasher};
+        let (a, b) = content_hashers();
+        let (mut ha, mut hb) = (a.build_hasher(), b.build_hasher());
+        for h in [&mut ha, &mut hb] {
+            schema_type.as_str().hash(h);
+            schema.hash(h);
+            references.len().hash(h);
+            for r in &references {
+                (&r.name, &r.subject, r.version).hash(h);
+            }
+            // serde_json keeps key order (preserve_order): equal documents print equally.
+            metadata.as_ref().map(Json::to_string).hash(h);
+            rule_set.as_ref().map(Json::to_string).hash(h);
+        }
         SchemaBody {
             schema_type,
             schema,
             references,
             metadata,
             rule_set,
-            key,
+            key: ContentKey(ha.finish(), hb.finish()),
         }
     }
 
     /// Identity of the content: two bodies with the same key get the same ID in a context.
-    pub fn content_key(&self) -> &str {
-        &self.key
+    pub fn content_key(&self) -> ContentKey {
+        self.key
     }
 }
 
@@ -71,7 +91,7 @@ pub struct IdEntry {
 #[derive(Debug, Default, Clone)]
 pub struct ContextState {
     pub ids: HashMap<i32, IdEntry>,
-    pub by_content: HashMap<String, i32>,
+    pub by_content: HashMap<ContentKey, i32>,
     /// Highest ID ever seen in this context (never decreases while running).
     pub max_id: i32,
 }
@@ -217,7 +237,7 @@ impl Index {
         self.remove_version(&subject, version);
         let ctx = self.contexts.entry(ctx_name).or_default();
         ctx.max_id = ctx.max_id.max(v.id);
-        let key = body.content_key().to_string();
+        let key = body.content_key();
         let new_id = !ctx.ids.contains_key(&v.id);
         let entry = ctx.ids.entry(v.id).or_insert_with(|| IdEntry {
             body: Arc::new(body),
@@ -260,7 +280,7 @@ impl Index {
             }
             if gone {
                 if let Some(e) = ctx.ids.remove(&old.id) {
-                    let key = e.body.content_key().to_string();
+                    let key = e.body.content_key();
                     if ctx.by_content.get(&key) == Some(&old.id) {
                         ctx.by_content.remove(&key);
                         // Another ID may still carry the same content (IMPORT can do that).
@@ -292,7 +312,7 @@ impl Index {
         self.contexts.get(context).and_then(|c| c.ids.get(&id))
     }
 
-    pub fn id_for_content(&self, context: &str, key: &str) -> Option<i32> {
+    pub fn id_for_content(&self, context: &str, key: &ContentKey) -> Option<i32> {
         self.contexts
             .get(context)
             .and_then(|c| c.by_content.get(key).copied())

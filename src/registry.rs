@@ -236,11 +236,13 @@ impl Registry {
         let (existing, rx) = store.follow().await?;
         let mut ix = Index::new();
         let started = std::time::Instant::now();
-        for e in &existing {
+        let count = existing.len();
+        // By value: each record's bytes are freed as soon as it is applied.
+        for e in existing {
             ix.apply(e.offset, &e.record);
         }
         tracing::info!(
-            records = existing.len(),
+            records = count,
             elapsed_ms = started.elapsed().as_millis() as u64,
             "replayed the log"
         );
@@ -705,7 +707,7 @@ impl Registry {
             effective.metadata = merge_metadata(merged.as_ref(), cfg.override_metadata.as_ref());
         }
         let body = self.prepare(&ix, subject, &effective, normalize)?;
-        let key = body.content_key().to_string();
+        let key = body.content_key();
         let latest_version = versions
             .and_then(|vs| vs.keys().next_back().copied())
             .unwrap_or(0);
@@ -792,7 +794,7 @@ impl Registry {
                 with_confluent_version(body.metadata, latest_version + 1),
                 body.rule_set,
             );
-            let key = stamped.content_key().to_string();
+            let key = stamped.content_key();
             (stamped, key)
         } else {
             (body, key)

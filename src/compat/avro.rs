@@ -16,6 +16,7 @@
 //!
 //! The module is pure: no I/O, bounded recursion, no panics on any input.
 
+use crate::schema::avro::read_json;
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -198,11 +199,12 @@ impl Schema {
         let mut docs = Vec::with_capacity(refs.len() + 1);
         for r in refs {
             docs.push(
-                serde_json::from_str::<Value>(r)
-                    .map_err(|e| format!("referenced schema is not valid JSON: {e}"))?,
+                read_json(r).map_err(|e| format!("referenced schema is not valid JSON: {e}"))?,
             );
         }
-        docs.push(serde_json::from_str::<Value>(text).map_err(|e| format!("not valid JSON: {e}"))?);
+        // The parser's JSON reader, not `serde_json::from_str`: its nesting limit (128) is below
+        // what the parser accepts, and every schema the parser accepts must be checkable.
+        docs.push(read_json(text).map_err(|e| format!("not valid JSON: {e}"))?);
         let mut parser = Parser {
             nodes: Vec::new(),
             names: HashMap::new(),
@@ -393,7 +395,7 @@ impl Parser {
     }
 
     /// Parses a schema JSON value. `space` is the enclosing namespace, `doc`/`pointer` locate
-    /// the value in its document. Recursion is bounded by the JSON nesting limit of serde_json.
+    /// the value in its document. Recursion is bounded by the nesting limit of the JSON reader.
     fn parse(
         &mut self,
         v: &Value,
@@ -1354,6 +1356,58 @@ mod tests {
             .expect("spawn");
         let got = handle.join().expect("no stack overflow");
         assert_eq!(got.len(), 1);
+    }
+
+    #[test]
+    fn schemas_as_deep_as_the_parser_accepts_are_checked() {
+        // serde_json stops at 128 levels of JSON nesting: these schemas, valid for the parser,
+        // failed with "not valid JSON: recursion limit exceeded", even against themselves.
+        let nested = |depth: usize, leaf: &str| {
+            let mut s = format!("\"{leaf}\"");
+            for i in 0..depth {
+                s = format!(
+                    r#"{{"type":"record","name":"R{i}","fields":[{{"name":"f","type":{s}}}]}}"#
+                );
+            }
+            s
+        };
+        let deep_prop = |leaf: &str| {
+            let nesting = 500;
+            let value = format!("{}1{}", "[".repeat(nesting), "]".repeat(nesting));
+            format!(r#"{{"type":"{leaf}","x":{value}}}"#)
+        };
+        let depth = crate::schema::avro::MAX_DEPTH - 1;
+        let cases = [
+            (nested(depth, "int"), nested(depth, "long")),
+            (deep_prop("int"), deep_prop("long")),
+        ];
+        // The parser and the checker recurse over the nesting; debug builds need a large stack.
+        let handle = std::thread::Builder::new()
+            .stack_size(16 * 1024 * 1024)
+            .spawn(move || {
+                for (a, b) in cases {
+                    let a = crate::schema::avro::parse(&a, &[], true)
+                        .expect("parses")
+                        .canonical;
+                    let b = crate::schema::avro::parse(&b, &[], true)
+                        .expect("parses")
+                        .canonical;
+                    assert_eq!(
+                        incompatibilities(&a, &[], &a, &[], true),
+                        Vec::<String>::new()
+                    );
+                    // int -> long is a promotion: b reads a, a does not read b.
+                    assert_eq!(
+                        incompatibilities(&b, &[], &a, &[], true),
+                        Vec::<String>::new()
+                    );
+                    let got = incompatibilities(&a, &[], &b, &[], true);
+                    assert_eq!(got.len(), 1, "{got:?}");
+                    assert!(got[0].starts_with("{errorType:'TYPE_MISMATCH'"), "{got:?}");
+                }
+            })
+            .expect("spawn");
+        handle.join().expect("no panic, no stack overflow");
     }
 
     #[test]

@@ -80,6 +80,26 @@ pub fn parse(schema: &str, references: &[&str], strict: bool) -> Result<ParsedAv
     })
 }
 
+/// Reads JSON text as the schema parser does (Jackson's rules, nesting up to 512 levels) into a
+/// `serde_json::Value`, for the compatibility checker: it must read every schema this parser
+/// accepts, and `serde_json::from_str` stops at 128 levels of nesting (reached by about 43
+/// nested records, or by a deeply nested custom property). Integers beyond 64 bits become
+/// floats.
+pub(crate) fn read_json(text: &str) -> Result<serde_json::Value, AvroError> {
+    let mut reader = JsonReader::new(text);
+    let Some(json) = reader.root()? else {
+        return fail("Cannot parse <null> schema");
+    };
+    let rest = text
+        .get(reader.i..)
+        .unwrap_or("")
+        .trim_matches(|c: char| c <= ' ');
+    if !rest.is_empty() {
+        return fail(format!("dangling content after end of schema: {rest}"));
+    }
+    Ok(json.to_serde())
+}
+
 /// Confluent's `AvroSchema.normalize()`: build the normalized text, parse it again (with the same
 /// references and the same default validation) and print it.
 fn normalize(ctx: &Ctx, main: usize, ref_tops: &[String], base: Ctx) -> Result<String, AvroError> {
@@ -146,6 +166,26 @@ impl Json {
         let mut s = String::new();
         write_json(&mut s, self);
         s
+    }
+
+    /// The same value as a `serde_json::Value` (numbers that do not fit become null).
+    fn to_serde(&self) -> serde_json::Value {
+        use serde_json::{Number, Value};
+        let float = |f: f64| Number::from_f64(f).map_or(Value::Null, Value::Number);
+        match self {
+            Json::Null => Value::Null,
+            Json::Bool(b) => Value::Bool(*b),
+            Json::Int(i) => Value::from(*i),
+            Json::Long(l) => Value::from(*l),
+            Json::BigInt(digits) => float(digits.parse::<f64>().unwrap_or(f64::NAN)),
+            Json::Double(d) => float(*d),
+            Json::Float(f) => float(f64::from(*f)),
+            Json::Str(s) => Value::String(s.clone()),
+            Json::Arr(items) => Value::Array(items.iter().map(Json::to_serde).collect()),
+            Json::Obj(m) => {
+                Value::Object(m.iter().map(|(k, v)| (k.clone(), v.to_serde())).collect())
+            }
+        }
     }
 }
 
@@ -2755,6 +2795,22 @@ mod tests {
             false
         )
         .is_err());
+    }
+
+    #[test]
+    fn read_json_reads_what_the_parser_reads() {
+        let deep = |n: usize| format!("{}1{}", "[".repeat(n), "]".repeat(n));
+        assert!(read_json(&deep(MAX_JSON_DEPTH)).is_ok());
+        assert!(read_json(&deep(MAX_JSON_DEPTH + 1)).is_err());
+        assert_eq!(
+            read_json(r#" /* c */ {"a": [1, 2.5, "x\ud800"], "a": 1e999, "b": 123456789012345678901234567890}"#)
+                .expect("reads"),
+            serde_json::json!({"a": null, "b": 1.2345678901234568e29})
+        );
+        assert!(read_json("").is_err());
+        assert!(read_json("1 2").is_err());
+        assert!(read_json("1 // dangling, as in Avro").is_err());
+        assert!(read_json("{").is_err());
     }
 
     #[test]

@@ -16,8 +16,9 @@ use super::sqlite::SqliteStore;
 use super::{LogEntry, RawRecord, Store, StoreError, StoreFuture};
 use crate::store::record::{self, Key, Record};
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, ResourceSpecifier, TopicReplication};
-use rdkafka::client::DefaultClientContext;
-use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::client::ClientContext;
+use rdkafka::config::RDKafkaLogLevel;
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 use rdkafka::{ClientConfig, Message, Offset, TopicPartitionList};
@@ -67,11 +68,11 @@ pub struct KafkaStore {
     settings: KafkaSettings,
     /// Identity of the log, kept in the cache so a cache of another cluster/topic is not used.
     source: String,
-    producer: StdMutex<FutureProducer>,
+    producer: StdMutex<TopicProducer>,
     /// Writes the NOOP end-of-log markers. Not idempotent: a duplicate marker is harmless,
     /// and it is ready at once, while the idempotent producer's ID handshake (hundreds of
     /// ms) runs in the background during start-up.
-    marker_producer: FutureProducer,
+    marker_producer: TopicProducer,
     cache: Option<Arc<SqliteStore>>,
     delete_retention_ms: i64,
     stop: Arc<AtomicBool>,
@@ -83,9 +84,9 @@ impl KafkaStore {
     /// Connects, checks or creates the topic, and opens the cache.
     pub async fn open(settings: KafkaSettings) -> Result<KafkaStore, StoreError> {
         // A metadata request may otherwise create the topic with the broker's defaults.
-        let admin: AdminClient<DefaultClientContext> = base_config(&settings)
+        let admin: AdminClient<Quiet> = base_config(&settings)
             .set("allow.auto.create.topics", "false")
-            .create()
+            .create_with_context(Quiet::default())
             .map_err(backend)?;
         let topic = settings.topic.clone();
         let delete_retention_ms = ensure_topic(&admin, &settings).await?;
@@ -108,7 +109,7 @@ impl KafkaStore {
         })
     }
 
-    fn producer(&self) -> Result<FutureProducer, StoreError> {
+    fn producer(&self) -> Result<TopicProducer, StoreError> {
         let mut p = self.producer.lock().unwrap_or_else(|e| e.into_inner());
         // An idempotent producer that hit a fatal error is unusable: start a new one.
         if let Some((code, reason)) = p.client().fatal_error() {
@@ -122,12 +123,18 @@ impl KafkaStore {
     /// faithful prefix of the topic, else from the beginning (the cache is emptied).
     async fn plan_start(
         &self,
-        consumer: &BaseConsumer,
+        consumer: &TopicConsumer,
     ) -> Result<(Vec<LogEntry>, i64), StoreError> {
         let Some(cache) = &self.cache else {
             return Ok((vec![], -1));
         };
+        let t0 = Instant::now();
         let (entries, meta) = cache.cached().await?;
+        tracing::debug!(
+            rows = entries.len(),
+            elapsed_ms = t0.elapsed().as_millis() as u64,
+            "read the local cache"
+        );
         let checkpoint = meta.checkpoint;
         if checkpoint < 0 {
             return Ok((vec![], -1));
@@ -183,6 +190,58 @@ impl KafkaStore {
     }
 }
 
+/// Routes librdkafka's logs and errors to tracing, at warn, each distinct message at most
+/// once per [`REPEAT_QUIET`] (a broker outage otherwise logs the same lines every second).
+#[derive(Default)]
+pub struct Quiet {
+    seen: StdMutex<std::collections::HashMap<String, Instant>>,
+}
+
+const REPEAT_QUIET: Duration = Duration::from_secs(30);
+
+impl Quiet {
+    fn fresh(&self, text: &str) -> bool {
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        if seen.len() > 1024 {
+            seen.retain(|_, at| now.duration_since(*at) < REPEAT_QUIET);
+        }
+        match seen.get(text) {
+            Some(at) if now.duration_since(*at) < REPEAT_QUIET => false,
+            _ => {
+                seen.insert(text.to_string(), now);
+                true
+            }
+        }
+    }
+}
+
+impl ClientContext for Quiet {
+    fn log(&self, level: RDKafkaLogLevel, fac: &str, message: &str) {
+        use RDKafkaLogLevel::*;
+        match level {
+            Emerg | Alert | Critical | Error | Warning => {
+                if self.fresh(message) {
+                    tracing::warn!(target: "librdkafka", facility = fac, "{message}");
+                }
+            }
+            _ => tracing::debug!(target: "librdkafka", facility = fac, "{message}"),
+        }
+    }
+
+    fn error(&self, error: KafkaError, reason: &str) {
+        let text = format!("{error}: {reason}");
+        if self.fresh(&text) {
+            tracing::warn!(target: "librdkafka", "{text}");
+        }
+    }
+}
+
+impl ConsumerContext for Quiet {}
+
+type TopicProducer = FutureProducer<Quiet>;
+type TopicConsumer = BaseConsumer<Quiet>;
+
 fn base_config(settings: &KafkaSettings) -> ClientConfig {
     let mut c = ClientConfig::new();
     c.set("bootstrap.servers", settings.bootstrap.join(","));
@@ -192,7 +251,7 @@ fn base_config(settings: &KafkaSettings) -> ClientConfig {
     c
 }
 
-fn make_producer(settings: &KafkaSettings, idempotent: bool) -> Result<FutureProducer, StoreError> {
+fn make_producer(settings: &KafkaSettings, idempotent: bool) -> Result<TopicProducer, StoreError> {
     let mut c = base_config(settings);
     c.set("acks", "all")
         .set("enable.idempotence", idempotent.to_string())
@@ -201,10 +260,10 @@ fn make_producer(settings: &KafkaSettings, idempotent: bool) -> Result<FuturePro
             "message.timeout.ms",
             settings.write_timeout.as_millis().max(1).to_string(),
         );
-    c.create().map_err(backend)
+    c.create_with_context(Quiet::default()).map_err(backend)
 }
 
-fn make_consumer(settings: &KafkaSettings) -> Result<BaseConsumer, StoreError> {
+fn make_consumer(settings: &KafkaSettings) -> Result<TopicConsumer, StoreError> {
     let mut c = base_config(settings);
     // No consumer group: the partition is assigned, offsets are ours (the cache).
     c.set("group.id", "schema-registry-reader")
@@ -213,11 +272,13 @@ fn make_consumer(settings: &KafkaSettings) -> Result<BaseConsumer, StoreError> {
         .set("auto.offset.reset", "earliest")
         .set("enable.partition.eof", "false")
         .set("fetch.wait.max.ms", "100")
+        // Large fetches: a cold start reads the whole topic.
+        .set("max.partition.fetch.bytes", "16777216")
         .set("allow.auto.create.topics", "false");
-    c.create().map_err(backend)
+    c.create_with_context(Quiet::default()).map_err(backend)
 }
 
-fn assign(consumer: &BaseConsumer, topic: &str, from: Offset) -> Result<(), StoreError> {
+fn assign(consumer: &TopicConsumer, topic: &str, from: Offset) -> Result<(), StoreError> {
     let mut tpl = TopicPartitionList::new();
     tpl.add_partition_offset(topic, 0, from).map_err(backend)?;
     consumer.assign(&tpl).map_err(backend)
@@ -235,7 +296,7 @@ fn to_entry(m: &rdkafka::message::BorrowedMessage<'_>) -> LogEntry {
 
 /// Reads the record at `offset` (or the first one after it, if compaction removed it).
 fn read_one(
-    consumer: &BaseConsumer,
+    consumer: &TopicConsumer,
     topic: &str,
     offset: i64,
 ) -> Result<Option<LogEntry>, StoreError> {
@@ -253,7 +314,7 @@ fn read_one(
 
 /// Checks the topic, creating it when missing. Returns its `delete.retention.ms`.
 async fn ensure_topic(
-    admin: &AdminClient<DefaultClientContext>,
+    admin: &AdminClient<Quiet>,
     settings: &KafkaSettings,
 ) -> Result<i64, StoreError> {
     let topic = settings.topic.as_str();
@@ -360,8 +421,15 @@ async fn cache_writer(
                 break;
             }
         }
-        if let Err(e) = cache.save(&batch, &source, now_ms()).await {
-            tracing::warn!(error = %e, "cannot update the local cache (it will be behind)");
+        match cache.save(&batch, &source, now_ms()).await {
+            Ok(()) => tracing::debug!(
+                records = batch.len(),
+                checkpoint = batch.last().map_or(-1, |e| e.offset),
+                "local cache updated"
+            ),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot update the local cache (it will be behind)")
+            }
         }
         batch.clear();
     }
@@ -430,7 +498,7 @@ impl KafkaStore {
     /// Sends records to partition 0 and returns their offsets.
     async fn send(
         &self,
-        producer: &FutureProducer,
+        producer: &TopicProducer,
         records: Vec<RawRecord>,
     ) -> Result<Vec<i64>, StoreError> {
         {
@@ -492,7 +560,7 @@ impl Drop for KafkaStore {
 
 /// The reader thread: polls the partition forever, in order, and hands records on.
 fn reader(
-    consumer: BaseConsumer,
+    consumer: TopicConsumer,
     topic: &str,
     tx: mpsc::UnboundedSender<LogEntry>,
     cache_tx: Option<mpsc::UnboundedSender<LogEntry>>,

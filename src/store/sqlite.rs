@@ -109,7 +109,7 @@ impl SqliteStore {
         let mut inner = self.inner.lock().await;
         let mut tx = inner.conn.begin().await.map_err(backend)?;
         for e in entries {
-            Self::upsert(&mut *tx, e.offset, &e.record).await?;
+            Self::upsert(&mut tx, e.offset, &e.record).await?;
         }
         let next = last.offset + 1;
         sqlx::query("UPDATE log_meta SET next_offset = ?1 WHERE id = 1")
@@ -174,14 +174,31 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// Every row in log order: the live records and the values tombstones superseded
+    /// (read apart and merged, so SQLite walks its offset indexes instead of sorting).
     async fn all_rows(conn: &mut SqliteConnection) -> Result<Vec<LogEntry>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT \"offset\", key, value FROM records \
-             UNION ALL SELECT \"offset\", key, value FROM superseded ORDER BY 1",
-        )
-        .fetch_all(conn)
-        .await
-        .map_err(backend)?;
+        let live = Self::rows(&mut *conn, "records").await?;
+        let old = Self::rows(&mut *conn, "superseded").await?;
+        if old.is_empty() {
+            return Ok(live);
+        }
+        let mut out = Vec::with_capacity(live.len() + old.len());
+        let (mut a, mut b) = (live.into_iter().peekable(), old.into_iter().peekable());
+        loop {
+            let take_a = match (a.peek(), b.peek()) {
+                (Some(x), Some(y)) => x.offset < y.offset,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => break,
+            };
+            out.extend(if take_a { a.next() } else { b.next() });
+        }
+        Ok(out)
+    }
+
+    async fn rows(conn: &mut SqliteConnection, table: &str) -> Result<Vec<LogEntry>, StoreError> {
+        let sql = format!("SELECT \"offset\", key, value FROM {table} ORDER BY \"offset\"");
+        let rows = sqlx::query(&sql).fetch_all(conn).await.map_err(backend)?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             out.push(LogEntry {
@@ -204,7 +221,7 @@ impl Store for SqliteStore {
             let mut tx = inner.conn.begin().await.map_err(backend)?;
             let mut offset = first;
             for r in &records {
-                Self::upsert(&mut *tx, offset, r).await?;
+                Self::upsert(&mut tx, offset, r).await?;
                 offset += 1;
             }
             sqlx::query("UPDATE log_meta SET next_offset = ?1 WHERE id = 1")
