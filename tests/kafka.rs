@@ -218,7 +218,10 @@ async fn records_we_write_are_in_confluents_format() {
     // Caught up with the log: ready, and the offsets say why.
     let (s, v) = server.get("/health/ready").await;
     assert_eq!(s, 200, "{v}");
-    assert!(v["appliedOffset"].as_i64() >= v["logEndOffset"].as_i64(), "{v}");
+    assert!(
+        v["appliedOffset"].as_i64() >= v["logEndOffset"].as_i64(),
+        "{v}"
+    );
     let (s, _) = server.get("/health/live").await;
     assert_eq!(s, 200);
     let all = read_all(&broker, "_schemas");

@@ -121,23 +121,14 @@ impl KafkaStore {
 
     /// Decides where reading starts: after the cached checkpoint when the cache is still a
     /// faithful prefix of the topic, else from the beginning (the cache is emptied).
-    async fn plan_start(
-        &self,
-        consumer: &TopicConsumer,
-    ) -> Result<(Vec<LogEntry>, i64), StoreError> {
+    async fn plan_start(&self, consumer: &TopicConsumer) -> Result<i64, StoreError> {
         let Some(cache) = &self.cache else {
-            return Ok((vec![], -1));
+            return Ok(-1);
         };
-        let t0 = Instant::now();
-        let (entries, meta) = cache.cached().await?;
-        tracing::debug!(
-            rows = entries.len(),
-            elapsed_ms = t0.elapsed().as_millis() as u64,
-            "read the local cache"
-        );
+        let meta = cache.meta().await?;
         let checkpoint = meta.checkpoint;
         if checkpoint < 0 {
-            return Ok((vec![], -1));
+            return Ok(-1);
         }
         let (low, high) = consumer
             .fetch_watermarks(&self.settings.topic, 0, ADMIN_TIMEOUT)
@@ -160,7 +151,7 @@ impl KafkaStore {
                 self.delete_retention_ms
             ))
         } else {
-            match entries.iter().rev().find(|e| e.offset == checkpoint) {
+            match cache.row_at(checkpoint).await? {
                 None => Some("the cache has no record at its checkpoint".to_string()),
                 Some(last) => match read_one(consumer, &self.settings.topic, checkpoint)? {
                     Some(found) if found.offset == checkpoint && found.record == last.record => {
@@ -174,17 +165,13 @@ impl KafkaStore {
         };
         match reason {
             None => {
-                tracing::info!(
-                    records = entries.len(),
-                    checkpoint,
-                    "warm start from the local cache"
-                );
-                Ok((entries, checkpoint))
+                tracing::info!(checkpoint, "warm start from the local cache");
+                Ok(checkpoint)
             }
             Some(why) => {
                 tracing::warn!(reason = %why, "local cache not usable: full replay of the topic");
                 cache.clear().await?;
-                Ok((vec![], -1))
+                Ok(-1)
             }
         }
     }
@@ -446,7 +433,7 @@ impl Store for KafkaStore {
     fn follow(&self) -> StoreFuture<'_, (Vec<LogEntry>, mpsc::UnboundedReceiver<LogEntry>)> {
         Box::pin(async move {
             let consumer = make_consumer(&self.settings)?;
-            let (existing, checkpoint) = self.plan_start(&consumer).await?;
+            let checkpoint = self.plan_start(&consumer).await?;
             let from = if checkpoint >= 0 {
                 Offset::Offset(checkpoint + 1)
             } else {
@@ -462,11 +449,38 @@ impl Store for KafkaStore {
             let stop = self.stop.clone();
             let log_end = self.log_end.clone();
             let topic = self.settings.topic.clone();
-            std::thread::Builder::new()
-                .name("kafka-reader".into())
-                .spawn(move || reader(consumer, &topic, tx, cache_tx, stop, log_end))
-                .map_err(backend)?;
-            Ok((existing, rx))
+            let start_reader = move |tx| {
+                std::thread::Builder::new()
+                    .name("kafka-reader".into())
+                    .spawn(move || reader(consumer, &topic, tx, cache_tx, stop, log_end))
+                    .map(|_| ())
+            };
+            match (&self.cache, checkpoint >= 0) {
+                (Some(cache), true) => {
+                    // The cached records stream to the replay loop (applied while still being
+                    // read), then the reader continues after the checkpoint. On a failure
+                    // the channel closes and the start fails ("the replay loop stopped").
+                    let cache = cache.clone();
+                    tokio::spawn(async move {
+                        let t0 = Instant::now();
+                        match cache.stream_into(&tx).await {
+                            Ok(rows) => {
+                                tracing::info!(
+                                    rows,
+                                    elapsed_ms = t0.elapsed().as_millis() as u64,
+                                    "read the local cache"
+                                );
+                                if let Err(e) = start_reader(tx) {
+                                    tracing::error!(error = %e, "cannot start the Kafka reader");
+                                }
+                            }
+                            Err(e) => tracing::error!(error = %e, "cannot read the local cache"),
+                        }
+                    });
+                }
+                _ => start_reader(tx).map_err(backend)?,
+            }
+            Ok((Vec::new(), rx))
         })
     }
 

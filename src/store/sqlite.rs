@@ -77,22 +77,94 @@ pub struct CacheMeta {
 
 /// The cache side of the file, used by the Kafka store: rows keep the topic's offsets.
 impl SqliteStore {
-    /// Everything cached, in log order, and what it is a copy of.
-    pub async fn cached(&self) -> Result<(Vec<LogEntry>, CacheMeta), StoreError> {
+    /// What the cache is a copy of, and how far it goes.
+    pub async fn meta(&self) -> Result<CacheMeta, StoreError> {
         let mut inner = self.inner.lock().await;
-        let entries = Self::all_rows(&mut inner.conn).await?;
         let row = sqlx::query("SELECT source, saved_at_ms FROM cache_meta WHERE id = 1")
             .fetch_one(&mut inner.conn)
             .await
             .map_err(backend)?;
-        Ok((
-            entries,
-            CacheMeta {
-                source: row.try_get(0).map_err(backend)?,
-                checkpoint: inner.next_offset - 1,
-                saved_at_ms: row.try_get(1).map_err(backend)?,
-            },
-        ))
+        Ok(CacheMeta {
+            source: row.try_get(0).map_err(backend)?,
+            checkpoint: inner.next_offset - 1,
+            saved_at_ms: row.try_get(1).map_err(backend)?,
+        })
+    }
+
+    /// The cached record at `offset`, if any.
+    pub async fn row_at(&self, offset: i64) -> Result<Option<LogEntry>, StoreError> {
+        let mut inner = self.inner.lock().await;
+        for table in ["records", "superseded"] {
+            let sql = format!("SELECT key, value FROM {table} WHERE \"offset\" = ?1");
+            if let Some(row) = sqlx::query(&sql)
+                .bind(offset)
+                .fetch_optional(&mut inner.conn)
+                .await
+                .map_err(backend)?
+            {
+                return Ok(Some(LogEntry {
+                    offset,
+                    record: RawRecord {
+                        key: row.try_get(0).map_err(backend)?,
+                        value: row.try_get(1).map_err(backend)?,
+                    },
+                }));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Sends every cached row, in log order, to `tx`, in chunks (the receiver applies one
+    /// chunk while the next is read). Returns the count.
+    pub async fn stream_into(
+        &self,
+        tx: &mpsc::UnboundedSender<LogEntry>,
+    ) -> Result<usize, StoreError> {
+        const CHUNK: i64 = 8192;
+        let mut inner = self.inner.lock().await;
+        let mut old = Self::rows(&mut inner.conn, "superseded")
+            .await?
+            .into_iter()
+            .peekable();
+        let mut count = 0;
+        let mut after = i64::MIN;
+        let closed = || backend("the replay loop stopped");
+        loop {
+            let rows = sqlx::query(
+                "SELECT \"offset\", key, value FROM records WHERE \"offset\" > ?1 \
+                 ORDER BY \"offset\" LIMIT ?2",
+            )
+            .bind(after)
+            .bind(CHUNK)
+            .fetch_all(&mut inner.conn)
+            .await
+            .map_err(backend)?;
+            let n = rows.len();
+            for row in rows {
+                let entry = LogEntry {
+                    offset: row.try_get(0).map_err(backend)?,
+                    record: RawRecord {
+                        key: row.try_get(1).map_err(backend)?,
+                        value: row.try_get(2).map_err(backend)?,
+                    },
+                };
+                while let Some(o) = old.next_if(|o| o.offset < entry.offset) {
+                    tx.send(o).map_err(|_| closed())?;
+                    count += 1;
+                }
+                after = entry.offset;
+                tx.send(entry).map_err(|_| closed())?;
+                count += 1;
+            }
+            if (n as i64) < CHUNK {
+                break;
+            }
+        }
+        for o in old {
+            tx.send(o).map_err(|_| closed())?;
+            count += 1;
+        }
+        Ok(count)
     }
 
     /// Stores records read from `source` (in log order) and moves the checkpoint to the
