@@ -93,7 +93,7 @@ impl KafkaStore {
         let producer = make_producer(&settings, true)?;
         let marker_producer = make_producer(&settings, false)?;
         let cache = match &settings.cache {
-            Some(path) => Some(Arc::new(SqliteStore::open(path).await?)),
+            Some(path) => Some(Arc::new(SqliteStore::open_cache(path).await?)),
             None => None,
         };
         let source = format!("kafka://{}/{}", settings.bootstrap.join(","), topic);

@@ -26,6 +26,17 @@ fn backend<E: std::fmt::Display>(e: E) -> StoreError {
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and applies the migrations.
     pub async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        Self::open_with(path, SqliteSynchronous::Full).await
+    }
+
+    /// Opens the file as the Kafka store's cache: the log itself is durable in Kafka, so a
+    /// commit need not reach the disk before the next one (`synchronous=NORMAL`; a crash
+    /// loses at most the newest cache updates, which are read again from the topic).
+    pub async fn open_cache(path: &Path) -> Result<SqliteStore, StoreError> {
+        Self::open_with(path, SqliteSynchronous::Normal).await
+    }
+
+    async fn open_with(path: &Path, sync: SqliteSynchronous) -> Result<SqliteStore, StoreError> {
         if let Some(dir) = path.parent() {
             if !dir.as_os_str().is_empty() {
                 std::fs::create_dir_all(dir)
@@ -36,8 +47,8 @@ impl SqliteStore {
             .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            // FULL: a commit is on disk before the registry answers the request.
-            .synchronous(SqliteSynchronous::Full)
+            // FULL for the embedded log: a commit is on disk before the registry answers.
+            .synchronous(sync)
             .locking_mode(SqliteLockingMode::Exclusive)
             .busy_timeout(std::time::Duration::from_secs(5));
         let mut conn = SqliteConnection::connect_with(&opts)
