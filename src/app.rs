@@ -3,7 +3,7 @@
 
 use crate::config::ServeArgs;
 use crate::http::{self, AppState};
-use crate::registry::Registry;
+use crate::registry::{NodeConfig, Registry};
 use crate::store::kafka::{KafkaSettings, KafkaStore};
 use crate::store::sqlite::SqliteStore;
 use crate::store::{Store, StoreUrl};
@@ -12,7 +12,10 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 
 /// Opens the configured store and builds the registry on it.
-pub async fn open_registry(args: &ServeArgs) -> Result<(Arc<Registry>, String), String> {
+pub async fn open_registry(
+    args: &ServeArgs,
+    advertised_url: String,
+) -> Result<(Arc<Registry>, String), String> {
     let url = StoreUrl::parse(&args.store)?;
     let (store, cluster_id): (Arc<dyn Store>, String) = match url {
         StoreUrl::Sqlite(path) => {
@@ -35,7 +38,12 @@ pub async fn open_registry(args: &ServeArgs) -> Result<(Arc<Registry>, String), 
         }
     };
     tracing::info!(store = %store.describe(), "opening store");
-    let registry = Registry::open(store, args.compatibility_level)
+    let node = NodeConfig {
+        url: advertised_url,
+        eligible: args.leader_eligibility,
+        lease: std::time::Duration::from_millis(args.leader_lease_ms.max(300)),
+    };
+    let registry = Registry::open(store, args.compatibility_level, Some(node))
         .await
         .map_err(|e| e.to_string())?;
     Ok((Arc::new(registry), cluster_id))
@@ -47,12 +55,30 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), String> {
-    let (registry, cluster_id) = open_registry(&args).await?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let advertised = args.advertised_url.clone().unwrap_or_else(|| {
+        let host = if addr.ip().is_unspecified() {
+            std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .map(|h| h.trim().to_string())
+                .unwrap_or_else(|_| "localhost".into())
+        } else {
+            return format!("http://{addr}");
+        };
+        format!("http://{host}:{}", addr.port())
+    });
+    let (registry, cluster_id) =
+        open_registry(&args, advertised.trim_end_matches('/').into()).await?;
+    registry.clone().keep_leadership().await;
+    let forwarder = reqwest::Client::builder()
+        .timeout(http::forward::FORWARD_TIMEOUT)
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .build()
+        .map_err(|e| format!("cannot build the forwarding HTTP client: {e}"))?;
     let app = http::router(AppState {
         registry,
         cluster_id,
+        forwarder,
     });
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
     // Test harnesses and scripts wait for this exact line.
     println!("listening on http://{addr}");
     tracing::info!(%addr, "serving");

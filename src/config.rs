@@ -65,6 +65,22 @@ pub struct ServeArgs {
     #[arg(long, env = "SR_KAFKA_WRITE_TIMEOUT_MS", default_value_t = 10_000)]
     pub kafka_write_timeout_ms: u64,
 
+    /// The URL other nodes reach this one at (where followers forward writes when this node
+    /// leads). Default: http://ADDRESS:PORT of the listener (the host name when listening on
+    /// all interfaces). Confluent's host.name/listeners.
+    #[arg(long, env = "SR_ADVERTISED_URL")]
+    pub advertised_url: Option<String>,
+
+    /// Whether this node may become the leader of a shared (Kafka) log. Confluent's
+    /// leader.eligibility.
+    #[arg(long, env = "SR_LEADER_ELIGIBILITY", default_value_t = true, action = clap::ArgAction::Set)]
+    pub leader_eligibility: bool,
+
+    /// Leader lease on a shared log, in milliseconds: the leader renews it every third of
+    /// this; an eligible node takes over a lease not renewed for this long.
+    #[arg(long, env = "SR_LEADER_LEASE_MS", default_value_t = 6_000)]
+    pub leader_lease_ms: u64,
+
     /// Log filter (tracing EnvFilter syntax), e.g. info or schema_registry=debug.
     #[arg(long, env = "SR_LOG", default_value = "info")]
     pub log: String,

@@ -51,6 +51,13 @@ pub enum RegistryError {
     Store(String),
     #[error("Timed out while waiting for the store: {0}")]
     StoreTimeout(String),
+    /// This node does not lead; the request goes to the leader at this URL (the HTTP layer
+    /// forwards it), or fails with 50004 when no leader is known.
+    #[error("Unknown leader")]
+    NotLeader(Option<String>),
+    /// Forwarding to the leader failed.
+    #[error("Error while forwarding the request to the leader: {0}")]
+    Forwarding(String),
 }
 
 impl From<StoreError> for RegistryError {

@@ -115,6 +115,20 @@ pub struct Index {
     /// Offsets of the most recent records rejected on ingest (duplicate-ID guard), so that
     /// a writer whose record lost a race learns it instead of acknowledging it.
     pub rejected: std::collections::VecDeque<i64>,
+    /// The newest valid LEADERSHIP record (shared logs only).
+    pub leadership: Option<Leadership>,
+    /// Keys whose newest record was refused (written by a deposed leader). Compaction would
+    /// keep that record and drop the valid one before it, so the leader rewrites these keys.
+    pub to_repair: BTreeSet<Vec<u8>>,
+}
+
+/// Who leads a shared log, as its newest valid LEADERSHIP record says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leadership {
+    pub epoch: i64,
+    pub node: String,
+    /// Offset of the newest valid LEADERSHIP record (claim or renewal).
+    pub offset: i64,
 }
 
 /// How many rejected offsets the index remembers.
@@ -131,9 +145,19 @@ impl Index {
         }
     }
 
+    /// Applies one record at `offset` with no leader epoch (see [`Index::apply_fenced`]).
+    pub fn apply(&mut self, offset: i64, raw: &RawRecord) {
+        self.apply_fenced(offset, raw, None);
+    }
+
     /// Applies one record at `offset`. Malformed or rejected records are logged and skipped;
     /// they never stop the replay.
-    pub fn apply(&mut self, offset: i64, raw: &RawRecord) {
+    ///
+    /// Fencing: a record stamped with a leader epoch other than the one of the newest valid
+    /// LEADERSHIP record before it was written by a deposed leader and is refused; log order
+    /// decides, so every node refuses the same records. Unstamped records (Confluent, the
+    /// embedded store, our NOOP markers) are not fenced.
+    pub fn apply_fenced(&mut self, offset: i64, raw: &RawRecord, epoch: Option<i64>) {
         self.applied = self.applied.max(offset);
         let rec = match record::decode(raw) {
             Ok(r) => r,
@@ -142,6 +166,27 @@ impl Index {
                 return;
             }
         };
+        if rec.key == Key::Leadership {
+            self.apply_leadership(offset, rec.value);
+            return;
+        }
+        if let (Some(e), Some(current)) = (epoch, &self.leadership) {
+            if e != current.epoch {
+                tracing::warn!(
+                    offset,
+                    record_epoch = e,
+                    leader_epoch = current.epoch,
+                    key = %String::from_utf8_lossy(&raw.key),
+                    "refusing a record written by a deposed leader"
+                );
+                self.reject(offset);
+                if !matches!(rec.key, Key::Noop | Key::Unknown(_)) {
+                    self.to_repair.insert(raw.key.clone());
+                }
+                return;
+            }
+        }
+        self.to_repair.remove(&raw.key);
         if !matches!(rec.key, Key::Unknown(_) | Key::Noop) {
             self.note_key_bytes(&rec.key, raw);
         }
@@ -227,10 +272,7 @@ impl Index {
                 && existing.holders.contains(&(subject.clone(), version));
             if *existing.body != body && !only_self {
                 tracing::error!(offset, id = v.id, subject = %subject, version, "rejecting record that binds an existing ID to a different schema");
-                if self.rejected.len() >= REJECTED_KEPT {
-                    self.rejected.pop_front();
-                }
-                self.rejected.push_back(offset);
+                self.reject(offset);
                 return;
             }
         }
@@ -316,6 +358,37 @@ impl Index {
         self.contexts
             .get(context)
             .and_then(|c| c.by_content.get(key).copied())
+    }
+
+    fn reject(&mut self, offset: i64) {
+        if self.rejected.len() >= REJECTED_KEPT {
+            self.rejected.pop_front();
+        }
+        self.rejected.push_back(offset);
+    }
+
+    /// A claim of the next epoch takes over; the same epoch by the same node renews; any
+    /// other claim (a stale or concurrent one) is ignored.
+    fn apply_leadership(&mut self, offset: i64, value: Option<Value>) {
+        let Some(Value::Leadership(v)) = value else {
+            return;
+        };
+        let valid = match &self.leadership {
+            None => v.epoch >= 1,
+            Some(c) => v.epoch == c.epoch + 1 || (v.epoch == c.epoch && v.node == c.node),
+        };
+        if valid {
+            if self.leadership.as_ref().is_none_or(|c| c.epoch != v.epoch) {
+                tracing::info!(epoch = v.epoch, leader = %v.node, offset, "new leader");
+            }
+            self.leadership = Some(Leadership {
+                epoch: v.epoch,
+                node: v.node,
+                offset,
+            });
+        } else {
+            tracing::debug!(offset, epoch = v.epoch, node = %v.node, "ignoring a stale leadership claim");
+        }
     }
 
     fn note_key_bytes(&mut self, key: &Key, raw: &RawRecord) {

@@ -11,8 +11,8 @@ use crate::index::{Index, SchemaBody, Scope, VersionEntry};
 use crate::model::{Level, Mode, Reference, SchemaType, Subject, DEFAULT_CONTEXT, MAX_SUBJECT_LEN};
 use crate::schema;
 use crate::store::record::{
-    ConfigValue, ContextValue, DeleteSubjectValue, Key, ModeValue, SchemaValue, Value,
-    DEFAULT_TENANT,
+    self, ConfigValue, ContextValue, DeleteSubjectValue, Key, ModeValue, Record, SchemaValue,
+    Value, DEFAULT_TENANT,
 };
 use crate::store::{LogEntry, Store};
 use serde_json::Value as Json;
@@ -126,6 +126,37 @@ pub struct Registry {
     last_own: AtomicI64,
     /// A write failed with an unknown outcome: find the end of the log before the next one.
     unsure: AtomicBool,
+    /// This node, when the log is shared (Kafka): who it is and whether it may lead.
+    node: Option<NodeConfig>,
+    /// The leader epoch the current holder of the writer lock writes under (-1: none).
+    fence: AtomicI64,
+}
+
+/// A node of a registry cluster sharing one log.
+#[derive(Debug, Clone)]
+pub struct NodeConfig {
+    /// The URL peers reach this node at (the leader's is where writes are forwarded).
+    pub url: String,
+    /// Whether this node may become the leader.
+    pub eligible: bool,
+    /// The leader renews its lease every `lease / 3`; a lease not renewed for `lease` is
+    /// taken over by an eligible node.
+    pub lease: Duration,
+}
+
+/// What the election loop remembers: the leadership last seen, and since when.
+struct Election {
+    seen: Option<crate::index::Leadership>,
+    seen_at: tokio::time::Instant,
+}
+
+/// This node's part in a cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Role {
+    /// Writes; `Some(epoch)` on a shared log.
+    Leader(Option<i64>),
+    /// Forwards writes to the leader at this URL (`None`: no leader known).
+    Follower(Option<String>),
 }
 
 /// Applies records to the index, in log order, forever. The only writer of the index.
@@ -142,7 +173,7 @@ pub async fn replay_loop(
         let last = {
             let mut ix = index.write().unwrap_or_else(|p| p.into_inner());
             for e in &batch {
-                ix.apply(e.offset, &e.record);
+                ix.apply_fenced(e.offset, &e.record, e.epoch);
             }
             ix.applied
         };
@@ -232,14 +263,19 @@ fn encode(ix: &Index, key: Key, value: Option<Value>) -> Vec<crate::store::RawRe
 
 impl Registry {
     /// Opens the registry on a store: replays what the store holds, then follows it.
-    pub async fn open(store: Arc<dyn Store>, default_level: Level) -> Result<Registry> {
+    pub async fn open(
+        store: Arc<dyn Store>,
+        default_level: Level,
+        node: Option<NodeConfig>,
+    ) -> Result<Registry> {
+        let store_shared = store.shared();
         let (existing, rx) = store.follow().await?;
         let mut ix = Index::new();
         let started = std::time::Instant::now();
         let count = existing.len();
         // By value: each record's bytes are freed as soon as it is applied.
         for e in existing {
-            ix.apply(e.offset, &e.record);
+            ix.apply_fenced(e.offset, &e.record, e.epoch);
         }
         tracing::info!(
             records = count,
@@ -258,6 +294,8 @@ impl Registry {
             default_level,
             last_own: AtomicI64::new(-1),
             unsure: AtomicBool::new(false),
+            node: node.filter(|_| store_shared),
+            fence: AtomicI64::new(-1),
         })
     }
 
@@ -327,7 +365,177 @@ impl Registry {
         };
         self.wait_applied(target).await?;
         self.unsure.store(false, Ordering::Release);
-        Ok(guard)
+        // No leader known yet (a takeover in progress): wait for one, up to a lease.
+        let patience = self.node.as_ref().map_or(Duration::ZERO, |n| n.lease);
+        let deadline = tokio::time::Instant::now() + patience;
+        let mut changes = self.applied.clone();
+        loop {
+            match self.role() {
+                Role::Leader(epoch) => {
+                    self.fence.store(epoch.unwrap_or(-1), Ordering::Release);
+                    return Ok(guard);
+                }
+                Role::Follower(None) if tokio::time::Instant::now() < deadline => {
+                    let _ = tokio::time::timeout_at(deadline, changes.changed()).await;
+                }
+                Role::Follower(url) => return Err(RegistryError::NotLeader(url)),
+            }
+        }
+    }
+
+    /// Leader or follower, as the index says now.
+    pub fn role(&self) -> Role {
+        let Some(node) = &self.node else {
+            return Role::Leader(None);
+        };
+        match &self.read().leadership {
+            Some(l) if l.node == node.url => Role::Leader(Some(l.epoch)),
+            Some(l) => Role::Follower(Some(l.node.clone())),
+            None => Role::Follower(None),
+        }
+    }
+
+    /// (this node's URL, the leader's URL, the leader epoch) for `/v1/metadata/leader`.
+    pub fn leadership(&self) -> (Option<String>, Option<String>, Option<i64>) {
+        let me = self.node.as_ref().map(|n| n.url.clone());
+        let ix = self.read();
+        match &ix.leadership {
+            Some(l) => (me, Some(l.node.clone()), Some(l.epoch)),
+            None => (me, None, None),
+        }
+    }
+
+    /// Keeps the leadership of a shared log: the leader renews its lease; an eligible node
+    /// claims the next epoch when the lease was not renewed for a whole lease period (as
+    /// seen on its own clock: time decides only *when* to claim, log order decides *who*
+    /// leads). The leader also repairs keys a deposed leader wrote. Runs until the process
+    /// ends.
+    pub async fn keep_leadership(self: Arc<Self>) {
+        let Some(node) = self.node.clone() else {
+            return;
+        };
+        let mut election = Election {
+            seen: None,
+            seen_at: tokio::time::Instant::now(),
+        };
+        // First round before serving: a node that leads (or finds no leader) claims at once
+        // and has applied its claim before the first request.
+        self.elect_round(&node, &mut election).await;
+        let _ = self
+            .wait_applied(self.last_own.load(Ordering::Acquire))
+            .await;
+        let me = self.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(node.lease / 3).await;
+                me.elect_round(&node, &mut election).await;
+            }
+        });
+    }
+
+    async fn elect_round(&self, node: &NodeConfig, st: &mut Election) {
+        let current = self.read().leadership.clone();
+        if current != st.seen {
+            st.seen = current.clone();
+            st.seen_at = tokio::time::Instant::now();
+        }
+        let claim = match &current {
+            Some(l) if l.node == node.url => Some(l.epoch),
+            Some(l) if node.eligible && st.seen_at.elapsed() >= node.lease => Some(l.epoch + 1),
+            None if node.eligible => Some(1),
+            _ => None,
+        };
+        if let Some(epoch) = claim {
+            let renewing = current.as_ref().is_some_and(|l| l.epoch == epoch);
+            let rec = record::encode(&Record {
+                key: Key::Leadership,
+                value: Some(Value::Leadership(record::LeadershipValue {
+                    epoch,
+                    node: node.url.clone(),
+                })),
+            });
+            match self.store.append(vec![rec], None).await {
+                Ok(offsets) => {
+                    if !renewing {
+                        // A new leader writes only once it has applied everything before
+                        // its claim (lock_for_write waits for last_own).
+                        let at = offsets.last().copied().unwrap_or(-1);
+                        self.last_own.fetch_max(at, Ordering::AcqRel);
+                        tracing::info!(epoch, offset = at, "claimed the leadership");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot write the leadership record"),
+            }
+        }
+        if matches!(self.role(), Role::Leader(Some(_))) {
+            if let Err(e) = self.repair().await {
+                tracing::warn!(error = %e, "cannot repair keys written by a deposed leader");
+            }
+        }
+    }
+
+    /// Rewrites, under the current epoch, every key whose newest record was refused, with
+    /// the value this node holds for it (or a tombstone).
+    async fn repair(&self) -> Result<()> {
+        if self.read().to_repair.is_empty() {
+            return Ok(());
+        }
+        let _w = self.lock_for_write().await?;
+        let records: Vec<crate::store::RawRecord> = {
+            let ix = self.read();
+            ix.to_repair
+                .iter()
+                .filter_map(|raw_key| {
+                    let key = record::decode_key(raw_key).ok()?;
+                    let value = Self::current_value(&ix, &key);
+                    Some(crate::store::RawRecord {
+                        key: raw_key.clone(),
+                        value: value.as_ref().map(record::encode_value),
+                    })
+                })
+                .collect()
+        };
+        if records.is_empty() {
+            return Ok(());
+        }
+        tracing::info!(
+            keys = records.len(),
+            "repairing keys written by a deposed leader"
+        );
+        self.append_and_wait(records).await
+    }
+
+    /// The value the index holds for `key` (what a valid record of it must say).
+    fn current_value(ix: &Index, key: &Key) -> Option<Value> {
+        match key {
+            Key::Schema { subject, version } => ix
+                .versions(subject)
+                .and_then(|vs| vs.get(version))
+                .map(|e| Value::Schema(Self::schema_value(subject, *version, e, e.deleted))),
+            Key::Config { subject } => ix.configs.get(subject).cloned().map(Value::Config),
+            Key::Mode { subject } => ix.modes.get(subject).map(|m| {
+                Value::Mode(ModeValue {
+                    subject: subject.clone(),
+                    mode: m.as_str().to_string(),
+                })
+            }),
+            Key::DeleteSubject { subject } => ix
+                .versions(subject)
+                .and_then(|vs| vs.iter().filter(|(_, e)| e.deleted).map(|(v, _)| *v).max())
+                .map(|version| {
+                    Value::DeleteSubject(DeleteSubjectValue {
+                        subject: Some(subject.clone()),
+                        version,
+                    })
+                }),
+            Key::Context { tenant, context } => ix.contexts.contains_key(context).then(|| {
+                Value::Context(ContextValue {
+                    tenant: Some(tenant.clone()),
+                    context: Some(context.clone()),
+                })
+            }),
+            Key::ClearSubject { .. } | Key::Noop | Key::Leadership | Key::Unknown(_) => None,
+        }
     }
 
     async fn wait_applied(&self, offset: i64) -> Result<()> {
@@ -348,7 +556,8 @@ impl Registry {
 
     /// Appends under the writer lock and answers once this node applied the records.
     async fn append_and_wait(&self, records: Vec<crate::store::RawRecord>) -> Result<()> {
-        let offsets = match self.store.append(records).await {
+        let fence = Some(self.fence.load(Ordering::Acquire)).filter(|e| *e >= 0);
+        let offsets = match self.store.append(records, fence).await {
             Ok(o) => o,
             Err(e) => {
                 // The records may or may not be in the log: find its end before the next write.
@@ -362,7 +571,8 @@ impl Registry {
         let ix = self.read();
         if offsets.iter().any(|o| ix.rejected.contains(o)) {
             return Err(RegistryError::Store(
-                "the write lost a race with another writer of the log; retry".into(),
+                "the write was refused by the log (another writer or a new leader won); retry"
+                    .into(),
             ));
         }
         Ok(())

@@ -330,6 +330,8 @@ async fn restarts_cold_warm_recreated_and_a_tombstone_written_while_down() {
     // While A is down, node B soft- then hard-deletes s2 (a tombstone A never saw).
     let b = start(&broker, topic, b_dir.path());
     assert!(b.log().contains("full replay") || !b.log().contains("warm start"));
+    // A was the leader: B takes over once A's lease has run out.
+    b.wait_until_leader().await;
     let (s, _) = b.delete("/subjects/s2").await;
     assert_eq!(s, 200);
     let (s, _) = b.delete("/subjects/s2?permanent=true").await;
@@ -340,6 +342,7 @@ async fn restarts_cold_warm_recreated_and_a_tombstone_written_while_down() {
 
     // Warm start of A from its cache: reads only what came after, sees the tombstone.
     let mut a2 = start(&broker, topic, a_dir.path());
+    a2.wait_until_leader().await;
     assert!(
         a2.log().contains("warm start from the local cache"),
         "{}",
@@ -350,7 +353,7 @@ async fn restarts_cold_warm_recreated_and_a_tombstone_written_while_down() {
     let (s, _) = a2.get("/schemas/ids/2").await;
     assert_eq!(s, 404);
     let (s, v) = register(&a2, "s5", &schema(5)).await;
-    assert_eq!((s, v), (200, json!({"id": 5})));
+    assert_eq!((s, v), (200, json!({"id": 5})), "{}", a2.log());
     a2.kill9();
     drop(a);
 
@@ -371,6 +374,7 @@ async fn restarts_cold_warm_recreated_and_a_tombstone_written_while_down() {
     }
     drop(c);
     let a3 = start(&broker, topic, a_dir.path());
+    a3.wait_until_leader().await;
     assert!(a3.log().contains("full replay"), "{}", a3.log());
     let (_, v) = a3.get("/subjects").await;
     let names: Vec<String> = (10..=17).map(|n| format!("other{n}")).collect();

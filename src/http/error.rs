@@ -31,6 +31,8 @@ impl RegistryError {
             BadRequest(status, _) => (*status, *status as u32),
             Store(_) => (500, 50001),
             StoreTimeout(_) => (500, 50002),
+            Forwarding(_) => (500, 50003),
+            NotLeader(_) => (500, 50004),
         }
     }
 }
@@ -48,9 +50,19 @@ pub fn error_response(status: u16, code: u32, message: &str) -> Response {
 impl IntoResponse for RegistryError {
     fn into_response(self) -> Response {
         let (status, code) = self.codes();
+        if let RegistryError::NotLeader(Some(url)) = &self {
+            // The forwarding layer sends the request to the leader instead.
+            let mut resp = error_response(status, code, &self.to_string());
+            resp.extensions_mut().insert(ForwardTo(url.clone()));
+            return resp;
+        }
         if status >= 500 {
             tracing::error!(error = %self, code, "request failed");
         }
         error_response(status, code, &self.to_string())
     }
 }
+
+/// Marks a response whose request must be forwarded to the leader at this URL.
+#[derive(Debug, Clone)]
+pub struct ForwardTo(pub String);

@@ -5,6 +5,7 @@ pub mod compat;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod forward;
 pub mod openapi;
 pub mod root;
 pub mod schemas;
@@ -27,6 +28,8 @@ pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 pub struct AppState {
     pub registry: Arc<Registry>,
     pub cluster_id: String,
+    /// The HTTP client followers forward writes to the leader with.
+    pub forwarder: reqwest::Client,
 }
 
 /// A JSON answer with Confluent's content type.
@@ -93,11 +96,17 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(state);
-    Router::new().fallback_service(tower::ServiceExt::<Request>::map_request(
-        api,
-        rewrite_context_urls,
-    ))
+        .with_state(state.clone());
+    Router::new()
+        .fallback_service(tower::ServiceExt::<Request>::map_request(
+            api,
+            rewrite_context_urls,
+        ))
+        // Outermost: sees the URL as the client sent it, which is what the leader gets.
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            forward::forward_writes,
+        ))
 }
 
 /// Rewrites Confluent's `/contexts/{ctx}/…` URL forms onto the plain routes:

@@ -135,6 +135,7 @@ pub struct CompatibilityCheckResponse {
         super::root::root_post,
         super::root::metadata_id,
         super::root::metadata_version,
+        super::root::metadata_leader,
         super::root::types,
         super::root::contexts,
         super::root::live,

@@ -16,6 +16,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(root).post(root_post))
         .route("/v1/metadata/id", get(metadata_id))
         .route("/v1/metadata/version", get(metadata_version))
+        .route("/v1/metadata/leader", get(metadata_leader))
         .route("/schemas/types", get(types))
         .route("/contexts", get(contexts))
         .route("/openapi.json", get(openapi_json))
@@ -73,6 +74,21 @@ pub(crate) async fn metadata_version() -> Response {
         "version": env!("CARGO_PKG_VERSION"),
         "commitId": option_env!("SR_GIT_COMMIT").unwrap_or("unknown")
     }))
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/metadata/leader",
+    tag = "root",
+    responses((status = 200, description = "This node's role, URL, and the leader's URL and epoch", body = Object))
+)]
+pub(crate) async fn metadata_leader(State(st): State<AppState>) -> Response {
+    let (me, leader, epoch) = st.registry.leadership();
+    let role = match st.registry.role() {
+        crate::registry::Role::Leader(_) => "LEADER",
+        crate::registry::Role::Follower(_) => "FOLLOWER",
+    };
+    ok(json!({ "role": role, "url": me, "leader": leader, "epoch": epoch }))
 }
 
 #[utoipa::path(

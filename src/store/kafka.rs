@@ -20,6 +20,7 @@ use rdkafka::client::ClientContext;
 use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::{Header, Headers, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 use rdkafka::{ClientConfig, Message, Offset, TopicPartitionList};
 use std::path::PathBuf;
@@ -28,6 +29,8 @@ use std::sync::{Arc, Mutex as StdMutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::mpsc;
 
+/// The record header carrying the leader epoch a record was written under.
+pub const EPOCH_HEADER: &str = "sr-leader-epoch";
 /// Kafka's default `delete.retention.ms` (24 h), used when the broker does not report it.
 const DEFAULT_DELETE_RETENTION_MS: i64 = 24 * 60 * 60 * 1000;
 /// How long broker metadata and admin calls may take at start.
@@ -76,6 +79,8 @@ pub struct KafkaStore {
     cache: Option<Arc<SqliteStore>>,
     delete_retention_ms: i64,
     stop: Arc<AtomicBool>,
+    /// The idempotent producer's last write failed (other than by a timeout).
+    producer_failed: AtomicBool,
     /// Last offset of the topic as the reader last saw it (-1: empty or not known yet).
     log_end: Arc<AtomicI64>,
 }
@@ -106,6 +111,7 @@ impl KafkaStore {
             delete_retention_ms,
             stop: Arc::new(AtomicBool::new(false)),
             log_end: Arc::new(AtomicI64::new(-1)),
+            producer_failed: AtomicBool::new(false),
         })
     }
 
@@ -114,6 +120,11 @@ impl KafkaStore {
         // An idempotent producer that hit a fatal error is unusable: start a new one.
         if let Some((code, reason)) = p.client().fatal_error() {
             tracing::warn!(?code, %reason, "producer hit a fatal error; creating a new one");
+            *p = make_producer(&self.settings, true)?;
+        } else if self.producer_failed.swap(false, Ordering::AcqRel) {
+            // After a broker restart the broker may have lost the producer's sequence state
+            // and refuse every later batch; a new producer gets a new producer ID.
+            tracing::warn!("the last write failed; creating a new producer");
             *p = make_producer(&self.settings, true)?;
         }
         Ok(p.clone())
@@ -272,7 +283,14 @@ fn assign(consumer: &TopicConsumer, topic: &str, from: Offset) -> Result<(), Sto
 }
 
 fn to_entry(m: &rdkafka::message::BorrowedMessage<'_>) -> LogEntry {
+    let epoch = m.headers().and_then(|hs| {
+        hs.iter()
+            .find(|h| h.key == EPOCH_HEADER)
+            .and_then(|h| h.value)
+            .and_then(|v| std::str::from_utf8(v).ok()?.parse().ok())
+    });
     LogEntry {
+        epoch,
         offset: m.offset(),
         record: RawRecord {
             key: m.key().map(<[u8]>::to_vec).unwrap_or_default(),
@@ -423,10 +441,20 @@ async fn cache_writer(
 }
 
 impl Store for KafkaStore {
-    fn append(&self, records: Vec<RawRecord>) -> StoreFuture<'_, Vec<i64>> {
+    fn append(&self, records: Vec<RawRecord>, fence: Option<i64>) -> StoreFuture<'_, Vec<i64>> {
         Box::pin(async move {
+            // Leadership records and markers repeat harmlessly: they go through the
+            // non-idempotent producer, which never waits for a producer-ID handshake and
+            // keeps no sequence state a restarted broker could have lost.
+            let markers = records.iter().all(|r| {
+                r.key.starts_with(br#"{"keytype":"LEADERSHIP""#)
+                    || r.key.starts_with(br#"{"keytype":"NOOP""#)
+            });
+            if markers {
+                return self.send(&self.marker_producer, records, fence).await;
+            }
             let producer = self.producer()?;
-            self.send(&producer, records).await
+            self.send(&producer, records, fence).await
         })
     }
 
@@ -490,9 +518,13 @@ impl Store for KafkaStore {
                 key: Key::Noop,
                 value: None,
             });
-            let offsets = self.send(&self.marker_producer, vec![noop]).await?;
+            let offsets = self.send(&self.marker_producer, vec![noop], None).await?;
             Ok(offsets.last().copied().unwrap_or(-1))
         })
+    }
+
+    fn shared(&self) -> bool {
+        true
     }
 
     fn log_end_hint(&self) -> Option<i64> {
@@ -514,7 +546,9 @@ impl KafkaStore {
         &self,
         producer: &TopicProducer,
         records: Vec<RawRecord>,
+        fence: Option<i64>,
     ) -> Result<Vec<i64>, StoreError> {
+        let epoch_text = fence.map(|e| e.to_string());
         {
             let topic = self.settings.topic.as_str();
             // Enqueue everything first (one idempotent producer keeps the order), then wait
@@ -525,6 +559,12 @@ impl KafkaStore {
                     FutureRecord::to(topic).partition(0).key(r.key.as_slice());
                 if let Some(v) = &r.value {
                     rec = rec.payload(v.as_slice());
+                }
+                if let Some(e) = &epoch_text {
+                    rec = rec.headers(OwnedHeaders::new().insert(Header {
+                        key: EPOCH_HEADER,
+                        value: Some(e.as_str()),
+                    }));
                 }
                 match producer.send_result(rec) {
                     Ok(f) => pending.push(f),
@@ -554,7 +594,10 @@ impl KafkaStore {
                             self.settings.write_timeout
                         )))
                     }
-                    Ok(Err((e, _))) => return Err(backend(format!("write to Kafka failed: {e}"))),
+                    Ok(Err((e, _))) => {
+                        self.producer_failed.store(true, Ordering::Release);
+                        return Err(backend(format!("write to Kafka failed: {e}")));
+                    }
                     Err(_) => return Err(backend("the Kafka producer shut down")),
                 }
             }

@@ -19,6 +19,8 @@ pub use record::RawRecord;
 pub struct LogEntry {
     pub offset: i64,
     pub record: RawRecord,
+    /// The leader epoch the writer stamped on the record (Kafka header), if any.
+    pub epoch: Option<i64>,
 }
 
 /// Failures of the store; the registry maps them to 50001 / 50002.
@@ -34,9 +36,10 @@ pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>>
 
 /// The log of records.
 pub trait Store: Send + Sync {
-    /// Appends records durably; returns the offset each one got, in order.
+    /// Appends records durably; returns the offset each one got, in order. `fence`: the
+    /// leader epoch this node writes under, stamped on each record (Kafka).
     /// Committed records are also delivered to the follower (see [`Store::follow`]).
-    fn append(&self, records: Vec<RawRecord>) -> StoreFuture<'_, Vec<i64>>;
+    fn append(&self, records: Vec<RawRecord>, fence: Option<i64>) -> StoreFuture<'_, Vec<i64>>;
 
     /// Starts following the log: returns everything already in it (in order) and a channel
     /// on which every later committed record arrives, in order, exactly once.
@@ -59,6 +62,11 @@ pub trait Store: Send + Sync {
     /// past it the write fails with 50002.
     fn write_timeout(&self) -> std::time::Duration {
         std::time::Duration::from_secs(30)
+    }
+
+    /// Whether several nodes may share this log (they then elect a leader that writes).
+    fn shared(&self) -> bool {
+        false
     }
 
     /// A short description for logs (no secrets).

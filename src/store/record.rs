@@ -34,8 +34,19 @@ pub enum Key {
     Noop,
     /// A context came into use.
     Context { tenant: String, context: String },
+    /// Ours, not Confluent's (its readers skip unknown key types): who leads, under which
+    /// epoch. One key, so compaction keeps the newest.
+    Leadership,
     /// A key type this version does not know: logged and skipped.
     Unknown(String),
+}
+
+/// Value of a LEADERSHIP record: `node` leads under `epoch` (a claim of `epoch + 1` takes
+/// over; the same epoch and node renews the lease).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeadershipValue {
+    pub epoch: i64,
+    pub node: String,
 }
 
 /// Value of a SCHEMA record.
@@ -130,6 +141,7 @@ pub enum Value {
     DeleteSubject(DeleteSubjectValue),
     ClearSubject(ClearSubjectValue),
     Context(ContextValue),
+    Leadership(LeadershipValue),
     /// NOOP records carry no meaningful value.
     Empty,
 }
@@ -201,6 +213,7 @@ pub fn encode_key(key: &Key) -> Vec<u8> {
             out.push_str(",\"magic\":0}");
         }
         Key::Noop => out.push_str("\"NOOP\",\"magic\":0}"),
+        Key::Leadership => out.push_str("\"LEADERSHIP\",\"magic\":0}"),
         Key::Context { tenant, context } => {
             out.push_str("\"CONTEXT\",\"tenant\":");
             push_str(&mut out, tenant);
@@ -222,6 +235,7 @@ pub fn encode_value(value: &Value) -> Vec<u8> {
         Value::DeleteSubject(v) => serde_json::to_vec(v),
         Value::ClearSubject(v) => serde_json::to_vec(v),
         Value::Context(v) => serde_json::to_vec(v),
+        Value::Leadership(v) => serde_json::to_vec(v),
         Value::Empty => Ok(b"{}".to_vec()),
     };
     // Serialising these plain structs cannot fail (string keys, no custom serialisers).
@@ -276,6 +290,7 @@ pub fn decode_key(bytes: &[u8]) -> Result<Key, DecodeError> {
             subject: need_subject(k.subject)?,
         },
         "NOOP" => Key::Noop,
+        "LEADERSHIP" => Key::Leadership,
         "CONTEXT" => Key::Context {
             tenant: k.tenant.unwrap_or_else(|| DEFAULT_TENANT.to_string()),
             context: k.context.unwrap_or_default(),
@@ -309,6 +324,9 @@ pub fn decode_value(key: &Key, bytes: Option<&[u8]>) -> Result<Option<Value>, De
         }
         Key::Context { .. } => {
             Value::Context(serde_json::from_slice(bytes).map_err(|e| err("CONTEXT", e))?)
+        }
+        Key::Leadership => {
+            Value::Leadership(serde_json::from_slice(bytes).map_err(|e| err("LEADERSHIP", e))?)
         }
         Key::Noop | Key::Unknown(_) => Value::Empty,
     };

@@ -106,7 +106,7 @@ impl SqliteStore {
     pub async fn row_at(&self, offset: i64) -> Result<Option<LogEntry>, StoreError> {
         let mut inner = self.inner.lock().await;
         for table in ["records", "superseded"] {
-            let sql = format!("SELECT key, value FROM {table} WHERE \"offset\" = ?1");
+            let sql = format!("SELECT key, value, epoch FROM {table} WHERE \"offset\" = ?1");
             if let Some(row) = sqlx::query(&sql)
                 .bind(offset)
                 .fetch_optional(&mut inner.conn)
@@ -119,6 +119,7 @@ impl SqliteStore {
                         key: row.try_get(0).map_err(backend)?,
                         value: row.try_get(1).map_err(backend)?,
                     },
+                    epoch: row.try_get(2).map_err(backend)?,
                 }));
             }
         }
@@ -142,7 +143,7 @@ impl SqliteStore {
         let closed = || backend("the replay loop stopped");
         loop {
             let rows = sqlx::query(
-                "SELECT \"offset\", key, value FROM records WHERE \"offset\" > ?1 \
+                "SELECT \"offset\", key, value, epoch FROM records WHERE \"offset\" > ?1 \
                  ORDER BY \"offset\" LIMIT ?2",
             )
             .bind(after)
@@ -158,6 +159,7 @@ impl SqliteStore {
                         key: row.try_get(1).map_err(backend)?,
                         value: row.try_get(2).map_err(backend)?,
                     },
+                    epoch: row.try_get(3).map_err(backend)?,
                 };
                 while let Some(o) = old.next_if(|o| o.offset < entry.offset) {
                     tx.send(o).map_err(|_| closed())?;
@@ -192,7 +194,7 @@ impl SqliteStore {
         let mut inner = self.inner.lock().await;
         let mut tx = inner.conn.begin().await.map_err(backend)?;
         for e in entries {
-            Self::upsert(&mut tx, e.offset, &e.record).await?;
+            Self::upsert(&mut tx, e.offset, &e.record, e.epoch).await?;
         }
         let next = last.offset + 1;
         sqlx::query("UPDATE log_meta SET next_offset = ?1 WHERE id = 1")
@@ -232,12 +234,13 @@ impl SqliteStore {
         conn: &mut SqliteConnection,
         offset: i64,
         r: &RawRecord,
+        epoch: Option<i64>,
     ) -> Result<(), StoreError> {
         if r.value.is_none() {
             // Keep the value a tombstone deletes (see the `superseded` table).
             sqlx::query(
-                "INSERT OR REPLACE INTO superseded (\"offset\", key, value) \
-                 SELECT \"offset\", key, value FROM records WHERE key = ?1 AND value IS NOT NULL",
+                "INSERT OR REPLACE INTO superseded (\"offset\", key, value, epoch) \
+                 SELECT \"offset\", key, value, epoch FROM records WHERE key = ?1 AND value IS NOT NULL",
             )
             .bind(&r.key)
             .execute(&mut *conn)
@@ -245,12 +248,14 @@ impl SqliteStore {
             .map_err(backend)?;
         }
         sqlx::query(
-            "INSERT INTO records (\"offset\", key, value) VALUES (?1, ?2, ?3) \
-             ON CONFLICT(key) DO UPDATE SET \"offset\" = excluded.\"offset\", value = excluded.value",
+            "INSERT INTO records (\"offset\", key, value, epoch) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT(key) DO UPDATE SET \"offset\" = excluded.\"offset\", value = excluded.value, \
+             epoch = excluded.epoch",
         )
         .bind(offset)
         .bind(&r.key)
         .bind(r.value.as_deref())
+        .bind(epoch)
         .execute(conn)
         .await
         .map_err(backend)?;
@@ -280,7 +285,7 @@ impl SqliteStore {
     }
 
     async fn rows(conn: &mut SqliteConnection, table: &str) -> Result<Vec<LogEntry>, StoreError> {
-        let sql = format!("SELECT \"offset\", key, value FROM {table} ORDER BY \"offset\"");
+        let sql = format!("SELECT \"offset\", key, value, epoch FROM {table} ORDER BY \"offset\"");
         let rows = sqlx::query(&sql).fetch_all(conn).await.map_err(backend)?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
@@ -290,6 +295,7 @@ impl SqliteStore {
                     key: row.try_get(1).map_err(backend)?,
                     value: row.try_get(2).map_err(backend)?,
                 },
+                epoch: row.try_get(3).map_err(backend)?,
             });
         }
         Ok(out)
@@ -297,14 +303,14 @@ impl SqliteStore {
 }
 
 impl Store for SqliteStore {
-    fn append(&self, records: Vec<RawRecord>) -> StoreFuture<'_, Vec<i64>> {
+    fn append(&self, records: Vec<RawRecord>, _fence: Option<i64>) -> StoreFuture<'_, Vec<i64>> {
         Box::pin(async move {
             let mut inner = self.inner.lock().await;
             let first = inner.next_offset;
             let mut tx = inner.conn.begin().await.map_err(backend)?;
             let mut offset = first;
             for r in &records {
-                Self::upsert(&mut tx, offset, r).await?;
+                Self::upsert(&mut tx, offset, r, None).await?;
                 offset += 1;
             }
             sqlx::query("UPDATE log_meta SET next_offset = ?1 WHERE id = 1")
@@ -320,6 +326,7 @@ impl Store for SqliteStore {
                     let _ = f.send(LogEntry {
                         offset: first + i as i64,
                         record: r,
+                        epoch: None,
                     });
                 }
             }

@@ -117,6 +117,9 @@ impl Server {
             dir.join("cache.db").display().to_string(),
             "--kafka-replication-factor".to_string(),
             "1".to_string(),
+            // Short leases: takeovers after a killed node happen within the tests' patience.
+            "--leader-lease-ms".to_string(),
+            "1500".to_string(),
         ];
         args.extend(extra.iter().map(|s| s.to_string()));
         Server::try_start_args(dir, &args)
@@ -175,6 +178,29 @@ impl Server {
             "{failure} (arguments {store}, exit: {status:?})\n--- server output ---\n{}",
             lock(&log)
         ))
+    }
+
+    /// Waits until this node says it leads (`GET /v1/metadata/leader`), up to 30 s.
+    pub async fn wait_until_leader(&self) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let (s, v) = self.get("/v1/metadata/leader").await;
+            if s == 200 && v["role"] == "LEADER" {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{} did not become the leader: {v}\n{}",
+                self.url,
+                self.log()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The server's process ID (for SIGSTOP/SIGCONT in tests).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// SIGKILLs the server and waits for it (a crash, no graceful shutdown).

@@ -1,0 +1,97 @@
+//! Followers forward writes to the leader. Every non-GET request is buffered; when the
+//! handler answers "not the leader" (a [`ForwardTo`] marker on the response), the original
+//! request (method, original URL, body, an allow-list of headers) is sent to the leader and
+//! its answer returned as is. A request that was already forwarded is never forwarded again.
+
+use super::error::{error_response, ForwardTo};
+use super::{AppState, MAX_BODY_BYTES};
+use crate::error::RegistryError;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderName, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::time::Duration;
+
+/// Marks a forwarded request.
+pub const FORWARDED: &str = "x-schema-registry-forwarded";
+/// Request headers passed on to the leader.
+const ALLOWED: [&str; 6] = [
+    "authorization",
+    "content-type",
+    "accept",
+    "traceparent",
+    "tracestate",
+    "user-agent",
+];
+/// How long the leader may take to answer a forwarded request.
+pub const FORWARD_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub async fn forward_writes(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    if req.method() == Method::GET || req.method() == Method::HEAD {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(b) => b,
+        Err(_) => {
+            return error_response(413, 413, "Request body is too large");
+        }
+    };
+    let method = parts.method.clone();
+    let path = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "/".into());
+    let headers = parts.headers.clone();
+    let forwarded = headers.contains_key(FORWARDED);
+    let resp = next
+        .run(Request::from_parts(parts, Body::from(bytes.clone())))
+        .await;
+    let Some(ForwardTo(leader)) = resp.extensions().get::<ForwardTo>().cloned() else {
+        return resp;
+    };
+    if forwarded {
+        // The leader we were told of does not think it leads (a takeover in progress).
+        return RegistryError::NotLeader(None).into_response();
+    }
+    match send(&st.forwarder, &leader, method, &path, &headers, bytes).await {
+        Ok(r) => r,
+        Err(e) => RegistryError::Forwarding(format!("{leader}: {e}")).into_response(),
+    }
+}
+
+async fn send(
+    client: &reqwest::Client,
+    leader: &str,
+    method: Method,
+    path: &str,
+    headers: &HeaderMap,
+    body: bytes::Bytes,
+) -> Result<Response, String> {
+    let url = format!("{}{path}", leader.trim_end_matches('/'));
+    let method =
+        reqwest::Method::from_bytes(method.as_str().as_bytes()).map_err(|e| e.to_string())?;
+    let mut req = client
+        .request(method, &url)
+        .body(body)
+        .header(FORWARDED, "1");
+    for name in ALLOWED {
+        if let Some(v) = headers.get(HeaderName::from_static(name)) {
+            req = req.header(name, v.as_bytes());
+        }
+    }
+    let answer = req.send().await.map_err(|e| e.to_string())?;
+    let status = StatusCode::from_u16(answer.status().as_u16()).map_err(|e| e.to_string())?;
+    let content_type = answer.headers().get("content-type").cloned();
+    let body = answer.bytes().await.map_err(|e| e.to_string())?;
+    let mut resp = (status, body).into_response();
+    if let Some(ct) =
+        content_type.and_then(|v| axum::http::HeaderValue::from_bytes(v.as_bytes()).ok())
+    {
+        resp.headers_mut()
+            .insert(axum::http::header::CONTENT_TYPE, ct);
+    }
+    Ok(resp)
+}
