@@ -486,8 +486,11 @@ impl Store for KafkaStore {
             match (&self.cache, checkpoint >= 0) {
                 (Some(cache), true) => {
                     // The cached records stream to the replay loop (applied while still being
-                    // read), then the reader continues after the checkpoint. On a failure
-                    // the channel closes and the start fails ("the replay loop stopped").
+                    // read); the reader already fetches what follows the checkpoint, and its
+                    // records are passed on after the cached ones. On a failure the channel
+                    // closes and the start fails ("the replay loop stopped").
+                    let (reader_tx, mut reader_rx) = mpsc::unbounded_channel();
+                    start_reader(reader_tx).map_err(backend)?;
                     let cache = cache.clone();
                     tokio::spawn(async move {
                         let t0 = Instant::now();
@@ -498,8 +501,10 @@ impl Store for KafkaStore {
                                     elapsed_ms = t0.elapsed().as_millis() as u64,
                                     "read the local cache"
                                 );
-                                if let Err(e) = start_reader(tx) {
-                                    tracing::error!(error = %e, "cannot start the Kafka reader");
+                                while let Some(e) = reader_rx.recv().await {
+                                    if tx.send(e).is_err() {
+                                        break;
+                                    }
                                 }
                             }
                             Err(e) => tracing::error!(error = %e, "cannot read the local cache"),
