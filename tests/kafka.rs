@@ -303,6 +303,10 @@ async fn topics_with_the_wrong_shape_are_refused() {
         .expect("describe");
     let r = cfg.into_iter().next().expect("one").expect("ok");
     assert_eq!(
+        r.get("segment.ms").and_then(|e| e.value.clone()).as_deref(),
+        Some("3600000")
+    );
+    assert_eq!(
         r.get("cleanup.policy")
             .and_then(|e| e.value.clone())
             .as_deref(),

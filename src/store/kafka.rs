@@ -29,6 +29,8 @@ use std::sync::{Arc, Mutex as StdMutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::mpsc;
 
+/// `segment.ms` of a topic the registry creates (1 hour).
+const SEGMENT_MS: &str = "3600000";
 /// The record header carrying the leader epoch a record was written under.
 pub const EPOCH_HEADER: &str = "sr-leader-epoch";
 /// Kafka's default `delete.retention.ms` (24 h), used when the broker does not report it.
@@ -348,8 +350,11 @@ async fn ensure_topic(
             );
             rf = brokers;
         }
-        let new =
-            NewTopic::new(topic, 1, TopicReplication::Fixed(rf)).set("cleanup.policy", "compact");
+        let new = NewTopic::new(topic, 1, TopicReplication::Fixed(rf))
+            .set("cleanup.policy", "compact")
+            // Compaction never touches the active segment; rolling it hourly keeps the
+            // leader's lease renewals (one key) from piling up for Kafka's default week.
+            .set("segment.ms", SEGMENT_MS);
         let results = admin.create_topics([&new], &opts).await.map_err(backend)?;
         for r in results {
             match r {
