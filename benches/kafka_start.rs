@@ -12,7 +12,6 @@ mod kafka;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::producer::{FutureProducer, FutureRecord};
-use rdkafka::ClientConfig;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -20,13 +19,6 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 const TIMEOUT: Duration = Duration::from_secs(300);
-
-fn config(address: &str) -> ClientConfig {
-    let mut c = ClientConfig::new();
-    c.set("bootstrap.servers", address)
-        .set("broker.address.family", "v4");
-    c
-}
 
 /// A schema record in Confluent's bytes for version 1 of `subject-<i>` with ID `i + 1`.
 fn record(i: usize) -> (String, String) {
@@ -171,14 +163,16 @@ fn main() {
         .build()
         .expect("runtime");
     let produce_time = rt.block_on(async {
-        let admin: AdminClient<DefaultClientContext> = config(&address).create().expect("admin");
+        let admin: AdminClient<DefaultClientContext> =
+            broker.client_config().create().expect("admin");
         let t = NewTopic::new("_schemas", 1, TopicReplication::Fixed(1))
             .set("cleanup.policy", "compact");
         admin
             .create_topics([&t], &AdminOptions::new())
             .await
             .expect("create topic");
-        let p: FutureProducer = config(&address)
+        let p: FutureProducer = broker
+            .client_config()
             .set("linger.ms", "50")
             .set("batch.num.messages", "10000")
             .set("queue.buffering.max.messages", "1000000")

@@ -28,7 +28,7 @@ pub struct CheckArgs {
 
     /// Offline: the compatibility level (NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD,
     /// FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE).
-    #[arg(long, default_value = "BACKWARD", value_parser = parse_level, conflicts_with = "url")]
+    #[arg(long, default_value = "BACKWARD", value_parser = crate::config::parse_level, conflicts_with = "url")]
     pub level: Level,
 
     /// Ask this registry instead (its configured level applies), e.g. http://localhost:8081.
@@ -66,12 +66,6 @@ pub struct CheckArgs {
     /// Output: human (default) or json (`{"is_compatible":…,"messages":[…]}`).
     #[arg(long, default_value = "human", value_parser = ["human", "json"])]
     pub format: String,
-}
-
-fn parse_level(s: &str) -> Result<Level, String> {
-    Level::parse(s).ok_or_else(|| {
-        format!("invalid compatibility level {s:?}: expected NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL or FULL_TRANSITIVE")
-    })
 }
 
 /// The outcome of a check, before it is printed.

@@ -383,6 +383,11 @@ impl Registry {
         }
     }
 
+    /// Whether this node shares its log with others (and may have to forward writes).
+    pub fn clustered(&self) -> bool {
+        self.node.is_some()
+    }
+
     /// Leader or follower, as the index says now.
     pub fn role(&self) -> Role {
         let Some(node) = &self.node else {

@@ -11,7 +11,7 @@ use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::producer::{FutureProducer, FutureRecord};
-use rdkafka::{ClientConfig, Message, Offset, TopicPartitionList};
+use rdkafka::{Message, Offset, TopicPartitionList};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,16 +20,8 @@ use std::time::{Duration, Instant};
 
 const T: Duration = Duration::from_secs(20);
 
-fn config(broker: &Broker) -> ClientConfig {
-    let mut c = ClientConfig::new();
-    c.set("bootstrap.servers", broker.address())
-        .set("broker.address.family", "v4")
-        .set("allow.auto.create.topics", "false");
-    c
-}
-
 async fn create_topic(broker: &Broker, topic: &str, partitions: i32, policy: &str) {
-    let admin: AdminClient<DefaultClientContext> = config(broker).create().expect("admin");
+    let admin: AdminClient<DefaultClientContext> = broker.client_config().create().expect("admin");
     let t =
         NewTopic::new(topic, partitions, TopicReplication::Fixed(1)).set("cleanup.policy", policy);
     let r = admin
@@ -43,7 +35,8 @@ async fn create_topic(broker: &Broker, topic: &str, partitions: i32, policy: &st
 
 /// Produces raw records (key bytes, value bytes or `None` for a tombstone) to partition 0.
 async fn produce(broker: &Broker, topic: &str, records: &[(&[u8], Option<&[u8]>)]) {
-    let p: FutureProducer = config(broker)
+    let p: FutureProducer = broker
+        .client_config()
         .set("acks", "all")
         .set("enable.idempotence", "true")
         .create()
@@ -59,7 +52,8 @@ async fn produce(broker: &Broker, topic: &str, records: &[(&[u8], Option<&[u8]>)
 
 /// Every record of the topic, in order: (offset, key, value).
 fn read_all(broker: &Broker, topic: &str) -> Vec<(i64, String, Option<String>)> {
-    let c: BaseConsumer = config(broker)
+    let c: BaseConsumer = broker
+        .client_config()
         .set("group.id", "test-reader")
         .set("enable.auto.commit", "false")
         .create()
@@ -288,7 +282,7 @@ async fn topics_with_the_wrong_shape_are_refused() {
     assert!(e.contains("'compact' cleanup policy"), "{e}");
     // A missing topic is created: 1 partition, compacted.
     let _server = start(&broker, "fresh", dir.path());
-    let admin: AdminClient<DefaultClientContext> = config(&broker).create().expect("admin");
+    let admin: AdminClient<DefaultClientContext> = broker.client_config().create().expect("admin");
     let md = admin
         .inner()
         .fetch_metadata(Some("fresh"), T)

@@ -38,7 +38,7 @@ impl<S: Send + Sync> FromRequest<S> for Body {
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             let status = e.status().as_u16();
             if status == 413 {
-                RegistryError::BadRequest(413, "Request body is too large".into())
+                body_too_large()
             } else {
                 RegistryError::BadRequest(400, format!("Cannot read the request body: {e}"))
             }
@@ -302,4 +302,9 @@ pub fn schema_request(v: &Value) -> Result<SchemaRequest, RegistryError> {
         invalid_reference,
         reference_texts,
     })
+}
+
+/// The answer to a body over [`super::MAX_BODY_BYTES`].
+pub fn body_too_large() -> RegistryError {
+    RegistryError::BadRequest(413, "Request body is too large".into())
 }

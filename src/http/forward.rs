@@ -3,7 +3,7 @@
 //! request (method, original URL, body, an allow-list of headers) is sent to the leader and
 //! its answer returned as is. A request that was already forwarded is never forwarded again.
 
-use super::error::{error_response, ForwardTo};
+use super::error::ForwardTo;
 use super::{AppState, MAX_BODY_BYTES};
 use crate::error::RegistryError;
 use axum::body::Body;
@@ -28,15 +28,14 @@ const ALLOWED: [&str; 6] = [
 pub const FORWARD_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub async fn forward_writes(State(st): State<AppState>, req: Request, next: Next) -> Response {
-    if req.method() == Method::GET || req.method() == Method::HEAD {
+    // Only a node sharing its log can be a follower; reads are never forwarded.
+    if !st.registry.clustered() || req.method() == Method::GET || req.method() == Method::HEAD {
         return next.run(req).await;
     }
     let (parts, body) = req.into_parts();
     let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
         Ok(b) => b,
-        Err(_) => {
-            return error_response(413, 413, "Request body is too large");
-        }
+        Err(_) => return super::extract::body_too_large().into_response(),
     };
     let method = parts.method.clone();
     let path = parts

@@ -106,78 +106,30 @@ impl SqliteStore {
     pub async fn row_at(&self, offset: i64) -> Result<Option<LogEntry>, StoreError> {
         let mut inner = self.inner.lock().await;
         for table in ["records", "superseded"] {
-            let sql = format!("SELECT key, value, epoch FROM {table} WHERE \"offset\" = ?1");
+            let sql = format!("SELECT {COLUMNS} FROM {table} WHERE \"offset\" = ?1");
             if let Some(row) = sqlx::query(&sql)
                 .bind(offset)
                 .fetch_optional(&mut inner.conn)
                 .await
                 .map_err(backend)?
             {
-                return Ok(Some(LogEntry {
-                    offset,
-                    record: RawRecord {
-                        key: row.try_get(0).map_err(backend)?,
-                        value: row.try_get(1).map_err(backend)?,
-                    },
-                    epoch: row.try_get(2).map_err(backend)?,
-                }));
+                return entry_of(&row).map(Some);
             }
         }
         Ok(None)
     }
 
-    /// Sends every cached row, in log order, to `tx`, in chunks (the receiver applies one
-    /// chunk while the next is read). Returns the count.
+    /// Sends every cached row, in log order, to `tx` (the receiver applies one chunk while
+    /// the next is read). Returns the count.
     pub async fn stream_into(
         &self,
         tx: &mpsc::UnboundedSender<LogEntry>,
     ) -> Result<usize, StoreError> {
-        const CHUNK: i64 = 8192;
         let mut inner = self.inner.lock().await;
-        let mut old = Self::rows(&mut inner.conn, "superseded")
-            .await?
-            .into_iter()
-            .peekable();
-        let mut count = 0;
-        let mut after = i64::MIN;
-        let closed = || backend("the replay loop stopped");
-        loop {
-            let rows = sqlx::query(
-                "SELECT \"offset\", key, value, epoch FROM records WHERE \"offset\" > ?1 \
-                 ORDER BY \"offset\" LIMIT ?2",
-            )
-            .bind(after)
-            .bind(CHUNK)
-            .fetch_all(&mut inner.conn)
-            .await
-            .map_err(backend)?;
-            let n = rows.len();
-            for row in rows {
-                let entry = LogEntry {
-                    offset: row.try_get(0).map_err(backend)?,
-                    record: RawRecord {
-                        key: row.try_get(1).map_err(backend)?,
-                        value: row.try_get(2).map_err(backend)?,
-                    },
-                    epoch: row.try_get(3).map_err(backend)?,
-                };
-                while let Some(o) = old.next_if(|o| o.offset < entry.offset) {
-                    tx.send(o).map_err(|_| closed())?;
-                    count += 1;
-                }
-                after = entry.offset;
-                tx.send(entry).map_err(|_| closed())?;
-                count += 1;
-            }
-            if (n as i64) < CHUNK {
-                break;
-            }
-        }
-        for o in old {
-            tx.send(o).map_err(|_| closed())?;
-            count += 1;
-        }
-        Ok(count)
+        Self::each_row(&mut inner.conn, |e| {
+            tx.send(e).map_err(|_| backend("the replay loop stopped"))
+        })
+        .await
     }
 
     /// Stores records read from `source` (in log order) and moves the checkpoint to the
@@ -262,44 +214,69 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// Every row in log order: the live records and the values tombstones superseded
-    /// (read apart and merged, so SQLite walks its offset indexes instead of sorting).
-    async fn all_rows(conn: &mut SqliteConnection) -> Result<Vec<LogEntry>, StoreError> {
-        let live = Self::rows(&mut *conn, "records").await?;
-        let old = Self::rows(&mut *conn, "superseded").await?;
-        if old.is_empty() {
-            return Ok(live);
+    /// Hands every row to `sink` in log order: the live records, read in chunks of the
+    /// offset index, merged with the values tombstones superseded (few, read at once).
+    async fn each_row(
+        conn: &mut SqliteConnection,
+        mut sink: impl FnMut(LogEntry) -> Result<(), StoreError>,
+    ) -> Result<usize, StoreError> {
+        const CHUNK: i64 = 8192;
+        let sql = format!("SELECT {COLUMNS} FROM superseded ORDER BY \"offset\"");
+        let mut old = Vec::new();
+        for row in sqlx::query(&sql)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(backend)?
+        {
+            old.push(entry_of(&row)?);
         }
-        let mut out = Vec::with_capacity(live.len() + old.len());
-        let (mut a, mut b) = (live.into_iter().peekable(), old.into_iter().peekable());
+        let mut old = old.into_iter().peekable();
+        let sql = format!(
+            "SELECT {COLUMNS} FROM records WHERE \"offset\" > ?1 ORDER BY \"offset\" LIMIT ?2"
+        );
+        let (mut count, mut after) = (0, i64::MIN);
         loop {
-            let take_a = match (a.peek(), b.peek()) {
-                (Some(x), Some(y)) => x.offset < y.offset,
-                (Some(_), None) => true,
-                (None, Some(_)) => false,
-                (None, None) => break,
-            };
-            out.extend(if take_a { a.next() } else { b.next() });
+            let rows = sqlx::query(&sql)
+                .bind(after)
+                .bind(CHUNK)
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(backend)?;
+            let n = rows.len();
+            for row in rows {
+                let entry = entry_of(&row)?;
+                while let Some(o) = old.next_if(|o| o.offset < entry.offset) {
+                    sink(o)?;
+                    count += 1;
+                }
+                after = entry.offset;
+                sink(entry)?;
+                count += 1;
+            }
+            if (n as i64) < CHUNK {
+                break;
+            }
         }
-        Ok(out)
+        for o in old {
+            sink(o)?;
+            count += 1;
+        }
+        Ok(count)
     }
+}
 
-    async fn rows(conn: &mut SqliteConnection, table: &str) -> Result<Vec<LogEntry>, StoreError> {
-        let sql = format!("SELECT \"offset\", key, value, epoch FROM {table} ORDER BY \"offset\"");
-        let rows = sqlx::query(&sql).fetch_all(conn).await.map_err(backend)?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            out.push(LogEntry {
-                offset: row.try_get(0).map_err(backend)?,
-                record: RawRecord {
-                    key: row.try_get(1).map_err(backend)?,
-                    value: row.try_get(2).map_err(backend)?,
-                },
-                epoch: row.try_get(3).map_err(backend)?,
-            });
-        }
-        Ok(out)
-    }
+/// The columns [`entry_of`] reads, in its order.
+const COLUMNS: &str = "\"offset\", key, value, epoch";
+
+fn entry_of(row: &sqlx::sqlite::SqliteRow) -> Result<LogEntry, StoreError> {
+    Ok(LogEntry {
+        offset: row.try_get(0).map_err(backend)?,
+        record: RawRecord {
+            key: row.try_get(1).map_err(backend)?,
+            value: row.try_get(2).map_err(backend)?,
+        },
+        epoch: row.try_get(3).map_err(backend)?,
+    })
 }
 
 impl Store for SqliteStore {
@@ -337,7 +314,12 @@ impl Store for SqliteStore {
     fn follow(&self) -> StoreFuture<'_, (Vec<LogEntry>, mpsc::UnboundedReceiver<LogEntry>)> {
         Box::pin(async move {
             let mut inner = self.inner.lock().await;
-            let existing = Self::all_rows(&mut inner.conn).await?;
+            let mut existing = Vec::new();
+            Self::each_row(&mut inner.conn, |e| {
+                existing.push(e);
+                Ok(())
+            })
+            .await?;
             let (tx, rx) = mpsc::unbounded_channel();
             inner.follower = Some(tx);
             Ok((existing, rx))

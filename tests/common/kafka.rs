@@ -104,6 +104,16 @@ impl Broker {
         format!("kafka://{}/{topic}", self.address())
     }
 
+    /// A librdkafka configuration for this broker (IPv4, no topic auto-creation), for the
+    /// tests' own producers, consumers and admin clients.
+    pub fn client_config(&self) -> rdkafka::ClientConfig {
+        let mut c = rdkafka::ClientConfig::new();
+        c.set("bootstrap.servers", self.address())
+            .set("broker.address.family", "v4")
+            .set("allow.auto.create.topics", "false");
+        c
+    }
+
     /// (Re)starts the broker process on the same port and data directory.
     pub fn start_again(&mut self) -> Result<(), String> {
         if self.child.is_some() {
