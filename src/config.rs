@@ -26,6 +26,10 @@ pub enum Command {
     Serve(ServeArgs),
     /// Check a new schema's compatibility, offline or against a registry (for CI).
     Check(crate::check::CheckArgs),
+    /// Dump a registry's whole state as JSON Lines on stdout (for `import`).
+    Export(crate::migrate::ExportArgs),
+    /// Load a dump made by `export` into a registry, in IMPORT mode, keeping IDs.
+    Import(crate::migrate::ImportArgs),
 }
 
 #[derive(Debug, Clone, clap::Args)]

@@ -7,6 +7,7 @@ pub mod config;
 pub mod error;
 pub mod http;
 pub mod index;
+pub mod migrate;
 pub mod model;
 pub mod registry;
 pub mod schema;
