@@ -30,6 +30,7 @@ pub async fn open_registry(
                 replication_factor: args.kafka_replication_factor,
                 cache: (args.kafka_cache != "none").then(|| args.kafka_cache.clone().into()),
                 write_timeout: std::time::Duration::from_millis(args.kafka_write_timeout_ms),
+                read_only: args.read_only,
             };
             let s = KafkaStore::open(settings)
                 .await
@@ -43,7 +44,7 @@ pub async fn open_registry(
         eligible: args.leader_eligibility,
         lease: std::time::Duration::from_millis(args.leader_lease_ms.max(300)),
     };
-    let registry = Registry::open(store, args.compatibility_level, Some(node))
+    let registry = Registry::open(store, args.compatibility_level, Some(node), args.read_only)
         .await
         .map_err(|e| e.to_string())?;
     Ok((Arc::new(registry), cluster_id))

@@ -85,6 +85,13 @@ pub struct ServeArgs {
     #[arg(long, env = "SR_LEADER_LEASE_MS", default_value_t = 6_000)]
     pub leader_lease_ms: u64,
 
+    /// Serve the log without ever writing to it: every write is refused with 42205, and on
+    /// Kafka nothing is produced to the topic (no end-of-log marker, no leadership record)
+    /// and the topic is never created. For a registry following a mirrored `_schemas` topic
+    /// (e.g. MirrorMaker 2's `src._schemas`) on a downstream cluster.
+    #[arg(long, env = "SR_READ_ONLY", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub read_only: bool,
+
     /// Log filter (tracing EnvFilter syntax), e.g. info or schema_registry=debug.
     #[arg(long, env = "SR_LOG", default_value = "info")]
     pub log: String,

@@ -130,6 +130,17 @@ pub struct Registry {
     node: Option<NodeConfig>,
     /// The leader epoch the current holder of the writer lock writes under (-1: none).
     fence: AtomicI64,
+    /// `--read-only`: this node serves a log another registry writes (a mirrored topic) and
+    /// refuses every write with 42205.
+    read_only: bool,
+}
+
+/// The 42205 answer of a `--read-only` node.
+fn read_only_error() -> RegistryError {
+    RegistryError::OperationNotPermitted(
+        "This schema registry is read-only (--read-only): it serves a log that another registry writes"
+            .into(),
+    )
 }
 
 /// A node of a registry cluster sharing one log.
@@ -263,10 +274,14 @@ fn encode(ix: &Index, key: Key, value: Option<Value>) -> Vec<crate::store::RawRe
 
 impl Registry {
     /// Opens the registry on a store: replays what the store holds, then follows it.
+    ///
+    /// `node`: this node's identity when the log is shared; `read_only`: serve the log
+    /// without ever writing to it (no leadership, every write refused with 42205).
     pub async fn open(
         store: Arc<dyn Store>,
         default_level: Level,
         node: Option<NodeConfig>,
+        read_only: bool,
     ) -> Result<Registry> {
         let store_shared = store.shared();
         let (existing, rx) = store.follow().await?;
@@ -294,8 +309,9 @@ impl Registry {
             default_level,
             last_own: AtomicI64::new(-1),
             unsure: AtomicBool::new(false),
-            node: node.filter(|_| store_shared),
+            node: node.filter(|_| store_shared && !read_only),
             fence: AtomicI64::new(-1),
+            read_only,
         })
     }
 
@@ -357,6 +373,9 @@ impl Registry {
     /// [`Store::end_of_log`]): a plan made on an index behind the log could hand out an ID
     /// that is already taken.
     async fn lock_for_write(&self) -> Result<tokio::sync::MutexGuard<'_, ()>> {
+        if self.read_only {
+            return Err(read_only_error());
+        }
         let guard = self.writer.lock().await;
         let target = if self.unsure.load(Ordering::Acquire) {
             self.store.end_of_log().await?
@@ -863,6 +882,9 @@ impl Registry {
         normalize: bool,
     ) -> Result<Registered> {
         Self::validate_subject(&subject.qualified())?;
+        if self.read_only {
+            return Err(read_only_error());
+        }
         let subject = &self.alias_target(subject);
         // Fast path: already registered under the subject. No writer lock, any node.
         if let Plan::Existing(r) = self.plan_register(subject, &req, normalize)? {

@@ -506,3 +506,118 @@ async fn broker_outage_under_write_load_loses_no_acknowledged_write() {
         }
     }
 }
+
+fn high_watermark(broker: &Broker, topic: &str) -> i64 {
+    let c: BaseConsumer = broker
+        .client_config()
+        .set("group.id", "test-watermark")
+        .create()
+        .expect("consumer");
+    c.fetch_watermarks(topic, 0, T).expect("watermarks").1
+}
+
+async fn wait_async<F, Fut>(what: &str, server: &Server, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + T;
+    while !check().await {
+        assert!(
+            Instant::now() < deadline,
+            "{what}: not within {T:?}\n{}",
+            server.log()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// `--read-only` on a topic another registry writes (as on a mirrored `src._schemas`): it
+/// serves that registry's IDs, follows new records, refuses writes with 42205 and never
+/// produces anything to the topic, not even at start.
+#[tokio::test]
+async fn read_only_node_follows_and_never_writes() {
+    let Some(broker) = broker_or_skip("read_only_node_follows_and_never_writes") else {
+        return;
+    };
+    let topic = "mirrored_schemas";
+    let wdir = tempfile::tempdir().expect("tmp");
+    let rdir = tempfile::tempdir().expect("tmp");
+
+    // A read-only node does not create a missing topic: it fails at start, saying why.
+    let err = Server::try_start_kafka_in(&broker.address(), topic, rdir.path(), &["--read-only"])
+        .err()
+        .expect("a read-only node on a missing topic must not start");
+    assert!(err.contains("does not exist"), "{err}");
+
+    let writer = start(&broker, topic, wdir.path());
+    writer.wait_until_leader().await;
+    for n in 0..3 {
+        let (s, v) = register(&writer, &format!("s{n}"), &schema(n)).await;
+        assert_eq!(s, 200, "{v}");
+    }
+    let (s, _) = writer
+        .put("/config/s1", &json!({"compatibility":"FULL"}))
+        .await;
+    assert_eq!(s, 200);
+    let ids_up: Vec<(u16, Value)> = {
+        let mut out = Vec::new();
+        for id in 1..=3 {
+            out.push(writer.get(&format!("/schemas/ids/{id}")).await);
+        }
+        out
+    };
+    drop(writer);
+
+    let before = high_watermark(&broker, topic);
+    let reader =
+        Server::try_start_kafka_in(&broker.address(), topic, rdir.path(), &["--read-only"])
+            .unwrap_or_else(|e| panic!("{e}"));
+    for (id, expected) in (1..=3).zip(&ids_up) {
+        assert_eq!(&reader.get(&format!("/schemas/ids/{id}")).await, expected);
+    }
+    assert_eq!(
+        reader.get("/subjects").await,
+        (200, json!(["s0", "s1", "s2"]))
+    );
+    assert_eq!(
+        reader.get("/config/s1").await,
+        (200, json!({"compatibilityLevel":"FULL"}))
+    );
+    // Lookups and compatibility checks are reads and work.
+    let (s, v) = reader
+        .post("/subjects/s0", &json!({ "schema": schema(0) }))
+        .await;
+    assert_eq!((s, v["id"].clone()), (200, json!(1)), "{v}");
+    // Every write is refused with 42205, including re-registering an existing schema.
+    for (s, v) in [
+        register(&reader, "s0", &schema(0)).await,
+        register(&reader, "new", &schema(9)).await,
+        reader
+            .put("/config", &json!({"compatibility":"NONE"}))
+            .await,
+        reader.put("/mode", &json!({"mode":"IMPORT"})).await,
+        reader.delete("/subjects/s0").await,
+    ] {
+        assert_eq!((s, v["error_code"].clone()), (422, json!(42205)), "{v}");
+    }
+    let (s, v) = reader.get("/health/ready").await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        high_watermark(&broker, topic),
+        before,
+        "the read-only node wrote to the topic\n{}",
+        reader.log()
+    );
+
+    // New records of the writing registry show up.
+    let writer = start(&broker, topic, wdir.path());
+    writer.wait_until_leader().await;
+    let (s, v) = register(&writer, "s0", &json!({"type":"record","name":"R0","fields":[{"name":"f","type":"string"},{"name":"g","type":"int","default":0}]}).to_string()).await;
+    assert_eq!(s, 200, "{v}");
+    let id = v["id"].clone();
+    wait_async("the new version on the read-only node", &reader, || async {
+        reader.get("/subjects/s0/versions/2").await.1["id"] == id
+    })
+    .await;
+}

@@ -10,7 +10,8 @@
 //! - Reads: one consumer thread, `assign`ed to partition 0 (no consumer group), hands every
 //!   record in order to the replay loop and to the cache writer.
 //! - End of log: a NOOP record (null value), as Confluent's `KafkaStore` writes one, tells a
-//!   node that does not know its last write where the log ends right now.
+//!   node that does not know its last write where the log ends right now. A read-only node
+//!   (a mirrored topic) writes nothing and has no producer: it asks for the high watermark.
 
 use super::sqlite::SqliteStore;
 use super::{LogEntry, RawRecord, Store, StoreError, StoreFuture};
@@ -56,10 +57,17 @@ pub struct KafkaSettings {
     pub cache: Option<PathBuf>,
     /// How long a write may wait for the broker before it fails.
     pub write_timeout: Duration,
+    /// Never write to the topic (a mirrored log): no producer is created, the topic must
+    /// exist, and the end of the log is found from the partition's high watermark.
+    pub read_only: bool,
 }
 
 fn backend<E: std::fmt::Display>(e: E) -> StoreError {
     StoreError::Backend(e.to_string())
+}
+
+fn read_only_refusal() -> StoreError {
+    StoreError::Backend("the store is read-only: nothing is written to the topic".into())
 }
 
 fn now_ms() -> i64 {
@@ -73,11 +81,12 @@ pub struct KafkaStore {
     settings: KafkaSettings,
     /// Identity of the log, kept in the cache so a cache of another cluster/topic is not used.
     source: String,
-    producer: StdMutex<TopicProducer>,
+    /// `None` when read-only.
+    producer: Option<StdMutex<TopicProducer>>,
     /// Writes the NOOP end-of-log markers. Not idempotent: a duplicate marker is harmless,
     /// and it is ready at once, while the idempotent producer's ID handshake (hundreds of
-    /// ms) runs in the background during start-up.
-    marker_producer: TopicProducer,
+    /// ms) runs in the background during start-up. `None` when read-only.
+    marker_producer: Option<TopicProducer>,
     cache: Option<Arc<SqliteStore>>,
     delete_retention_ms: i64,
     stop: Arc<AtomicBool>,
@@ -97,8 +106,14 @@ impl KafkaStore {
             .map_err(backend)?;
         let topic = settings.topic.clone();
         let delete_retention_ms = ensure_topic(&admin, &settings).await?;
-        let producer = make_producer(&settings, true)?;
-        let marker_producer = make_producer(&settings, false)?;
+        let (producer, marker_producer) = if settings.read_only {
+            (None, None)
+        } else {
+            (
+                Some(StdMutex::new(make_producer(&settings, true)?)),
+                Some(make_producer(&settings, false)?),
+            )
+        };
         let cache = match &settings.cache {
             Some(path) => Some(Arc::new(SqliteStore::open_cache(path).await?)),
             None => None,
@@ -107,7 +122,7 @@ impl KafkaStore {
         Ok(KafkaStore {
             settings,
             source,
-            producer: StdMutex::new(producer),
+            producer,
             marker_producer,
             cache,
             delete_retention_ms,
@@ -118,7 +133,12 @@ impl KafkaStore {
     }
 
     fn producer(&self) -> Result<TopicProducer, StoreError> {
-        let mut p = self.producer.lock().unwrap_or_else(|e| e.into_inner());
+        let mut p = self
+            .producer
+            .as_ref()
+            .ok_or_else(read_only_refusal)?
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         // An idempotent producer that hit a fatal error is unusable: start a new one.
         if let Some((code, reason)) = p.client().fatal_error() {
             tracing::warn!(?code, %reason, "producer hit a fatal error; creating a new one");
@@ -340,6 +360,12 @@ async fn ensure_topic(
         .iter()
         .any(|t| t.name() == topic && t.error().is_none() && !t.partitions().is_empty());
     let opts = AdminOptions::new().operation_timeout(Some(ADMIN_TIMEOUT));
+    if !exists && settings.read_only {
+        return Err(backend(format!(
+            "the topic {topic} does not exist, and a read-only registry does not create it \
+             (start it once the mirror has created the topic)"
+        )));
+    }
     if !exists {
         let mut rf = settings.replication_factor.max(1);
         if rf > brokers {
@@ -456,7 +482,11 @@ impl Store for KafkaStore {
                     || r.key.starts_with(br#"{"keytype":"NOOP""#)
             });
             if markers {
-                return self.send(&self.marker_producer, records, fence).await;
+                let marker = self
+                    .marker_producer
+                    .as_ref()
+                    .ok_or_else(read_only_refusal)?;
+                return self.send(marker, records, fence).await;
             }
             let producer = self.producer()?;
             self.send(&producer, records, fence).await
@@ -524,11 +554,14 @@ impl Store for KafkaStore {
 
     fn end_of_log(&self) -> StoreFuture<'_, i64> {
         Box::pin(async move {
+            let Some(marker) = &self.marker_producer else {
+                return self.high_watermark().await;
+            };
             let noop = record::encode(&Record {
                 key: Key::Noop,
                 value: None,
             });
-            let offsets = self.send(&self.marker_producer, vec![noop], None).await?;
+            let offsets = self.send(marker, vec![noop], None).await?;
             Ok(offsets.last().copied().unwrap_or(-1))
         })
     }
@@ -551,6 +584,25 @@ impl Store for KafkaStore {
 }
 
 impl KafkaStore {
+    /// The offset of the last record in the partition (high watermark - 1), for a node that
+    /// must not write a NOOP marker. Unlike the marker, it is not ordered with the writes of
+    /// other nodes in flight, which a read-only node does not need.
+    async fn high_watermark(&self) -> Result<i64, StoreError> {
+        let settings = self.settings.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut c = base_config(&settings);
+            c.set("allow.auto.create.topics", "false");
+            let consumer: TopicConsumer =
+                c.create_with_context(Quiet::default()).map_err(backend)?;
+            let (_, high) = consumer
+                .fetch_watermarks(&settings.topic, 0, ADMIN_TIMEOUT)
+                .map_err(|e| backend(format!("cannot find the end of the topic: {e}")))?;
+            Ok(high - 1)
+        })
+        .await
+        .map_err(backend)?
+    }
+
     /// Sends records to partition 0 and returns their offsets.
     async fn send(
         &self,
@@ -619,7 +671,7 @@ impl KafkaStore {
 impl Drop for KafkaStore {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
-        if let Ok(p) = self.producer.lock() {
+        if let Some(Ok(p)) = self.producer.as_ref().map(|p| p.lock()) {
             let _ = p.flush(Duration::from_secs(5));
         }
     }
