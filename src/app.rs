@@ -75,10 +75,17 @@ pub async fn serve(
         .connect_timeout(std::time::Duration::from_secs(5))
         .build()
         .map_err(|e| format!("cannot build the forwarding HTTP client: {e}"))?;
+    let exporters = Arc::new(crate::exporter::Live::default());
+    if !args.read_only {
+        tokio::spawn(crate::exporter::run(registry.clone(), exporters.clone()));
+    }
+    let auto_context = crate::exporter::auto_context(&advertised, &args.store);
     let app = http::router(AppState {
         registry,
         cluster_id,
         forwarder,
+        exporters,
+        auto_context,
     });
     // Test harnesses and scripts wait for this exact line.
     println!("listening on http://{addr}");

@@ -55,6 +55,9 @@ pub enum RegistryError {
     /// forwards it), or fails with 50004 when no leader is known.
     #[error("Unknown leader")]
     NotLeader(Option<String>),
+    /// An exporter API error: (Confluent error_code, message).
+    #[error("{1}")]
+    Exporter(u32, String),
     /// Forwarding to the leader failed.
     #[error("Error while forwarding the request to the leader: {0}")]
     Forwarding(String),

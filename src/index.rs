@@ -76,6 +76,8 @@ impl SchemaBody {
 pub struct VersionEntry {
     pub id: i32,
     pub deleted: bool,
+    /// Offset of the last record that changed this version (exporters resume from it).
+    pub offset: i64,
     pub body: Arc<SchemaBody>,
 }
 
@@ -120,6 +122,9 @@ pub struct Index {
     /// Keys whose newest record was refused (written by a deposed leader). Compaction would
     /// keep that record and drop the valid one before it, so the leader rewrites these keys.
     pub to_repair: BTreeSet<Vec<u8>>,
+    /// Exporter definitions and states, by name.
+    pub exporters: BTreeMap<String, record::ExporterValue>,
+    pub exporter_states: BTreeMap<String, record::ExporterStateValue>,
 }
 
 /// Who leads a shared log, as its newest valid LEADERSHIP record says.
@@ -215,8 +220,9 @@ impl Index {
             (Key::DeleteSubject { subject }, Some(Value::DeleteSubject(v))) => {
                 if let Some(versions) = self.subjects.get_mut(&subject) {
                     for (ver, e) in versions.iter_mut() {
-                        if *ver <= v.version {
+                        if *ver <= v.version && !e.deleted {
                             e.deleted = true;
+                            e.offset = offset;
                         }
                     }
                 }
@@ -240,6 +246,19 @@ impl Index {
                 if context.starts_with('.') {
                     self.contexts.entry(context).or_default();
                 }
+            }
+            (Key::Exporter { name }, Some(Value::Exporter(v))) => {
+                self.exporters.insert(name, v);
+            }
+            (Key::Exporter { name }, None) => {
+                self.exporters.remove(&name);
+                self.exporter_states.remove(&name);
+            }
+            (Key::ExporterState { name }, Some(Value::ExporterState(v))) => {
+                self.exporter_states.insert(name, v);
+            }
+            (Key::ExporterState { name }, None) => {
+                self.exporter_states.remove(&name);
             }
             (Key::DeleteSubject { .. } | Key::ClearSubject { .. } | Key::Context { .. }, None) => {}
             (Key::Noop, _) => {}
@@ -298,6 +317,7 @@ impl Index {
             VersionEntry {
                 id: v.id,
                 deleted: v.deleted,
+                offset,
                 body,
             },
         );

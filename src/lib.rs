@@ -5,6 +5,7 @@ pub mod check;
 pub mod compat;
 pub mod config;
 pub mod error;
+pub mod exporter;
 pub mod http;
 pub mod index;
 pub mod migrate;

@@ -7,12 +7,13 @@
 
 use crate::compat::{self, Candidate, Previous};
 use crate::error::{RegistryError, Result};
+use crate::exporter;
 use crate::index::{Index, SchemaBody, Scope, VersionEntry};
 use crate::model::{Level, Mode, Reference, SchemaType, Subject, DEFAULT_CONTEXT, MAX_SUBJECT_LEN};
 use crate::schema;
 use crate::store::record::{
-    self, ConfigValue, ContextValue, DeleteSubjectValue, Key, ModeValue, Record, SchemaValue,
-    Value, DEFAULT_TENANT,
+    self, ConfigValue, ContextValue, DeleteSubjectValue, ExporterStateValue, ExporterValue, Key,
+    ModeValue, Record, SchemaValue, Value, DEFAULT_TENANT,
 };
 use crate::store::{LogEntry, Store};
 use serde_json::Value as Json;
@@ -558,6 +559,12 @@ impl Registry {
                     context: Some(context.clone()),
                 })
             }),
+            Key::Exporter { name } => ix.exporters.get(name).cloned().map(Value::Exporter),
+            Key::ExporterState { name } => ix
+                .exporter_states
+                .get(name)
+                .cloned()
+                .map(Value::ExporterState),
             Key::ClearSubject { .. } | Key::Noop | Key::Leadership | Key::Unknown(_) => None,
         }
     }
@@ -1686,9 +1693,30 @@ impl Registry {
         Ok(ids)
     }
 
-    /// Finds the context an ID is looked up in: the hint's context, else the default one.
-    fn context_for_id(hint: Option<&Subject>) -> String {
-        hint.map_or_else(|| DEFAULT_CONTEXT.to_string(), |h| h.context.clone())
+    /// Finds the context an ID is looked up in, as Confluent does: a qualified hint names
+    /// its context; an unqualified subject name is looked for with this ID in the default
+    /// context, then in every other context (so a consumer passing its subject finds IDs an
+    /// exporter put in a context); otherwise the default context.
+    fn context_for_id(ix: &Index, id: i32, hint: Option<&Subject>) -> String {
+        let Some(h) = hint else {
+            return DEFAULT_CONTEXT.to_string();
+        };
+        if !h.is_default_context() || h.name.is_empty() {
+            return h.context.clone();
+        }
+        let holds = |ctx: &str| {
+            let q = Subject::in_context(ctx, &h.name).qualified();
+            ix.schema_by_id(ctx, id)
+                .is_some_and(|e| e.holders.iter().any(|(s, _)| *s == q))
+        };
+        if holds(DEFAULT_CONTEXT) {
+            return DEFAULT_CONTEXT.to_string();
+        }
+        ix.contexts
+            .keys()
+            .find(|c| c.as_str() != DEFAULT_CONTEXT && holds(c))
+            .cloned()
+            .unwrap_or_else(|| DEFAULT_CONTEXT.to_string())
     }
 
     /// A subject without versions whose subject-level config names an `alias` stands for
@@ -1749,7 +1777,7 @@ impl Registry {
 
     pub fn schema_by_id(&self, id: i32, hint: Option<&Subject>) -> Result<(Arc<SchemaBody>, i32)> {
         let ix = self.read();
-        let ctx = Self::context_for_id(hint);
+        let ctx = Self::context_for_id(&ix, id, hint);
         let e = ix
             .schema_by_id(&ctx, id)
             .ok_or(RegistryError::SchemaNotFound(Some(id as i64)))?;
@@ -1763,7 +1791,7 @@ impl Registry {
         deleted: bool,
     ) -> Result<Vec<(String, i32)>> {
         let ix = self.read();
-        let ctx = Self::context_for_id(hint);
+        let ctx = Self::context_for_id(&ix, id, hint);
         let e = ix
             .schema_by_id(&ctx, id)
             .ok_or(RegistryError::SchemaNotFound(None))?;
@@ -1899,4 +1927,294 @@ impl Registry {
             messages,
         })
     }
+}
+
+// ---- exporters ---------------------------------------------------------------------------
+
+impl Registry {
+    /// The offset applied so far, as a watch (the exporter worker wakes on changes).
+    pub fn applied_watch(&self) -> watch::Receiver<i64> {
+        self.applied.clone()
+    }
+
+    /// Whether this node runs the exporters: it writes (leads) and is not read-only.
+    pub fn runs_exporters(&self) -> bool {
+        !self.read_only && matches!(self.role(), Role::Leader(_))
+    }
+
+    /// `GET /exporters`.
+    pub fn exporter_names(&self) -> Vec<String> {
+        self.read().exporters.keys().cloned().collect()
+    }
+
+    /// `GET /exporters/{name}`.
+    pub fn exporter(&self, name: &str) -> Result<ExporterValue> {
+        self.read()
+            .exporters
+            .get(name)
+            .cloned()
+            .ok_or_else(|| exporter::not_found(name))
+    }
+
+    /// The stored state of an exporter (`None`: never written).
+    pub fn exporter_state(&self, name: &str) -> Result<Option<ExporterStateValue>> {
+        let ix = self.read();
+        if !ix.exporters.contains_key(name) {
+            return Err(exporter::not_found(name));
+        }
+        Ok(ix.exporter_states.get(name).cloned())
+    }
+
+    pub fn exporters_with_states(&self) -> Vec<(ExporterValue, Option<ExporterStateValue>)> {
+        let ix = self.read();
+        ix.exporters
+            .values()
+            .map(|d| (d.clone(), ix.exporter_states.get(&d.name).cloned()))
+            .collect()
+    }
+
+    fn exporter_records(
+        ix: &Index,
+        name: &str,
+        def: Option<ExporterValue>,
+        state: Option<ExporterStateValue>,
+    ) -> Vec<crate::store::RawRecord> {
+        let mut out = encode(
+            ix,
+            Key::ExporterState {
+                name: name.to_string(),
+            },
+            state.map(Value::ExporterState),
+        );
+        let def_key = Key::Exporter {
+            name: name.to_string(),
+        };
+        match def {
+            // The definition first: a state never lands without its exporter.
+            Some(d) => {
+                let mut first = encode(ix, def_key, Some(Value::Exporter(d)));
+                first.append(&mut out);
+                first
+            }
+            None => {
+                out.extend(encode(ix, def_key, None));
+                out
+            }
+        }
+    }
+
+    fn require_paused(ix: &Index, name: &str) -> Result<()> {
+        let paused = ix
+            .exporter_states
+            .get(name)
+            .is_some_and(|s| s.state == exporter::PAUSED);
+        if !paused {
+            return Err(exporter::error(
+                exporter::code::NOT_PAUSED,
+                format!("Exporter '{name}' must be paused first."),
+            ));
+        }
+        Ok(())
+    }
+
+    /// `POST /exporters`: a new exporter, running.
+    pub async fn create_exporter(&self, def: ExporterValue) -> Result<()> {
+        let _w = self.lock_for_write().await?;
+        let records = {
+            let ix = self.read();
+            if ix.exporters.contains_key(&def.name) {
+                return Err(exporter::error(
+                    exporter::code::EXISTS,
+                    format!("Exporter '{}' already exists.", def.name),
+                ));
+            }
+            if ix.exporters.len() >= exporter::MAX_EXPORTERS {
+                return Err(exporter::error(
+                    exporter::code::TOO_MANY,
+                    format!(
+                        "Too many exporters: at most {} per registry",
+                        exporter::MAX_EXPORTERS
+                    ),
+                ));
+            }
+            let name = def.name.clone();
+            let state = ExporterStateValue {
+                state: exporter::RUNNING.into(),
+                offset: -1,
+                ts: 0,
+                trace: String::new(),
+            };
+            Self::exporter_records(&ix, &name, Some(def), Some(state))
+        };
+        self.append_and_wait(records).await
+    }
+
+    /// `PUT /exporters/{name}` and `PUT /exporters/{name}/config`: the exporter must be
+    /// paused. `change` builds the new definition from the current one.
+    pub async fn update_exporter(
+        &self,
+        name: &str,
+        change: impl FnOnce(&ExporterValue) -> Result<ExporterValue>,
+    ) -> Result<()> {
+        let _w = self.lock_for_write().await?;
+        let records = {
+            let ix = self.read();
+            let current = ix
+                .exporters
+                .get(name)
+                .ok_or_else(|| exporter::not_found(name))?;
+            Self::require_paused(&ix, name)?;
+            let def = change(current)?;
+            encode(
+                &ix,
+                Key::Exporter {
+                    name: name.to_string(),
+                },
+                Some(Value::Exporter(def)),
+            )
+        };
+        self.append_and_wait(records).await
+    }
+
+    /// `DELETE /exporters/{name}`: the exporter must be paused.
+    pub async fn delete_exporter(&self, name: &str) -> Result<()> {
+        let _w = self.lock_for_write().await?;
+        let records = {
+            let ix = self.read();
+            if !ix.exporters.contains_key(name) {
+                return Err(exporter::not_found(name));
+            }
+            Self::require_paused(&ix, name)?;
+            Self::exporter_records(&ix, name, None, None)
+        };
+        self.append_and_wait(records).await
+    }
+
+    /// `PUT /exporters/{name}/pause|resume|reset`.
+    pub async fn exporter_action(&self, name: &str, action: ExporterAction) -> Result<()> {
+        let _w = self.lock_for_write().await?;
+        let records = {
+            let ix = self.read();
+            if !ix.exporters.contains_key(name) {
+                return Err(exporter::not_found(name));
+            }
+            let mut st = ix
+                .exporter_states
+                .get(name)
+                .cloned()
+                .unwrap_or(ExporterStateValue {
+                    state: exporter::RUNNING.into(),
+                    offset: -1,
+                    ts: 0,
+                    trace: String::new(),
+                });
+            match action {
+                ExporterAction::Pause => st.state = exporter::PAUSED.into(),
+                ExporterAction::Resume => {
+                    if st.state == exporter::RUNNING {
+                        return Err(exporter::error(
+                            exporter::code::ALREADY_RUNNING,
+                            format!("Exporter '{name}' is already running."),
+                        ));
+                    }
+                    st.state = exporter::RUNNING.into();
+                    st.trace.clear();
+                }
+                ExporterAction::Reset => {
+                    Self::require_paused(&ix, name)?;
+                    st.offset = -1;
+                    st.ts = 0;
+                    st.trace.clear();
+                }
+            }
+            encode(
+                &ix,
+                Key::ExporterState {
+                    name: name.to_string(),
+                },
+                Some(Value::ExporterState(st)),
+            )
+        };
+        self.append_and_wait(records).await
+    }
+
+    /// The exporter worker's progress or error, written only while the exporter still
+    /// exists and runs (a pause or reset meanwhile wins).
+    pub async fn record_exporter_progress(&self, name: &str, st: ExporterStateValue) -> Result<()> {
+        let _w = self.lock_for_write().await?;
+        let records = {
+            let ix = self.read();
+            let running = ix.exporters.contains_key(name)
+                && ix
+                    .exporter_states
+                    .get(name)
+                    .is_none_or(|s| s.state == exporter::RUNNING);
+            if !running {
+                return Ok(());
+            }
+            encode(
+                &ix,
+                Key::ExporterState {
+                    name: name.to_string(),
+                },
+                Some(Value::ExporterState(st)),
+            )
+        };
+        self.append_and_wait(records).await
+    }
+
+    /// What `def` has to push: versions of its subjects changed after `after`, in log
+    /// order, and the subject-level configs of its subjects.
+    pub fn export_snapshot(&self, def: &ExporterValue, after: i64) -> exporter::Snapshot {
+        let ix = self.read();
+        let mut versions = Vec::new();
+        let mut configs = BTreeMap::new();
+        for (q, vs) in &ix.subjects {
+            let subject = Subject::parse(q);
+            if !exporter::matches(def, &subject) {
+                continue;
+            }
+            for (v, e) in vs {
+                if e.offset > after {
+                    versions.push(exporter::PendingVersion {
+                        offset: e.offset,
+                        subject: subject.clone(),
+                        version: *v,
+                        id: e.id,
+                        deleted: e.deleted,
+                        body: e.body.clone(),
+                    });
+                }
+            }
+            if let Some(c) = ix.configs.get(&Some(q.clone())) {
+                let mut body = serde_json::Map::new();
+                if let Some(l) = &c.compatibility_level {
+                    body.insert("compatibility".into(), Json::String(l.clone()));
+                }
+                if let Some(n) = c.normalize {
+                    body.insert("normalize".into(), Json::Bool(n));
+                }
+                if let Some(g) = &c.compatibility_group {
+                    body.insert("compatibilityGroup".into(), Json::String(g.clone()));
+                }
+                if !body.is_empty() {
+                    configs.insert(q.clone(), Json::Object(body));
+                }
+            }
+        }
+        versions.sort_by_key(|p| (p.offset, p.version));
+        exporter::Snapshot {
+            applied: ix.applied,
+            versions,
+            configs,
+        }
+    }
+}
+
+/// `PUT /exporters/{name}/pause|resume|reset`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExporterAction {
+    Pause,
+    Resume,
+    Reset,
 }

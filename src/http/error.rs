@@ -29,6 +29,7 @@ impl RegistryError {
             ReferenceExists(..) => (422, 42206),
             InvalidSubject(_) => (422, 42208),
             BadRequest(status, _) => (*status, *status as u32),
+            Exporter(code, _) => (if *code == 40450 { 404 } else { 409 }, *code),
             Store(_) => (500, 50001),
             StoreTimeout(_) => (500, 50002),
             Forwarding(_) => (500, 50003),

@@ -4,6 +4,7 @@
 pub mod compat;
 pub mod config;
 pub mod error;
+pub mod exporters;
 pub mod extract;
 pub mod forward;
 pub mod openapi;
@@ -30,6 +31,10 @@ pub struct AppState {
     pub cluster_id: String,
     /// The HTTP client followers forward writes to the leader with.
     pub forwarder: reqwest::Client,
+    /// Live status of the exporters this node runs.
+    pub exporters: Arc<crate::exporter::Live>,
+    /// This registry's context name for exporters with contextType AUTO.
+    pub auto_context: String,
 }
 
 /// A JSON answer with Confluent's content type.
@@ -93,6 +98,7 @@ pub fn router(state: AppState) -> Router {
         .merge(schemas::routes())
         .merge(config::routes())
         .merge(compat::routes())
+        .merge(exporters::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -123,6 +123,31 @@ pub struct CompatibilityCheckResponse {
     pub messages: Option<Vec<String>>,
 }
 
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct ExporterName {
+    pub name: String,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ExporterInfo {
+    pub name: String,
+    pub context_type: String,
+    pub context: String,
+    pub subjects: Vec<String>,
+    pub subject_rename_format: String,
+    pub config: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct ExporterStatus {
+    pub name: String,
+    pub state: String,
+    pub offset: i64,
+    pub ts: i64,
+    pub trace: String,
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -168,6 +193,17 @@ pub struct CompatibilityCheckResponse {
         super::config::delete_mode_subject,
         super::compat::check_all,
         super::compat::check_one,
+        super::exporters::list,
+        super::exporters::create,
+        super::exporters::info,
+        super::exporters::update,
+        super::exporters::delete,
+        super::exporters::status,
+        super::exporters::get_config,
+        super::exporters::put_config,
+        super::exporters::pause,
+        super::exporters::resume,
+        super::exporters::reset,
     ),
     components(schemas(
         ErrorBody,
@@ -180,7 +216,11 @@ pub struct CompatibilityCheckResponse {
         ConfigUpdateRequest,
         Config,
         ModeBody,
-        CompatibilityCheckResponse
+        CompatibilityCheckResponse,
+        ExporterName,
+        ExporterInfo,
+        ExporterStatus,
+        crate::exporter::ExporterRequest
     ))
 )]
 pub struct ApiDoc;

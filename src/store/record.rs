@@ -37,6 +37,10 @@ pub enum Key {
     /// Ours, not Confluent's (its readers skip unknown key types): who leads, under which
     /// epoch. One key, so compaction keeps the newest.
     Leadership,
+    /// Ours: an exporter's definition (Confluent keeps these in other topics).
+    Exporter { name: String },
+    /// Ours: an exporter's state (paused or running) and how far it exported.
+    ExporterState { name: String },
     /// A key type this version does not know: logged and skipped.
     Unknown(String),
 }
@@ -47,6 +51,33 @@ pub enum Key {
 pub struct LeadershipValue {
     pub epoch: i64,
     pub node: String,
+}
+
+/// Value of an EXPORTER record: the definition, as Confluent's exporter API takes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExporterValue {
+    pub name: String,
+    pub context_type: String,
+    pub context: String,
+    pub subjects: Vec<String>,
+    pub subject_rename_format: String,
+    #[serde(default)]
+    pub config: std::collections::BTreeMap<String, String>,
+}
+
+/// Value of an EXPORTER_STATE record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExporterStateValue {
+    /// RUNNING or PAUSED: what the exporter should do.
+    pub state: String,
+    /// Source log offset up to which everything is exported (-1: nothing yet).
+    pub offset: i64,
+    /// When `offset` was reached, ms since the epoch.
+    pub ts: i64,
+    /// The last error, empty when healthy.
+    #[serde(default)]
+    pub trace: String,
 }
 
 /// Value of a SCHEMA record.
@@ -142,6 +173,8 @@ pub enum Value {
     ClearSubject(ClearSubjectValue),
     Context(ContextValue),
     Leadership(LeadershipValue),
+    Exporter(ExporterValue),
+    ExporterState(ExporterStateValue),
     /// NOOP records carry no meaningful value.
     Empty,
 }
@@ -214,6 +247,16 @@ pub fn encode_key(key: &Key) -> Vec<u8> {
         }
         Key::Noop => out.push_str("\"NOOP\",\"magic\":0}"),
         Key::Leadership => out.push_str("\"LEADERSHIP\",\"magic\":0}"),
+        Key::Exporter { name } | Key::ExporterState { name } => {
+            out.push_str(if matches!(key, Key::Exporter { .. }) {
+                "\"EXPORTER\""
+            } else {
+                "\"EXPORTER_STATE\""
+            });
+            out.push_str(",\"name\":");
+            push_str(&mut out, name);
+            out.push_str(",\"magic\":0}");
+        }
         Key::Context { tenant, context } => {
             out.push_str("\"CONTEXT\",\"tenant\":");
             push_str(&mut out, tenant);
@@ -236,6 +279,8 @@ pub fn encode_value(value: &Value) -> Vec<u8> {
         Value::ClearSubject(v) => serde_json::to_vec(v),
         Value::Context(v) => serde_json::to_vec(v),
         Value::Leadership(v) => serde_json::to_vec(v),
+        Value::Exporter(v) => serde_json::to_vec(v),
+        Value::ExporterState(v) => serde_json::to_vec(v),
         Value::Empty => Ok(b"{}".to_vec()),
     };
     // Serialising these plain structs cannot fail (string keys, no custom serialisers).
@@ -261,6 +306,8 @@ struct AnyKey {
     tenant: Option<String>,
     #[serde(default)]
     context: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
 }
 
 /// Decodes a key leniently (any field order, any magic, unknown fields ignored).
@@ -291,6 +338,16 @@ pub fn decode_key(bytes: &[u8]) -> Result<Key, DecodeError> {
         },
         "NOOP" => Key::Noop,
         "LEADERSHIP" => Key::Leadership,
+        "EXPORTER" | "EXPORTER_STATE" => {
+            let name = k
+                .name
+                .ok_or_else(|| DecodeError::Key("no exporter name".into()))?;
+            if keytype == "EXPORTER" {
+                Key::Exporter { name }
+            } else {
+                Key::ExporterState { name }
+            }
+        }
         "CONTEXT" => Key::Context {
             tenant: k.tenant.unwrap_or_else(|| DEFAULT_TENANT.to_string()),
             context: k.context.unwrap_or_default(),
@@ -328,6 +385,12 @@ pub fn decode_value(key: &Key, bytes: Option<&[u8]>) -> Result<Option<Value>, De
         Key::Leadership => {
             Value::Leadership(serde_json::from_slice(bytes).map_err(|e| err("LEADERSHIP", e))?)
         }
+        Key::Exporter { .. } => {
+            Value::Exporter(serde_json::from_slice(bytes).map_err(|e| err("EXPORTER", e))?)
+        }
+        Key::ExporterState { .. } => Value::ExporterState(
+            serde_json::from_slice(bytes).map_err(|e| err("EXPORTER_STATE", e))?,
+        ),
         Key::Noop | Key::Unknown(_) => Value::Empty,
     };
     Ok(Some(v))

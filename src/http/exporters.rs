@@ -1,0 +1,277 @@
+//! `/exporters/...`: Confluent's schema linking API (definitions, status, config, pause,
+//! resume, reset). The work itself is in `crate::exporter`.
+
+use super::extract::Body;
+#[allow(unused_imports)]
+use super::openapi::*;
+use super::subjects::Params;
+use super::{ok, AppState};
+use crate::error::RegistryError;
+use crate::exporter::{self, ExporterRequest};
+use crate::registry::ExporterAction;
+use crate::store::record::ExporterValue;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, put};
+use axum::Router;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/exporters", get(list).post(create))
+        .route("/exporters/{name}", get(info).put(update).delete(delete))
+        .route("/exporters/{name}/status", get(status))
+        .route("/exporters/{name}/config", get(get_config).put(put_config))
+        .route("/exporters/{name}/pause", put(pause))
+        .route("/exporters/{name}/resume", put(resume))
+        .route("/exporters/{name}/reset", put(reset))
+}
+
+fn info_json(d: &ExporterValue) -> Value {
+    json!({
+        "name": d.name,
+        "contextType": d.context_type,
+        "context": d.context,
+        "subjects": d.subjects,
+        "subjectRenameFormat": d.subject_rename_format,
+        "config": d.config,
+    })
+}
+
+fn parse_request(body: Option<Value>) -> Result<ExporterRequest, RegistryError> {
+    let v = body.unwrap_or_else(|| json!({}));
+    serde_json::from_value(v)
+        .map_err(|e| RegistryError::BadRequest(422, format!("Invalid exporter request: {e}")))
+}
+
+fn parse_config(body: Option<Value>) -> Result<BTreeMap<String, String>, RegistryError> {
+    let v = body.unwrap_or_else(|| json!({}));
+    serde_json::from_value(v).map_err(|e| {
+        RegistryError::BadRequest(
+            422,
+            format!("Invalid exporter config: expected an object of strings: {e}"),
+        )
+    })
+}
+
+fn name_answer(name: &str) -> Response {
+    ok(json!({ "name": name }))
+}
+
+#[utoipa::path(
+    get,
+    path = "/exporters",
+    tag = "exporters",
+    responses((status = 200, description = "Exporter names", body = [String]))
+)]
+pub(crate) async fn list(State(st): State<AppState>) -> Response {
+    ok(json!(st.registry.exporter_names()))
+}
+
+#[utoipa::path(
+    post,
+    path = "/exporters",
+    tag = "exporters",
+    request_body = ExporterRequest,
+    responses(
+        (status = 200, description = "Created (and running)", body = ExporterName),
+        (status = 409, description = "40950 invalid name, 40951 invalid config, 40952 invalid subjects, 40960 exists, 40964 too many", body = ErrorBody),
+    )
+)]
+pub(crate) async fn create(
+    State(st): State<AppState>,
+    Body(body): Body,
+) -> Result<Response, RegistryError> {
+    let mut req = parse_request(body)?;
+    let name = req.name.take().unwrap_or_default();
+    let def = exporter::define(&name, req, None, &st.auto_context)?;
+    st.registry.create_exporter(def).await?;
+    Ok(name_answer(&name))
+}
+
+#[utoipa::path(
+    get,
+    path = "/exporters/{name}",
+    tag = "exporters",
+    params(("name" = String, Path, description = "Exporter name")),
+    responses(
+        (status = 200, description = "The definition", body = ExporterInfo),
+        (status = 404, description = "40450 not found", body = ErrorBody),
+    )
+)]
+pub(crate) async fn info(State(st): State<AppState>, p: Params) -> Result<Response, RegistryError> {
+    Ok(ok(info_json(&st.registry.exporter(p.get(0))?)))
+}
+
+#[utoipa::path(
+    put,
+    path = "/exporters/{name}",
+    tag = "exporters",
+    params(("name" = String, Path, description = "Exporter name")),
+    request_body = ExporterRequest,
+    responses(
+        (status = 200, description = "Updated", body = ExporterName),
+        (status = 404, description = "40450 not found", body = ErrorBody),
+        (status = 409, description = "40963 not paused, or an invalid field", body = ErrorBody),
+    )
+)]
+pub(crate) async fn update(
+    State(st): State<AppState>,
+    p: Params,
+    Body(body): Body,
+) -> Result<Response, RegistryError> {
+    let name = p.get(0).to_string();
+    let mut req = parse_request(body)?;
+    req.name = None;
+    let auto = st.auto_context.clone();
+    st.registry
+        .update_exporter(&name, |cur| exporter::define(&name, req, Some(cur), &auto))
+        .await?;
+    Ok(name_answer(&name))
+}
+
+#[utoipa::path(
+    delete,
+    path = "/exporters/{name}",
+    tag = "exporters",
+    params(("name" = String, Path, description = "Exporter name")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "40450 not found", body = ErrorBody),
+        (status = 409, description = "40963 not paused", body = ErrorBody),
+    )
+)]
+pub(crate) async fn delete(
+    State(st): State<AppState>,
+    p: Params,
+) -> Result<Response, RegistryError> {
+    st.registry.delete_exporter(p.get(0)).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[utoipa::path(
+    get,
+    path = "/exporters/{name}/status",
+    tag = "exporters",
+    params(("name" = String, Path, description = "Exporter name")),
+    responses(
+        (status = 200, description = "State (STARTING, RUNNING, PAUSED, ERROR), the source log offset exported up to, when, and the last error", body = ExporterStatus),
+        (status = 404, description = "40450 not found", body = ErrorBody),
+    )
+)]
+pub(crate) async fn status(
+    State(st): State<AppState>,
+    p: Params,
+) -> Result<Response, RegistryError> {
+    let name = p.get(0);
+    let stored = st.registry.exporter_state(name)?;
+    Ok(ok(exporter::status(name, stored.as_ref(), &st.exporters)))
+}
+
+#[utoipa::path(
+    get,
+    path = "/exporters/{name}/config",
+    tag = "exporters",
+    params(("name" = String, Path, description = "Exporter name")),
+    responses(
+        (status = 200, description = "The destination's client config", body = Object),
+        (status = 404, description = "40450 not found", body = ErrorBody),
+    )
+)]
+pub(crate) async fn get_config(
+    State(st): State<AppState>,
+    p: Params,
+) -> Result<Response, RegistryError> {
+    Ok(ok(json!(st.registry.exporter(p.get(0))?.config)))
+}
+
+#[utoipa::path(
+    put,
+    path = "/exporters/{name}/config",
+    tag = "exporters",
+    params(("name" = String, Path, description = "Exporter name")),
+    request_body = Object,
+    responses(
+        (status = 200, description = "Updated (the keys given replace those of the config)", body = ExporterName),
+        (status = 404, description = "40450 not found", body = ErrorBody),
+        (status = 409, description = "40963 not paused, 40951 invalid config", body = ErrorBody),
+    )
+)]
+pub(crate) async fn put_config(
+    State(st): State<AppState>,
+    p: Params,
+    Body(body): Body,
+) -> Result<Response, RegistryError> {
+    let name = p.get(0).to_string();
+    let changes = parse_config(body)?;
+    st.registry
+        .update_exporter(&name, |cur| {
+            let mut next = cur.clone();
+            next.config.extend(changes);
+            exporter::check_config(&next.config)?;
+            Ok(next)
+        })
+        .await?;
+    Ok(name_answer(&name))
+}
+
+async fn action(st: &AppState, p: &Params, a: ExporterAction) -> Result<Response, RegistryError> {
+    let name = p.get(0);
+    st.registry.exporter_action(name, a).await?;
+    Ok(name_answer(name))
+}
+
+#[utoipa::path(
+    put,
+    path = "/exporters/{name}/pause",
+    tag = "exporters",
+    params(("name" = String, Path, description = "Exporter name")),
+    responses(
+        (status = 200, description = "Paused", body = ExporterName),
+        (status = 404, description = "40450 not found", body = ErrorBody),
+    )
+)]
+pub(crate) async fn pause(
+    State(st): State<AppState>,
+    p: Params,
+) -> Result<Response, RegistryError> {
+    action(&st, &p, ExporterAction::Pause).await
+}
+
+#[utoipa::path(
+    put,
+    path = "/exporters/{name}/resume",
+    tag = "exporters",
+    params(("name" = String, Path, description = "Exporter name")),
+    responses(
+        (status = 200, description = "Running again, from where it stopped", body = ExporterName),
+        (status = 404, description = "40450 not found", body = ErrorBody),
+        (status = 409, description = "40961 already running", body = ErrorBody),
+    )
+)]
+pub(crate) async fn resume(
+    State(st): State<AppState>,
+    p: Params,
+) -> Result<Response, RegistryError> {
+    action(&st, &p, ExporterAction::Resume).await
+}
+
+#[utoipa::path(
+    put,
+    path = "/exporters/{name}/reset",
+    tag = "exporters",
+    params(("name" = String, Path, description = "Exporter name")),
+    responses(
+        (status = 200, description = "Offset reset: everything is exported again on resume", body = ExporterName),
+        (status = 404, description = "40450 not found", body = ErrorBody),
+        (status = 409, description = "40963 not paused", body = ErrorBody),
+    )
+)]
+pub(crate) async fn reset(
+    State(st): State<AppState>,
+    p: Params,
+) -> Result<Response, RegistryError> {
+    action(&st, &p, ExporterAction::Reset).await
+}
