@@ -117,12 +117,14 @@ pub fn define(
         }
         "AUTO" => auto_context.to_string(),
         "NONE" | "DEFAULT" => DEFAULT_CONTEXT.to_string(),
-        other => return Err(error(
-            code::INVALID_CONFIG,
-            format!(
+        other => {
+            return Err(error(
+                code::INVALID_CONFIG,
+                format!(
                 "Invalid exporter contextType {other:?}: expected AUTO, CUSTOM, NONE or DEFAULT"
             ),
-        )),
+            ))
+        }
     };
     let subjects = req
         .subjects
@@ -206,7 +208,8 @@ fn glob(pattern: &str, text: &str) -> bool {
 pub fn matches(def: &ExporterValue, subject: &Subject) -> bool {
     def.subjects.iter().any(|p| {
         if let Some(rest) = p.strip_prefix(":*:") {
-            return glob(rest, &subject.name);
+            // `:*:` alone: every subject of every context.
+            return rest.is_empty() || glob(rest, &subject.name);
         }
         let pat = Subject::parse(p);
         pat.context == subject.context && glob(&pat.name, &subject.name)
@@ -327,11 +330,22 @@ impl Live {
     }
 }
 
-/// The status answered for an exporter: this node's live one when it runs the exporter,
-/// else what the log says.
-pub fn status(name: &str, stored: Option<&ExporterStateValue>, live: &Live) -> serde_json::Value {
+/// The status answered for an exporter: this node's live one when it runs the exporter
+/// (STARTING until its first round here), else what the log says.
+pub fn status(
+    name: &str,
+    stored: Option<&ExporterStateValue>,
+    live: &Live,
+    runs_here: bool,
+) -> serde_json::Value {
     let s = match (live.get(name), stored) {
         (Some(l), Some(st)) if st.state == RUNNING => l,
+        (None, Some(st)) if st.state == RUNNING && runs_here => LiveStatus {
+            state: "STARTING",
+            offset: st.offset,
+            ts: st.ts,
+            trace: String::new(),
+        },
         (_, Some(st)) => LiveStatus {
             state: if st.state == PAUSED {
                 PAUSED

@@ -167,7 +167,12 @@ pub(crate) async fn status(
 ) -> Result<Response, RegistryError> {
     let name = p.get(0);
     let stored = st.registry.exporter_state(name)?;
-    Ok(ok(exporter::status(name, stored.as_ref(), &st.exporters)))
+    Ok(ok(exporter::status(
+        name,
+        stored.as_ref(),
+        &st.exporters,
+        st.registry.runs_exporters(),
+    )))
 }
 
 #[utoipa::path(
