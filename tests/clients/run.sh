@@ -4,7 +4,7 @@
 #   tests/clients/run.sh                      # uses target/release/schema-registry
 #   SR_BIN=target/debug/schema-registry tests/clients/run.sh
 #
-# Creates (or reuses) the venv .venv-clients with the pinned packages of
+# Creates (or reuses, via venv.sh) the venv .venv-clients with the pinned packages of
 # tests/clients/requirements.txt, starts the server on 127.0.0.1:<free port>
 # with a fresh temporary SQLite store, runs confluent_client_test.py against it
 # and stops the server on exit. Exits non-zero if anything failed.
@@ -15,8 +15,6 @@ root="$(cd "$here/../.." && pwd)"
 cd "$root"
 
 SR_BIN="${SR_BIN:-target/release/schema-registry}"
-VENV="${CLIENTS_VENV:-$root/.venv-clients}"
-PYTHON="${PYTHON:-python3}"
 START_TIMEOUT="${START_TIMEOUT:-30}"   # seconds to wait for "listening on"
 
 if [[ ! -x "$SR_BIN" ]]; then
@@ -25,26 +23,9 @@ if [[ ! -x "$SR_BIN" ]]; then
 fi
 
 # --- venv ------------------------------------------------------------------
-req="$here/requirements.txt"
-stamp="$VENV/.requirements.sha256"
-want_hash="$(sha256sum "$req" | cut -d' ' -f1)"
-venv_ok() {
-  [[ -x "$VENV/bin/python" ]] &&
-    [[ -f "$stamp" && "$(cat "$stamp")" == "$want_hash" ]] &&
-    "$VENV/bin/python" -c 'import confluent_kafka.schema_registry.avro, fastavro' </dev/null >/dev/null 2>&1
-}
-if venv_ok; then
-  echo "== reusing venv $VENV"
-else
-  echo "== creating venv $VENV"
-  rm -rf "$VENV"
-  "$PYTHON" -m venv "$VENV"
-  echo '*' >"$VENV/.gitignore"   # keep the venv out of git status
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input -r "$req" </dev/null
-  echo "$want_hash" >"$stamp"
-  venv_ok || { echo "run.sh: venv $VENV is not usable after install" >&2; exit 2; }
-fi
-"$VENV/bin/python" -c 'import confluent_kafka, fastavro; print("confluent-kafka", confluent_kafka.__version__, "/ fastavro", fastavro.__version__)' </dev/null
+# venv.sh creates or reuses it (CLIENTS_VENV, PYTHON as before) and prints its python.
+py="$(bash "$here/venv.sh")" || { echo "run.sh: cannot set up the client venv" >&2; exit 2; }
+"$py" -c 'import confluent_kafka, fastavro; print("confluent-kafka", confluent_kafka.__version__, "/ fastavro", fastavro.__version__)' </dev/null
 
 # --- server ----------------------------------------------------------------
 # shellcheck source=../../scripts/server.sh
@@ -54,4 +35,4 @@ sr_start clients
 echo "== server pid $server_pid at $url"
 
 # --- test ------------------------------------------------------------------
-SR_URL="$url" "$VENV/bin/python" "$here/confluent_client_test.py" </dev/null
+SR_URL="$url" "$py" "$here/confluent_client_test.py" </dev/null

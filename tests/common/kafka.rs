@@ -185,3 +185,75 @@ impl Drop for Broker {
         self.stop();
     }
 }
+
+/// Topic helpers for tests that shape their own topics (mirroring).
+impl Broker {
+    /// Creates `topic` with `partitions` partitions, replication factor 1 and the given
+    /// topic configs (`TOPIC_ALREADY_EXISTS` is an error).
+    pub async fn create_topic(
+        &self,
+        topic: &str,
+        partitions: i32,
+        configs: &[(&str, &str)],
+    ) -> Result<(), String> {
+        use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+        let admin: AdminClient<rdkafka::client::DefaultClientContext> =
+            self.client_config().create().map_err(|e| e.to_string())?;
+        let mut t = NewTopic::new(topic, partitions, TopicReplication::Fixed(1));
+        for (k, v) in configs {
+            t = t.set(k, v);
+        }
+        let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
+        let results = admin
+            .create_topics([&t], &opts)
+            .await
+            .map_err(|e| format!("create topic {topic}: {e}"))?;
+        for r in results {
+            r.map_err(|(t, e)| format!("create topic {t}: {e}"))?;
+        }
+        Ok(())
+    }
+
+    /// The number of partitions of `topic` (an error if the broker does not know it).
+    pub fn partition_count(&self, topic: &str) -> Result<i32, String> {
+        use rdkafka::consumer::{BaseConsumer, Consumer};
+        let c: BaseConsumer = self.client_config().create().map_err(|e| e.to_string())?;
+        let md = c
+            .fetch_metadata(Some(topic), Duration::from_secs(20))
+            .map_err(|e| format!("metadata of {topic}: {e}"))?;
+        let t = md
+            .topics()
+            .iter()
+            .find(|t| t.name() == topic)
+            .ok_or_else(|| format!("no metadata for {topic}"))?;
+        match (t.error(), t.partitions().len()) {
+            (None, n) if n > 0 => Ok(n as i32),
+            (e, n) => Err(format!("topic {topic}: error {e:?}, {n} partitions")),
+        }
+    }
+
+    /// The topic configs the broker reports for `topic` (with a value, not read-only or
+    /// sensitive), e.g. `cleanup.policy`. tansu 0.6.0 reports only the explicitly set ones,
+    /// flagged `is_default` with source `Default`, so the flags are not used; Apache Kafka
+    /// also reports its defaults, which are then copied as explicit values.
+    pub async fn topic_configs(&self, topic: &str) -> Result<Vec<(String, String)>, String> {
+        use rdkafka::admin::{AdminClient, AdminOptions, ResourceSpecifier};
+        let admin: AdminClient<rdkafka::client::DefaultClientContext> =
+            self.client_config().create().map_err(|e| e.to_string())?;
+        let r = admin
+            .describe_configs([&ResourceSpecifier::Topic(topic)], &AdminOptions::new())
+            .await
+            .map_err(|e| format!("describe configs of {topic}: {e}"))?;
+        let resource = r
+            .into_iter()
+            .next()
+            .ok_or_else(|| format!("no configs of {topic}"))?
+            .map_err(|e| format!("describe configs of {topic}: {e}"))?;
+        Ok(resource
+            .entries
+            .into_iter()
+            .filter(|e| !e.is_read_only && !e.is_sensitive)
+            .filter_map(|e| e.value.map(|v| (e.name, v)))
+            .collect())
+    }
+}

@@ -549,3 +549,117 @@ pub fn truncate(text: &str, max: usize) -> String {
     }
     format!("{}… ({} bytes)", &text[..cut], text.len())
 }
+
+/// The last `max` bytes of `text` (on a char boundary), for panic messages.
+pub fn tail(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut cut = text.len() - max;
+    while !text.is_char_boundary(cut) {
+        cut += 1;
+    }
+    format!("[… {} bytes]{}", cut, &text[cut..])
+}
+
+/// What a process started by [`run_bounded`] did.
+pub struct Finished {
+    pub status: ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: Duration,
+}
+
+/// Runs `cmd` with stdin closed, collecting stdout and stderr, and kills it after `limit`
+/// (an `Err` with what it printed so far).
+pub fn run_bounded(cmd: &mut Command, limit: Duration) -> Result<Finished, String> {
+    let started = std::time::Instant::now();
+    let what = format!("{cmd:?}");
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run {what}: {e}"))?;
+    let collect = |stream: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut text = Vec::new();
+            if let Some(mut s) = stream {
+                let _ = s.read_to_end(&mut text);
+            }
+            String::from_utf8_lossy(&text).into_owned()
+        })
+    };
+    let out = collect(
+        child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>),
+    );
+    let err = collect(
+        child
+            .stderr
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>),
+    );
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Some(status),
+            Ok(None) if started.elapsed() < limit => std::thread::sleep(Duration::from_millis(50)),
+            Ok(None) | Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+        }
+    };
+    let stdout = out.join().unwrap_or_default();
+    let stderr = err.join().unwrap_or_default();
+    match status {
+        Some(status) => Ok(Finished {
+            status,
+            stdout,
+            stderr,
+            elapsed: started.elapsed(),
+        }),
+        None => Err(format!(
+            "{what} did not finish within {limit:?}; killed\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            tail(&stdout, 8192),
+            tail(&stderr, 8192)
+        )),
+    }
+}
+
+/// How long `tests/clients/venv.sh` may take to create the client venv (pip from PyPI).
+pub const VENV_TIMEOUT: Duration = Duration::from_secs(900);
+
+/// The python of the real-client venv (`tests/clients/venv.sh` creates or reuses
+/// `.venv-clients`; once per test process), or `None` (after saying so on stderr) when it
+/// cannot be set up and this is not CI. Under `CI=true` that is a failure.
+pub fn client_python_or_skip(test: &str) -> Option<PathBuf> {
+    static PYTHON: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
+    let python = PYTHON.get_or_init(|| {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/venv.sh");
+        let done = run_bounded(Command::new("bash").arg(script), VENV_TIMEOUT)?;
+        let path = done.stdout.lines().last().unwrap_or("").trim().to_string();
+        if !done.status.success() || path.is_empty() || !Path::new(&path).is_file() {
+            return Err(format!(
+                "{script} failed ({}):\n{}{}",
+                done.status,
+                tail(&done.stdout, 4096),
+                tail(&done.stderr, 8192)
+            ));
+        }
+        Ok(PathBuf::from(path))
+    });
+    match python {
+        Ok(p) => Some(p.clone()),
+        Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("{test}: cannot set up the Python client venv under CI: {e}")
+        }
+        Err(e) => {
+            eprintln!("SKIPPED {test}: no Python client venv: {e}");
+            None
+        }
+    }
+}
