@@ -298,6 +298,7 @@ impl Registry {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "replayed the log"
         );
+        crate::metrics::REPLAY.loaded(count, started.elapsed());
         let (tx, applied) = watch::channel(ix.applied);
         let index = Arc::new(RwLock::new(ix));
         tokio::spawn(replay_loop(index.clone(), rx, tx));
@@ -322,8 +323,10 @@ impl Registry {
         let end = store.end_of_log().await?;
         let started = std::time::Instant::now();
         let first = *applied.borrow();
+        crate::metrics::REPLAY.catching_up(first, end);
         loop {
             let now = *applied.borrow_and_update();
+            crate::metrics::REPLAY.applied(now);
             if now >= end {
                 break;
             }
@@ -350,6 +353,7 @@ impl Registry {
             records_per_s = (done as f64 / started.elapsed().as_secs_f64().max(0.001)) as u64,
             "caught up with the log"
         );
+        crate::metrics::REPLAY.caught_up(started.elapsed());
         Ok(())
     }
 
@@ -418,6 +422,27 @@ impl Registry {
             Some(l) => Role::Follower(Some(l.node.clone())),
             None => Role::Follower(None),
         }
+    }
+
+    /// Counts of schemas, subjects, versions and contexts, for `GET /metrics`.
+    pub fn counts(&self) -> crate::metrics::IndexCounts {
+        let ix = self.read();
+        let mut c = crate::metrics::IndexCounts {
+            schemas: ix.contexts.values().map(|c| c.ids.len()).sum(),
+            contexts: ix.contexts.len(),
+            ..Default::default()
+        };
+        for versions in ix.subjects.values() {
+            let live = versions.values().filter(|e| !e.deleted).count();
+            c.versions += live;
+            c.versions_soft_deleted += versions.len() - live;
+            if live > 0 {
+                c.subjects += 1;
+            } else {
+                c.subjects_soft_deleted += 1;
+            }
+        }
+        c
     }
 
     /// (this node's URL, the leader's URL, the leader epoch) for `/v1/metadata/leader`.
@@ -1432,7 +1457,12 @@ impl Registry {
         let mut records = Vec::new();
         {
             let ix = self.read();
-            if mode == Mode::Import && !force {
+            // As Confluent: the empty-scope check only applies when entering IMPORT mode.
+            let current = match &scope {
+                None => ix.modes.get(&None).copied().unwrap_or(Mode::ReadWrite),
+                Some(sc) => Self::mode_for(&ix, &Subject::parse(sc)),
+            };
+            if mode == Mode::Import && !force && current != Mode::Import {
                 let in_scope = |s: &str| match &scope {
                     None => true,
                     Some(sc) if sc.starts_with(":.") && sc.ends_with(':') => {
