@@ -17,6 +17,7 @@ pub async fn open_registry(
     advertised_url: String,
 ) -> Result<(Arc<Registry>, String), String> {
     let url = StoreUrl::parse(&args.store)?;
+    let init_timeout = std::time::Duration::from_millis(args.kafka_init_timeout_ms.max(1));
     let (store, cluster_id): (Arc<dyn Store>, String) = match url {
         StoreUrl::Sqlite(path) => {
             let s = SqliteStore::open(&path).await.map_err(|e| e.to_string())?;
@@ -32,8 +33,9 @@ pub async fn open_registry(
                 write_timeout: std::time::Duration::from_millis(args.kafka_write_timeout_ms),
                 read_only: args.read_only,
             };
-            let s = KafkaStore::open(settings)
+            let s = tokio::time::timeout(init_timeout, KafkaStore::open(settings))
                 .await
+                .map_err(|_| init_timeout_error(init_timeout))?
                 .map_err(|e| e.to_string())?;
             (Arc::new(s), "kafka".to_string())
         }
@@ -44,10 +46,24 @@ pub async fn open_registry(
         eligible: args.leader_eligibility,
         lease: std::time::Duration::from_millis(args.leader_lease_ms.max(300)),
     };
-    let registry = Registry::open(store, args.compatibility_level, Some(node), args.read_only)
-        .await
-        .map_err(|e| e.to_string())?;
+    let opening = Registry::open(store, args.compatibility_level, Some(node), args.read_only);
+    let registry = if cluster_id == "kafka" {
+        tokio::time::timeout(init_timeout, opening)
+            .await
+            .map_err(|_| init_timeout_error(init_timeout))?
+    } else {
+        opening.await
+    }
+    .map_err(|e| e.to_string())?
+    .with_policy(args.mode_mutability, args.group_id.clone());
     Ok((Arc::new(registry), cluster_id))
+}
+
+fn init_timeout_error(limit: std::time::Duration) -> String {
+    format!(
+        "the Kafka store was not reachable and caught up within {} ms (--kafka-init-timeout-ms, Confluent's kafkastore.init.timeout.ms)",
+        limit.as_millis()
+    )
 }
 
 /// Serves the API on `listener` until `shutdown` completes.
@@ -57,24 +73,31 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), String> {
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    // Security settings are checked before the store is opened: a typo fails fast.
+    let tls = crate::tls::server_config(args.tls_cert.as_deref(), args.tls_key.as_deref())?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let auth = match &args.auth_users_file {
+        Some(path) => {
+            let auth = crate::auth::Auth::load(path)?;
+            tracing::info!(users = auth.user_count(), file = %path.display(), "basic authentication on");
+            Some(Arc::new(auth))
+        }
+        None => None,
+    };
+    let forwarder = crate::tls::forwarding_client(args.tls_ca.as_deref())?;
     let advertised = args.advertised_url.clone().unwrap_or_else(|| {
         let host = if addr.ip().is_unspecified() {
             std::fs::read_to_string("/proc/sys/kernel/hostname")
                 .map(|h| h.trim().to_string())
                 .unwrap_or_else(|_| "localhost".into())
         } else {
-            return format!("http://{addr}");
+            return format!("{scheme}://{addr}");
         };
-        format!("http://{host}:{}", addr.port())
+        format!("{scheme}://{host}:{}", addr.port())
     });
     let (registry, cluster_id) =
         open_registry(&args, advertised.trim_end_matches('/').into()).await?;
     registry.clone().keep_leadership().await;
-    let forwarder = reqwest::Client::builder()
-        .timeout(http::forward::FORWARD_TIMEOUT)
-        .connect_timeout(std::time::Duration::from_secs(5))
-        .build()
-        .map_err(|e| format!("cannot build the forwarding HTTP client: {e}"))?;
     let exporters = Arc::new(crate::exporter::Live::default());
     if !args.read_only {
         tokio::spawn(crate::exporter::run(registry.clone(), exporters.clone()));
@@ -86,10 +109,32 @@ pub async fn serve(
         forwarder,
         exporters,
         auto_context,
+        metrics: Arc::new(crate::metrics::Metrics::new()),
+        auth,
     });
     // Test harnesses and scripts wait for this exact line.
-    println!("listening on http://{addr}");
-    tracing::info!(%addr, "serving");
+    println!("listening on {scheme}://{addr}");
+    tracing::info!(%addr, scheme, "serving");
+    match tls {
+        Some(config) => {
+            let tls_listener =
+                crate::tls::TlsListener::new(listener, config).map_err(|e| e.to_string())?;
+            serve_on(tls_listener, app, shutdown).await
+        }
+        None => serve_on(listener, app, shutdown).await,
+    }
+}
+
+/// `axum::serve` with graceful shutdown, on a plain or a TLS listener.
+async fn serve_on<L>(
+    listener: L,
+    app: axum::Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), String>
+where
+    L: axum::serve::Listener,
+    L::Addr: std::fmt::Debug,
+{
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await

@@ -30,6 +30,8 @@ pub enum Command {
     Export(crate::migrate::ExportArgs),
     /// Load a dump made by `export` into a registry, in IMPORT mode, keeping IDs.
     Import(crate::migrate::ImportArgs),
+    /// Hash a password read from stdin for --auth-users-file (prints an Argon2id PHC string).
+    HashPassword,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -92,9 +94,73 @@ pub struct ServeArgs {
     #[arg(long, env = "SR_READ_ONLY", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub read_only: bool,
 
+    /// A Confluent-style properties file (listeners, host.name, kafkastore.*,
+    /// schema.compatibility.level, mode.mutability, leader.eligibility,
+    /// schema.registry.group.id). Flags and SR_ variables override it.
+    #[arg(long, env = "SR_CONFIG", value_name = "PATH")]
+    pub config: Option<std::path::PathBuf>,
+
+    /// Kafka store: how long the start may take to reach the cluster and catch up with the
+    /// log before it fails, in milliseconds (Confluent's kafkastore.init.timeout.ms).
+    #[arg(long, env = "SR_KAFKA_INIT_TIMEOUT_MS", default_value_t = 60_000)]
+    pub kafka_init_timeout_ms: u64,
+
+    /// Whether the mode (READWRITE, READONLY, IMPORT) may be changed through the API
+    /// (Confluent's mode.mutability).
+    #[arg(long, env = "SR_MODE_MUTABILITY", default_value_t = true, action = clap::ArgAction::Set)]
+    pub mode_mutability: bool,
+
+    /// The registry cluster's name, reported by /v1/metadata/id (Confluent's
+    /// schema.registry.group.id).
+    #[arg(long, env = "SR_GROUP_ID", default_value = "schema-registry")]
+    pub group_id: String,
+
+    /// Log format: text (human-readable) or json (one JSON object per line).
+    #[arg(long, env = "SR_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    pub log_format: String,
+
+    /// On SIGTERM/SIGINT: how long in-flight requests may take to finish before the
+    /// process exits anyway, in milliseconds.
+    #[arg(long, env = "SR_SHUTDOWN_TIMEOUT_MS", default_value_t = 10_000)]
+    pub shutdown_timeout_ms: u64,
+
     /// Log filter (tracing EnvFilter syntax), e.g. info or schema_registry=debug.
     #[arg(long, env = "SR_LOG", default_value = "info")]
     pub log: String,
+
+    /// Require HTTP basic authentication: the users, their password hashes and roles, one
+    /// `NAME:HASH:ROLE` per line (roles read-only, read-write, admin; hashes from
+    /// `schema-registry hash-password`). /, /health/live and /health/ready stay open.
+    #[arg(long, env = "SR_AUTH_USERS_FILE", value_name = "PATH")]
+    pub auth_users_file: Option<std::path::PathBuf>,
+
+    /// Serve HTTPS with this certificate chain (PEM, the server's certificate first); needs
+    /// --tls-key.
+    #[arg(long, env = "SR_TLS_CERT", value_name = "PATH")]
+    pub tls_cert: Option<std::path::PathBuf>,
+
+    /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, env = "SR_TLS_KEY", value_name = "PATH")]
+    pub tls_key: Option<std::path::PathBuf>,
+
+    /// Extra CA certificates (PEM bundle) trusted, besides the system's roots, when
+    /// forwarding writes to the leader over HTTPS (a cluster's own CA, or its self-signed
+    /// certificate).
+    #[arg(long, env = "SR_TLS_CA", value_name = "PATH")]
+    pub tls_ca: Option<std::path::PathBuf>,
+}
+
+impl ServeArgs {
+    /// The settings for the start-up log line, with secret Kafka properties redacted.
+    pub fn redacted(&self) -> String {
+        let mut shown = self.clone();
+        for (k, v) in &mut shown.kafka_properties {
+            if crate::properties::is_secret(k) {
+                *v = "[redacted]".into();
+            }
+        }
+        format!("{shown:?}")
+    }
 }
 
 pub(crate) fn parse_level(s: &str) -> Result<Level, String> {

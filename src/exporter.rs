@@ -56,6 +56,8 @@ pub fn not_found(name: &str) -> RegistryError {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ExporterRequest {
+    /// 1 to 255 letters, digits, '.', '_' or '-'.
+    #[schema(pattern = "^[A-Za-z0-9._-]{1,255}$")]
     pub name: Option<String>,
     /// AUTO (default), CUSTOM, NONE or DEFAULT.
     pub context_type: Option<String>,
@@ -69,7 +71,6 @@ pub struct ExporterRequest {
     pub subject_rename_format: Option<String>,
     /// The destination: `schema.registry.url`, `basic.auth.credentials.source`,
     /// `basic.auth.user.info`.
-    #[schema(value_type = Object)]
     pub config: Option<BTreeMap<String, String>>,
 }
 

@@ -1,6 +1,7 @@
 //! A Confluent-compatible Schema Registry. See ARCHITECTURE.md for the map.
 
 pub mod app;
+pub mod auth;
 pub mod check;
 pub mod compat;
 pub mod config;
@@ -8,8 +9,11 @@ pub mod error;
 pub mod exporter;
 pub mod http;
 pub mod index;
+pub mod metrics;
 pub mod migrate;
 pub mod model;
+pub mod properties;
 pub mod registry;
 pub mod schema;
 pub mod store;
+pub mod tls;

@@ -5,22 +5,58 @@ use schema_registry::config::{Cli, Command};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
+    // The properties file feeds the parse: its values become SR_ variables where the
+    // environment has none (flags > environment > file > defaults).
+    let argv: Vec<String> = std::env::args().collect();
+    let mut file_kafka_properties = Vec::new();
+    let mut file_warnings = Vec::new();
+    if let Some(path) = schema_registry::properties::config_path(&argv) {
+        match schema_registry::properties::load(&path) {
+            Ok(loaded) => {
+                for (k, v) in loaded.env {
+                    if std::env::var_os(&k).is_none() {
+                        std::env::set_var(k, v);
+                    }
+                }
+                file_kafka_properties = loaded.kafka_properties;
+                file_warnings = loaded.warnings;
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return std::process::ExitCode::from(2);
+            }
+        }
+    }
     let cli = Cli::parse();
     let args = match cli.command {
         Some(Command::Serve(a)) => a,
         Some(Command::Check(a)) => return schema_registry::check::run(&a),
         Some(Command::Export(a)) => return schema_registry::migrate::run_export(&a),
         Some(Command::Import(a)) => return schema_registry::migrate::run_import(&a),
+        Some(Command::HashPassword) => return schema_registry::auth::run_hash_password(),
         None => cli.serve,
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_new(&args.log)
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    let mut args = args;
+    // The command line's --kafka-property entries come last, so they win.
+    file_kafka_properties.append(&mut args.kafka_properties);
+    args.kafka_properties = file_kafka_properties;
+    let filter = tracing_subscriber::EnvFilter::try_new(&args.log)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if args.log_format == "json" {
+        builder.json().flatten_event(true).init();
+    } else {
+        builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init();
+    }
+    for w in &file_warnings {
+        tracing::warn!("{w}");
+    }
+    tracing::info!(config = %args.redacted(), "effective configuration");
+    let shutdown_timeout = std::time::Duration::from_millis(args.shutdown_timeout_ms);
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -35,8 +71,29 @@ fn main() -> std::process::ExitCode {
         let listener = tokio::net::TcpListener::bind(&args.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
-        schema_registry::app::serve(args, listener, shutdown_signal()).await
+        // Graceful shutdown: on the signal the server stops accepting and waits for the
+        // requests in flight, up to the timeout; then the store is dropped, which flushes
+        // the Kafka producer.
+        let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+        let signal = async move {
+            shutdown_signal().await;
+            let _ = stopping_tx.send(());
+        };
+        let deadline = async move {
+            if stopping_rx.await.is_err() {
+                return std::future::pending().await;
+            }
+            tokio::time::sleep(shutdown_timeout).await;
+        };
+        tokio::select! {
+            r = schema_registry::app::serve(args, listener, signal) => r,
+            _ = deadline => {
+                tracing::warn!(timeout_ms = shutdown_timeout.as_millis() as u64, "requests still in flight at the shutdown timeout; exiting");
+                Ok(())
+            }
+        }
     });
+    tracing::info!("stopped");
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

@@ -134,6 +134,10 @@ pub struct Registry {
     /// `--read-only`: this node serves a log another registry writes (a mirrored topic) and
     /// refuses every write with 42205.
     read_only: bool,
+    /// Whether modes may be changed through the API (Confluent's mode.mutability).
+    mode_mutable: bool,
+    /// The cluster's name (Confluent's schema.registry.group.id).
+    group_id: String,
 }
 
 /// The 42205 answer of a `--read-only` node.
@@ -314,7 +318,31 @@ impl Registry {
             node: node.filter(|_| store_shared && !read_only),
             fence: AtomicI64::new(-1),
             read_only,
+            mode_mutable: true,
+            group_id: "schema-registry".into(),
         })
+    }
+
+    /// Sets the operator's policies: whether modes may change (mode.mutability) and the
+    /// cluster's name (schema.registry.group.id).
+    pub fn with_policy(mut self, mode_mutable: bool, group_id: String) -> Registry {
+        self.mode_mutable = mode_mutable;
+        self.group_id = group_id;
+        self
+    }
+
+    /// The cluster's name, for `/v1/metadata/id`.
+    pub fn group_id(&self) -> &str {
+        &self.group_id
+    }
+
+    fn check_mode_mutable(&self) -> Result<()> {
+        if !self.mode_mutable {
+            return Err(RegistryError::OperationNotPermitted(
+                "Mode changes are not allowed (mode.mutability=false)".into(),
+            ));
+        }
+        Ok(())
     }
 
     /// Waits until the index has applied the log up to its current end, logging progress.
@@ -1453,6 +1481,7 @@ impl Registry {
 
     /// `PUT /mode[/{subject}]`.
     pub async fn put_mode(&self, scope: Scope, mode: Mode, force: bool) -> Result<()> {
+        self.check_mode_mutable()?;
         let _w = self.lock_for_write().await?;
         let mut records = Vec::new();
         {
@@ -1509,6 +1538,7 @@ impl Registry {
 
     /// `DELETE /mode/{subject}`: returns the mode that was removed.
     pub async fn delete_mode(&self, scope: Scope) -> Result<Mode> {
+        self.check_mode_mutable()?;
         let _w = self.lock_for_write().await?;
         let (previous, records) = {
             let ix = self.read();

@@ -54,6 +54,7 @@ async fn check(
 #[utoipa::path(
     post,
     path = "/compatibility/subjects/{subject}/versions",
+    operation_id = "check_compatibility_all",
     tag = "compatibility",
     request_body(content = RegisterSchemaRequest, content_type = "application/vnd.schemaregistry.v1+json"),
     params(
@@ -61,7 +62,12 @@ async fn check(
         ("verbose" = Option<bool>, Query, description = "Include messages"),
         ("normalize" = Option<bool>, Query, description = "Normalize first"),
     ),
-    responses((status = 200, description = "Verdict against the versions the level requires", body = CompatibilityCheckResponse), (status = 404, description = "Not found (40401 subject, 40402 version, 40403 schema)", body = ErrorBody), (status = 422, description = "Invalid input (42201 schema, 42202 version, 42203 level, 42204 mode, 42205 not permitted, 42206 referenced)", body = ErrorBody))
+    responses(
+        (status = 200, description = "Verdict against the versions the level requires", body = CompatibilityCheckResponse),
+        BodyErrors,
+        (status = 404, description = "40401 subject not found", body = ErrorBody),
+        (status = 422, description = "42201 invalid schema (or no body)", body = ErrorBody),
+    )
 )]
 pub(crate) async fn check_all(
     State(st): State<AppState>,
@@ -75,15 +81,21 @@ pub(crate) async fn check_all(
 #[utoipa::path(
     post,
     path = "/compatibility/subjects/{subject}/versions/{version}",
+    operation_id = "check_compatibility_version",
     tag = "compatibility",
     request_body(content = RegisterSchemaRequest, content_type = "application/vnd.schemaregistry.v1+json"),
     params(
         ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
-        ("version" = String, Path, description = "Version number, `latest` or -1"),
+        ("version" = String, Path, pattern = "^(latest|-1|[1-9][0-9]{0,8})$", description = "Version: a number from 1, `latest` (any case) or -1 (latest)"),
         ("verbose" = Option<bool>, Query, description = "Include messages"),
         ("normalize" = Option<bool>, Query, description = "Normalize first"),
     ),
-    responses((status = 200, description = "Verdict against one version", body = CompatibilityCheckResponse), (status = 404, description = "Not found (40401 subject, 40402 version, 40403 schema)", body = ErrorBody), (status = 422, description = "Invalid input (42201 schema, 42202 version, 42203 level, 42204 mode, 42205 not permitted, 42206 referenced)", body = ErrorBody))
+    responses(
+        (status = 200, description = "Verdict against one version", body = CompatibilityCheckResponse),
+        BodyErrors,
+        (status = 404, description = "40401 subject not found, 40402 version not found", body = ErrorBody),
+        (status = 422, description = "42201 invalid schema (or no body), 42202 invalid version", body = ErrorBody),
+    )
 )]
 pub(crate) async fn check_one(
     State(st): State<AppState>,

@@ -121,6 +121,7 @@ fn parse_update(v: &Value) -> Result<(ConfigUpdate, Value), RegistryError> {
 #[utoipa::path(
     get,
     path = "/config",
+    operation_id = "get_global_config",
     tag = "config",
     params(
         ("defaultToGlobal" = Option<bool>, Query, description = "Accepted for symmetry"),
@@ -137,9 +138,15 @@ pub(crate) async fn get_global(
 #[utoipa::path(
     put,
     path = "/config",
+    operation_id = "put_global_config",
     tag = "config",
     request_body(content = ConfigUpdateRequest, content_type = "application/vnd.schemaregistry.v1+json"),
-    responses((status = 200, description = "The update as given", body = ConfigUpdateRequest), (status = 422, description = "Invalid input (42201 schema, 42202 version, 42203 level, 42204 mode, 42205 not permitted, 42206 referenced)", body = ErrorBody))
+    responses(
+        (status = 200, description = "The update as given", body = ConfigUpdateRequest),
+        BodyErrors,
+        (status = 422, description = "42203 invalid compatibility level (or no body)", body = ErrorBody),
+        StoreErrors,
+    )
 )]
 pub(crate) async fn put_global(
     State(st): State<AppState>,
@@ -159,8 +166,12 @@ pub(crate) async fn put_global(
 #[utoipa::path(
     delete,
     path = "/config",
+    operation_id = "delete_global_config",
     tag = "config",
-    responses((status = 200, description = "The removed config", body = Config))
+    responses(
+        (status = 200, description = "The removed config", body = Config),
+        StoreErrors,
+    )
 )]
 pub(crate) async fn delete_global(State(st): State<AppState>) -> Result<Response, RegistryError> {
     let prev = st.registry.delete_config(None, None).await?;
@@ -178,12 +189,17 @@ pub(crate) async fn delete_global(State(st): State<AppState>) -> Result<Response
 #[utoipa::path(
     get,
     path = "/config/{subject}",
+    operation_id = "get_subject_config",
     tag = "config",
     params(
         ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
         ("defaultToGlobal" = Option<bool>, Query, description = "Fall back to the context and global config"),
     ),
-    responses((status = 200, description = "Subject config", body = Config), (status = 404, description = "Not found (40401 subject, 40402 version, 40403 schema)", body = ErrorBody))
+    responses(
+        (status = 200, description = "Subject config", body = Config),
+        BadPath,
+        (status = 404, description = "40408 subject has no config", body = ErrorBody),
+    )
 )]
 pub(crate) async fn get_subject(
     State(st): State<AppState>,
@@ -207,12 +223,18 @@ pub(crate) async fn get_subject(
 #[utoipa::path(
     put,
     path = "/config/{subject}",
+    operation_id = "put_subject_config",
     tag = "config",
     request_body(content = ConfigUpdateRequest, content_type = "application/vnd.schemaregistry.v1+json"),
     params(
         ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
     ),
-    responses((status = 200, description = "The update as given", body = ConfigUpdateRequest), (status = 422, description = "Invalid input (42201 schema, 42202 version, 42203 level, 42204 mode, 42205 not permitted, 42206 referenced)", body = ErrorBody))
+    responses(
+        (status = 200, description = "The update as given", body = ConfigUpdateRequest),
+        BodyErrors,
+        (status = 422, description = "42203 invalid compatibility level (or no body), 42205 not permitted in the current mode, 42208 invalid subject", body = ErrorBody),
+        StoreErrors,
+    )
 )]
 pub(crate) async fn put_subject(
     State(st): State<AppState>,
@@ -237,11 +259,18 @@ pub(crate) async fn put_subject(
 #[utoipa::path(
     delete,
     path = "/config/{subject}",
+    operation_id = "delete_subject_config",
     tag = "config",
     params(
         ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
     ),
-    responses((status = 200, description = "The removed config", body = Config), (status = 404, description = "Not found (40401 subject, 40402 version, 40403 schema)", body = ErrorBody))
+    responses(
+        (status = 200, description = "The removed config", body = Config),
+        BadPath,
+        (status = 404, description = "40401 subject has no config", body = ErrorBody),
+        (status = 422, description = "42205 not permitted in the current mode", body = ErrorBody),
+        StoreErrors,
+    )
 )]
 pub(crate) async fn delete_subject(
     State(st): State<AppState>,
@@ -275,6 +304,7 @@ fn parse_mode(v: &Value) -> Result<(Mode, String), RegistryError> {
 #[utoipa::path(
     get,
     path = "/mode",
+    operation_id = "get_global_mode",
     tag = "mode",
     responses((status = 200, description = "Global mode", body = ModeBody))
 )]
@@ -286,12 +316,18 @@ pub(crate) async fn get_mode_global(State(st): State<AppState>) -> Result<Respon
 #[utoipa::path(
     put,
     path = "/mode",
+    operation_id = "put_global_mode",
     tag = "mode",
     request_body(content = ModeBody, content_type = "application/vnd.schemaregistry.v1+json"),
     params(
         ("force" = Option<bool>, Query, description = "Enter IMPORT even if subjects exist"),
     ),
-    responses((status = 200, description = "The mode as given", body = ModeBody), (status = 422, description = "Invalid input (42201 schema, 42202 version, 42203 level, 42204 mode, 42205 not permitted, 42206 referenced)", body = ErrorBody))
+    responses(
+        (status = 200, description = "The mode as given", body = ModeBody),
+        BodyErrors,
+        (status = 422, description = "42204 invalid mode (or no body), 42205 not permitted (IMPORT with subjects, without force)", body = ErrorBody),
+        StoreErrors,
+    )
 )]
 pub(crate) async fn put_mode_global(
     State(st): State<AppState>,
@@ -313,12 +349,17 @@ pub(crate) async fn put_mode_global(
 #[utoipa::path(
     get,
     path = "/mode/{subject}",
+    operation_id = "get_subject_mode",
     tag = "mode",
     params(
         ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
         ("defaultToGlobal" = Option<bool>, Query, description = "Fall back to the context and global mode"),
     ),
-    responses((status = 200, description = "Subject mode", body = ModeBody), (status = 404, description = "Not found (40401 subject, 40402 version, 40403 schema)", body = ErrorBody))
+    responses(
+        (status = 200, description = "Subject mode", body = ModeBody),
+        BadPath,
+        (status = 404, description = "40409 subject has no mode", body = ErrorBody),
+    )
 )]
 pub(crate) async fn get_mode_subject(
     State(st): State<AppState>,
@@ -342,13 +383,19 @@ pub(crate) async fn get_mode_subject(
 #[utoipa::path(
     put,
     path = "/mode/{subject}",
+    operation_id = "put_subject_mode",
     tag = "mode",
     request_body(content = ModeBody, content_type = "application/vnd.schemaregistry.v1+json"),
     params(
         ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
         ("force" = Option<bool>, Query, description = "Enter IMPORT even if versions exist"),
     ),
-    responses((status = 200, description = "The mode as given", body = ModeBody), (status = 422, description = "Invalid input (42201 schema, 42202 version, 42203 level, 42204 mode, 42205 not permitted, 42206 referenced)", body = ErrorBody))
+    responses(
+        (status = 200, description = "The mode as given", body = ModeBody),
+        BodyErrors,
+        (status = 422, description = "42204 invalid mode (or no body), 42205 not permitted (IMPORT with versions, without force)", body = ErrorBody),
+        StoreErrors,
+    )
 )]
 pub(crate) async fn put_mode_subject(
     State(st): State<AppState>,
@@ -369,11 +416,17 @@ pub(crate) async fn put_mode_subject(
 #[utoipa::path(
     delete,
     path = "/mode/{subject}",
+    operation_id = "delete_subject_mode",
     tag = "mode",
     params(
         ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
     ),
-    responses((status = 200, description = "The removed mode", body = ModeBody), (status = 404, description = "Not found (40401 subject, 40402 version, 40403 schema)", body = ErrorBody))
+    responses(
+        (status = 200, description = "The removed mode", body = ModeBody),
+        BadPath,
+        (status = 404, description = "40401 subject has no mode", body = ErrorBody),
+        StoreErrors,
+    )
 )]
 pub(crate) async fn delete_mode_subject(
     State(st): State<AppState>,

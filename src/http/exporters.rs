@@ -63,6 +63,7 @@ fn name_answer(name: &str) -> Response {
 #[utoipa::path(
     get,
     path = "/exporters",
+    operation_id = "list_exporters",
     tag = "exporters",
     responses((status = 200, description = "Exporter names", body = [String]))
 )]
@@ -73,11 +74,25 @@ pub(crate) async fn list(State(st): State<AppState>) -> Response {
 #[utoipa::path(
     post,
     path = "/exporters",
+    operation_id = "create_exporter",
     tag = "exporters",
     request_body = ExporterRequest,
     responses(
-        (status = 200, description = "Created (and running)", body = ExporterName),
+        (status = 200, description = "Created (and running)", body = ExporterName, links(
+            ("Exporter" = (operation_id = "get_exporter", parameters(("name" = "$response.body#/name")))),
+            ("Status" = (operation_id = "get_exporter_status", parameters(("name" = "$response.body#/name")))),
+            ("Config" = (operation_id = "get_exporter_config", parameters(("name" = "$response.body#/name")))),
+            ("Pause" = (operation_id = "pause_exporter", parameters(("name" = "$response.body#/name")))),
+            ("Resume" = (operation_id = "resume_exporter", parameters(("name" = "$response.body#/name")))),
+            ("Reset" = (operation_id = "reset_exporter", parameters(("name" = "$response.body#/name")))),
+            ("Update" = (operation_id = "update_exporter", parameters(("name" = "$response.body#/name")))),
+            ("PutConfig" = (operation_id = "put_exporter_config", parameters(("name" = "$response.body#/name")))),
+            ("Delete" = (operation_id = "delete_exporter", parameters(("name" = "$response.body#/name")))),
+        )),
+        BodyErrors,
         (status = 409, description = "40950 invalid name, 40951 invalid config, 40952 invalid subjects, 40960 exists, 40964 too many", body = ErrorBody),
+        (status = 422, description = "A field of the wrong type", body = ErrorBody),
+        StoreErrors,
     )
 )]
 pub(crate) async fn create(
@@ -94,10 +109,12 @@ pub(crate) async fn create(
 #[utoipa::path(
     get,
     path = "/exporters/{name}",
+    operation_id = "get_exporter",
     tag = "exporters",
     params(("name" = String, Path, description = "Exporter name")),
     responses(
         (status = 200, description = "The definition", body = ExporterInfo),
+        BadPath,
         (status = 404, description = "40450 not found", body = ErrorBody),
     )
 )]
@@ -108,13 +125,17 @@ pub(crate) async fn info(State(st): State<AppState>, p: Params) -> Result<Respon
 #[utoipa::path(
     put,
     path = "/exporters/{name}",
+    operation_id = "update_exporter",
     tag = "exporters",
     params(("name" = String, Path, description = "Exporter name")),
     request_body = ExporterRequest,
     responses(
         (status = 200, description = "Updated", body = ExporterName),
+        BodyErrors,
         (status = 404, description = "40450 not found", body = ErrorBody),
         (status = 409, description = "40963 not paused, or an invalid field", body = ErrorBody),
+        (status = 422, description = "A field of the wrong type", body = ErrorBody),
+        StoreErrors,
     )
 )]
 pub(crate) async fn update(
@@ -135,12 +156,15 @@ pub(crate) async fn update(
 #[utoipa::path(
     delete,
     path = "/exporters/{name}",
+    operation_id = "delete_exporter",
     tag = "exporters",
     params(("name" = String, Path, description = "Exporter name")),
     responses(
         (status = 204, description = "Deleted"),
+        BadPath,
         (status = 404, description = "40450 not found", body = ErrorBody),
         (status = 409, description = "40963 not paused", body = ErrorBody),
+        StoreErrors,
     )
 )]
 pub(crate) async fn delete(
@@ -154,10 +178,12 @@ pub(crate) async fn delete(
 #[utoipa::path(
     get,
     path = "/exporters/{name}/status",
+    operation_id = "get_exporter_status",
     tag = "exporters",
     params(("name" = String, Path, description = "Exporter name")),
     responses(
         (status = 200, description = "State (STARTING, RUNNING, PAUSED, ERROR), the source log offset exported up to, when, and the last error", body = ExporterStatus),
+        BadPath,
         (status = 404, description = "40450 not found", body = ErrorBody),
     )
 )]
@@ -178,10 +204,12 @@ pub(crate) async fn status(
 #[utoipa::path(
     get,
     path = "/exporters/{name}/config",
+    operation_id = "get_exporter_config",
     tag = "exporters",
     params(("name" = String, Path, description = "Exporter name")),
     responses(
         (status = 200, description = "The destination's client config", body = Object),
+        BadPath,
         (status = 404, description = "40450 not found", body = ErrorBody),
     )
 )]
@@ -195,13 +223,17 @@ pub(crate) async fn get_config(
 #[utoipa::path(
     put,
     path = "/exporters/{name}/config",
+    operation_id = "put_exporter_config",
     tag = "exporters",
     params(("name" = String, Path, description = "Exporter name")),
-    request_body = Object,
+    request_body = BTreeMap<String, String>,
     responses(
         (status = 200, description = "Updated (the keys given replace those of the config)", body = ExporterName),
+        BodyErrors,
         (status = 404, description = "40450 not found", body = ErrorBody),
         (status = 409, description = "40963 not paused, 40951 invalid config", body = ErrorBody),
+        (status = 422, description = "Not an object of strings", body = ErrorBody),
+        StoreErrors,
     )
 )]
 pub(crate) async fn put_config(
@@ -231,11 +263,14 @@ async fn action(st: &AppState, p: &Params, a: ExporterAction) -> Result<Response
 #[utoipa::path(
     put,
     path = "/exporters/{name}/pause",
+    operation_id = "pause_exporter",
     tag = "exporters",
     params(("name" = String, Path, description = "Exporter name")),
     responses(
         (status = 200, description = "Paused", body = ExporterName),
+        BadPath,
         (status = 404, description = "40450 not found", body = ErrorBody),
+        StoreErrors,
     )
 )]
 pub(crate) async fn pause(
@@ -248,12 +283,15 @@ pub(crate) async fn pause(
 #[utoipa::path(
     put,
     path = "/exporters/{name}/resume",
+    operation_id = "resume_exporter",
     tag = "exporters",
     params(("name" = String, Path, description = "Exporter name")),
     responses(
         (status = 200, description = "Running again, from where it stopped", body = ExporterName),
+        BadPath,
         (status = 404, description = "40450 not found", body = ErrorBody),
         (status = 409, description = "40961 already running", body = ErrorBody),
+        StoreErrors,
     )
 )]
 pub(crate) async fn resume(
@@ -266,12 +304,15 @@ pub(crate) async fn resume(
 #[utoipa::path(
     put,
     path = "/exporters/{name}/reset",
+    operation_id = "reset_exporter",
     tag = "exporters",
     params(("name" = String, Path, description = "Exporter name")),
     responses(
         (status = 200, description = "Offset reset: everything is exported again on resume", body = ExporterName),
+        BadPath,
         (status = 404, description = "40450 not found", body = ErrorBody),
         (status = 409, description = "40963 not paused", body = ErrorBody),
+        StoreErrors,
     )
 )]
 pub(crate) async fn reset(

@@ -6,6 +6,7 @@
 use super::error::ForwardTo;
 use super::{AppState, MAX_BODY_BYTES};
 use crate::error::RegistryError;
+use crate::metrics::ForwardOutcome;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, Method, StatusCode};
@@ -15,7 +16,9 @@ use std::time::Duration;
 
 /// Marks a forwarded request.
 pub const FORWARDED: &str = "x-schema-registry-forwarded";
-/// Request headers passed on to the leader.
+/// Request headers passed on to the leader. `authorization` is the caller's own: with
+/// `--auth-users-file` the leader authenticates and authorises the real user again (every
+/// node needs the same users file); the forwarding client has no credentials of its own.
 const ALLOWED: [&str; 6] = [
     "authorization",
     "content-type",
@@ -53,11 +56,18 @@ pub async fn forward_writes(State(st): State<AppState>, req: Request, next: Next
     };
     if forwarded {
         // The leader we were told of does not think it leads (a takeover in progress).
+        st.metrics.forwarded(ForwardOutcome::Rejected);
         return RegistryError::NotLeader(None).into_response();
     }
     match send(&st.forwarder, &leader, method, &path, &headers, bytes).await {
-        Ok(r) => r,
-        Err(e) => RegistryError::Forwarding(format!("{leader}: {e}")).into_response(),
+        Ok(r) => {
+            st.metrics.forwarded(ForwardOutcome::Answered);
+            r
+        }
+        Err(e) => {
+            st.metrics.forwarded(ForwardOutcome::Unreachable);
+            RegistryError::Forwarding(format!("{leader}: {e}")).into_response()
+        }
     }
 }
 

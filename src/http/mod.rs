@@ -35,6 +35,10 @@ pub struct AppState {
     pub exporters: Arc<crate::exporter::Live>,
     /// This registry's context name for exporters with contextType AUTO.
     pub auto_context: String,
+    /// Prometheus metrics (`GET /metrics`).
+    pub metrics: Arc<crate::metrics::Metrics>,
+    /// Basic authentication and roles (`--auth-users-file`); `None`: open to all.
+    pub auth: Option<Arc<crate::auth::Auth>>,
 }
 
 /// A JSON answer with Confluent's content type.
@@ -92,7 +96,12 @@ async fn method_not_allowed() -> Response {
 
 /// Builds the router with every route of the API.
 pub fn router(state: AppState) -> Router {
+    let metrics = state.metrics.clone();
     let api = Router::new()
+        .route(
+            "/metrics",
+            axum::routing::get(crate::metrics::serve_metrics),
+        )
         .merge(root::routes())
         .merge(subjects::routes())
         .merge(schemas::routes())
@@ -102,6 +111,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            metrics.clone(),
+            crate::metrics::route_of,
+        ))
         .with_state(state.clone());
     Router::new()
         .fallback_service(tower::ServiceExt::<Request>::map_request(
@@ -110,9 +123,31 @@ pub fn router(state: AppState) -> Router {
         ))
         // Outermost: sees the URL as the client sent it, which is what the leader gets.
         .layer(axum::middleware::from_fn_with_state(
-            state,
+            state.clone(),
             forward::forward_writes,
         ))
+        // Outside forwarding: a follower refuses unauthenticated or forbidden requests
+        // itself (the leader checks the forwarded Authorization header again).
+        .layer(axum::middleware::from_fn_with_state(
+            state.auth,
+            crate::auth::require,
+        ))
+        // Outside forwarding: times and counts what the client gets.
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            crate::metrics::track,
+        ))
+        // Outermost: one log line per request at debug (method, URI, status, latency).
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http()
+                .on_request(())
+                .on_response(
+                    tower_http::trace::DefaultOnResponse::new()
+                        .level(tracing::Level::DEBUG)
+                        .latency_unit(tower_http::LatencyUnit::Micros),
+                )
+                .on_failure(()),
+        )
 }
 
 /// Rewrites Confluent's `/contexts/{ctx}/…` URL forms onto the plain routes:

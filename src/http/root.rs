@@ -39,7 +39,11 @@ pub(crate) async fn root() -> Response {
     post,
     path = "/",
     tag = "root",
-    responses((status = 200, description = "Empty object", body = Object))
+    request_body(content = Object, description = "Any JSON (ignored)"),
+    responses(
+        (status = 200, description = "Empty object", body = Object),
+        BodyErrors,
+    )
 )]
 pub(crate) async fn root_post(_body: Body) -> Response {
     ok(json!({}))
@@ -57,7 +61,7 @@ pub(crate) async fn metadata_id(State(st): State<AppState>) -> Response {
             "path": [],
             "clusters": {
                 "kafka-cluster": st.cluster_id,
-                "schema-registry-cluster": "schema-registry"
+                "schema-registry-cluster": st.registry.group_id()
             }
         }
     }))

@@ -37,6 +37,7 @@ fn hint(st: &AppState, q: &Query) -> Option<Subject> {
 #[utoipa::path(
     get,
     path = "/schemas",
+    operation_id = "list_schemas",
     tag = "schemas",
     params(
         ("subjectPrefix" = Option<String>, Query, description = "Only subjects starting with this"),
@@ -46,7 +47,10 @@ fn hint(st: &AppState, q: &Query) -> Option<Subject> {
         ("offset" = Option<i32>, Query, description = "Skip this many"),
         ("limit" = Option<i32>, Query, description = "At most this many"),
     ),
-    responses((status = 200, description = "Schemas", body = [SchemaVersion]))
+    responses(
+        (status = 200, description = "Schemas", body = [SchemaVersion]),
+        (status = 404, description = "offset or limit is not an int (Jersey leaves the request unmatched)", body = ErrorBody),
+    )
 )]
 pub(crate) async fn list(
     State(st): State<AppState>,
@@ -81,6 +85,7 @@ pub(crate) async fn list(
 #[utoipa::path(
     get,
     path = "/schemas/ids/{id}",
+    operation_id = "get_schema_by_id",
     tag = "schemas",
     params(
         ("id" = i32, Path, description = "Schema ID"),
@@ -88,7 +93,11 @@ pub(crate) async fn list(
         ("format" = Option<String>, Query, description = "Output format (ignored for Avro)"),
         ("fetchMaxId" = Option<bool>, Query, description = "Also return the highest ID"),
     ),
-    responses((status = 200, description = "The schema", body = SchemaById), (status = 404, description = "Not found (40401 subject, 40402 version, 40403 schema)", body = ErrorBody))
+    responses(
+        (status = 200, description = "The schema", body = SchemaById),
+        BadPath,
+        (status = 404, description = "40403 schema not found; 404 when the ID is not an int", body = ErrorBody),
+    )
 )]
 pub(crate) async fn by_id(
     State(st): State<AppState>,
@@ -109,12 +118,17 @@ pub(crate) async fn by_id(
 #[utoipa::path(
     get,
     path = "/schemas/ids/{id}/schema",
+    operation_id = "get_schema_text_by_id",
     tag = "schemas",
     params(
         ("id" = i32, Path, description = "Schema ID"),
         ("subject" = Option<String>, Query, description = "Subject whose context holds the ID"),
     ),
-    responses((status = 200, description = "The raw schema", body = Object), (status = 404, description = "Not found (40401 subject, 40402 version, 40403 schema)", body = ErrorBody))
+    responses(
+        (status = 200, description = "The raw schema (any JSON: object, array or string)", body = serde_json::Value),
+        BadPath,
+        (status = 404, description = "40403 schema not found; 404 when the ID is not an int", body = ErrorBody),
+    )
 )]
 pub(crate) async fn by_id_schema(
     State(st): State<AppState>,
@@ -130,13 +144,18 @@ pub(crate) async fn by_id_schema(
 #[utoipa::path(
     get,
     path = "/schemas/ids/{id}/subjects",
+    operation_id = "get_subjects_by_id",
     tag = "schemas",
     params(
         ("id" = i32, Path, description = "Schema ID"),
         ("subject" = Option<String>, Query, description = "Subject whose context holds the ID"),
         ("deleted" = Option<bool>, Query, description = "Include soft-deleted versions"),
     ),
-    responses((status = 200, description = "Subjects using the ID", body = [String]), (status = 404, description = "Not found (40401 subject, 40402 version, 40403 schema)", body = ErrorBody))
+    responses(
+        (status = 200, description = "Subjects using the ID", body = [String]),
+        BadPath,
+        (status = 404, description = "40403 schema not found; 404 when the ID is not an int", body = ErrorBody),
+    )
 )]
 pub(crate) async fn id_subjects(
     State(st): State<AppState>,
@@ -156,13 +175,18 @@ pub(crate) async fn id_subjects(
 #[utoipa::path(
     get,
     path = "/schemas/ids/{id}/versions",
+    operation_id = "get_versions_by_id",
     tag = "schemas",
     params(
         ("id" = i32, Path, description = "Schema ID"),
         ("subject" = Option<String>, Query, description = "Subject whose context holds the ID"),
         ("deleted" = Option<bool>, Query, description = "Include soft-deleted versions"),
     ),
-    responses((status = 200, description = "Versions using the ID", body = [SubjectVersion]), (status = 404, description = "Not found (40401 subject, 40402 version, 40403 schema)", body = ErrorBody))
+    responses(
+        (status = 200, description = "Versions using the ID", body = [SubjectVersion]),
+        BadPath,
+        (status = 404, description = "40403 schema not found; 404 when the ID is not an int", body = ErrorBody),
+    )
 )]
 pub(crate) async fn id_versions(
     State(st): State<AppState>,

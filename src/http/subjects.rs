@@ -67,6 +67,7 @@ impl Params {
 #[utoipa::path(
     get,
     path = "/subjects",
+    operation_id = "list_subjects",
     tag = "subjects",
     params(
         ("subjectPrefix" = Option<String>, Query, description = "Only subjects starting with this (`:*:` for every context)"),
@@ -75,7 +76,10 @@ impl Params {
         ("offset" = Option<i32>, Query, description = "Skip this many"),
         ("limit" = Option<i32>, Query, description = "At most this many"),
     ),
-    responses((status = 200, description = "Subject names", body = [String]))
+    responses(
+        (status = 200, description = "Subject names", body = [String]),
+        (status = 404, description = "offset or limit is not an int (Jersey leaves the request unmatched)", body = ErrorBody),
+    )
 )]
 pub(crate) async fn list(
     State(st): State<AppState>,
@@ -101,7 +105,11 @@ pub(crate) async fn list(
         ("deleted" = Option<bool>, Query, description = "Include soft-deleted versions"),
         ("deletedOnly" = Option<bool>, Query, description = "Only soft-deleted versions"),
     ),
-    responses((status = 200, description = "Version numbers", body = [i32]), (status = 404, description = "Not found (40401 subject, 40402 version, 40403 schema)", body = ErrorBody))
+    responses(
+        (status = 200, description = "Version numbers", body = [i32]),
+        BadPath,
+        (status = 404, description = "40401 subject not found", body = ErrorBody),
+    )
 )]
 pub(crate) async fn versions(
     State(st): State<AppState>,
@@ -125,7 +133,23 @@ pub(crate) async fn versions(
         ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
         ("normalize" = Option<bool>, Query, description = "Store the normalized form"),
     ),
-    responses((status = 200, description = "Registered (or already registered)", body = RegisterSchemaResponse), (status = 409, description = "Incompatible with earlier versions", body = ErrorBody), (status = 422, description = "Invalid input (42201 schema, 42202 version, 42203 level, 42204 mode, 42205 not permitted, 42206 referenced)", body = ErrorBody), (status = 500, description = "Store error (50001, 50002)", body = ErrorBody))
+    responses(
+        (status = 200, description = "Registered (or already registered)", body = RegisterSchemaResponse, links(
+            ("SchemaById" = (operation_id = "get_schema_by_id", parameters(("id" = "$response.body#/id")))),
+            ("SchemaTextById" = (operation_id = "get_schema_text_by_id", parameters(("id" = "$response.body#/id")))),
+            ("SubjectsById" = (operation_id = "get_subjects_by_id", parameters(("id" = "$response.body#/id")))),
+            ("VersionsById" = (operation_id = "get_versions_by_id", parameters(("id" = "$response.body#/id")))),
+            ("Versions" = (operation_id = "versions", parameters(("subject" = "$request.path.subject")))),
+            ("LatestVersion" = (operation_id = "get_version", parameters(("subject" = "$request.path.subject"), ("version" = "latest")))),
+            ("Lookup" = (operation_id = "lookup", parameters(("subject" = "$request.path.subject")), request_body = "$request.body")),
+            ("CheckLatest" = (operation_id = "check_compatibility_version", parameters(("subject" = "$request.path.subject"), ("version" = "latest")), request_body = "$request.body")),
+            ("DeleteSubject" = (operation_id = "delete_subject", parameters(("subject" = "$request.path.subject")))),
+        )),
+        BodyErrors,
+        (status = 409, description = "Incompatible with earlier versions (409)", body = ErrorBody),
+        (status = 422, description = "42201 invalid schema (or no body), 42205 not permitted in the current mode, 42208 invalid subject", body = ErrorBody),
+        StoreErrors,
+    )
 )]
 pub(crate) async fn register(
     State(st): State<AppState>,
@@ -164,7 +188,12 @@ pub(crate) async fn register(
         ("normalize" = Option<bool>, Query, description = "Compare normalized forms"),
         ("deleted" = Option<bool>, Query, description = "Also match soft-deleted versions"),
     ),
-    responses((status = 200, description = "The version holding this schema", body = SchemaVersion), (status = 404, description = "Not found (40401 subject, 40402 version, 40403 schema)", body = ErrorBody), (status = 422, description = "Invalid input (42201 schema, 42202 version, 42203 level, 42204 mode, 42205 not permitted, 42206 referenced)", body = ErrorBody))
+    responses(
+        (status = 200, description = "The version holding this schema", body = SchemaVersion),
+        BodyErrors,
+        (status = 404, description = "40401 subject not found, 40403 schema not found", body = ErrorBody),
+        (status = 422, description = "42201 invalid schema (or no body)", body = ErrorBody),
+    )
 )]
 pub(crate) async fn lookup(
     State(st): State<AppState>,
@@ -205,7 +234,13 @@ pub(crate) async fn lookup(
         ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
         ("permanent" = Option<bool>, Query, description = "Hard delete (after a soft delete)"),
     ),
-    responses((status = 200, description = "Deleted versions", body = [i32]), (status = 404, description = "Not found (40401 subject, 40402 version, 40403 schema)", body = ErrorBody), (status = 422, description = "Invalid input (42201 schema, 42202 version, 42203 level, 42204 mode, 42205 not permitted, 42206 referenced)", body = ErrorBody))
+    responses(
+        (status = 200, description = "Deleted versions", body = [i32]),
+        BadPath,
+        (status = 404, description = "40401 subject not found, 40404 subject soft-deleted, 40405 subject not soft-deleted", body = ErrorBody),
+        (status = 422, description = "42205 not permitted in the current mode, 42206 a version is referenced", body = ErrorBody),
+        StoreErrors,
+    )
 )]
 pub(crate) async fn delete_subject(
     State(st): State<AppState>,
@@ -226,10 +261,15 @@ pub(crate) async fn delete_subject(
     tag = "subjects",
     params(
         ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
-        ("version" = String, Path, description = "Version number, `latest` or -1"),
+        ("version" = String, Path, pattern = "^(latest|-1|[1-9][0-9]{0,8})$", description = "Version: a number from 1, `latest` (any case) or -1 (latest)"),
         ("deleted" = Option<bool>, Query, description = "Also soft-deleted versions"),
     ),
-    responses((status = 200, description = "The version", body = SchemaVersion), (status = 404, description = "Not found (40401 subject, 40402 version, 40403 schema)", body = ErrorBody), (status = 422, description = "Invalid input (42201 schema, 42202 version, 42203 level, 42204 mode, 42205 not permitted, 42206 referenced)", body = ErrorBody))
+    responses(
+        (status = 200, description = "The version", body = SchemaVersion),
+        BadPath,
+        (status = 404, description = "40401 subject not found, 40402 version not found", body = ErrorBody),
+        (status = 422, description = "42202 invalid version", body = ErrorBody),
+    )
 )]
 pub(crate) async fn get_version(
     State(st): State<AppState>,
@@ -249,10 +289,15 @@ pub(crate) async fn get_version(
     tag = "subjects",
     params(
         ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
-        ("version" = String, Path, description = "Version number, `latest` or -1"),
+        ("version" = String, Path, pattern = "^(latest|-1|[1-9][0-9]{0,8})$", description = "Version: a number from 1, `latest` (any case) or -1 (latest)"),
         ("deleted" = Option<bool>, Query, description = "Also soft-deleted versions"),
     ),
-    responses((status = 200, description = "The raw schema", body = Object), (status = 404, description = "Not found (40401 subject, 40402 version, 40403 schema)", body = ErrorBody), (status = 422, description = "Invalid input (42201 schema, 42202 version, 42203 level, 42204 mode, 42205 not permitted, 42206 referenced)", body = ErrorBody))
+    responses(
+        (status = 200, description = "The raw schema (any JSON: object, array or string)", body = serde_json::Value),
+        BadPath,
+        (status = 404, description = "40401 subject not found, 40402 version not found", body = ErrorBody),
+        (status = 422, description = "42202 invalid version", body = ErrorBody),
+    )
 )]
 pub(crate) async fn get_version_schema(
     State(st): State<AppState>,
@@ -272,9 +317,14 @@ pub(crate) async fn get_version_schema(
     tag = "subjects",
     params(
         ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
-        ("version" = String, Path, description = "Version number, `latest` or -1"),
+        ("version" = String, Path, pattern = "^(latest|-1|[1-9][0-9]{0,8})$", description = "Version: a number from 1, `latest` (any case) or -1 (latest)"),
     ),
-    responses((status = 200, description = "IDs of schemas referencing this version", body = [i32]), (status = 404, description = "Not found (40401 subject, 40402 version, 40403 schema)", body = ErrorBody), (status = 422, description = "Invalid input (42201 schema, 42202 version, 42203 level, 42204 mode, 42205 not permitted, 42206 referenced)", body = ErrorBody))
+    responses(
+        (status = 200, description = "IDs of schemas referencing this version", body = [i32]),
+        BadPath,
+        (status = 404, description = "40401 subject not found, 40402 version not found", body = ErrorBody),
+        (status = 422, description = "42202 invalid version", body = ErrorBody),
+    )
 )]
 pub(crate) async fn referenced_by(
     State(st): State<AppState>,
@@ -291,10 +341,16 @@ pub(crate) async fn referenced_by(
     tag = "subjects",
     params(
         ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
-        ("version" = String, Path, description = "Version number, `latest` or -1"),
+        ("version" = String, Path, pattern = "^(latest|-1|[1-9][0-9]{0,8})$", description = "Version: a number from 1, `latest` (any case) or -1 (latest)"),
         ("permanent" = Option<bool>, Query, description = "Hard delete (after a soft delete)"),
     ),
-    responses((status = 200, description = "The deleted version", body = i32), (status = 404, description = "Not found (40401 subject, 40402 version, 40403 schema)", body = ErrorBody), (status = 422, description = "Invalid input (42201 schema, 42202 version, 42203 level, 42204 mode, 42205 not permitted, 42206 referenced)", body = ErrorBody))
+    responses(
+        (status = 200, description = "The deleted version", body = i32),
+        BadPath,
+        (status = 404, description = "40401 subject not found, 40402 version not found, 40406 version soft-deleted, 40407 version not soft-deleted", body = ErrorBody),
+        (status = 422, description = "42202 invalid version, 42205 not permitted in the current mode, 42206 the version is referenced", body = ErrorBody),
+        StoreErrors,
+    )
 )]
 pub(crate) async fn delete_version(
     State(st): State<AppState>,
@@ -320,7 +376,11 @@ pub(crate) async fn delete_version(
         ("value" = Option<Vec<String>>, Query, description = "Metadata property values"),
         ("deleted" = Option<bool>, Query, description = "Also soft-deleted versions"),
     ),
-    responses((status = 200, description = "The latest version whose metadata properties match", body = SchemaVersion), (status = 404, description = "Not found (40401 subject, 40403 schema)", body = ErrorBody))
+    responses(
+        (status = 200, description = "The latest version whose metadata properties match", body = SchemaVersion),
+        BadPath,
+        (status = 404, description = "40401 subject not found, 40403 no version matches", body = ErrorBody),
+    )
 )]
 pub(crate) async fn by_metadata(
     State(st): State<AppState>,

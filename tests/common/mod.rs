@@ -128,10 +128,20 @@ impl Server {
     /// Starts the binary with `--listen 127.0.0.1:0` and `args`, and waits for its
     /// `listening on` line.
     pub fn try_start_args(dir: &Path, args: &[String]) -> Result<Server, String> {
+        Server::try_start_env(dir, args, &[])
+    }
+
+    /// Like [`Server::try_start_args`], with extra environment variables for the process.
+    pub fn try_start_env(
+        dir: &Path,
+        args: &[String],
+        env: &[(&str, &str)],
+    ) -> Result<Server, String> {
         let store = args.join(" ");
         let mut child = Command::new(env!("CARGO_BIN_EXE_schema-registry"))
             .args(["--listen", "127.0.0.1:0"])
             .args(args)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

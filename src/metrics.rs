@@ -1,0 +1,686 @@
+//! Prometheus metrics on `GET /metrics`, in the OpenMetrics text format
+//! (`prometheus-client`, the Prometheus organisation's Rust client).
+//!
+//! - HTTP: requests by route template (axum's `MatchedPath`, never the raw path), method
+//!   and status, with a latency histogram. [`track`] is the outermost layer (it sees what
+//!   the client gets, forwarded answers included); [`route_of`] sits inside the API router
+//!   and tells it the matched route through a slot in the request's extensions. Requests
+//!   no route matched are labelled `route="unmatched"`.
+//! - Counters kept as things happen: forwarded writes by outcome (`http/forward.rs`), store
+//!   errors (handler answers with `error_code` 50001/50002).
+//! - Gauges computed at scrape time from the registry (a short read lock of the index):
+//!   schemas, subjects, versions, contexts, log offsets and lag, readiness, leadership,
+//!   exporters, and the start-up replay ([`REPLAY`], filled by `Registry::open`).
+//!
+//! Not part of the Confluent API, so not in the OpenAPI spec.
+
+use crate::http::AppState;
+use crate::registry::Role;
+use axum::body::Body;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::metrics::info::Info;
+use prometheus_client::registry::{Registry as PromRegistry, Unit};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// The content type of the exposition (Prometheus negotiates OpenMetrics natively).
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+/// Upper bounds (seconds) of the request latency histogram's buckets (+Inf is implicit).
+pub const LATENCY_BUCKETS: [f64; 13] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+];
+/// The route label of requests no route matched.
+pub const UNMATCHED: &str = "unmatched";
+/// Exporter states always exposed (0 when none is in it).
+const EXPORTER_STATES: [&str; 4] = ["STARTING", "RUNNING", "PAUSED", "ERROR"];
+/// Node roles, exposed as a state set (`schema_registry_role{role}`).
+const ROLES: [&str; 3] = ["leader", "follower", "standalone"];
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    method: &'static str,
+    route: String,
+    status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    method: &'static str,
+    route: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabels {
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct KindLabels {
+    kind: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StateLabels {
+    state: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RoleLabels {
+    role: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct BuildLabels {
+    version: &'static str,
+}
+
+fn latency_histogram() -> Histogram {
+    Histogram::new(LATENCY_BUCKETS)
+}
+
+/// What happened to a write a follower forwarded to the leader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ForwardOutcome {
+    /// The leader answered (whatever its status).
+    Answered,
+    /// The leader could not be reached (50003).
+    Unreachable,
+    /// Already forwarded once and this node does not lead either (50004).
+    Rejected,
+}
+
+impl ForwardOutcome {
+    fn label(self) -> &'static str {
+        match self {
+            ForwardOutcome::Answered => "answered",
+            ForwardOutcome::Unreachable => "unreachable",
+            ForwardOutcome::Rejected => "rejected",
+        }
+    }
+}
+
+/// Counts of the index, read under one short read lock (`Registry::counts`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IndexCounts {
+    /// Distinct schema IDs, over all contexts (an ID held only by soft-deleted versions
+    /// still counts: it still resolves).
+    pub schemas: usize,
+    /// Subjects with at least one live version.
+    pub subjects: usize,
+    /// Subjects whose versions are all soft-deleted.
+    pub subjects_soft_deleted: usize,
+    pub versions: usize,
+    pub versions_soft_deleted: usize,
+    pub contexts: usize,
+}
+
+/// Progress of the start-up replay (`Registry::open`: the records the store handed over,
+/// then the catch-up to the end of the log). One per process.
+pub struct ReplayProgress {
+    loaded: AtomicI64,
+    first: AtomicI64,
+    applied: AtomicI64,
+    end: AtomicI64,
+    micros: AtomicU64,
+}
+
+/// The start-up replay of this process.
+pub static REPLAY: ReplayProgress = ReplayProgress {
+    loaded: AtomicI64::new(0),
+    first: AtomicI64::new(-1),
+    applied: AtomicI64::new(-1),
+    end: AtomicI64::new(-1),
+    micros: AtomicU64::new(0),
+};
+
+impl ReplayProgress {
+    /// The records the store held at open were applied, in `elapsed`.
+    pub fn loaded(&self, records: usize, elapsed: Duration) {
+        self.loaded.store(
+            i64::try_from(records).unwrap_or(i64::MAX),
+            Ordering::Relaxed,
+        );
+        self.micros.store(micros(elapsed), Ordering::Relaxed);
+    }
+
+    /// The catch-up starts at applied offset `first` and goes to `end`.
+    pub fn catching_up(&self, first: i64, end: i64) {
+        self.first.store(first, Ordering::Relaxed);
+        self.applied.store(first, Ordering::Relaxed);
+        self.end.store(end, Ordering::Relaxed);
+    }
+
+    /// The catch-up has applied the log up to `offset`.
+    pub fn applied(&self, offset: i64) {
+        self.applied.fetch_max(offset, Ordering::Relaxed);
+    }
+
+    /// The catch-up is done, after `elapsed`.
+    pub fn caught_up(&self, elapsed: Duration) {
+        self.micros.fetch_add(micros(elapsed), Ordering::Relaxed);
+    }
+
+    /// Records applied by the start-up replay so far.
+    pub fn records(&self) -> i64 {
+        let caught =
+            (self.applied.load(Ordering::Relaxed) - self.first.load(Ordering::Relaxed)).max(0);
+        self.loaded.load(Ordering::Relaxed).saturating_add(caught)
+    }
+
+    fn end(&self) -> i64 {
+        self.end.load(Ordering::Relaxed)
+    }
+
+    fn seconds(&self) -> f64 {
+        self.micros.load(Ordering::Relaxed) as f64 / 1e6
+    }
+}
+
+fn micros(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
+}
+
+/// Gauges set from the registry at each scrape.
+#[derive(Default)]
+struct Snapshot {
+    schemas: Gauge,
+    subjects: Family<StateLabels, Gauge>,
+    versions: Family<StateLabels, Gauge>,
+    contexts: Gauge,
+    applied: Gauge,
+    log_end: Gauge,
+    lag: Gauge,
+    ready: Gauge,
+    replay_records: Gauge,
+    replay_end: Gauge,
+    replay_seconds: Gauge<f64, AtomicU64>,
+    leader: Gauge,
+    role: Family<RoleLabels, Gauge>,
+    epoch: Gauge,
+    exporters: Family<StateLabels, Gauge>,
+}
+
+/// This node's metrics (one per server, in `AppState`).
+pub struct Metrics {
+    registry: PromRegistry,
+    requests: Family<RequestLabels, Counter>,
+    latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
+    in_flight: Gauge,
+    forwarded: Family<OutcomeLabels, Counter>,
+    store_errors: Family<KindLabels, Counter>,
+    snapshot: Snapshot,
+    /// One scrape at a time: the snapshot gauges are set, then encoded.
+    scrape: Mutex<()>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let mut reg = PromRegistry::with_prefix("schema_registry");
+        let requests = Family::<RequestLabels, Counter>::default();
+        let latency = Family::<RouteLabels, Histogram, fn() -> Histogram>::new_with_constructor(
+            latency_histogram,
+        );
+        let in_flight = Gauge::default();
+        let forwarded = Family::<OutcomeLabels, Counter>::default();
+        let store_errors = Family::<KindLabels, Counter>::default();
+        let s = Snapshot::default();
+        // Series that exist from the start, so that rate() and alerts see a 0 first.
+        for o in [
+            ForwardOutcome::Answered,
+            ForwardOutcome::Unreachable,
+            ForwardOutcome::Rejected,
+        ] {
+            forwarded
+                .get_or_create(&OutcomeLabels { outcome: o.label() })
+                .inc_by(0);
+        }
+        for kind in ["failure", "timeout"] {
+            store_errors.get_or_create(&KindLabels { kind }).inc_by(0);
+        }
+
+        reg.register(
+            "build",
+            "Build information",
+            Info::new(BuildLabels {
+                version: env!("CARGO_PKG_VERSION"),
+            }),
+        );
+        reg.register(
+            "http_requests",
+            "HTTP requests answered, by route template, method and status",
+            requests.clone(),
+        );
+        reg.register_with_unit(
+            "http_request_duration",
+            "Time to answer an HTTP request (forwarding included), by route template and method",
+            Unit::Seconds,
+            latency.clone(),
+        );
+        reg.register(
+            "http_requests_in_flight",
+            "HTTP requests being answered",
+            in_flight.clone(),
+        );
+        reg.register(
+            "forwarded_requests",
+            "Writes this follower forwarded to the leader, by outcome (answered: the leader answered, whatever its status; unreachable: 50003; rejected: a forwarded request reached a node that does not lead, 50004)",
+            forwarded.clone(),
+        );
+        reg.register(
+            "store_errors",
+            "Requests that failed in the store (failure: 50001, timeout: 50002)",
+            store_errors.clone(),
+        );
+        reg.register(
+            "schemas",
+            "Distinct schema IDs over all contexts",
+            s.schemas.clone(),
+        );
+        reg.register(
+            "subjects",
+            "Subjects, by state (live: at least one live version; soft_deleted: every version soft-deleted)",
+            s.subjects.clone(),
+        );
+        reg.register(
+            "versions",
+            "Subject versions, by state (live or soft_deleted)",
+            s.versions.clone(),
+        );
+        reg.register("contexts", "Schema contexts", s.contexts.clone());
+        reg.register(
+            "log_applied_offset",
+            "Offset of the last log record this node applied (-1: none)",
+            s.applied.clone(),
+        );
+        reg.register(
+            "log_end_offset",
+            "Offset of the last record in the log, as this node last saw it",
+            s.log_end.clone(),
+        );
+        reg.register(
+            "log_lag_records",
+            "Records in the log this node has not applied yet",
+            s.lag.clone(),
+        );
+        reg.register(
+            "ready",
+            "1 when this node has applied the log up to its end (GET /health/ready answers 200)",
+            s.ready.clone(),
+        );
+        reg.register(
+            "replay_records",
+            "Records applied by the start-up replay (the store's records, then the catch-up to the end of the log)",
+            s.replay_records.clone(),
+        );
+        reg.register(
+            "replay_end_offset",
+            "End of the log the start-up replay caught up to",
+            s.replay_end.clone(),
+        );
+        reg.register_with_unit(
+            "replay_duration",
+            "Time the start-up replay took",
+            Unit::Seconds,
+            s.replay_seconds.clone(),
+        );
+        reg.register(
+            "leader",
+            "1 when this node writes (the leader, or a standalone node), else 0",
+            s.leader.clone(),
+        );
+        reg.register(
+            "role",
+            "This node's role (leader, follower, standalone): 1 for the current one",
+            s.role.clone(),
+        );
+        reg.register(
+            "leader_epoch",
+            "Epoch of the current leader of a shared log (-1: none known, or a standalone node)",
+            s.epoch.clone(),
+        );
+        reg.register(
+            "exporters",
+            "Schema exporters, by state",
+            s.exporters.clone(),
+        );
+        Metrics {
+            registry: reg,
+            requests,
+            latency,
+            in_flight,
+            forwarded,
+            store_errors,
+            snapshot: s,
+            scrape: Mutex::new(()),
+        }
+    }
+
+    /// Counts a write forwarded to the leader.
+    pub fn forwarded(&self, outcome: ForwardOutcome) {
+        self.forwarded
+            .get_or_create(&OutcomeLabels {
+                outcome: outcome.label(),
+            })
+            .inc();
+    }
+
+    fn observe(&self, method: &'static str, route: String, status: u16, elapsed: Duration) {
+        self.latency
+            .get_or_create(&RouteLabels {
+                method,
+                route: route.clone(),
+            })
+            .observe(elapsed.as_secs_f64());
+        self.requests
+            .get_or_create(&RequestLabels {
+                method,
+                route,
+                status,
+            })
+            .inc();
+    }
+
+    /// Encodes every metric, the registry's gauges taken now.
+    pub fn render(&self, st: &AppState) -> Result<String, std::fmt::Error> {
+        let _one = self.scrape.lock().unwrap_or_else(|p| p.into_inner());
+        self.refresh(st);
+        self.encode()
+    }
+
+    fn encode(&self) -> Result<String, std::fmt::Error> {
+        let mut out = String::with_capacity(16 * 1024);
+        prometheus_client::encoding::text::encode(&mut out, &self.registry)?;
+        Ok(out)
+    }
+
+    fn refresh(&self, st: &AppState) {
+        let s = &self.snapshot;
+        let reg = &st.registry;
+        let c = reg.counts();
+        s.schemas.set(as_i64(c.schemas));
+        s.contexts.set(as_i64(c.contexts));
+        set_state(&s.subjects, "live", c.subjects);
+        set_state(&s.subjects, "soft_deleted", c.subjects_soft_deleted);
+        set_state(&s.versions, "live", c.versions);
+        set_state(&s.versions, "soft_deleted", c.versions_soft_deleted);
+
+        let r = reg.readiness();
+        let end = r.log_end.unwrap_or(r.applied).max(r.applied);
+        s.applied.set(r.applied);
+        s.log_end.set(end);
+        s.lag.set(end.saturating_sub(r.applied).max(0));
+        s.ready.set(i64::from(r.caught_up));
+
+        s.replay_records.set(REPLAY.records());
+        s.replay_end.set(REPLAY.end());
+        s.replay_seconds.set(REPLAY.seconds());
+
+        let role = match reg.role() {
+            Role::Leader(Some(_)) => "leader",
+            Role::Leader(None) => "standalone",
+            Role::Follower(_) => "follower",
+        };
+        s.leader.set(i64::from(role != "follower"));
+        for r in ROLES {
+            s.role
+                .get_or_create(&RoleLabels { role: r })
+                .set(i64::from(r == role));
+        }
+        let (_, _, epoch) = reg.leadership();
+        s.epoch.set(epoch.unwrap_or(-1));
+
+        let mut states: BTreeMap<String, usize> =
+            EXPORTER_STATES.iter().map(|s| (s.to_string(), 0)).collect();
+        let runs_here = reg.runs_exporters();
+        for (def, stored) in reg.exporters_with_states() {
+            let status =
+                crate::exporter::status(&def.name, stored.as_ref(), &st.exporters, runs_here);
+            let state = status["state"].as_str().unwrap_or("UNKNOWN").to_string();
+            *states.entry(state).or_default() += 1;
+        }
+        for (state, n) in states {
+            s.exporters
+                .get_or_create(&StateLabels { state })
+                .set(as_i64(n));
+        }
+    }
+}
+
+fn as_i64(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn set_state(family: &Family<StateLabels, Gauge>, state: &str, n: usize) {
+    family
+        .get_or_create(&StateLabels {
+            state: state.to_string(),
+        })
+        .set(as_i64(n));
+}
+
+/// The method label: the standard methods, anything else `OTHER` (bounded cardinality).
+fn method_label(m: &Method) -> &'static str {
+    match *m {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        Method::PATCH => "PATCH",
+        _ => "OTHER",
+    }
+}
+
+/// Where [`route_of`] leaves the matched route template for [`track`].
+#[derive(Clone, Default)]
+struct RouteSlot(Arc<OnceLock<String>>);
+
+/// Decrements the in-flight gauge when the request ends, answered or dropped.
+struct InFlight(Gauge);
+
+impl InFlight {
+    fn enter(g: &Gauge) -> InFlight {
+        g.inc();
+        InFlight(g.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
+/// The outermost layer: times every request and counts it by route template, method and
+/// status as the client gets it.
+pub async fn track(State(m): State<Arc<Metrics>>, mut req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = method_label(req.method());
+    let slot = RouteSlot::default();
+    req.extensions_mut().insert(slot.clone());
+    let flight = InFlight::enter(&m.in_flight);
+    let resp = next.run(req).await;
+    drop(flight);
+    let route = slot
+        .0
+        .get()
+        .cloned()
+        .unwrap_or_else(|| UNMATCHED.to_string());
+    m.observe(method, route, resp.status().as_u16(), started.elapsed());
+    resp
+}
+
+/// A layer of the API router (it runs after routing): hands the matched route template to
+/// [`track`] and counts the store errors this node's handlers answer.
+pub async fn route_of(State(m): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
+    if let (Some(slot), Some(path)) = (
+        req.extensions().get::<RouteSlot>(),
+        req.extensions().get::<MatchedPath>(),
+    ) {
+        let _ = slot.0.set(path.as_str().to_string());
+    }
+    let resp = next.run(req).await;
+    if resp.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return resp;
+    }
+    let (parts, body) = resp.into_parts();
+    // Error bodies are a few hundred bytes of Confluent-shaped JSON.
+    match axum::body::to_bytes(body, crate::http::MAX_BODY_BYTES).await {
+        Ok(bytes) => {
+            if let Some(kind) = store_error_kind(&bytes) {
+                m.store_errors.get_or_create(&KindLabels { kind }).inc();
+            }
+            Response::from_parts(parts, Body::from(bytes))
+        }
+        Err(_) => Response::from_parts(parts, Body::empty()),
+    }
+}
+
+/// `failure` (50001) or `timeout` (50002) from a Confluent-shaped error body.
+fn store_error_kind(body: &[u8]) -> Option<&'static str> {
+    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    match v.get("error_code")?.as_u64()? {
+        50001 => Some("failure"),
+        50002 => Some("timeout"),
+        _ => None,
+    }
+}
+
+/// `GET /metrics`.
+pub async fn serve_metrics(State(st): State<AppState>) -> Response {
+    match st.metrics.render(&st) {
+        Ok(text) => {
+            let mut resp = (StatusCode::OK, text).into_response();
+            resp.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+            resp
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "cannot encode the metrics");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::routing::get;
+    use axum::Router;
+    use tower::ServiceExt;
+
+    /// A router laid out like `http::router`: the API inside, `track` outermost.
+    fn app(m: Arc<Metrics>) -> Router {
+        let api = Router::new()
+            .route("/items/{id}", get(|| async { "ok" }))
+            .route(
+                "/fail",
+                get(|| async {
+                    crate::error::RegistryError::StoreTimeout("slow".into()).into_response()
+                }),
+            )
+            .fallback(|| async { StatusCode::NOT_FOUND })
+            .layer(axum::middleware::from_fn_with_state(m.clone(), route_of));
+        Router::new()
+            .fallback_service(api)
+            .layer(axum::middleware::from_fn_with_state(m, track))
+    }
+
+    async fn call(app: &Router, path: &str) -> u16 {
+        let req = Request::builder()
+            .uri(path)
+            .body(Body::empty())
+            .unwrap_or_default();
+        match app.clone().oneshot(req).await {
+            Ok(r) => r.status().as_u16(),
+            Err(e) => match e {},
+        }
+    }
+
+    #[tokio::test]
+    async fn requests_are_counted_by_route_template() {
+        let m = Arc::new(Metrics::new());
+        let app = app(m.clone());
+        for id in 0..3 {
+            assert_eq!(call(&app, &format!("/items/{id}")).await, 200);
+        }
+        assert_eq!(call(&app, "/nothing/here").await, 404);
+        assert_eq!(call(&app, "/fail").await, 500);
+        let text = m.encode().unwrap_or_default();
+        let has = |line: &str| text.lines().any(|l| l == line);
+        assert!(
+            has(
+                r#"schema_registry_http_requests_total{method="GET",route="/items/{id}",status="200"} 3"#
+            ),
+            "{text}"
+        );
+        assert!(
+            has(
+                r#"schema_registry_http_requests_total{method="GET",route="unmatched",status="404"} 1"#
+            ),
+            "{text}"
+        );
+        assert!(
+            has(
+                r#"schema_registry_http_request_duration_seconds_count{method="GET",route="/items/{id}"} 3"#
+            ),
+            "{text}"
+        );
+        assert!(
+            has(r#"schema_registry_store_errors_total{kind="timeout"} 1"#),
+            "{text}"
+        );
+        assert!(
+            has(r#"schema_registry_store_errors_total{kind="failure"} 0"#),
+            "{text}"
+        );
+        assert!(has("schema_registry_http_requests_in_flight 0"), "{text}");
+        assert!(!text.contains("/items/1"), "{text}");
+        assert!(text.ends_with("# EOF\n"));
+    }
+
+    #[test]
+    fn store_error_kinds() {
+        assert_eq!(
+            store_error_kind(br#"{"error_code":50001,"message":"x"}"#),
+            Some("failure")
+        );
+        assert_eq!(
+            store_error_kind(br#"{"error_code":50002,"message":"x"}"#),
+            Some("timeout")
+        );
+        assert_eq!(store_error_kind(br#"{"error_code":50003}"#), None);
+        assert_eq!(store_error_kind(b"not json"), None);
+    }
+
+    #[test]
+    fn forwarded_outcomes_are_counted() {
+        let m = Metrics::new();
+        m.forwarded(ForwardOutcome::Answered);
+        m.forwarded(ForwardOutcome::Answered);
+        m.forwarded(ForwardOutcome::Unreachable);
+        let text = m.encode().unwrap_or_default();
+        assert!(text.contains("schema_registry_forwarded_requests_total{outcome=\"answered\"} 2\n"));
+        assert!(
+            text.contains("schema_registry_forwarded_requests_total{outcome=\"unreachable\"} 1\n")
+        );
+        assert!(text.contains("schema_registry_forwarded_requests_total{outcome=\"rejected\"} 0\n"));
+    }
+}
