@@ -414,7 +414,10 @@ pub async fn run(registry: Arc<Registry>, live: Arc<Live>) {
     let mut changes = registry.applied_watch();
     let mut runtimes: HashMap<String, Runtime> = HashMap::new();
     loop {
-        let _ = tokio::time::timeout(RETRY_EVERY, changes.changed()).await;
+        if let Ok(Err(_)) = tokio::time::timeout(RETRY_EVERY, changes.changed()).await {
+            // The replay loop is gone (shutting down): no more news, poll slowly.
+            tokio::time::sleep(RETRY_EVERY).await;
+        }
         if !registry.runs_exporters() {
             runtimes.clear();
             live.clear();
