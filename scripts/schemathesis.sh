@@ -13,7 +13,7 @@
 # run exceeds SCHEMATHESIS_TIMEOUT seconds.
 #
 # Environment: SR_BIN, SCHEMATHESIS_VENV (venv dir), PYTHON (creates the venv),
-# SCHEMATHESIS_MAX_EXAMPLES (50), SCHEMATHESIS_SEED (1), SCHEMATHESIS_WORKERS (1),
+# SCHEMATHESIS_MAX_EXAMPLES (100), SCHEMATHESIS_SEED (1), SCHEMATHESIS_WORKERS (1),
 # SCHEMATHESIS_TIMEOUT (280); extra arguments are passed to `schemathesis run`.
 set -euo pipefail
 
@@ -24,7 +24,7 @@ SCHEMATHESIS_VERSION=4.32.5
 SR_BIN="${SR_BIN:-target/release/schema-registry}"
 VENV="${SCHEMATHESIS_VENV:-$root/.venv-schemathesis}"
 PYTHON="${PYTHON:-python3}"
-max_examples="${SCHEMATHESIS_MAX_EXAMPLES:-50}"
+max_examples="${SCHEMATHESIS_MAX_EXAMPLES:-100}"
 seed="${SCHEMATHESIS_SEED:-1}"
 # One worker: the run is then reproducible from its seed, and CPython 3.11's ast.parse
 # (which hypothesis calls) is not thread-safe ("AST constructor recursion depth mismatch").
@@ -72,8 +72,9 @@ checks=not_a_server_error,status_code_conformance,content_type_conformance
 checks+=,response_schema_conformance,response_headers_conformance
 echo "== schemathesis run $url/openapi.json (max $max_examples examples per operation, seed $seed, ${budget}s budget)"
 rc=0
-# No config file of the user's or the tree's: the run is defined by these flags alone.
-# The example database is off, so a run does not depend on the ones before it.
+# Run from the scratch dir: no schemathesis.toml is picked up (these flags define the run)
+# and no report or example database is left behind; without the database a run does not
+# depend on the ones before it.
 (cd "$tmp" && timeout --kill-after=10 "$budget" "$st" run "$url/openapi.json" \
   --checks "$checks" \
   --max-examples "$max_examples" \

@@ -55,6 +55,11 @@ pub fn not_found(name: &str) -> RegistryError {
 /// The body of `POST /exporters` and `PUT /exporters/{name}` (every field optional on PUT).
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({
+    "name": "to-dr",
+    "subjects": ["*"],
+    "config": {"schema.registry.url": "http://dr-registry:8081"}
+}))]
 pub struct ExporterRequest {
     /// 1 to 255 letters, digits, '.', '_' or '-'.
     #[schema(pattern = "^[A-Za-z0-9._-]{1,255}$")]

@@ -144,7 +144,7 @@ pub(crate) async fn get_global(
     responses(
         (status = 200, description = "The update as given", body = ConfigUpdateRequest),
         BodyErrors,
-        (status = 422, description = "42203 invalid compatibility level (or no body)", body = ErrorBody),
+        (status = 422, description = "42203 invalid compatibility level (or no body), 42205 read-only registry", body = ErrorBody),
         StoreErrors,
     )
 )]
@@ -170,6 +170,7 @@ pub(crate) async fn put_global(
     tag = "config",
     responses(
         (status = 200, description = "The removed config", body = Config),
+        (status = 422, description = "42205 the registry is read-only (--read-only)", body = ErrorBody),
         StoreErrors,
     )
 )]
@@ -425,6 +426,7 @@ pub(crate) async fn put_mode_subject(
         (status = 200, description = "The removed mode", body = ModeBody),
         BadPath,
         (status = 404, description = "40401 subject has no mode", body = ErrorBody),
+        (status = 422, description = "42205 the registry is read-only (--read-only)", body = ErrorBody),
         StoreErrors,
     )
 )]

@@ -91,7 +91,7 @@ pub(crate) async fn list(State(st): State<AppState>) -> Response {
         )),
         BodyErrors,
         (status = 409, description = "40950 invalid name, 40951 invalid config, 40952 invalid subjects, 40960 exists, 40964 too many", body = ErrorBody),
-        (status = 422, description = "A field of the wrong type", body = ErrorBody),
+        (status = 422, description = "A field of the wrong type; 42205 read-only registry", body = ErrorBody),
         StoreErrors,
     )
 )]
@@ -134,7 +134,7 @@ pub(crate) async fn info(State(st): State<AppState>, p: Params) -> Result<Respon
         BodyErrors,
         (status = 404, description = "40450 not found", body = ErrorBody),
         (status = 409, description = "40963 not paused, or an invalid field", body = ErrorBody),
-        (status = 422, description = "A field of the wrong type", body = ErrorBody),
+        (status = 422, description = "A field of the wrong type; 42205 read-only registry", body = ErrorBody),
         StoreErrors,
     )
 )]
@@ -164,6 +164,7 @@ pub(crate) async fn update(
         BadPath,
         (status = 404, description = "40450 not found", body = ErrorBody),
         (status = 409, description = "40963 not paused", body = ErrorBody),
+        (status = 422, description = "42205 the registry is read-only (--read-only)", body = ErrorBody),
         StoreErrors,
     )
 )]
@@ -232,7 +233,7 @@ pub(crate) async fn get_config(
         BodyErrors,
         (status = 404, description = "40450 not found", body = ErrorBody),
         (status = 409, description = "40963 not paused, 40951 invalid config", body = ErrorBody),
-        (status = 422, description = "Not an object of strings", body = ErrorBody),
+        (status = 422, description = "Not an object of strings; 42205 read-only registry", body = ErrorBody),
         StoreErrors,
     )
 )]
@@ -270,6 +271,7 @@ async fn action(st: &AppState, p: &Params, a: ExporterAction) -> Result<Response
         (status = 200, description = "Paused", body = ExporterName),
         BadPath,
         (status = 404, description = "40450 not found", body = ErrorBody),
+        (status = 422, description = "42205 the registry is read-only (--read-only)", body = ErrorBody),
         StoreErrors,
     )
 )]
@@ -291,6 +293,7 @@ pub(crate) async fn pause(
         BadPath,
         (status = 404, description = "40450 not found", body = ErrorBody),
         (status = 409, description = "40961 already running", body = ErrorBody),
+        (status = 422, description = "42205 the registry is read-only (--read-only)", body = ErrorBody),
         StoreErrors,
     )
 )]
@@ -312,6 +315,7 @@ pub(crate) async fn resume(
         BadPath,
         (status = 404, description = "40450 not found", body = ErrorBody),
         (status = 409, description = "40963 not paused", body = ErrorBody),
+        (status = 422, description = "42205 the registry is read-only (--read-only)", body = ErrorBody),
         StoreErrors,
     )
 )]

@@ -177,15 +177,20 @@ pub fn opt_string(m: &Map<String, Value>, field: &str) -> Result<Option<String>,
     }
 }
 
-/// An integer field; numeric strings are coerced as Jackson does.
+/// An integer field; numeric strings are coerced as Jackson does, and so are floats
+/// (`ACCEPT_FLOAT_AS_INT`, on by default: `3.0` and `3.7` are 3).
 pub fn opt_int(m: &Map<String, Value>, field: &str) -> Result<Option<i32>, RegistryError> {
     match m.get(field) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => n
-            .as_i64()
-            .and_then(|i| i32::try_from(i).ok())
-            .map(Some)
-            .ok_or_else(|| bad(format!("Numeric value ({n}) out of range of int"))),
+        Some(Value::Number(n)) => match n.as_i64() {
+            Some(i) => i32::try_from(i).ok(),
+            None => n
+                .as_f64()
+                .filter(|f| (f64::from(i32::MIN)..=f64::from(i32::MAX)).contains(f))
+                .map(|f| f as i32),
+        }
+        .map(Some)
+        .ok_or_else(|| bad(format!("Numeric value ({n}) out of range of int"))),
         Some(Value::String(s)) => s.trim().parse::<i32>().map(Some).map_err(|_| {
             bad(format!(
                 "Cannot deserialize value of type `Integer` from String \"{s}\": not a valid `java.lang.Integer` value"
@@ -307,4 +312,21 @@ pub fn schema_request(v: &Value) -> Result<SchemaRequest, RegistryError> {
 /// The answer to a body over [`super::MAX_BODY_BYTES`].
 pub fn body_too_large() -> RegistryError {
     RegistryError::BadRequest(413, "Request body is too large".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_are_coerced_to_int_as_jackson_does() {
+        let v = serde_json::json!({"a": 3.0, "b": -3.7, "c": 1e3, "d": 2147483648.0, "e": 7, "f": 2147483648_i64});
+        let m = v.as_object().expect("object");
+        assert_eq!(opt_int(m, "a").ok(), Some(Some(3)));
+        assert_eq!(opt_int(m, "b").ok(), Some(Some(-3)));
+        assert_eq!(opt_int(m, "c").ok(), Some(Some(1000)));
+        assert!(opt_int(m, "d").is_err());
+        assert_eq!(opt_int(m, "e").ok(), Some(Some(7)));
+        assert!(opt_int(m, "f").is_err());
+    }
 }

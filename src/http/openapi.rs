@@ -5,9 +5,10 @@
 //!
 //! Every operation lists every status it can answer: its own outcomes, plus the shared
 //! groups below for what the extractors and the store can reject ([`BodyErrors`],
-//! [`BadPath`], [`StoreErrors`]). [`MediaTypes`] then sets the content types the server
-//! really uses: every JSON answer is `application/vnd.schemaregistry.v1+json`, and request
-//! bodies are accepted as that or as `application/json`.
+//! [`BadPath`], [`StoreErrors`]); [`Security`] adds the optional basic authentication and
+//! its 401/403. [`MediaTypes`] then sets the content types the server really uses: every
+//! JSON answer is `application/vnd.schemaregistry.v1+json`, and request bodies are accepted
+//! as that or as `application/json`.
 
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::path::Operation;
@@ -94,6 +95,10 @@ pub struct SchemaById {
     pub schema: String,
     pub schema_type: Option<String>,
     pub references: Option<Vec<SchemaReference>>,
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<serde_json::Value>,
+    #[schema(value_type = Option<Object>)]
+    pub rule_set: Option<serde_json::Value>,
     /// With `fetchMaxId=true`.
     pub max_id: Option<i32>,
 }
@@ -261,9 +266,71 @@ impl Modify for MediaTypes {
     }
 }
 
+/// Basic authentication (`--auth-users-file`, `crate::auth`): optional, since a registry
+/// without a users file is open to all. Every operation outside `auth::OPEN_PATHS` can
+/// answer 401 (no or bad credentials), and those that are not reads 403 (the caller's role
+/// does not allow it), as `auth::classify` decides.
+pub struct Security;
+
+impl Modify for Security {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        use axum::http::Method;
+        use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement};
+        use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, ResponseBuilder};
+        const SCHEME: &str = "basicAuth";
+        api.components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme(
+                SCHEME,
+                utoipa::openapi::security::SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)),
+            );
+        let error = |description: &str| {
+            ResponseBuilder::new().description(description).content(
+                super::error::CONTENT_TYPE,
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+        };
+        let unauthorized = error("No or wrong credentials (error_code 401)")
+            .header(
+                "WWW-Authenticate",
+                HeaderBuilder::new()
+                    .description(Some(format!("Basic realm=\"{}\"", crate::auth::REALM)))
+                    .build(),
+            )
+            .build();
+        let forbidden = error("The caller's role does not allow this (error_code 403)").build();
+        for (path, item) in api.paths.paths.iter_mut() {
+            if crate::auth::is_open(path) {
+                continue;
+            }
+            let ops = [
+                (Method::GET, &mut item.get),
+                (Method::PUT, &mut item.put),
+                (Method::POST, &mut item.post),
+                (Method::DELETE, &mut item.delete),
+                (Method::PATCH, &mut item.patch),
+            ];
+            for (method, op) in ops {
+                let Some(op) = op else { continue };
+                op.security = Some(vec![
+                    SecurityRequirement::new(SCHEME, Vec::<String>::new()),
+                    SecurityRequirement::default(),
+                ]);
+                let responses = &mut op.responses.responses;
+                responses.insert("401".into(), RefOr::T(unauthorized.clone()));
+                if crate::auth::classify(&method, path).operation != crate::auth::Operation::Read {
+                    responses.insert("403".into(), RefOr::T(forbidden.clone()));
+                }
+            }
+        }
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
-    modifiers(&MediaTypes),
+    modifiers(&Security, &MediaTypes),
     info(
         title = "Schema Registry",
         description = "A Confluent-compatible Schema Registry: Confluent's REST API v1 for Avro.",
