@@ -381,6 +381,16 @@ pub fn status(
     })
 }
 
+/// The state of an exporter that runs and has exported nothing yet.
+pub fn fresh_state() -> ExporterStateValue {
+    ExporterStateValue {
+        state: RUNNING.into(),
+        offset: -1,
+        ts: 0,
+        trace: String::new(),
+    }
+}
+
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -432,12 +442,7 @@ pub async fn run(registry: Arc<Registry>, live: Arc<Live>) {
         runtimes.retain(|n, _| exporters.iter().any(|(d, _)| &d.name == n));
         for (def, state) in exporters {
             let name = def.name.clone();
-            let stored = state.unwrap_or(ExporterStateValue {
-                state: RUNNING.into(),
-                offset: -1,
-                ts: 0,
-                trace: String::new(),
-            });
+            let stored = state.unwrap_or_else(fresh_state);
             if stored.state != RUNNING {
                 runtimes.remove(&name);
                 live.set(

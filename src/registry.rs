@@ -2098,12 +2098,7 @@ impl Registry {
                 ));
             }
             let name = def.name.clone();
-            let state = ExporterStateValue {
-                state: exporter::RUNNING.into(),
-                offset: -1,
-                ts: 0,
-                trace: String::new(),
-            };
+            let state = exporter::fresh_state();
             Self::exporter_records(&ix, &name, Some(def), Some(state))
         };
         self.append_and_wait(records).await
@@ -2162,12 +2157,7 @@ impl Registry {
                 .exporter_states
                 .get(name)
                 .cloned()
-                .unwrap_or(ExporterStateValue {
-                    state: exporter::RUNNING.into(),
-                    offset: -1,
-                    ts: 0,
-                    trace: String::new(),
-                });
+                .unwrap_or_else(exporter::fresh_state);
             match action {
                 ExporterAction::Pause => st.state = exporter::PAUSED.into(),
                 ExporterAction::Resume => {
