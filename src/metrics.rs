@@ -49,14 +49,14 @@ const ROLES: [&str; 3] = ["leader", "follower", "standalone"];
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
     method: &'static str,
-    route: String,
+    route: &'static str,
     status: u16,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
     method: &'static str,
-    route: String,
+    route: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -380,12 +380,9 @@ impl Metrics {
             .inc();
     }
 
-    fn observe(&self, method: &'static str, route: String, status: u16, elapsed: Duration) {
+    fn observe(&self, method: &'static str, route: &'static str, status: u16, elapsed: Duration) {
         self.latency
-            .get_or_create(&RouteLabels {
-                method,
-                route: route.clone(),
-            })
+            .get_or_create(&RouteLabels { method, route })
             .observe(elapsed.as_secs_f64());
         self.requests
             .get_or_create(&RequestLabels {
@@ -490,7 +487,28 @@ fn method_label(m: &Method) -> &'static str {
 
 /// Where [`route_of`] leaves the matched route template for [`track`].
 #[derive(Clone, Default)]
-struct RouteSlot(Arc<OnceLock<String>>);
+struct RouteSlot(Arc<OnceLock<&'static str>>);
+
+/// The route template as a `&'static str`: label sets then cost no allocation per request.
+/// Templates come from the router, so the set is small and fixed; each is leaked once.
+fn intern(route: &str) -> &'static str {
+    static ROUTES: OnceLock<std::sync::RwLock<std::collections::HashMap<String, &'static str>>> =
+        OnceLock::new();
+    let table = ROUTES.get_or_init(Default::default);
+    if let Some(r) = table
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(route)
+        .copied()
+    {
+        return r;
+    }
+    let mut w = table.write().unwrap_or_else(|e| e.into_inner());
+    let interned: &'static str = w
+        .entry(route.to_string())
+        .or_insert_with(|| Box::leak(route.to_string().into_boxed_str()));
+    interned
+}
 
 /// Decrements the in-flight gauge when the request ends, answered or dropped.
 struct InFlight(Gauge);
@@ -518,11 +536,7 @@ pub async fn track(State(m): State<Arc<Metrics>>, mut req: Request, next: Next) 
     let flight = InFlight::enter(&m.in_flight);
     let resp = next.run(req).await;
     drop(flight);
-    let route = slot
-        .0
-        .get()
-        .cloned()
-        .unwrap_or_else(|| UNMATCHED.to_string());
+    let route = slot.0.get().copied().unwrap_or(UNMATCHED);
     m.observe(method, route, resp.status().as_u16(), started.elapsed());
     resp
 }
@@ -534,7 +548,7 @@ pub async fn route_of(State(m): State<Arc<Metrics>>, req: Request, next: Next) -
         req.extensions().get::<RouteSlot>(),
         req.extensions().get::<MatchedPath>(),
     ) {
-        let _ = slot.0.set(path.as_str().to_string());
+        let _ = slot.0.set(intern(path.as_str()));
     }
     let resp = next.run(req).await;
     if resp.status() != StatusCode::INTERNAL_SERVER_ERROR {

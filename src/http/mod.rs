@@ -116,27 +116,32 @@ pub fn router(state: AppState) -> Router {
             crate::metrics::route_of,
         ))
         .with_state(state.clone());
-    let app = Router::new()
-        .fallback_service(tower::ServiceExt::<Request>::map_request(
-            api,
-            rewrite_context_urls,
-        ))
-        // Outermost: sees the URL as the client sent it, which is what the leader gets.
-        .layer(axum::middleware::from_fn_with_state(
+    // Layers are installed only where they have work: each costs a few percent of a cheap
+    // request.
+    let mut app = Router::new().fallback_service(tower::ServiceExt::<Request>::map_request(
+        api,
+        rewrite_context_urls,
+    ));
+    if state.registry.clustered() {
+        // Outside the API: sees the URL as the client sent it, which is what the leader gets.
+        app = app.layer(axum::middleware::from_fn_with_state(
             state.clone(),
             forward::forward_writes,
-        ))
+        ));
+    }
+    if state.auth.is_some() {
         // Outside forwarding: a follower refuses unauthenticated or forbidden requests
         // itself (the leader checks the forwarded Authorization header again).
-        .layer(axum::middleware::from_fn_with_state(
-            state.auth,
+        app = app.layer(axum::middleware::from_fn_with_state(
+            state.auth.clone(),
             crate::auth::require,
-        ))
-        // Outside forwarding: times and counts what the client gets.
-        .layer(axum::middleware::from_fn_with_state(
-            metrics,
-            crate::metrics::track,
         ));
+    }
+    // Outside forwarding and auth: times and counts what the client gets.
+    let app = app.layer(axum::middleware::from_fn_with_state(
+        metrics,
+        crate::metrics::track,
+    ));
     // Outermost: one log line per request at debug (method, URI, status, latency). Only
     // installed when debug is on for it: the layer costs a few percent of a cheap request.
     if tracing::enabled!(target: "tower_http::trace::on_response", tracing::Level::DEBUG) {
