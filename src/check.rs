@@ -199,9 +199,7 @@ fn remote(args: &CheckArgs, url: &str) -> Outcome {
         Ok(t) => t,
         Err(e) => return Outcome::Error(e),
     };
-    let enc = |s: &str| {
-        percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
-    };
+    let enc = crate::model::path_segment;
     let mut endpoint = format!(
         "{}/compatibility/subjects/{}/versions",
         url.trim_end_matches('/'),

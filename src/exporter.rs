@@ -13,7 +13,7 @@
 //!   global configs.
 
 use crate::error::{RegistryError, Result};
-use crate::model::{Reference, Subject, DEFAULT_CONTEXT};
+use crate::model::{path_segment, Reference, Subject, DEFAULT_CONTEXT};
 use crate::registry::Registry;
 use crate::store::record::{ExporterStateValue, ExporterValue};
 use serde::Deserialize;
@@ -411,6 +411,9 @@ struct Runtime {
     configs: HashMap<String, serde_json::Value>,
     /// Last error written to the log (to write each new error once).
     reported_trace: String,
+    /// A round succeeded since this runtime was built: while the log has not moved past
+    /// `done`, there is nothing to do (no snapshot is taken).
+    synced: bool,
 }
 
 /// Runs the exporters while this node leads. Never returns.
@@ -478,6 +481,9 @@ pub async fn run(registry: Arc<Registry>, live: Arc<Live>) {
                     );
                 }
             }
+            if rt.synced && *changes.borrow() <= rt.done {
+                continue;
+            }
             let snap = registry.export_snapshot(&def, rt.done);
             match round(&client, &def, rt, &snap).await {
                 Ok(pushed) => {
@@ -492,6 +498,7 @@ pub async fn run(registry: Arc<Registry>, live: Arc<Live>) {
                     );
                     let advance = pushed > 0 || !rt.reported_trace.is_empty();
                     rt.done = snap.applied;
+                    rt.synced = true;
                     if advance {
                         let st = ExporterStateValue {
                             state: RUNNING.into(),
@@ -578,10 +585,6 @@ struct Destination<'a> {
 }
 
 const CT: &str = "application/vnd.schemaregistry.v1+json";
-
-fn path_segment(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
-}
 
 impl<'a> Destination<'a> {
     fn new(client: &'a reqwest::Client, config: &BTreeMap<String, String>) -> Destination<'a> {

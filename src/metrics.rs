@@ -16,7 +16,6 @@
 
 use crate::http::AppState;
 use crate::registry::Role;
-use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -551,26 +550,19 @@ pub async fn route_of(State(m): State<Arc<Metrics>>, req: Request, next: Next) -
         let _ = slot.0.set(intern(path.as_str()));
     }
     let resp = next.run(req).await;
-    if resp.status() != StatusCode::INTERNAL_SERVER_ERROR {
-        return resp;
+    if let Some(kind) = resp
+        .extensions()
+        .get::<crate::http::error::ErrorCode>()
+        .and_then(|c| store_error_kind(c.0))
+    {
+        m.store_errors.get_or_create(&KindLabels { kind }).inc();
     }
-    let (parts, body) = resp.into_parts();
-    // Error bodies are a few hundred bytes of Confluent-shaped JSON.
-    match axum::body::to_bytes(body, crate::http::MAX_BODY_BYTES).await {
-        Ok(bytes) => {
-            if let Some(kind) = store_error_kind(&bytes) {
-                m.store_errors.get_or_create(&KindLabels { kind }).inc();
-            }
-            Response::from_parts(parts, Body::from(bytes))
-        }
-        Err(_) => Response::from_parts(parts, Body::empty()),
-    }
+    resp
 }
 
-/// `failure` (50001) or `timeout` (50002) from a Confluent-shaped error body.
-fn store_error_kind(body: &[u8]) -> Option<&'static str> {
-    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
-    match v.get("error_code")?.as_u64()? {
+/// `failure` (50001) or `timeout` (50002) from an answer's `error_code`.
+fn store_error_kind(code: u32) -> Option<&'static str> {
+    match code {
         50001 => Some("failure"),
         50002 => Some("timeout"),
         _ => None,
@@ -620,7 +612,7 @@ mod tests {
     async fn call(app: &Router, path: &str) -> u16 {
         let req = Request::builder()
             .uri(path)
-            .body(Body::empty())
+            .body(axum::body::Body::empty())
             .unwrap_or_default();
         match app.clone().oneshot(req).await {
             Ok(r) => r.status().as_u16(),
@@ -672,16 +664,17 @@ mod tests {
 
     #[test]
     fn store_error_kinds() {
-        assert_eq!(
-            store_error_kind(br#"{"error_code":50001,"message":"x"}"#),
-            Some("failure")
-        );
-        assert_eq!(
-            store_error_kind(br#"{"error_code":50002,"message":"x"}"#),
-            Some("timeout")
-        );
-        assert_eq!(store_error_kind(br#"{"error_code":50003}"#), None);
-        assert_eq!(store_error_kind(b"not json"), None);
+        use crate::http::error::{error_response, ErrorCode};
+        let kind_of = |resp: Response| {
+            resp.extensions()
+                .get::<ErrorCode>()
+                .and_then(|c| store_error_kind(c.0))
+        };
+        assert_eq!(kind_of(error_response(500, 50001, "x")), Some("failure"));
+        assert_eq!(kind_of(error_response(500, 50002, "x")), Some("timeout"));
+        assert_eq!(kind_of(error_response(500, 50003, "x")), None);
+        let not_ours = (StatusCode::INTERNAL_SERVER_ERROR, "not json").into_response();
+        assert_eq!(kind_of(not_ours), None);
     }
 
     #[test]

@@ -55,7 +55,6 @@
 
 use crate::model::Subject;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use std::cmp::Reverse;
@@ -444,20 +443,7 @@ pub fn order_schemas(mut lines: Vec<SchemaLine>) -> Vec<SchemaLine> {
 
 // ---- HTTP --------------------------------------------------------------------------------
 
-/// Path segment encoding: everything but RFC 3986 unreserved characters.
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
-fn enc(s: &str) -> String {
-    if s == "." || s == ".." {
-        // Dot segments would be resolved away by URL parsing.
-        return utf8_percent_encode(s, NON_ALPHANUMERIC).to_string();
-    }
-    utf8_percent_encode(s, SEGMENT).to_string()
-}
+use crate::model::path_segment as enc;
 
 /// `/config` or `/config/{scope}` (likewise `/mode`).
 fn scoped(kind: &str, scope: Option<&str>) -> String {

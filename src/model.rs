@@ -11,6 +11,22 @@ pub const DEFAULT_CONTEXT: &str = ".";
 /// are at most 249 characters, so 1024 leaves room for naming strategies and contexts).
 pub const MAX_SUBJECT_LEN: usize = 1024;
 
+/// A subject (or any name) as one URL path segment for a request to a registry: everything
+/// but RFC 3986's unreserved characters is percent-encoded, and the dot segments `.` and
+/// `..` are encoded whole (URL parsing would resolve them away).
+pub fn path_segment(s: &str) -> String {
+    use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+    const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    if s == "." || s == ".." {
+        return utf8_percent_encode(s, NON_ALPHANUMERIC).to_string();
+    }
+    utf8_percent_encode(s, SEGMENT).to_string()
+}
+
 /// A subject together with the context it lives in.
 ///
 /// Confluent qualifies subjects of a non-default context as `:.ctx:name`; subjects of the

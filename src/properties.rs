@@ -135,7 +135,9 @@ fn jaas_credentials(value: &str) -> Option<(String, String)> {
 pub fn map(props: &BTreeMap<String, String>) -> Result<Loaded, String> {
     let mut out = Loaded::default();
     let mut env = |k: &str, v: String| out.env.push((k.to_string(), v));
-    let get = |k: &str| props.get(k).map(|v| v.trim().to_string());
+    // Each key mapped below is taken out; what is left is passed through or warned about.
+    let mut rest = props.clone();
+    let mut get = |k: &str| rest.remove(k).map(|v| v.trim().to_string());
 
     let mut scheme = "http".to_string();
     let mut port = None;
@@ -152,7 +154,9 @@ pub fn map(props: &BTreeMap<String, String>) -> Result<Loaded, String> {
         let port = port.unwrap_or_else(|| "8081".into());
         env("SR_ADVERTISED_URL", format!("{scheme}://{host}:{port}"));
     }
-    let topic = get("kafkastore.topic").unwrap_or_else(|| "_schemas".into());
+    let topic_given = get("kafkastore.topic");
+    let topic_set = topic_given.is_some();
+    let topic = topic_given.unwrap_or_else(|| "_schemas".into());
     if topic.is_empty() || topic.contains('/') || topic.len() > 249 {
         return Err(invalid(
             "kafkastore.topic",
@@ -163,7 +167,7 @@ pub fn map(props: &BTreeMap<String, String>) -> Result<Loaded, String> {
     if let Some(v) = get("kafkastore.bootstrap.servers") {
         let servers = bootstrap("kafkastore.bootstrap.servers", &v)?;
         env("SR_STORE", format!("kafka://{servers}/{topic}"));
-    } else if props.contains_key("kafkastore.topic") {
+    } else if topic_set {
         out.warnings.push(
             "kafkastore.topic is set but kafkastore.bootstrap.servers is not: the embedded store is used"
                 .into(),
@@ -202,23 +206,7 @@ pub fn map(props: &BTreeMap<String, String>) -> Result<Loaded, String> {
         env("SR_GROUP_ID", v);
     }
 
-    let handled = [
-        "listeners",
-        "host.name",
-        "kafkastore.topic",
-        "kafkastore.bootstrap.servers",
-        "kafkastore.topic.replication.factor",
-        "kafkastore.timeout.ms",
-        "kafkastore.init.timeout.ms",
-        "schema.compatibility.level",
-        "leader.eligibility",
-        "mode.mutability",
-        "schema.registry.group.id",
-    ];
-    for (key, value) in props {
-        if handled.contains(&key.as_str()) {
-            continue;
-        }
+    for (key, value) in &rest {
         if let Some((_, why)) = IGNORED.iter().find(|(k, _)| k == key) {
             out.warnings.push(format!("{key} is ignored: {why}"));
             continue;

@@ -2033,36 +2033,6 @@ impl Registry {
             .collect()
     }
 
-    fn exporter_records(
-        ix: &Index,
-        name: &str,
-        def: Option<ExporterValue>,
-        state: Option<ExporterStateValue>,
-    ) -> Vec<crate::store::RawRecord> {
-        let mut out = encode(
-            ix,
-            Key::ExporterState {
-                name: name.to_string(),
-            },
-            state.map(Value::ExporterState),
-        );
-        let def_key = Key::Exporter {
-            name: name.to_string(),
-        };
-        match def {
-            // The definition first: a state never lands without its exporter.
-            Some(d) => {
-                let mut first = encode(ix, def_key, Some(Value::Exporter(d)));
-                first.append(&mut out);
-                first
-            }
-            None => {
-                out.extend(encode(ix, def_key, None));
-                out
-            }
-        }
-    }
-
     fn require_paused(ix: &Index, name: &str) -> Result<()> {
         let paused = ix
             .exporter_states
@@ -2097,9 +2067,19 @@ impl Registry {
                     ),
                 ));
             }
+            // The definition first: a state never lands without its exporter.
             let name = def.name.clone();
-            let state = exporter::fresh_state();
-            Self::exporter_records(&ix, &name, Some(def), Some(state))
+            let mut records = encode(
+                &ix,
+                Key::Exporter { name: name.clone() },
+                Some(Value::Exporter(def)),
+            );
+            records.extend(encode(
+                &ix,
+                Key::ExporterState { name },
+                Some(Value::ExporterState(exporter::fresh_state())),
+            ));
+            records
         };
         self.append_and_wait(records).await
     }
@@ -2140,7 +2120,10 @@ impl Registry {
                 return Err(exporter::not_found(name));
             }
             Self::require_paused(&ix, name)?;
-            Self::exporter_records(&ix, name, None, None)
+            let name = name.to_string();
+            let mut records = encode(&ix, Key::ExporterState { name: name.clone() }, None);
+            records.extend(encode(&ix, Key::Exporter { name }, None));
+            records
         };
         self.append_and_wait(records).await
     }

@@ -38,6 +38,11 @@ impl RegistryError {
     }
 }
 
+/// The `error_code` of an error response, also kept as a response extension so that layers
+/// (metrics) need not parse the body back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ErrorCode(pub u32);
+
 /// Builds a Confluent-shaped error response.
 pub fn error_response(status: u16, code: u32, message: &str) -> Response {
     let body = serde_json::json!({ "error_code": code, "message": message }).to_string();
@@ -45,6 +50,7 @@ pub fn error_response(status: u16, code: u32, message: &str) -> Response {
     let mut resp = (status, body).into_response();
     resp.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+    resp.extensions_mut().insert(ErrorCode(code));
     resp
 }
 
