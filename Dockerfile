@@ -21,7 +21,7 @@ USER registry
 WORKDIR /data
 ENV SR_LISTEN=0.0.0.0:8081 \
     SR_STORE=sqlite:///data/registry.db \
-    SR_KAFKA_CACHE=/data/kafka-cache.db
+    SR_KAFKA_CACHE=/data/
 EXPOSE 8081
 VOLUME ["/data"]
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \

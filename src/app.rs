@@ -20,16 +20,22 @@ pub async fn open_registry(
     let init_timeout = std::time::Duration::from_millis(args.kafka_init_timeout_ms.max(1));
     let (store, cluster_id): (Arc<dyn Store>, String) = match url {
         StoreUrl::Sqlite(path) => {
-            let s = SqliteStore::open(&path).await.map_err(|e| e.to_string())?;
+            // Only the default location's directory is created: a typo in an explicit path
+            // must not start an empty registry.
+            let is_default = args.store == crate::config::DEFAULT_STORE;
+            let s = SqliteStore::open(&path, is_default)
+                .await
+                .map_err(|e| e.to_string())?;
             (Arc::new(s), "embedded".to_string())
         }
         StoreUrl::Kafka { bootstrap, topic } => {
+            let cache = cache_path(&args.kafka_cache, &bootstrap, &topic);
             let settings = KafkaSettings {
                 bootstrap,
                 topic,
                 properties: args.kafka_properties.clone(),
                 replication_factor: args.kafka_replication_factor,
-                cache: (args.kafka_cache != "none").then(|| args.kafka_cache.clone().into()),
+                cache,
                 write_timeout: std::time::Duration::from_millis(args.kafka_write_timeout_ms),
                 read_only: args.read_only,
             };
@@ -54,9 +60,42 @@ pub async fn open_registry(
     } else {
         opening.await
     }
-    .map_err(|e| e.to_string())?
+    .map_err(|e| match e {
+        // A start-up failure says what failed, not which request it would have failed.
+        crate::error::RegistryError::Store(m) | crate::error::RegistryError::StoreTimeout(m) => m,
+        other => other.to_string(),
+    })?
     .with_policy(args.mode_mutability, args.group_id.clone());
     Ok((Arc::new(registry), cluster_id))
+}
+
+/// The Kafka store's cache file for `--kafka-cache`: `none` disables it; `auto` (the
+/// default) or a directory (an existing one, or a path ending in `/`) holds a file named
+/// after the cluster and topic, so that nodes of different registries started in one
+/// working directory do not share one cache; anything else is the file itself.
+pub fn cache_path(arg: &str, bootstrap: &[String], topic: &str) -> Option<std::path::PathBuf> {
+    use sha2::Digest;
+    let dir = match arg {
+        "none" => return None,
+        "auto" => std::path::PathBuf::from("./data"),
+        a if a.ends_with('/') || std::path::Path::new(a).is_dir() => a.into(),
+        a => return Some(a.into()),
+    };
+    let mut servers: Vec<&str> = bootstrap.iter().map(String::as_str).collect();
+    servers.sort_unstable();
+    let digest = sha2::Sha256::digest(format!("{}/{topic}", servers.join(",")));
+    let tag: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
+    let name: String = topic
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    Some(dir.join(format!("kafka-cache-{name}-{tag}.db")))
 }
 
 fn init_timeout_error(limit: std::time::Duration) -> String {
@@ -139,4 +178,40 @@ where
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cache_path;
+    use std::path::PathBuf;
+
+    #[test]
+    fn cache_files_are_named_after_cluster_and_topic() {
+        let b = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let one = cache_path("auto", &b(&["k1:9092", "k2:9092"]), "_schemas");
+        // The order of the bootstrap servers does not matter.
+        assert_eq!(
+            one,
+            cache_path("auto", &b(&["k2:9092", "k1:9092"]), "_schemas")
+        );
+        assert_ne!(one, cache_path("auto", &b(&["k1:9092"]), "_schemas"));
+        assert_ne!(
+            one,
+            cache_path("auto", &b(&["k1:9092", "k2:9092"]), "other")
+        );
+        let one = one.expect("a path");
+        assert_eq!(one.parent(), Some(PathBuf::from("./data").as_path()));
+        let name = one.file_name().map(|n| n.to_string_lossy().into_owned());
+        assert!(name.is_some_and(|n| n.starts_with("kafka-cache-_schemas-") && n.ends_with(".db")));
+        assert_eq!(
+            cache_path("/var/cache/sr/", &b(&["k:1"]), "a/b")
+                .map(|p| p.parent().map(PathBuf::from)),
+            Some(Some(PathBuf::from("/var/cache/sr")))
+        );
+        assert_eq!(cache_path("none", &b(&["k:1"]), "t"), None);
+        assert_eq!(
+            cache_path("/x/cache.db", &b(&["k:1"]), "t"),
+            Some(PathBuf::from("/x/cache.db"))
+        );
+    }
 }

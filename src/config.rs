@@ -4,6 +4,9 @@
 use crate::model::Level;
 use clap::{Parser, Subcommand};
 
+/// The store when none is given: the embedded log under ./data (created if missing).
+pub const DEFAULT_STORE: &str = "sqlite://./data/registry.db";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "schema-registry",
@@ -42,7 +45,7 @@ pub struct ServeArgs {
 
     /// Where the state lives: sqlite://PATH (embedded, the default) or
     /// kafka://HOST:PORT[,HOST:PORT...]/TOPIC (Confluent's _schemas topic).
-    #[arg(long, env = "SR_STORE", default_value = "sqlite://./data/registry.db")]
+    #[arg(long, env = "SR_STORE", default_value = DEFAULT_STORE)]
     pub store: String,
 
     /// Compatibility level used when no config is set (Confluent's
@@ -62,8 +65,10 @@ pub struct ServeArgs {
     pub kafka_replication_factor: i32,
 
     /// Kafka store: the local cache file (SQLite) that makes restarts read only new records;
-    /// `none` disables it.
-    #[arg(long, env = "SR_KAFKA_CACHE", default_value = "./data/kafka-cache.db")]
+    /// `auto` or a directory: a file named after the cluster and topic in ./data or that
+    /// directory; `none` disables it. A cache another process holds is skipped (with a
+    /// warning).
+    #[arg(long, env = "SR_KAFKA_CACHE", default_value = "auto")]
     pub kafka_cache: String,
 
     /// Kafka store: how long a write waits for the cluster's acknowledgement before it fails

@@ -13,7 +13,7 @@
 //!   node that does not know its last write where the log ends right now. A read-only node
 //!   (a mirrored topic) writes nothing and has no producer: it asks for the high watermark.
 
-use super::sqlite::SqliteStore;
+use super::sqlite::{OpenError, SqliteStore};
 use super::{LogEntry, RawRecord, Store, StoreError, StoreFuture};
 use crate::store::record::{self, Key, Record};
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, ResourceSpecifier, TopicReplication};
@@ -41,6 +41,10 @@ const ADMIN_TIMEOUT: Duration = Duration::from_secs(15);
 /// How often the reader asks for the end of the log (readiness), and for how long at most.
 const WATERMARK_EVERY: Duration = Duration::from_secs(5);
 const WATERMARK_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long the cache writer waits before saving again after a failed save.
+const CACHE_RETRY_AFTER: Duration = Duration::from_secs(1);
+/// Records the cache writer holds while saves fail before it gives up on the cache.
+const CACHE_MAX_PENDING: usize = 1_000_000;
 /// How often the cache writer flushes what the reader saw.
 const CACHE_FLUSH_EVERY: Duration = Duration::from_millis(200);
 
@@ -115,7 +119,16 @@ impl KafkaStore {
             )
         };
         let cache = match &settings.cache {
-            Some(path) => Some(Arc::new(SqliteStore::open_cache(path).await?)),
+            Some(path) => match SqliteStore::open_cache(path).await {
+                Ok(c) => Some(Arc::new(c)),
+                // Another node of this host uses it: this one replays the topic at each
+                // start instead of dying.
+                Err(OpenError::Locked(why)) => {
+                    tracing::warn!(cache = %path.display(), reason = %why, "local cache in use by another process: running without it (--kafka-cache)");
+                    None
+                }
+                Err(e) => return Err(e.into()),
+            },
             None => None,
         };
         let source = format!("kafka://{}/{}", settings.bootstrap.join(","), topic);
@@ -458,16 +471,25 @@ async fn cache_writer(
             }
         }
         match cache.save(&batch, &source, now_ms()).await {
-            Ok(()) => tracing::debug!(
-                records = batch.len(),
-                checkpoint = batch.last().map_or(-1, |e| e.offset),
-                "local cache updated"
-            ),
+            Ok(()) => {
+                tracing::debug!(
+                    records = batch.len(),
+                    checkpoint = batch.last().map_or(-1, |e| e.offset),
+                    "local cache updated"
+                );
+                batch.clear();
+            }
+            // The batch is kept and saved again with the next one: dropping it would leave
+            // a hole under a later checkpoint, and a warm start would then miss records.
+            Err(e) if batch.len() < CACHE_MAX_PENDING => {
+                tracing::warn!(error = %e, pending = batch.len(), "cannot update the local cache (will retry)");
+                tokio::time::sleep(CACHE_RETRY_AFTER).await;
+            }
             Err(e) => {
-                tracing::warn!(error = %e, "cannot update the local cache (it will be behind)")
+                tracing::error!(error = %e, "giving up on the local cache for this run: it stays at its last checkpoint and the next start reads the rest from the topic");
+                return;
             }
         }
-        batch.clear();
     }
 }
 

@@ -4,18 +4,41 @@ use super::{LogEntry, RawRecord, Store, StoreError, StoreFuture};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteLockingMode, SqliteSynchronous};
 use sqlx::{Connection, Row, SqliteConnection};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 use tokio::sync::{mpsc, Mutex};
 
+/// `PRAGMA application_id` of the files this registry writes (the bytes "SRrg"): a file
+/// that carries another one belongs to another program and is never touched.
+pub const APPLICATION_ID: i32 = 0x5352_7267;
+/// `PRAGMA user_version`: the layout of our tables (the migrations in `migrations/`).
+const FORMAT_VERSION: i32 = 1;
+/// The tables a file of ours may hold (sqlx keeps its migration ledger in the last one).
+const OUR_TABLES: [&str; 5] = [
+    "records",
+    "log_meta",
+    "cache_meta",
+    "superseded",
+    "_sqlx_migrations",
+];
+
 struct Inner {
-    conn: SqliteConnection,
+    /// `None` after a failure the connection could not be trusted through: the next use
+    /// reopens the file (and re-reads where the log ends) or fails with the reason.
+    conn: Option<SqliteConnection>,
     next_offset: i64,
     follower: Option<mpsc::UnboundedSender<LogEntry>>,
 }
 
 /// The SQLite-backed log. One connection, held exclusively: a second registry process on the
 /// same file fails at start instead of allocating conflicting IDs.
+///
+/// A failed write (disk full, I/O error, a failed commit) never leaves the connection in an
+/// unknown state: the connection is closed (SQLite rolls back whatever was open), the file
+/// reopened and its end of log read again, so what the registry believes is in the log is
+/// what the file holds. Until the file can be reopened, every use fails (50001).
 pub struct SqliteStore {
     path: PathBuf,
+    opts: SqliteConnectOptions,
     inner: Mutex<Inner>,
 }
 
@@ -23,56 +46,343 @@ fn backend<E: std::fmt::Display>(e: E) -> StoreError {
     StoreError::Backend(e.to_string())
 }
 
+/// How a store file is opened.
+#[derive(Debug, Clone, Copy)]
+pub struct OpenMode {
+    /// `FULL` for the embedded log (a commit is on disk before the registry answers);
+    /// `NORMAL` for the Kafka store's cache (the topic is the durable copy).
+    pub sync: SqliteSynchronous,
+    /// Whether a missing parent directory is created (only for default paths: a typo in
+    /// an explicit path must not start an empty registry silently).
+    pub create_parent: bool,
+    /// How long to wait for a lock another process holds.
+    pub busy_timeout: Duration,
+}
+
+/// Why a store file could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// Another process holds the file (exclusive locking mode).
+    #[error("{0}")]
+    Locked(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+impl From<OpenError> for StoreError {
+    fn from(e: OpenError) -> Self {
+        StoreError::Backend(e.to_string())
+    }
+}
+
+/// What the file at a path is, judged from its header (and its tables when unmarked)
+/// before anything is written to it.
+enum Ownership {
+    /// No file, or an empty one: ours to create and mark.
+    Fresh,
+    /// Marked as ours.
+    Ours,
+    /// Ours by its tables, written before files were marked: marked on open.
+    Unmarked,
+}
+
+/// Turns an SQLite failure at open into a sentence for the operator.
+fn open_failure(path: &Path, what: &str, e: impl std::fmt::Display) -> OpenError {
+    let text = e.to_string();
+    let lower = text.to_ascii_lowercase();
+    let p = path.display();
+    if lower.contains("locked") || lower.contains("busy") {
+        OpenError::Locked(format!(
+            "{p} is in use by another process (database is locked): one registry per file"
+        ))
+    } else if lower.contains("readonly") || lower.contains("read-only") {
+        OpenError::Other(format!(
+            "{p} is read-only ({text}): the store needs to write to its file and directory"
+        ))
+    } else if lower.contains("malformed") || lower.contains("not a database") {
+        OpenError::Other(format!(
+            "{p} is damaged ({text}): restore it from a copy, or move it away to start empty"
+        ))
+    } else {
+        OpenError::Other(format!("cannot {what} {p}: {text}"))
+    }
+}
+
 impl SqliteStore {
-    /// Opens (creating if needed) the database at `path` and applies the migrations.
-    pub async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
-        Self::open_with(path, SqliteSynchronous::Full).await
+    /// Opens (creating if needed) the embedded log at `path` and applies the migrations.
+    pub async fn open(path: &Path, create_parent: bool) -> Result<SqliteStore, OpenError> {
+        Self::open_with(
+            path,
+            OpenMode {
+                sync: SqliteSynchronous::Full,
+                create_parent,
+                busy_timeout: Duration::from_secs(5),
+            },
+        )
+        .await
     }
 
     /// Opens the file as the Kafka store's cache: the log itself is durable in Kafka, so a
     /// commit need not reach the disk before the next one (`synchronous=NORMAL`; a crash
-    /// loses at most the newest cache updates, which are read again from the topic).
-    pub async fn open_cache(path: &Path) -> Result<SqliteStore, StoreError> {
-        Self::open_with(path, SqliteSynchronous::Normal).await
+    /// loses at most the newest cache updates, which are read again from the topic). A
+    /// cache another process holds is reported at once as [`OpenError::Locked`].
+    pub async fn open_cache(path: &Path) -> Result<SqliteStore, OpenError> {
+        Self::open_with(
+            path,
+            OpenMode {
+                sync: SqliteSynchronous::Normal,
+                create_parent: true,
+                busy_timeout: Duration::from_millis(200),
+            },
+        )
+        .await
     }
 
-    async fn open_with(path: &Path, sync: SqliteSynchronous) -> Result<SqliteStore, StoreError> {
+    pub async fn open_with(path: &Path, mode: OpenMode) -> Result<SqliteStore, OpenError> {
         if let Some(dir) = path.parent() {
-            if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| backend(format!("cannot create {}: {e}", dir.display())))?;
+            if !dir.as_os_str().is_empty() && !dir.is_dir() {
+                if !mode.create_parent {
+                    return Err(OpenError::Other(format!(
+                        "the directory {} of the store {} does not exist (create it first, or check the path)",
+                        dir.display(),
+                        path.display()
+                    )));
+                }
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    OpenError::Other(format!("cannot create {}: {e}", dir.display()))
+                })?;
             }
         }
+        let ownership = Self::ownership(path, mode.busy_timeout).await?;
         let opts = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            // FULL for the embedded log: a commit is on disk before the registry answers.
-            .synchronous(sync)
+            .synchronous(mode.sync)
             .locking_mode(SqliteLockingMode::Exclusive)
-            .busy_timeout(std::time::Duration::from_secs(5));
+            .busy_timeout(mode.busy_timeout);
         let mut conn = SqliteConnection::connect_with(&opts)
             .await
-            .map_err(|e| backend(format!("cannot open {}: {e}", path.display())))?;
+            .map_err(|e| open_failure(path, "open", e))?;
+        if !matches!(ownership, Ownership::Ours) {
+            // Marked before the first table is made: a file is never ours-but-unmarked again.
+            sqlx::query(&format!(
+                "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {FORMAT_VERSION}"
+            ))
+            .execute(&mut conn)
+            .await
+            .map_err(|e| open_failure(path, "mark", e))?;
+        }
         sqlx::migrate!("./migrations")
             .run(&mut conn)
             .await
-            .map_err(|e| backend(format!("migrating {}: {e}", path.display())))?;
-        let next_offset: i64 = sqlx::query("SELECT next_offset FROM log_meta WHERE id = 1")
-            .fetch_one(&mut conn)
+            .map_err(|e| open_failure(path, "migrate", e))?;
+        let next_offset = read_next_offset(&mut conn)
             .await
-            .map_err(backend)?
-            .try_get(0)
-            .map_err(backend)?;
+            .map_err(|e| open_failure(path, "read", e))?;
         Ok(SqliteStore {
             path: path.to_path_buf(),
+            opts,
             inner: Mutex::new(Inner {
-                conn,
+                conn: Some(conn),
                 next_offset,
                 follower: None,
             }),
         })
     }
+
+    /// Tells whether the file at `path` is ours, without writing to it: the SQLite header's
+    /// `application_id`, and for an unmarked database its tables (read on a connection that
+    /// sets no journal mode and creates nothing).
+    async fn ownership(path: &Path, busy: Duration) -> Result<Ownership, OpenError> {
+        let p = path.display();
+        let meta = match std::fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Ownership::Fresh),
+            Err(e) => return Err(OpenError::Other(format!("cannot read {p}: {e}"))),
+        };
+        if meta.is_dir() {
+            return Err(OpenError::Other(format!(
+                "{p} is a directory, not a store file"
+            )));
+        }
+        // Opening for writing changes nothing, and tells a read-only file or file system.
+        if let Err(e) = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+        {
+            use std::io::ErrorKind::{PermissionDenied, ReadOnlyFilesystem};
+            if matches!(e.kind(), PermissionDenied | ReadOnlyFilesystem) {
+                return Err(OpenError::Other(format!(
+                    "{p} is read-only ({e}): the store needs to write to its file and directory"
+                )));
+            }
+        }
+        if meta.len() == 0 {
+            return Ok(Ownership::Fresh);
+        }
+        let mut header = [0u8; 100];
+        {
+            use std::io::Read;
+            let mut f = std::fs::File::open(path)
+                .map_err(|e| OpenError::Other(format!("cannot read {p}: {e}")))?;
+            f.read_exact(&mut header).map_err(|_| {
+                OpenError::Other(format!(
+                    "{p} is not an SQLite database (shorter than its header): refusing to touch it"
+                ))
+            })?;
+        }
+        if &header[..16] != b"SQLite format 3\0" {
+            return Err(OpenError::Other(format!(
+                "{p} is not an SQLite database: refusing to touch it"
+            )));
+        }
+        let app_id = i32::from_be_bytes([header[68], header[69], header[70], header[71]]);
+        if app_id == APPLICATION_ID {
+            return Ok(Ownership::Ours);
+        }
+        if app_id != 0 {
+            return Err(OpenError::Other(format!(
+                "{p} belongs to another program (SQLite application_id {app_id:#010x}): refusing to touch it"
+            )));
+        }
+        let opts = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(false)
+            .busy_timeout(busy);
+        let mut conn = SqliteConnection::connect_with(&opts)
+            .await
+            .map_err(|e| open_failure(path, "open", e))?;
+        let rows = sqlx::query(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        )
+        .fetch_all(&mut conn)
+        .await
+        .map_err(|e| open_failure(path, "read", e));
+        let app_id_now: Result<i32, _> = sqlx::query_scalar("PRAGMA application_id")
+            .fetch_one(&mut conn)
+            .await;
+        let _ = conn.close().await;
+        let mut tables = Vec::new();
+        for row in rows? {
+            tables.push(
+                row.try_get::<String, _>(0)
+                    .map_err(|e| open_failure(path, "read", e))?,
+            );
+        }
+        // The header can lag behind a write-ahead log that was never checkpointed.
+        if app_id_now.is_ok_and(|id| id == APPLICATION_ID) {
+            return Ok(Ownership::Ours);
+        }
+        if tables.is_empty() {
+            return Ok(Ownership::Fresh);
+        }
+        let ours = tables.iter().all(|t| OUR_TABLES.contains(&t.as_str()))
+            && tables.iter().any(|t| t == "records")
+            && tables.iter().any(|t| t == "_sqlx_migrations");
+        if ours {
+            Ok(Ownership::Unmarked)
+        } else {
+            Err(OpenError::Other(format!(
+                "{p} is an SQLite database of another program (tables: {}): refusing to touch it",
+                tables.join(", ")
+            )))
+        }
+    }
+
+    /// The connection, reopening the file first if an earlier failure closed it.
+    async fn conn<'a>(&self, inner: &'a mut Inner) -> Result<&'a mut SqliteConnection, StoreError> {
+        if inner.conn.is_none() {
+            self.reopen(inner).await?;
+        }
+        inner
+            .conn
+            .as_mut()
+            .ok_or_else(|| backend("the store file is not open"))
+    }
+
+    /// Closes the connection (SQLite rolls back any transaction left open), reopens the
+    /// file and reads where its log ends. On failure the connection stays closed and the
+    /// next use tries again.
+    async fn reopen(&self, inner: &mut Inner) -> Result<(), StoreError> {
+        if let Some(conn) = inner.conn.take() {
+            if let Err(e) = conn.close().await {
+                tracing::warn!(error = %e, "closing the store connection after a failure");
+            }
+        }
+        let mut conn = SqliteConnection::connect_with(&self.opts)
+            .await
+            .map_err(|e| backend(open_failure(&self.path, "reopen", e)))?;
+        let next = read_next_offset(&mut conn)
+            .await
+            .map_err(|e| backend(format!("reading {}: {e}", self.path.display())))?;
+        if next != inner.next_offset {
+            tracing::warn!(
+                file = next,
+                expected = inner.next_offset,
+                "the store's end of log moved across a failure"
+            );
+        }
+        inner.next_offset = next;
+        inner.conn = Some(conn);
+        Ok(())
+    }
+
+    /// After a failed write meant to end the log at `end`: reopens the file and tells
+    /// whether the write reached it after all (`Ok(true)`), did not (`Ok(false)`), or the
+    /// file cannot be read (`Err`: writes fail until it can).
+    async fn settle(&self, inner: &mut Inner, first: i64, end: i64) -> Result<bool, StoreError> {
+        // Whatever the connection believes is not to be trusted any more.
+        inner.next_offset = first;
+        self.reopen(inner).await?;
+        if inner.next_offset == end {
+            Ok(true)
+        } else if inner.next_offset == first {
+            Ok(false)
+        } else {
+            Err(backend(format!(
+                "{}: the log ends at offset {} after a failed write, expected {first} or {end}",
+                self.path.display(),
+                inner.next_offset
+            )))
+        }
+    }
+
+    /// Writes `entries` (with their offsets) and moves `next_offset` to `end` in one
+    /// transaction; `cache` also records the cache's source and time.
+    async fn write_rows(
+        conn: &mut SqliteConnection,
+        entries: &[(i64, &RawRecord, Option<i64>)],
+        end: i64,
+        cache: Option<(&str, i64)>,
+    ) -> Result<(), StoreError> {
+        let mut tx = conn.begin().await.map_err(backend)?;
+        for (offset, record, epoch) in entries {
+            Self::upsert(&mut tx, *offset, record, *epoch).await?;
+        }
+        sqlx::query("UPDATE log_meta SET next_offset = ?1 WHERE id = 1")
+            .bind(end)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        if let Some((source, saved_at_ms)) = cache {
+            sqlx::query("UPDATE cache_meta SET source = ?1, saved_at_ms = ?2 WHERE id = 1")
+                .bind(source)
+                .bind(saved_at_ms)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok(())
+    }
+}
+
+async fn read_next_offset(conn: &mut SqliteConnection) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT next_offset FROM log_meta WHERE id = 1")
+        .fetch_one(conn)
+        .await
 }
 
 /// What the cache knows of the log it copies.
@@ -92,7 +402,7 @@ impl SqliteStore {
     pub async fn meta(&self) -> Result<CacheMeta, StoreError> {
         let mut inner = self.inner.lock().await;
         let row = sqlx::query("SELECT source, saved_at_ms FROM cache_meta WHERE id = 1")
-            .fetch_one(&mut inner.conn)
+            .fetch_one(self.conn(&mut inner).await?)
             .await
             .map_err(backend)?;
         Ok(CacheMeta {
@@ -105,11 +415,12 @@ impl SqliteStore {
     /// The cached record at `offset`, if any.
     pub async fn row_at(&self, offset: i64) -> Result<Option<LogEntry>, StoreError> {
         let mut inner = self.inner.lock().await;
+        let conn = self.conn(&mut inner).await?;
         for table in ["records", "superseded"] {
             let sql = format!("SELECT {COLUMNS} FROM {table} WHERE \"offset\" = ?1");
             if let Some(row) = sqlx::query(&sql)
                 .bind(offset)
-                .fetch_optional(&mut inner.conn)
+                .fetch_optional(&mut *conn)
                 .await
                 .map_err(backend)?
             {
@@ -126,7 +437,7 @@ impl SqliteStore {
         tx: &mpsc::UnboundedSender<LogEntry>,
     ) -> Result<usize, StoreError> {
         let mut inner = self.inner.lock().await;
-        Self::each_row(&mut inner.conn, |e| {
+        Self::each_row(self.conn(&mut inner).await?, |e| {
             tx.send(e).map_err(|_| backend("the replay loop stopped"))
         })
         .await
@@ -144,31 +455,54 @@ impl SqliteStore {
             return Ok(());
         };
         let mut inner = self.inner.lock().await;
-        let mut tx = inner.conn.begin().await.map_err(backend)?;
-        for e in entries {
-            Self::upsert(&mut tx, e.offset, &e.record, e.epoch).await?;
+        let first = inner.next_offset;
+        let end = last.offset + 1;
+        let rows: Vec<_> = entries
+            .iter()
+            .map(|e| (e.offset, &e.record, e.epoch))
+            .collect();
+        let conn = self.conn(&mut inner).await?;
+        match Self::write_rows(conn, &rows, end, Some((source, saved_at_ms))).await {
+            Ok(()) => {
+                inner.next_offset = end;
+                Ok(())
+            }
+            // The cache stays a faithful prefix of the log (its old checkpoint) unless the
+            // batch reached the file after all.
+            Err(e) => match self.settle(&mut inner, first, end).await {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(e),
+                Err(again) => Err(backend(format!("{e}; then: {again}"))),
+            },
         }
-        let next = last.offset + 1;
-        sqlx::query("UPDATE log_meta SET next_offset = ?1 WHERE id = 1")
-            .bind(next)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
-        sqlx::query("UPDATE cache_meta SET source = ?1, saved_at_ms = ?2 WHERE id = 1")
-            .bind(source)
-            .bind(saved_at_ms)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
-        tx.commit().await.map_err(backend)?;
-        inner.next_offset = next;
-        Ok(())
     }
 
     /// Forgets everything cached.
     pub async fn clear(&self) -> Result<(), StoreError> {
         let mut inner = self.inner.lock().await;
-        let mut tx = inner.conn.begin().await.map_err(backend)?;
+        let result = Self::clear_rows(self.conn(&mut inner).await?).await;
+        match result {
+            Ok(()) => {
+                inner.next_offset = 0;
+                Ok(())
+            }
+            Err(e) => {
+                let before = inner.next_offset;
+                // Reopened: the file says what survived (the transaction is all or nothing).
+                if let Err(again) = self.settle(&mut inner, before, 0).await {
+                    return Err(backend(format!("{e}; then: {again}")));
+                }
+                if inner.next_offset == 0 {
+                    Ok(())
+                } else {
+                    Err(e)
+                }
+            }
+        }
+    }
+
+    async fn clear_rows(conn: &mut SqliteConnection) -> Result<(), StoreError> {
+        let mut tx = conn.begin().await.map_err(backend)?;
         for q in [
             "DELETE FROM records",
             "DELETE FROM superseded",
@@ -178,7 +512,6 @@ impl SqliteStore {
             sqlx::query(q).execute(&mut *tx).await.map_err(backend)?;
         }
         tx.commit().await.map_err(backend)?;
-        inner.next_offset = 0;
         Ok(())
     }
 
@@ -284,19 +617,27 @@ impl Store for SqliteStore {
         Box::pin(async move {
             let mut inner = self.inner.lock().await;
             let first = inner.next_offset;
-            let mut tx = inner.conn.begin().await.map_err(backend)?;
-            let mut offset = first;
-            for r in &records {
-                Self::upsert(&mut tx, offset, r, None).await?;
-                offset += 1;
+            let end = first + records.len() as i64;
+            let rows: Vec<_> = records
+                .iter()
+                .zip(first..)
+                .map(|(r, offset)| (offset, r, None))
+                .collect();
+            let conn = self.conn(&mut inner).await?;
+            let written = Self::write_rows(conn, &rows, end, None).await;
+            drop(rows);
+            if let Err(e) = written {
+                // Never acknowledged unless the file really holds it; the offsets in memory
+                // follow the file again, whatever the connection went through.
+                match self.settle(&mut inner, first, end).await {
+                    Ok(true) => {
+                        tracing::warn!(error = %e, "a write reported a failure but reached the store file");
+                    }
+                    Ok(false) => return Err(e),
+                    Err(again) => return Err(backend(format!("{e}; then: {again}"))),
+                }
             }
-            sqlx::query("UPDATE log_meta SET next_offset = ?1 WHERE id = 1")
-                .bind(offset)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
-            tx.commit().await.map_err(backend)?;
-            inner.next_offset = offset;
+            inner.next_offset = end;
             if let Some(f) = &inner.follower {
                 for (i, r) in records.into_iter().enumerate() {
                     // A closed follower means the registry is shutting down; the data is committed.
@@ -307,7 +648,7 @@ impl Store for SqliteStore {
                     });
                 }
             }
-            Ok((first..offset).collect())
+            Ok((first..end).collect())
         })
     }
 
@@ -315,7 +656,7 @@ impl Store for SqliteStore {
         Box::pin(async move {
             let mut inner = self.inner.lock().await;
             let mut existing = Vec::new();
-            Self::each_row(&mut inner.conn, |e| {
+            Self::each_row(self.conn(&mut inner).await?, |e| {
                 existing.push(e);
                 Ok(())
             })

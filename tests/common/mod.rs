@@ -137,8 +137,23 @@ impl Server {
         args: &[String],
         env: &[(&str, &str)],
     ) -> Result<Server, String> {
+        Server::try_start_cwd(dir, None, args, env)
+    }
+
+    /// Like [`Server::try_start_env`], with the process started in the working directory
+    /// `cwd` (for defaults relative to it, such as `./data`).
+    pub fn try_start_cwd(
+        dir: &Path,
+        cwd: Option<&Path>,
+        args: &[String],
+        env: &[(&str, &str)],
+    ) -> Result<Server, String> {
         let store = args.join(" ");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_schema-registry"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_schema-registry"));
+        if let Some(cwd) = cwd {
+            command.current_dir(cwd);
+        }
+        let mut child = command
             .args(["--listen", "127.0.0.1:0"])
             .args(args)
             .envs(env.iter().copied())

@@ -1,0 +1,210 @@
+//! The Kafka store's local cache under trouble (issue 12, points 1 and 6).
+//!
+//! - A cache that cannot be written (its disk is full) must stay a faithful prefix of the
+//!   topic: a batch that failed is saved again later, never skipped, so a warm start after
+//!   the disk came back misses no record and reuses no ID.
+//! - Nodes started in one working directory with the default cache get a file per cluster
+//!   and topic; a cache another process holds is skipped with a warning instead of killing
+//!   the second node.
+
+mod common;
+
+use common::kafka::broker_or_skip;
+use common::Server;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    fn mount(dir: &Path, size: &str) -> Option<Tmpfs> {
+        std::fs::create_dir_all(dir).ok()?;
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            eprintln!("SKIPPED: cannot mount a tmpfs here (needs root)");
+            return None;
+        }
+        Some(Tmpfs(dir.to_path_buf()))
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+/// Fills the file system under `dir` to the last byte.
+fn fill_up(dir: &Path) -> PathBuf {
+    use std::io::Write;
+    let path = dir.join("filler");
+    let mut f = std::fs::File::create(&path).expect("create the filler");
+    let chunk = vec![0u8; 64 * 1024];
+    while f.write_all(&chunk).is_ok() {}
+    let small = [0u8; 512];
+    while f.write_all(&small).is_ok() {}
+    path
+}
+
+fn schema(n: usize) -> String {
+    json!({"type": "record", "name": format!("C{n}"), "fields": [{"name": "f", "type": "string", "doc": "d".repeat(300)}]})
+        .to_string()
+}
+
+async fn register_many(server: &Server, from: usize, to: usize, ids: &mut Vec<(usize, i64)>) {
+    for n in from..to {
+        let (s, v) = server
+            .post(
+                &format!("/subjects/c-{}/versions", n % 3),
+                &json!({"schema": schema(n)}),
+            )
+            .await;
+        assert_eq!(
+            s,
+            200,
+            "register {n}: {v}\n{}",
+            common::tail(&server.log(), 3000)
+        );
+        ids.push((n, v["id"].as_i64().expect("id")));
+    }
+}
+
+/// Polls the server's log (bounded) until `pred` holds.
+async fn wait_log(server: &Server, what: &str, pred: impl Fn(&str) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !pred(&server.log()) {
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}\n{}",
+            common::tail(&server.log(), 4000)
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_cache_on_a_full_disk_stays_a_faithful_prefix() {
+    let Some(broker) = broker_or_skip("a_cache_on_a_full_disk_stays_a_faithful_prefix") else {
+        return;
+    };
+    let holder = tempfile::tempdir().expect("tempdir");
+    let Some(fs) = Tmpfs::mount(&holder.path().join("cache"), "4m") else {
+        return;
+    };
+    let topic = format!("_schemas_cachefull_{}", std::process::id());
+    let debug = ["--log", "schema_registry=debug"];
+    let mut server =
+        Server::try_start_kafka_in(&broker.address(), &topic, &fs.0, &debug).expect("start");
+    let (s, _) = server
+        .put("/config", &json!({"compatibility": "NONE"}))
+        .await;
+    assert_eq!(s, 200);
+    let mut ids = Vec::new();
+    register_many(&server, 0, 20, &mut ids).await;
+    wait_log(&server, "a first cache save", |l| {
+        l.contains("local cache updated")
+    })
+    .await;
+
+    let filler = fill_up(&fs.0);
+    register_many(&server, 20, 80, &mut ids).await;
+    wait_log(&server, "a failed cache save", |l| {
+        l.contains("cannot update the local cache")
+    })
+    .await;
+    std::fs::remove_file(&filler).expect("free the disk");
+    register_many(&server, 80, 100, &mut ids).await;
+    // A save that succeeds after the last failure.
+    wait_log(&server, "a cache save after the failures", |l| {
+        l.rfind("local cache updated")
+            .zip(l.rfind("cannot update the local cache"))
+            .is_some_and(|(ok, failed)| ok > failed)
+    })
+    .await;
+
+    server.kill9();
+    let server =
+        Server::try_start_kafka_in(&broker.address(), &topic, &fs.0, &debug).expect("restart");
+    assert!(
+        server.log().contains("warm start"),
+        "the restart did not use the cache\n{}",
+        common::tail(&server.log(), 3000)
+    );
+    for (n, id) in &ids {
+        let (s, v) = server.get(&format!("/schemas/ids/{id}")).await;
+        assert_eq!(
+            s, 200,
+            "schema {n} (id {id}) missing after a warm start: {v}"
+        );
+        assert_eq!(v["schema"].as_str(), Some(schema(*n).as_str()), "id {id}");
+    }
+    let (s, v) = server
+        .post(
+            "/subjects/fresh/versions",
+            &json!({"schema": schema(10_000)}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let fresh = v["id"].as_i64().expect("id");
+    assert!(
+        ids.iter().all(|(_, id)| *id != fresh),
+        "ID {fresh} handed out twice"
+    );
+}
+
+#[tokio::test]
+async fn nodes_sharing_a_working_directory_share_no_cache() {
+    let Some(broker) = broker_or_skip("nodes_sharing_a_working_directory_share_no_cache") else {
+        return;
+    };
+    let cwd = tempfile::tempdir().expect("tempdir");
+    let args = |topic: &str| -> Vec<String> {
+        [
+            "--store",
+            &broker.store_url(topic),
+            "--kafka-property",
+            "broker.address.family=v4",
+            "--kafka-replication-factor",
+            "1",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let t1 = format!("_schemas_cwd_a_{}", std::process::id());
+    let t2 = format!("_schemas_cwd_b_{}", std::process::id());
+    let a = Server::try_start_cwd(cwd.path(), Some(cwd.path()), &args(&t1), &[]).expect("a");
+    // The same registry (topic) again, from the same directory: the cache is taken.
+    let b = Server::try_start_cwd(cwd.path(), Some(cwd.path()), &args(&t1), &[])
+        .expect("a second node of the same registry in the same directory must start");
+    assert!(
+        b.log().contains("running without it"),
+        "{}",
+        common::tail(&b.log(), 3000)
+    );
+    // Another registry from the same directory: its own cache file.
+    let c = Server::try_start_cwd(cwd.path(), Some(cwd.path()), &args(&t2), &[]).expect("c");
+    for s in [&a, &b, &c] {
+        let (st, _) = s.get("/subjects").await;
+        assert_eq!(st, 200);
+    }
+    assert!(
+        !c.log().contains("running without it"),
+        "{}",
+        common::tail(&c.log(), 3000)
+    );
+    let mut caches: Vec<String> = std::fs::read_dir(cwd.path().join("data"))
+        .expect("./data")
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .filter(|n| n.starts_with("kafka-cache-") && n.ends_with(".db"))
+        .collect();
+    caches.sort();
+    assert_eq!(caches.len(), 2, "{caches:?}");
+    assert!(caches.iter().any(|n| n.contains(&t1)) && caches.iter().any(|n| n.contains(&t2)));
+}
