@@ -144,6 +144,8 @@ async fn a_cache_on_a_full_disk_stays_a_faithful_prefix() {
         );
         assert_eq!(v["schema"].as_str(), Some(schema(*n).as_str()), "id {id}");
     }
+    // The killed node's lease runs out first.
+    server.wait_until_leader().await;
     let (s, v) = server
         .post(
             "/subjects/fresh/versions",
