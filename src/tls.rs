@@ -23,6 +23,9 @@ pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Handshakes in progress at once (further connections wait in the kernel's backlog).
 const MAX_HANDSHAKES: usize = 256;
 
+/// The listener's configuration and what reloads its files.
+pub type ServerTls = (Arc<ServerConfig>, Arc<TlsReloader>);
+
 /// The server configuration for `--tls-cert`/`--tls-key` (and client certificates with
 /// `--tls-client-ca`/`--tls-client-auth`): `None` when neither file is given. The
 /// certificate and the client CA are read through the returned
@@ -32,7 +35,7 @@ pub fn server_config(
     key: Option<&Path>,
     client_ca: Option<&Path>,
     client_auth: Option<ClientAuth>,
-) -> Result<Option<(Arc<ServerConfig>, Arc<TlsReloader>)>, String> {
+) -> Result<Option<ServerTls>, String> {
     let (cert, key) = match (cert, key) {
         (None, None) => {
             if client_ca.is_some() || client_auth.is_some_and(|a| a != ClientAuth::None) {
