@@ -113,7 +113,12 @@ pub async fn serve(
 ) -> Result<(), String> {
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     // Security settings are checked before the store is opened: a typo fails fast.
-    let tls = crate::tls::server_config(args.tls_cert.as_deref(), args.tls_key.as_deref())?;
+    let tls = crate::tls::server_config(
+        args.tls_cert.as_deref(),
+        args.tls_key.as_deref(),
+        args.tls_client_ca.as_deref(),
+        args.tls_client_auth,
+    )?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     let auth = match &args.auth_users_file {
         Some(path) => {
@@ -123,6 +128,14 @@ pub async fn serve(
         }
         None => None,
     };
+    let secrets = crate::secret::from_settings(
+        args.password_encoder_secret.as_deref(),
+        args.password_encoder_old_secret.as_deref(),
+    )?;
+    crate::reload::spawn(crate::reload::Reloadable {
+        tls: tls.as_ref().map(|(_, r)| r.clone()),
+        auth: auth.clone(),
+    })?;
     let forwarder = crate::tls::forwarding_client(args.tls_ca.as_deref())?;
     let advertised = args.advertised_url.clone().unwrap_or_else(|| {
         let host = if addr.ip().is_unspecified() {
@@ -139,7 +152,11 @@ pub async fn serve(
     registry.clone().keep_leadership().await;
     let exporters = Arc::new(crate::exporter::Live::default());
     if !args.read_only {
-        tokio::spawn(crate::exporter::run(registry.clone(), exporters.clone()));
+        tokio::spawn(crate::exporter::run(
+            registry.clone(),
+            exporters.clone(),
+            secrets.clone(),
+        ));
     }
     let auto_context = crate::exporter::auto_context(&advertised, &args.store);
     let app = http::router(AppState {
@@ -150,15 +167,21 @@ pub async fn serve(
         auto_context,
         metrics: Arc::new(crate::metrics::Metrics::new()),
         auth,
+        secrets,
     });
     // Test harnesses and scripts wait for this exact line.
     println!("listening on {scheme}://{addr}");
     tracing::info!(%addr, scheme, "serving");
     match tls {
-        Some(config) => {
+        Some((config, _)) => {
             let tls_listener =
                 crate::tls::TlsListener::new(listener, config).map_err(|e| e.to_string())?;
-            serve_on(tls_listener, app, shutdown).await
+            // Each connection's verified client certificate reaches `auth::require`.
+            let app = app.into_make_service_with_connect_info::<crate::mtls::ClientIdentity>();
+            axum::serve(tls_listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+                .map_err(|e| e.to_string())
         }
         None => serve_on(listener, app, shutdown).await,
     }

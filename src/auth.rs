@@ -12,7 +12,20 @@
 //! `HASH` is an Argon2 PHC string (`$argon2id$…`, also `$argon2i$`/`$argon2d$`), as printed
 //! by `schema-registry hash-password` (password on stdin). `NAME` may not contain `:` (basic
 //! authentication cannot carry one) and is unique; `ROLE` is `read-only`, `read-write` or
-//! `admin`. The file is read once at start.
+//! `admin`.
+//!
+//! A line whose `HASH` is the word `cert` names a client-certificate principal instead
+//! (`--tls-client-ca`): `NAME` is the certificate's subject CN (or, without a CN, its first
+//! DNS, e-mail or URI subject alternative name; it may contain `:`), it has no password
+//! and cannot log in with basic auth:
+//!
+//! ```text
+//! orders-service:cert:read-write
+//! spiffe://acme/ns/prod/sa/ci:cert:admin
+//! ```
+//!
+//! The file is read at start and again on SIGHUP ([`Auth::reload`]): a file that does not
+//! parse is refused and the users in force are kept.
 //!
 //! The decision is split so that per-subject rules can be added without touching HTTP:
 //! [`classify`] turns (method, path) into an [`Access`] (an [`Operation`] and, where the URL
@@ -22,8 +35,9 @@
 //! authorises the same caller again from the forwarded `Authorization` header.
 
 use crate::http::error::error_response;
+use crate::mtls::ClientIdentity;
 use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -31,7 +45,7 @@ use base64::Engine as _;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::Semaphore;
 
 /// Paths served without credentials (any method the route takes): the root and the
@@ -40,7 +54,9 @@ pub const OPEN_PATHS: [&str; 3] = ["/", "/health/live", "/health/ready"];
 /// The realm announced in `WWW-Authenticate`.
 pub const REALM: &str = "schema-registry";
 /// How many verified credentials are remembered (Argon2 costs tens of milliseconds).
-const CACHE_CAPACITY: usize = 1024;
+pub const CACHE_CAPACITY: usize = 1024;
+/// The `HASH` field of a client-certificate principal's line.
+pub const CERT_MARK: &str = "cert";
 
 /// What a user may do: each role includes the ones before it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -221,21 +237,41 @@ struct User {
     hash: PasswordHash,
 }
 
-/// The users file, loaded, and the cache of verified credentials.
-pub struct Auth {
-    users: HashMap<String, User>,
+/// One parse of the users file.
+struct Users {
+    /// Basic-auth users.
+    passwords: HashMap<String, User>,
+    /// Client-certificate principals (`NAME:cert:ROLE`).
+    certs: HashMap<String, Role>,
     /// A hash verified for unknown users too, so that they take as long as known ones.
     decoy: Option<PasswordHash>,
-    /// SHA-256 of an `Authorization` value that verified → who it is.
-    cache: Mutex<HashMap<[u8; 32], Principal>>,
+}
+
+/// Verified credentials, keyed by the SHA-256 of the normalized (user, password), so that
+/// spellings of one `Authorization` value (scheme case, spaces) share one entry.
+#[derive(Default)]
+struct Cache {
+    entries: HashMap<[u8; 32], Principal>,
+    /// Bumped by every reload: a verification that began before it is not remembered.
+    generation: u64,
+}
+
+/// The users file, loaded, and the cache of verified credentials.
+pub struct Auth {
+    /// Where the users came from (read again by [`Auth::reload`]).
+    path: Option<std::path::PathBuf>,
+    users: RwLock<Arc<Users>>,
+    cache: Mutex<Cache>,
     /// Bounds the CPU (and memory) spent on Argon2 at once.
     verifying: Semaphore,
+    /// Argon2 verifications done (for tests of the cache).
+    verifications: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Auth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Auth")
-            .field("users", &self.users.len())
+            .field("users", &self.user_count())
             .finish_non_exhaustive()
     }
 }
@@ -243,70 +279,89 @@ impl std::fmt::Debug for Auth {
 impl Auth {
     /// Reads the users file.
     pub fn load(path: &Path) -> Result<Auth, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read the users file {}: {e}", path.display()))?;
-        Auth::parse(&text).map_err(|e| format!("users file {}: {e}", path.display()))
+        let users = read_users(path)?;
+        Ok(Auth::with(users, Some(path.to_path_buf())))
     }
 
     /// Parses the users file's text (`NAME:HASH:ROLE` per line).
     pub fn parse(text: &str) -> Result<Auth, String> {
-        let mut users = HashMap::new();
-        for (n, line) in text.lines().enumerate() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let at = n + 1;
-            let Some((name, (hash, role))) = line
-                .split_once(':')
-                .and_then(|(name, rest)| Some((name, rest.rsplit_once(':')?)))
-            else {
-                return Err(format!("line {at}: expected NAME:HASH:ROLE"));
-            };
-            let (name, hash, role) = (name.trim(), hash.trim(), role.trim());
-            if name.is_empty() {
-                return Err(format!("line {at}: empty user name"));
-            }
-            let role = Role::parse(role).ok_or_else(|| {
-                format!(
-                    "line {at}: unknown role {role:?} (expected read-only, read-write or admin)"
-                )
-            })?;
-            let hash = parse_hash(hash).map_err(|e| format!("line {at} (user {name}): {e}"))?;
-            if users
-                .insert(name.to_string(), User { role, hash })
-                .is_some()
-            {
-                return Err(format!("line {at}: user {name} is listed twice"));
-            }
-        }
-        let decoy = users.values().next().map(|u| u.hash.clone());
-        let parallel = std::thread::available_parallelism().map_or(2, |n| n.get());
-        Ok(Auth {
-            users,
-            decoy,
-            cache: Mutex::new(HashMap::new()),
-            verifying: Semaphore::new(parallel),
-        })
+        Ok(Auth::with(parse_users(text)?, None))
     }
 
+    fn with(users: Users, path: Option<std::path::PathBuf>) -> Auth {
+        let parallel = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Auth {
+            path,
+            users: RwLock::new(Arc::new(users)),
+            cache: Mutex::new(Cache::default()),
+            verifying: Semaphore::new(parallel),
+            verifications: Default::default(),
+        }
+    }
+
+    /// Reads the users file again. On success the new users replace the old ones and the
+    /// cache is emptied (a removed user or a changed role takes effect at once); on error
+    /// nothing changes. Answers how many users and principals are now in force.
+    pub fn reload(&self) -> Result<usize, String> {
+        let Some(path) = &self.path else {
+            return Err("the users were not read from a file".into());
+        };
+        let users = read_users(path)?;
+        let count = users.passwords.len() + users.certs.len();
+        let mut cache = self.lock_cache();
+        *self.users.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(users);
+        cache.entries.clear();
+        cache.generation += 1;
+        Ok(count)
+    }
+
+    fn current(&self) -> Arc<Users> {
+        self.users.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn lock_cache(&self) -> std::sync::MutexGuard<'_, Cache> {
+        self.cache.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Users and certificate principals.
     pub fn user_count(&self) -> usize {
-        self.users.len()
+        let u = self.current();
+        u.passwords.len() + u.certs.len()
+    }
+
+    /// Entries in the cache of verified credentials.
+    pub fn cached_count(&self) -> usize {
+        self.lock_cache().entries.len()
+    }
+
+    /// The principal a verified client certificate names, if the users file lists it.
+    pub fn by_certificate(&self, name: &str) -> Option<Principal> {
+        let role = *self.current().certs.get(name)?;
+        Some(Principal {
+            name: name.to_string(),
+            role,
+        })
     }
 
     /// Who the `Authorization` header value says the caller is, if the password is right.
     pub async fn authenticate(&self, authorization: Option<&HeaderValue>) -> Option<Principal> {
-        let value = authorization?.as_bytes();
-        let key: [u8; 32] = Sha256::digest(value).into();
-        if let Some(p) = self.cached(&key) {
-            return Some(p);
-        }
-        let (name, password) = basic_credentials(value)?;
-        let (hash, principal) = match self.users.get(&name) {
+        let (name, password) = basic_credentials(authorization?.as_bytes())?;
+        let key = cache_key(&name, &password);
+        let generation = {
+            let cache = self.lock_cache();
+            if let Some(p) = cache.entries.get(&key) {
+                return Some(p.clone());
+            }
+            cache.generation
+        };
+        let users = self.current();
+        let (hash, principal) = match users.passwords.get(&name) {
             Some(u) => (u.hash.clone(), Some(Principal { name, role: u.role })),
-            None => (self.decoy.clone()?, None),
+            None => (users.decoy.clone()?, None),
         };
         let _permit = self.verifying.acquire().await.ok()?;
+        self.verifications
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let ok = tokio::task::spawn_blocking(move || {
             Argon2::default()
                 .verify_password(password.as_bytes(), &hash)
@@ -315,23 +370,90 @@ impl Auth {
         .await
         .unwrap_or(false);
         let principal = principal.filter(|_| ok)?;
-        self.remember(key, &principal);
+        self.remember(key, generation, &principal);
         Some(principal)
     }
 
-    fn cached(&self, key: &[u8; 32]) -> Option<Principal> {
-        let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        cache.get(key).cloned()
-    }
-
-    fn remember(&self, key: [u8; 32], principal: &Principal) {
-        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        if cache.len() >= CACHE_CAPACITY {
-            // Rare (1024 distinct credentials): start afresh rather than track recency.
-            cache.clear();
+    fn remember(&self, key: [u8; 32], generation: u64, principal: &Principal) {
+        let mut cache = self.lock_cache();
+        if cache.generation != generation {
+            return;
         }
-        cache.insert(key, principal.clone());
+        if cache.entries.len() >= CACHE_CAPACITY {
+            // Rare (1024 distinct credentials): start afresh rather than track recency.
+            cache.entries.clear();
+        }
+        cache.entries.insert(key, principal.clone());
     }
+}
+
+/// The cache key of a (user, password): length-prefixed so that no two pairs collide.
+fn cache_key(user: &str, password: &str) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update((user.len() as u64).to_be_bytes());
+    h.update(user.as_bytes());
+    h.update(password.as_bytes());
+    h.finalize().into()
+}
+
+fn read_users(path: &Path) -> Result<Users, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the users file {}: {e}", path.display()))?;
+    parse_users(&text).map_err(|e| format!("users file {}: {e}", path.display()))
+}
+
+fn parse_users(text: &str) -> Result<Users, String> {
+    let mut passwords = HashMap::new();
+    let mut certs = HashMap::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let at = n + 1;
+        // From the right: ROLE, then HASH (PHC strings have no `:`), then NAME (a
+        // certificate principal such as a URI may hold `:`).
+        let mut fields = line.rsplitn(3, ':');
+        let (Some(role), Some(hash), Some(name)) = (fields.next(), fields.next(), fields.next())
+        else {
+            return Err(format!(
+                "line {at}: expected NAME:HASH:ROLE or NAME:cert:ROLE"
+            ));
+        };
+        let (name, hash, role) = (name.trim(), hash.trim(), role.trim());
+        if name.is_empty() {
+            return Err(format!("line {at}: empty user name"));
+        }
+        let role = Role::parse(role).ok_or_else(|| {
+            format!("line {at}: unknown role {role:?} (expected read-only, read-write or admin)")
+        })?;
+        if hash == CERT_MARK {
+            if certs.insert(name.to_string(), role).is_some() {
+                return Err(format!(
+                    "line {at}: certificate principal {name} is listed twice"
+                ));
+            }
+            continue;
+        }
+        if name.contains(':') {
+            return Err(format!(
+                "line {at}: a user name with a password may not contain ':' (basic authentication cannot carry it)"
+            ));
+        }
+        let hash = parse_hash(hash).map_err(|e| format!("line {at} (user {name}): {e}"))?;
+        if passwords
+            .insert(name.to_string(), User { role, hash })
+            .is_some()
+        {
+            return Err(format!("line {at}: user {name} is listed twice"));
+        }
+    }
+    let decoy = passwords.values().next().map(|u| u.hash.clone());
+    Ok(Users {
+        passwords,
+        certs,
+        decoy,
+    })
 }
 
 /// A PHC string of one of the Argon2 variants, with valid parameters, a salt and a hash.
@@ -350,15 +472,17 @@ fn parse_hash(s: &str) -> Result<PasswordHash, String> {
     Ok(hash)
 }
 
-/// (user, password) of a `Basic` authorization value.
+/// (user, password) of a `Basic` authorization value: the scheme in any case, spaces or
+/// tabs around and between scheme and token, the token decoded.
 fn basic_credentials(value: &[u8]) -> Option<(String, String)> {
-    let text = std::str::from_utf8(value).ok()?.trim();
-    let (scheme, token) = text.split_once(' ')?;
+    const BLANK: [char; 2] = [' ', '\t'];
+    let text = std::str::from_utf8(value).ok()?.trim_matches(BLANK);
+    let (scheme, token) = text.split_once(BLANK)?;
     if !scheme.eq_ignore_ascii_case("basic") {
         return None;
     }
     let decoded = base64::engine::general_purpose::STANDARD
-        .decode(token.trim())
+        .decode(token.trim_matches(BLANK))
         .ok()?;
     let decoded = String::from_utf8(decoded).ok()?;
     let (user, password) = decoded.split_once(':')?;
@@ -366,20 +490,40 @@ fn basic_credentials(value: &[u8]) -> Option<(String, String)> {
 }
 
 /// The middleware: 401 without valid credentials, 403 when the role does not allow the
-/// request, else the request goes on with the [`Principal`] in its extensions. Without a
-/// users file (`None`) every request goes on.
+/// request, else the request goes on with the [`Principal`] in its extensions. A verified
+/// client certificate listed in the users file (`NAME:cert:ROLE`) authenticates as that
+/// principal; otherwise the `Authorization` header is checked. On the open paths the caller
+/// is identified when it can be, never refused. Without a users file (`None`) every request
+/// goes on.
 pub async fn require(
     State(auth): State<Option<Arc<Auth>>>,
     mut req: Request,
     next: Next,
 ) -> Response {
-    let Some(auth) = auth.filter(|_| !is_open(req.uri().path())) else {
+    let Some(auth) = auth else {
         return next.run(req).await;
     };
-    let Some(principal) = auth
-        .authenticate(req.headers().get(header::AUTHORIZATION))
-        .await
-    else {
+    let open = is_open(req.uri().path());
+    let by_cert = req
+        .extensions()
+        .get::<ConnectInfo<ClientIdentity>>()
+        .and_then(|c| c.0.principal.as_deref())
+        .and_then(|name| auth.by_certificate(name));
+    let principal = match by_cert {
+        Some(p) => Some(p),
+        None if open && !req.headers().contains_key(header::AUTHORIZATION) => None,
+        None => {
+            auth.authenticate(req.headers().get(header::AUTHORIZATION))
+                .await
+        }
+    };
+    if open {
+        if let Some(p) = principal {
+            req.extensions_mut().insert(p);
+        }
+        return next.run(req).await;
+    }
+    let Some(principal) = principal else {
         if req.headers().contains_key(header::AUTHORIZATION) {
             tracing::info!(method = %req.method(), path = %req.uri().path(), "authentication failed");
         }
@@ -449,148 +593,4 @@ pub fn run_hash_password() -> std::process::ExitCode {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn cheap_hash(password: &str) -> String {
-        let params = argon2::Params::new(64, 1, 1, None).expect("params");
-        Argon2::from(params)
-            .hash_password(password.as_bytes())
-            .expect("hash")
-            .to_string()
-    }
-
-    fn who(role: Role) -> Principal {
-        Principal {
-            name: "u".into(),
-            role,
-        }
-    }
-
-    fn header(user: &str, pass: &str) -> HeaderValue {
-        let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
-        HeaderValue::from_str(&format!("Basic {token}")).expect("header")
-    }
-
-    #[test]
-    fn auth_classifies_routes() {
-        let c = |m: Method, p: &str| classify(&m, p).operation;
-        use Operation::*;
-        assert_eq!(c(Method::GET, "/subjects"), Read);
-        assert_eq!(c(Method::HEAD, "/schemas/ids/1"), Read);
-        assert_eq!(c(Method::GET, "/config"), Read);
-        assert_eq!(c(Method::POST, "/subjects/a"), Read);
-        assert_eq!(c(Method::POST, "//subjects//a/"), Read);
-        assert_eq!(
-            c(Method::POST, "/compatibility/subjects/a/versions/latest"),
-            Read
-        );
-        assert_eq!(c(Method::POST, "/compatibility/subjects/a/versions"), Read);
-        assert_eq!(c(Method::POST, "/"), Read);
-        assert_eq!(c(Method::POST, "/subjects/a/versions"), Write);
-        assert_eq!(c(Method::POST, "/contexts/.c/subjects/a/versions"), Write);
-        assert_eq!(c(Method::POST, "/contexts/.c/subjects/a"), Read);
-        assert_eq!(c(Method::DELETE, "/subjects/a"), Write);
-        assert_eq!(c(Method::DELETE, "/subjects/a/versions/3"), Write);
-        assert_eq!(c(Method::PUT, "/config"), Admin);
-        assert_eq!(c(Method::PUT, "/config/a"), Admin);
-        assert_eq!(c(Method::DELETE, "/config/a"), Admin);
-        assert_eq!(c(Method::PUT, "/mode/a"), Admin);
-        assert_eq!(c(Method::PUT, "/contexts/.c/mode"), Admin);
-        assert_eq!(c(Method::POST, "/exporters"), Admin);
-        assert_eq!(c(Method::GET, "/exporters/x/config"), Admin);
-        assert_eq!(c(Method::POST, "/subjects/a/versions/1/tags"), Admin);
-        assert_eq!(c(Method::PATCH, "/subjects/a"), Admin);
-        assert_eq!(c(Method::POST, "/something/new"), Admin);
-    }
-
-    #[test]
-    fn auth_names_the_subject() {
-        let s = |p: &str| classify(&Method::POST, p).subject;
-        assert_eq!(
-            s("/subjects/orders-value/versions"),
-            Some("orders-value".into())
-        );
-        assert_eq!(s("/subjects/a%2Fb"), Some("a/b".into()));
-        assert_eq!(s("/contexts/.c/subjects/x/versions"), Some(":.c:x".into()));
-        assert_eq!(s("/contexts/c/config/x"), Some(":.c:x".into()));
-        assert_eq!(s("/compatibility/subjects/y/versions"), Some("y".into()));
-        assert_eq!(s("/schemas/ids/1"), None);
-    }
-
-    #[test]
-    fn auth_roles_nest() {
-        let post = |r: Role, p: &str| authorize(&who(r), &Method::POST, p) == Decision::Allow;
-        let put = |r: Role, p: &str| authorize(&who(r), &Method::PUT, p) == Decision::Allow;
-        assert!(post(Role::ReadOnly, "/subjects/a"));
-        assert!(!post(Role::ReadOnly, "/subjects/a/versions"));
-        assert!(post(Role::ReadWrite, "/subjects/a/versions"));
-        assert!(!put(Role::ReadWrite, "/config"));
-        assert!(put(Role::Admin, "/config"));
-        assert!(put(Role::Admin, "/mode/a"));
-        match authorize(&who(Role::ReadOnly), &Method::POST, "/subjects/a/versions") {
-            Decision::Deny(m) => assert!(m.contains("Write on subject a"), "{m}"),
-            Decision::Allow => panic!("allowed"),
-        }
-    }
-
-    #[test]
-    fn auth_open_paths() {
-        assert!(is_open("/"));
-        assert!(is_open("/health/live"));
-        assert!(is_open("/health//ready/"));
-        assert!(!is_open("/health"));
-        assert!(!is_open("/subjects"));
-    }
-
-    #[test]
-    fn auth_parses_the_users_file() {
-        let text = format!(
-            "# users\n\nalice:{}:admin\n bob : {} : read-only \n",
-            cheap_hash("a"),
-            cheap_hash("b")
-        );
-        let auth = Auth::parse(&text).expect("parse");
-        assert_eq!(auth.user_count(), 2);
-        assert_eq!(auth.users["bob"].role, Role::ReadOnly);
-        let bad = |t: &str| Auth::parse(t).err().unwrap_or_default();
-        assert!(bad("alice").contains("line 1"));
-        assert!(bad(&format!("a:{}:root", cheap_hash("a"))).contains("unknown role"));
-        assert!(bad("a:plain:admin").contains("PHC"));
-        assert!(bad("a:$2b$12$abcdefghijklmnopqrstuu:admin").contains("line 1"));
-        let twice = format!("a:{h}:admin\na:{h}:admin", h = cheap_hash("a"));
-        assert!(bad(&twice).contains("twice"));
-        assert!(bad(&format!(":{}:admin", cheap_hash("a"))).contains("empty user"));
-    }
-
-    #[tokio::test]
-    async fn auth_verifies_and_caches() {
-        let text = format!("alice:{}:read-write\n", cheap_hash("s3cret:x"));
-        let auth = Auth::parse(&text).expect("parse");
-        let ok = header("alice", "s3cret:x");
-        let p = auth.authenticate(Some(&ok)).await.expect("authenticated");
-        assert_eq!(p.role, Role::ReadWrite);
-        assert_eq!(auth.cache.lock().expect("lock").len(), 1);
-        assert!(auth.authenticate(Some(&ok)).await.is_some());
-        assert!(auth
-            .authenticate(Some(&header("alice", "wrong")))
-            .await
-            .is_none());
-        assert!(auth
-            .authenticate(Some(&header("mallory", "s3cret:x")))
-            .await
-            .is_none());
-        assert!(auth.authenticate(None).await.is_none());
-        let bearer = HeaderValue::from_static("Bearer abc");
-        assert!(auth.authenticate(Some(&bearer)).await.is_none());
-        assert_eq!(auth.cache.lock().expect("lock").len(), 1);
-    }
-
-    #[test]
-    fn auth_hash_password_is_argon2id() {
-        let h = hash_password("pw").expect("hash");
-        assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
-        let parsed = parse_hash(&h).expect("valid");
-        assert!(Argon2::default().verify_password(b"pw", &parsed).is_ok());
-    }
-}
+mod tests;

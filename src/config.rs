@@ -23,6 +23,8 @@ pub struct Cli {
     pub serve: ServeArgs,
 }
 
+// Parsed once at start: the size of the `serve` settings does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the REST API (the default when no subcommand is given).
@@ -153,12 +155,53 @@ pub struct ServeArgs {
     /// certificate).
     #[arg(long, env = "SR_TLS_CA", value_name = "PATH")]
     pub tls_ca: Option<std::path::PathBuf>,
+
+    /// Client certificates (mutual TLS) are checked against this CA bundle (PEM). A
+    /// verified certificate's subject CN (or first SAN) is looked up in the users file as a
+    /// `NAME:cert:ROLE` line. Confluent's ssl.truststore.location (PEM only).
+    #[arg(long, env = "SR_TLS_CLIENT_CA", value_name = "PATH")]
+    pub tls_client_ca: Option<std::path::PathBuf>,
+
+    /// Whether clients must present a certificate: NONE, REQUESTED (basic auth still works
+    /// without one) or REQUIRED (the handshake fails without one). Default: REQUIRED with
+    /// --tls-client-ca, else NONE. Confluent's ssl.client.authentication.
+    #[arg(long, env = "SR_TLS_CLIENT_AUTH", value_name = "MODE", value_parser = parse_client_auth)]
+    pub tls_client_auth: Option<crate::mtls::ClientAuth>,
+
+    /// Encrypts the credentials of exporter destination configs (basic.auth.user.info and
+    /// other secret keys) in the log with a key derived from this secret (AES-256-GCM).
+    /// Without it they are stored in clear. Confluent's password.encoder.secret.
+    #[arg(
+        long,
+        env = "SR_PASSWORD_ENCODER_SECRET",
+        value_name = "SECRET",
+        hide_env_values = true
+    )]
+    pub password_encoder_secret: Option<String>,
+
+    /// The previous --password-encoder-secret, to read values encrypted with it while
+    /// rotating. Confluent's password.encoder.old.secret.
+    #[arg(
+        long,
+        env = "SR_PASSWORD_ENCODER_OLD_SECRET",
+        value_name = "SECRET",
+        hide_env_values = true
+    )]
+    pub password_encoder_old_secret: Option<String>,
 }
 
 impl ServeArgs {
     /// The settings for the start-up log line, with secret Kafka properties redacted.
     pub fn redacted(&self) -> String {
         let mut shown = self.clone();
+        for secret in [
+            &mut shown.password_encoder_secret,
+            &mut shown.password_encoder_old_secret,
+        ] {
+            if secret.is_some() {
+                *secret = Some("[redacted]".into());
+            }
+        }
         for (k, v) in &mut shown.kafka_properties {
             if crate::properties::is_secret(k) {
                 *v = "[redacted]".into();
@@ -171,6 +214,12 @@ impl ServeArgs {
 pub(crate) fn parse_level(s: &str) -> Result<Level, String> {
     Level::parse(s).ok_or_else(|| {
         format!("invalid compatibility level {s:?}: expected NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL or FULL_TRANSITIVE")
+    })
+}
+
+fn parse_client_auth(s: &str) -> Result<crate::mtls::ClientAuth, String> {
+    crate::mtls::ClientAuth::parse(s).ok_or_else(|| {
+        format!("invalid client authentication {s:?}: expected NONE, REQUESTED or REQUIRED")
     })
 }
 

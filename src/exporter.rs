@@ -185,6 +185,30 @@ pub fn check_config(config: &BTreeMap<String, String>) -> Result<()> {
     Ok(())
 }
 
+/// Encrypts the credentials of a config about to be stored (`--password-encoder-secret`);
+/// without a secret, warns that they are stored in clear.
+pub fn protect_config(
+    secrets: Option<&crate::secret::Encoder>,
+    name: &str,
+    config: &mut BTreeMap<String, String>,
+) -> Result<()> {
+    match secrets {
+        Some(enc) => enc.seal_config(config).map_err(|e| {
+            error(
+                code::INVALID_CONFIG,
+                format!("Invalid exporter config: {e}"),
+            )
+        }),
+        None => {
+            let clear = crate::secret::clear_credentials(config);
+            if !clear.is_empty() {
+                tracing::warn!(exporter = %name, keys = ?clear, "exporter credentials are stored in clear: set --password-encoder-secret (password.encoder.secret) to encrypt them");
+            }
+            Ok(())
+        }
+    }
+}
+
 /// Glob match with `*` only.
 fn glob(pattern: &str, text: &str) -> bool {
     let parts: Vec<&str> = pattern.split('*').collect();
@@ -417,7 +441,11 @@ struct Runtime {
 }
 
 /// Runs the exporters while this node leads. Never returns.
-pub async fn run(registry: Arc<Registry>, live: Arc<Live>) {
+pub async fn run(
+    registry: Arc<Registry>,
+    live: Arc<Live>,
+    secrets: Option<Arc<crate::secret::Encoder>>,
+) {
     let client = match reqwest::Client::builder()
         .timeout(REQUEST_TIMEOUT)
         .connect_timeout(Duration::from_secs(5))
@@ -485,7 +513,7 @@ pub async fn run(registry: Arc<Registry>, live: Arc<Live>) {
                 continue;
             }
             let snap = registry.export_snapshot(&def, rt.done);
-            match round(&client, &def, rt, &snap).await {
+            match round(&client, &def, secrets.as_deref(), rt, &snap).await {
                 Ok(pushed) => {
                     live.set(
                         &name,
@@ -549,10 +577,13 @@ pub async fn run(registry: Arc<Registry>, live: Arc<Live>) {
 async fn round(
     client: &reqwest::Client,
     def: &ExporterValue,
+    secrets: Option<&crate::secret::Encoder>,
     rt: &mut Runtime,
     snap: &Snapshot,
 ) -> std::result::Result<usize, String> {
-    let dest = Destination::new(client, &def.config);
+    // Credentials are decrypted here only, for this round's requests.
+    let config = crate::secret::open_config(secrets, &def.config)?;
+    let dest = Destination::new(client, &config);
     let mut pushed = 0;
     for v in &snap.versions {
         let dst = destination_subject(def, &v.subject);
@@ -577,145 +608,8 @@ async fn round(
     Ok(pushed)
 }
 
-/// The destination registry, through its REST API.
-struct Destination<'a> {
-    client: &'a reqwest::Client,
-    base: String,
-    auth: Option<(String, String)>,
-}
-
-const CT: &str = "application/vnd.schemaregistry.v1+json";
-
-impl<'a> Destination<'a> {
-    fn new(client: &'a reqwest::Client, config: &BTreeMap<String, String>) -> Destination<'a> {
-        let base = config
-            .get("schema.registry.url")
-            .and_then(|u| u.split(',').next())
-            .unwrap_or("")
-            .trim()
-            .trim_end_matches('/')
-            .to_string();
-        let source = config
-            .get("basic.auth.credentials.source")
-            .map(|s| s.to_ascii_uppercase());
-        let auth = match (source.as_deref(), config.get("basic.auth.user.info")) {
-            (Some("USER_INFO") | None, Some(info)) => info
-                .split_once(':')
-                .map(|(u, p)| (u.to_string(), p.to_string())),
-            _ => None,
-        };
-        Destination { client, base, auth }
-    }
-
-    async fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<serde_json::Value>,
-    ) -> std::result::Result<(u16, serde_json::Value), String> {
-        let url = format!("{}{path}", self.base);
-        let mut req = self
-            .client
-            .request(method.clone(), &url)
-            .header("accept", CT);
-        if let Some((u, p)) = &self.auth {
-            req = req.basic_auth(u, Some(p));
-        }
-        if let Some(b) = body {
-            req = req.header("content-type", CT).body(b.to_string());
-        }
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| format!("{method} {url}: {e}"))?;
-        let status = resp.status().as_u16();
-        let text = resp
-            .text()
-            .await
-            .map_err(|e| format!("{method} {url}: {e}"))?;
-        let v = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
-        Ok((status, v))
-    }
-
-    async fn set_import_mode(&self, subject: &str) -> std::result::Result<(), String> {
-        let path = format!("/mode/{}?force=true", path_segment(subject));
-        match self
-            .call(
-                reqwest::Method::PUT,
-                &path,
-                Some(serde_json::json!({"mode": "IMPORT"})),
-            )
-            .await?
-        {
-            (200, _) => Ok(()),
-            (s, v) => Err(format!(
-                "cannot put destination subject {subject} in IMPORT mode: HTTP {s} {v}"
-            )),
-        }
-    }
-
-    async fn register(
-        &self,
-        subject: &str,
-        v: &PendingVersion,
-        refs: &[Reference],
-    ) -> std::result::Result<(), String> {
-        let mut body = serde_json::json!({
-            "schema": v.body.schema,
-            "id": v.id,
-            "version": v.version,
-        });
-        if v.body.schema_type != crate::model::SchemaType::Avro {
-            body["schemaType"] = serde_json::json!(v.body.schema_type.as_str());
-        }
-        if !refs.is_empty() {
-            body["references"] = serde_json::json!(refs);
-        }
-        if let Some(md) = &v.body.metadata {
-            body["metadata"] = md.clone();
-        }
-        if let Some(rs) = &v.body.rule_set {
-            body["ruleSet"] = rs.clone();
-        }
-        let path = format!("/subjects/{}/versions", path_segment(subject));
-        match self.call(reqwest::Method::POST, &path, Some(body)).await? {
-            (200, r) if r["id"] == serde_json::json!(v.id) => Ok(()),
-            (s, r) => Err(format!(
-                "destination refused {subject} version {} (id {}): HTTP {s} {r}",
-                v.version, v.id
-            )),
-        }
-    }
-
-    async fn soft_delete(&self, subject: &str, version: i32) -> std::result::Result<(), String> {
-        let path = format!("/subjects/{}/versions/{version}", path_segment(subject));
-        match self.call(reqwest::Method::DELETE, &path, None).await? {
-            (200, _) => Ok(()),
-            // Already soft-deleted there.
-            (404, r) if r["error_code"] == 40406 => Ok(()),
-            (s, r) => Err(format!(
-                "cannot delete {subject} version {version} at the destination: HTTP {s} {r}"
-            )),
-        }
-    }
-
-    async fn put_config(
-        &self,
-        subject: &str,
-        body: &serde_json::Value,
-    ) -> std::result::Result<(), String> {
-        let path = format!("/config/{}", path_segment(subject));
-        match self
-            .call(reqwest::Method::PUT, &path, Some(body.clone()))
-            .await?
-        {
-            (200, _) => Ok(()),
-            (s, r) => Err(format!(
-                "cannot set the config of {subject} at the destination: HTTP {s} {r}"
-            )),
-        }
-    }
-}
+mod destination;
+use destination::Destination;
 
 #[cfg(test)]
 mod tests {

@@ -205,6 +205,50 @@ pub fn map(props: &BTreeMap<String, String>) -> Result<Loaded, String> {
         }
         env("SR_GROUP_ID", v);
     }
+    // Mutual TLS (rest-utils' RestConfig): ssl.client.authentication, or the older boolean
+    // ssl.client.auth; the truststore holds the CAs of client certificates (PEM only).
+    let client_auth = get("ssl.client.auth");
+    if let Some(v) = get("ssl.client.authentication") {
+        let mode = crate::mtls::ClientAuth::parse(&v).ok_or_else(|| {
+            invalid(
+                "ssl.client.authentication",
+                &v,
+                "expected NONE, REQUESTED or REQUIRED",
+            )
+        })?;
+        env(
+            "SR_TLS_CLIENT_AUTH",
+            format!("{mode:?}").to_ascii_uppercase(),
+        );
+    } else if let Some(v) = client_auth {
+        let on = boolean("ssl.client.auth", &v)? == "true";
+        env(
+            "SR_TLS_CLIENT_AUTH",
+            if on { "REQUIRED" } else { "NONE" }.into(),
+        );
+    }
+    let truststore_type = get("ssl.truststore.type");
+    if let Some(v) = get("ssl.truststore.location") {
+        if let Some(t) = truststore_type.filter(|t| !t.eq_ignore_ascii_case("PEM")) {
+            return Err(invalid(
+                "ssl.truststore.type",
+                &t,
+                "Java key stores are not supported; give ssl.truststore.location as a PEM CA bundle with ssl.truststore.type=PEM",
+            ));
+        }
+        env("SR_TLS_CLIENT_CA", v);
+    }
+    for (key, var) in [
+        ("password.encoder.secret", "SR_PASSWORD_ENCODER_SECRET"),
+        (
+            "password.encoder.old.secret",
+            "SR_PASSWORD_ENCODER_OLD_SECRET",
+        ),
+    ] {
+        if let Some(v) = get(key) {
+            env(var, v);
+        }
+    }
 
     for (key, value) in &rest {
         if let Some((_, why)) = IGNORED.iter().find(|(k, _)| k == key) {
@@ -365,6 +409,53 @@ mod tests {
             .warnings
             .iter()
             .any(|w| w.contains("kafkastore.connection.url")));
+    }
+
+    /// rest-utils' RestConfig.java: ssl.client.authentication (NONE/REQUESTED/REQUIRED),
+    /// the deprecated boolean ssl.client.auth, ssl.truststore.location/type; the exporters'
+    /// password.encoder.secret.
+    #[test]
+    fn security_keys_map_onto_settings() {
+        let l = map(&props(&[
+            ("ssl.client.authentication", "requested"),
+            ("ssl.client.auth", "true"),
+            ("ssl.truststore.location", "/etc/sr/clients-ca.pem"),
+            ("ssl.truststore.type", "PEM"),
+            ("password.encoder.secret", "s3cret"),
+            ("password.encoder.old.secret", "old"),
+        ]))
+        .expect("valid");
+        assert_eq!(
+            env_of(&l, "SR_TLS_CLIENT_AUTH").as_deref(),
+            Some("REQUESTED")
+        );
+        assert_eq!(
+            env_of(&l, "SR_TLS_CLIENT_CA").as_deref(),
+            Some("/etc/sr/clients-ca.pem")
+        );
+        assert_eq!(
+            env_of(&l, "SR_PASSWORD_ENCODER_SECRET").as_deref(),
+            Some("s3cret")
+        );
+        assert_eq!(
+            env_of(&l, "SR_PASSWORD_ENCODER_OLD_SECRET").as_deref(),
+            Some("old")
+        );
+        assert!(l.warnings.is_empty(), "{:?}", l.warnings);
+        let old = map(&props(&[("ssl.client.auth", "true")])).expect("valid");
+        assert_eq!(
+            env_of(&old, "SR_TLS_CLIENT_AUTH").as_deref(),
+            Some("REQUIRED")
+        );
+        let jks = map(&props(&[
+            ("ssl.truststore.location", "/x.jks"),
+            ("ssl.truststore.type", "JKS"),
+        ]));
+        assert!(jks.expect_err("refused").contains("ssl.truststore.type"));
+        let bad = map(&props(&[("ssl.client.authentication", "maybe")]));
+        assert!(bad
+            .expect_err("refused")
+            .contains("ssl.client.authentication"));
     }
 
     #[test]

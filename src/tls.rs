@@ -5,6 +5,7 @@
 //! shutdown) serves HTTP and HTTPS alike. Handshakes run in their own tasks, bounded in
 //! number and time, so a slow or silent client does not hold up the others.
 
+use crate::mtls::{ClientAuth, TlsFiles, TlsReloader};
 use axum::serve::Listener;
 use std::io;
 use std::net::SocketAddr;
@@ -13,8 +14,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, Semaphore};
-use tokio_rustls::rustls::pki_types::pem::PemObject;
-use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio_rustls::rustls::{self, ServerConfig};
 use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
@@ -24,52 +23,54 @@ pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Handshakes in progress at once (further connections wait in the kernel's backlog).
 const MAX_HANDSHAKES: usize = 256;
 
-/// The server configuration for `--tls-cert`/`--tls-key`: `None` when neither is given.
+/// The listener's configuration and what reloads its files.
+pub type ServerTls = (Arc<ServerConfig>, Arc<TlsReloader>);
+
+/// The server configuration for `--tls-cert`/`--tls-key` (and client certificates with
+/// `--tls-client-ca`/`--tls-client-auth`): `None` when neither file is given. The
+/// certificate and the client CA are read through the returned
+/// [`TlsReloader`](crate::mtls::TlsReloader), which reads them again on SIGHUP.
 pub fn server_config(
     cert: Option<&Path>,
     key: Option<&Path>,
-) -> Result<Option<Arc<ServerConfig>>, String> {
+    client_ca: Option<&Path>,
+    client_auth: Option<ClientAuth>,
+) -> Result<Option<ServerTls>, String> {
     let (cert, key) = match (cert, key) {
-        (None, None) => return Ok(None),
+        (None, None) => {
+            if client_ca.is_some() || client_auth.is_some_and(|a| a != ClientAuth::None) {
+                return Err("--tls-client-ca and --tls-client-auth need --tls-cert and --tls-key (client certificates are a part of HTTPS)".into());
+            }
+            return Ok(None);
+        }
         (Some(c), Some(k)) => (c, k),
         (Some(_), None) => return Err("--tls-cert needs --tls-key".into()),
         (None, Some(_)) => return Err("--tls-key needs --tls-cert".into()),
     };
-    let cert_pem = std::fs::read(cert)
-        .map_err(|e| format!("cannot read the TLS certificate {}: {e}", cert.display()))?;
-    let chain = CertificateDer::pem_slice_iter(&cert_pem)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| format!("TLS certificate {}: {e}", cert.display()))?;
-    if chain.is_empty() {
-        return Err(format!(
-            "TLS certificate {}: no PEM CERTIFICATE in it",
-            cert.display()
-        ));
+    // With a client CA and no explicit choice, certificates are required.
+    let client_auth = client_auth.unwrap_or(if client_ca.is_some() {
+        ClientAuth::Required
+    } else {
+        ClientAuth::None
+    });
+    if client_auth == ClientAuth::None && client_ca.is_some() {
+        tracing::warn!("--tls-client-ca is ignored: --tls-client-auth is NONE");
     }
-    let key_pem = std::fs::read(key)
-        .map_err(|e| format!("cannot read the TLS key {}: {e}", key.display()))?;
-    let key_der = PrivateKeyDer::from_pem_slice(&key_pem).map_err(|e| {
-        format!(
-            "TLS key {}: no PEM private key (PKCS#8, PKCS#1 or SEC1) in it ({e})",
-            key.display()
-        )
-    })?;
+    let reloader = Arc::new(TlsReloader::load(TlsFiles {
+        cert: cert.to_path_buf(),
+        key: key.to_path_buf(),
+        client_ca: client_ca.map(Path::to_path_buf),
+        client_auth,
+    })?);
     let mut config =
         ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
             .with_safe_default_protocol_versions()
             .map_err(|e| format!("TLS: {e}"))?
-            .with_no_client_auth()
-            .with_single_cert(chain, key_der)
-            .map_err(|e| {
-                format!(
-                    "TLS certificate {} and key {} do not make a usable pair: {e}",
-                    cert.display(),
-                    key.display()
-                )
-            })?;
+            .with_client_cert_verifier(reloader.verifier.clone())
+            .with_cert_resolver(reloader.cert.clone());
     // axum serves HTTP/1.1 only.
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(Some(Arc::new(config)))
+    Ok(Some((Arc::new(config), reloader)))
 }
 
 /// The client followers forward writes to the leader with: the system's roots, plus the

@@ -101,7 +101,8 @@ pub(crate) async fn create(
 ) -> Result<Response, RegistryError> {
     let mut req = parse_request(body)?;
     let name = req.name.take().unwrap_or_default();
-    let def = exporter::define(&name, req, None, &st.auto_context)?;
+    let mut def = exporter::define(&name, req, None, &st.auto_context)?;
+    exporter::protect_config(st.secrets.as_deref(), &name, &mut def.config)?;
     st.registry.create_exporter(def).await?;
     Ok(name_answer(&name))
 }
@@ -147,8 +148,13 @@ pub(crate) async fn update(
     let mut req = parse_request(body)?;
     req.name = None;
     let auto = st.auto_context.clone();
+    let secrets = st.secrets.clone();
     st.registry
-        .update_exporter(&name, |cur| exporter::define(&name, req, Some(cur), &auto))
+        .update_exporter(&name, |cur| {
+            let mut def = exporter::define(&name, req, Some(cur), &auto)?;
+            exporter::protect_config(secrets.as_deref(), &name, &mut def.config)?;
+            Ok(def)
+        })
         .await?;
     Ok(name_answer(&name))
 }
@@ -249,6 +255,7 @@ pub(crate) async fn put_config(
             let mut next = cur.clone();
             next.config.extend(changes);
             exporter::check_config(&next.config)?;
+            exporter::protect_config(st.secrets.as_deref(), &name, &mut next.config)?;
             Ok(next)
         })
         .await?;

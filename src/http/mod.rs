@@ -39,6 +39,8 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Basic authentication and roles (`--auth-users-file`); `None`: open to all.
     pub auth: Option<Arc<crate::auth::Auth>>,
+    /// Encrypts exporter credentials at rest (`--password-encoder-secret`).
+    pub secrets: Option<Arc<crate::secret::Encoder>>,
 }
 
 /// A JSON answer with Confluent's content type.
