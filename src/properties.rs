@@ -180,6 +180,9 @@ pub fn map(props: &BTreeMap<String, String>) -> Result<Loaded, String> {
         ),
         ("kafkastore.timeout.ms", "SR_KAFKA_WRITE_TIMEOUT_MS"),
         ("kafkastore.init.timeout.ms", "SR_KAFKA_INIT_TIMEOUT_MS"),
+        ("idle.timeout.ms", "SR_IDLE_TIMEOUT_MS"),
+        ("server.connection.limit", "SR_SERVER_CONNECTION_LIMIT"),
+        ("max.request.header.size", "SR_MAX_REQUEST_HEADER_SIZE"),
     ];
     for (key, var) in numbers {
         if let Some(v) = get(key) {
