@@ -239,19 +239,104 @@ impl hyper::service::Service<hyper::Request<Incoming>> for Service {
     fn call(&self, req: hyper::Request<Incoming>) -> Self::Future {
         self.state.busy.fetch_add(1, Ordering::Relaxed);
         let busy = Busy(self.state.clone());
-        let mut req = req.map(axum::body::Body::new);
+        let expects_continue = req
+            .headers()
+            .get(hyper::header::EXPECT)
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+        let too_large =
+            super::extract::declared_length(req.headers()) > Some(super::MAX_BODY_BYTES as u64);
+        let left = Arc::new(std::sync::Mutex::new(None));
+        let mut req = req.map(|body| {
+            axum::body::Body::new(Tracked {
+                inner: Some(body),
+                left: left.clone(),
+            })
+        });
         req.extensions_mut().insert(self.body_timeout);
         let app = self.app.clone();
+        let drain_for = self.body_timeout.0;
         Box::pin(async move {
             let _busy = busy;
-            if super::extract::declared_length(req.headers()) > Some(super::MAX_BODY_BYTES as u64) {
-                return Ok(error_response(
+            let resp = if too_large {
+                drop(req);
+                error_response(
                     413,
                     413,
                     &super::extract::too_large_message(super::MAX_BODY_BYTES),
-                ));
+                )
+            } else {
+                app.oneshot(req).await.unwrap_or_else(|e| match e {})
+            };
+            // A body the handler did not read is discarded (not kept) after the answer, so
+            // that the client, still sending, gets the answer rather than a reset. A client
+            // that waits for `100 Continue` sends nothing more.
+            let unread = left.lock().unwrap_or_else(|p| p.into_inner()).take();
+            if let Some(body) = unread.filter(|_| !expects_continue) {
+                tokio::spawn(discard(body, drain_for));
             }
-            Ok(app.oneshot(req).await.unwrap_or_else(|e| match e {}))
+            Ok(resp)
         })
+    }
+}
+
+/// The most of an unread body discarded before the connection is closed instead.
+const MAX_DISCARD: u64 = 2 * super::MAX_BODY_BYTES as u64;
+
+async fn discard(mut body: Incoming, within: Duration) {
+    use http_body_util::BodyExt;
+    let mut seen = 0u64;
+    let _ = tokio::time::timeout(within, async {
+        while let Some(Ok(frame)) = body.frame().await {
+            seen += frame.data_ref().map_or(0, |d| d.len() as u64);
+            if seen > MAX_DISCARD {
+                break;
+            }
+        }
+    })
+    .await;
+}
+
+/// The request body as the router sees it; when dropped before its end, it hands the rest
+/// back to [`Service::call`] to be discarded.
+struct Tracked {
+    inner: Option<Incoming>,
+    left: Arc<std::sync::Mutex<Option<Incoming>>>,
+}
+
+impl hyper::body::Body for Tracked {
+    type Data = bytes::Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        match self.get_mut().inner.as_mut() {
+            Some(b) => Pin::new(b).poll_frame(cx),
+            None => std::task::Poll::Ready(None),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner
+            .as_ref()
+            .is_none_or(hyper::body::Body::is_end_stream)
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.inner.as_ref().map_or_else(
+            || hyper::body::SizeHint::with_exact(0),
+            hyper::body::Body::size_hint,
+        )
+    }
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        if let Some(body) = self.inner.take() {
+            if !hyper::body::Body::is_end_stream(&body) {
+                *self.left.lock().unwrap_or_else(|p| p.into_inner()) = Some(body);
+            }
+        }
     }
 }
