@@ -371,6 +371,30 @@ mod tests {
     }
 
     #[test]
+    fn connection_settings_keep_confluents_names() {
+        let l = map(&props(&[
+            ("idle.timeout.ms", "45000"),
+            ("server.connection.limit", "500"),
+            ("max.request.header.size", "16384"),
+        ]))
+        .expect("map");
+        for pair in [
+            ("SR_IDLE_TIMEOUT_MS", "45000"),
+            ("SR_SERVER_CONNECTION_LIMIT", "500"),
+            ("SR_MAX_REQUEST_HEADER_SIZE", "16384"),
+        ] {
+            assert!(
+                l.env.contains(&(pair.0.to_string(), pair.1.to_string())),
+                "{:?}",
+                l.env
+            );
+        }
+        assert!(l.warnings.is_empty(), "{:?}", l.warnings);
+        let e = map(&props(&[("server.connection.limit", "many")])).expect_err("invalid");
+        assert!(e.contains("server.connection.limit"), "{e}");
+    }
+
+    #[test]
     fn invalid_values_name_their_key() {
         for (k, v) in [
             ("listeners", "0.0.0.0:8081"),
