@@ -301,9 +301,11 @@ fn hostile(addr: &str, n: usize) -> Vec<TcpStream> {
         .collect()
 }
 
-fn p99(mut samples: Vec<Duration>) -> Duration {
+/// (p99, slowest) of the samples.
+fn p99(mut samples: Vec<Duration>) -> (Duration, Duration) {
     samples.sort();
-    samples[(samples.len() * 99 / 100).min(samples.len() - 1)]
+    let p = samples[(samples.len() * 99 / 100).min(samples.len() - 1)];
+    (p, samples[samples.len() - 1])
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -342,9 +344,10 @@ async fn hostile_connections_neither_starve_clients_nor_stay_open() {
             break;
         }
     }
-    let p = p99(times);
-    eprintln!("p99 with 1000 hostile connections: {p:?}");
+    let (p, max) = p99(times);
+    eprintln!("p99 with 1000 hostile connections: {p:?} (slowest {max:?})");
     assert!(p < Duration::from_millis(100), "p99 {p:?}");
+    assert!(max < Duration::from_secs(1), "slowest {max:?}");
     // Every hostile connection is closed by the server within the header timeout (plus
     // slack), even the one still sending.
     let deadline = Instant::now() + Duration::from_secs(15);
@@ -489,9 +492,12 @@ async fn silent_tls_clients_do_not_block_handshakes() {
         assert_eq!(r.status(), 200);
         times.push(t.elapsed());
     }
-    let p = p99(times);
-    eprintln!("HTTPS p99 (new connection each) with 1000 silent connections: {p:?}");
+    let (p, max) = p99(times);
+    eprintln!(
+        "HTTPS p99 (new connection each) with 1000 silent connections: {p:?} (slowest {max:?})"
+    );
     assert!(p < Duration::from_millis(100), "p99 {p:?}");
+    assert!(max < Duration::from_secs(1), "slowest {max:?}");
     drop(silent);
     drop(child);
 }
