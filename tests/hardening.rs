@@ -208,6 +208,23 @@ fn request_documents_are_bounded_per_route() {
     assert_eq!(ok.0, 200, "{}", ok.2);
 }
 
+#[test]
+fn a_body_not_sent_in_time_gets_408() {
+    let s = start(&["--request-body-timeout-ms", "500"]);
+    let a = addr_of(&s);
+    let mut c = TcpStream::connect(&a).expect("connect");
+    c.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let t = Instant::now();
+    c.write_all(
+        b"PUT /config HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"compat",
+    )
+    .expect("write");
+    let answer = read_answer(&mut c);
+    assert_confluent_error("slow body", &answer, 408);
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+}
+
 /// A PHC string with small Argon2 parameters.
 fn cheap_hash(password: &str) -> String {
     use argon2::PasswordHasher;
