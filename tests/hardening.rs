@@ -209,6 +209,31 @@ fn request_documents_are_bounded_per_route() {
 }
 
 #[test]
+fn the_idle_watchdog_closes_quiet_connections() {
+    // The header timeout is long here: what closes the connections is idle.timeout.ms.
+    let s = start(&[
+        "--request-header-timeout-ms",
+        "60000",
+        "--idle-timeout-ms",
+        "800",
+    ]);
+    let a = addr_of(&s);
+    let mut silent = TcpStream::connect(&a).expect("connect");
+    let mut kept = TcpStream::connect(&a).expect("connect");
+    kept.write_all(b"GET /subjects HTTP/1.1\r\nHost: x\r\n\r\n")
+        .expect("write");
+    assert_eq!(read_answer(&mut kept).0, 200);
+    let t = Instant::now();
+    for c in [&mut silent, &mut kept] {
+        c.set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        let mut buf = [0u8; 16];
+        assert_eq!(c.read(&mut buf).unwrap_or(0), 0);
+    }
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+}
+
+#[test]
 fn a_body_not_sent_in_time_gets_408() {
     let s = start(&["--request-body-timeout-ms", "500"]);
     let a = addr_of(&s);
