@@ -172,35 +172,10 @@ pub async fn serve(
     // Test harnesses and scripts wait for this exact line.
     println!("listening on {scheme}://{addr}");
     tracing::info!(%addr, scheme, "serving");
-    match tls {
-        Some((config, _)) => {
-            let tls_listener =
-                crate::tls::TlsListener::new(listener, config).map_err(|e| e.to_string())?;
-            // Each connection's verified client certificate reaches `auth::require`.
-            let app = app.into_make_service_with_connect_info::<crate::mtls::ClientIdentity>();
-            axum::serve(tls_listener, app)
-                .with_graceful_shutdown(shutdown)
-                .await
-                .map_err(|e| e.to_string())
-        }
-        None => serve_on(listener, app, shutdown).await,
-    }
-}
-
-/// `axum::serve` with graceful shutdown, on a plain or a TLS listener.
-async fn serve_on<L>(
-    listener: L,
-    app: axum::Router,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> Result<(), String>
-where
-    L: axum::serve::Listener,
-    L::Addr: std::fmt::Debug,
-{
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|e| e.to_string())
+    let limits = args.limits();
+    tracing::info!(connections = limits.connections, "connection limit");
+    let tls = tls.map(|(config, _reloader)| config);
+    crate::http::serve::run(listener, tls, app, limits, shutdown).await
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the REST API (the default when no subcommand is given).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Check a new schema's compatibility, offline or against a registry (for CI).
     Check(crate::check::CheckArgs),
     /// Dump a registry's whole state as JSON Lines on stdout (for `import`).
@@ -188,9 +188,50 @@ pub struct ServeArgs {
         hide_env_values = true
     )]
     pub password_encoder_old_secret: Option<String>,
+    /// Close a connection on which nothing has moved for this long while no request is being
+    /// handled, in milliseconds (Confluent's idle.timeout.ms).
+    #[arg(long, env = "SR_IDLE_TIMEOUT_MS", default_value_t = 30_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout_ms: u64,
+
+    /// Open connections at most; further clients wait until one closes (Confluent's
+    /// server.connection.limit). 0: the file-descriptor limit less 128.
+    #[arg(long, env = "SR_SERVER_CONNECTION_LIMIT", default_value_t = 0)]
+    pub server_connection_limit: usize,
+
+    /// The largest request head (request line and headers), in bytes: beyond it 414 or 431
+    /// (Confluent's max.request.header.size; at least 8192 is enforced).
+    #[arg(long, env = "SR_MAX_REQUEST_HEADER_SIZE", default_value_t = 8192)]
+    pub max_request_header_size: usize,
+
+    /// How long a client may take to send a request head, from when the server starts
+    /// waiting for it (also the longest wait for the next request on a kept-alive
+    /// connection), in milliseconds.
+    #[arg(long, env = "SR_REQUEST_HEADER_TIMEOUT_MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_header_timeout_ms: u64,
+
+    /// How long a client may take to send a request body, in milliseconds (then 408).
+    #[arg(long, env = "SR_REQUEST_BODY_TIMEOUT_MS", default_value_t = 60_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_body_timeout_ms: u64,
+
+    /// How long a client may take to complete its TLS handshake, in milliseconds.
+    #[arg(long, env = "SR_TLS_HANDSHAKE_TIMEOUT_MS", default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub tls_handshake_timeout_ms: u64,
 }
 
 impl ServeArgs {
+    /// The connection limits these settings describe.
+    pub fn limits(&self) -> crate::http::serve::Limits {
+        use std::time::Duration;
+        crate::http::serve::Limits {
+            connections: crate::http::serve::connection_cap(self.server_connection_limit),
+            handshake_timeout: Duration::from_millis(self.tls_handshake_timeout_ms),
+            header_timeout: Duration::from_millis(self.request_header_timeout_ms),
+            idle_timeout: Duration::from_millis(self.idle_timeout_ms),
+            body_timeout: Duration::from_millis(self.request_body_timeout_ms),
+            max_header_bytes: self.max_request_header_size.max(8192),
+        }
+    }
+
     /// The settings for the start-up log line, with secret Kafka properties redacted.
     pub fn redacted(&self) -> String {
         let mut shown = self.clone();

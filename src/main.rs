@@ -29,7 +29,7 @@ fn main() -> std::process::ExitCode {
     }
     let cli = Cli::parse();
     let args = match cli.command {
-        Some(Command::Serve(a)) => a,
+        Some(Command::Serve(a)) => *a,
         Some(Command::Check(a)) => return schema_registry::check::run(&a),
         Some(Command::Export(a)) => return schema_registry::migrate::run_export(&a),
         Some(Command::Import(a)) => return schema_registry::migrate::run_import(&a),

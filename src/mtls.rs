@@ -10,8 +10,6 @@
 //!   ([`ReloadableCert`], [`ReloadableVerifier`]): [`TlsReloader::reload`] reads the files
 //!   again and swaps them in for new connections, or keeps the old ones and says why.
 
-use axum::extract::connect_info::Connected;
-use axum::serve::IncomingStream;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use tokio_rustls::rustls::client::danger::HandshakeSignatureValid;
@@ -242,9 +240,9 @@ pub struct ClientIdentity {
     pub principal: Option<Arc<str>>,
 }
 
-impl Connected<IncomingStream<'_, crate::tls::TlsListener>> for ClientIdentity {
-    fn connect_info(stream: IncomingStream<'_, crate::tls::TlsListener>) -> Self {
-        let (_, conn) = stream.io().get_ref();
+impl ClientIdentity {
+    /// The identity of a TLS connection whose handshake is done.
+    pub fn of(conn: &tokio_rustls::rustls::ServerConnection) -> ClientIdentity {
         let principal = conn
             .peer_certificates()
             .and_then(|chain| chain.first())

@@ -180,6 +180,9 @@ pub fn map(props: &BTreeMap<String, String>) -> Result<Loaded, String> {
         ),
         ("kafkastore.timeout.ms", "SR_KAFKA_WRITE_TIMEOUT_MS"),
         ("kafkastore.init.timeout.ms", "SR_KAFKA_INIT_TIMEOUT_MS"),
+        ("idle.timeout.ms", "SR_IDLE_TIMEOUT_MS"),
+        ("server.connection.limit", "SR_SERVER_CONNECTION_LIMIT"),
+        ("max.request.header.size", "SR_MAX_REQUEST_HEADER_SIZE"),
     ];
     for (key, var) in numbers {
         if let Some(v) = get(key) {
@@ -456,6 +459,30 @@ mod tests {
         assert!(bad
             .expect_err("refused")
             .contains("ssl.client.authentication"));
+    }
+
+    #[test]
+    fn connection_settings_keep_confluents_names() {
+        let l = map(&props(&[
+            ("idle.timeout.ms", "45000"),
+            ("server.connection.limit", "500"),
+            ("max.request.header.size", "16384"),
+        ]))
+        .expect("map");
+        for pair in [
+            ("SR_IDLE_TIMEOUT_MS", "45000"),
+            ("SR_SERVER_CONNECTION_LIMIT", "500"),
+            ("SR_MAX_REQUEST_HEADER_SIZE", "16384"),
+        ] {
+            assert!(
+                l.env.contains(&(pair.0.to_string(), pair.1.to_string())),
+                "{:?}",
+                l.env
+            );
+        }
+        assert!(l.warnings.is_empty(), "{:?}", l.warnings);
+        let e = map(&props(&[("server.connection.limit", "many")])).expect_err("invalid");
+        assert!(e.contains("server.connection.limit"), "{e}");
     }
 
     #[test]

@@ -1,27 +1,14 @@
 //! TLS: HTTPS on the listener (`--tls-cert`, `--tls-key`) and the trust of the client that
 //! forwards writes to the leader (`--tls-ca` plus the system's roots).
 //!
-//! The listener is an [`axum::serve::Listener`], so `axum::serve` (and its graceful
-//! shutdown) serves HTTP and HTTPS alike. Handshakes run in their own tasks, bounded in
-//! number and time, so a slow or silent client does not hold up the others.
+//! Handshakes are done by the accept loop (`http::serve`), each in its connection's own
+//! task, bounded in time (`--tls-handshake-timeout-ms`) and counted in the connection cap.
 
 use crate::mtls::{ClientAuth, TlsFiles, TlsReloader};
-use axum::serve::Listener;
-use std::io;
-use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, Semaphore};
 use tokio_rustls::rustls::{self, ServerConfig};
-use tokio_rustls::server::TlsStream;
-use tokio_rustls::TlsAcceptor;
-
-/// How long a client may take to complete its TLS handshake.
-pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// Handshakes in progress at once (further connections wait in the kernel's backlog).
-const MAX_HANDSHAKES: usize = 256;
 
 /// The listener's configuration and what reloads its files.
 pub type ServerTls = (Arc<ServerConfig>, Arc<TlsReloader>);
@@ -68,7 +55,7 @@ pub fn server_config(
             .map_err(|e| format!("TLS: {e}"))?
             .with_client_cert_verifier(reloader.verifier.clone())
             .with_cert_resolver(reloader.cert.clone());
-    // axum serves HTTP/1.1 only.
+    // HTTP/1.1 only is served.
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Some((Arc::new(config), reloader)))
 }
@@ -99,93 +86,4 @@ pub fn forwarding_client(ca: Option<&Path>) -> Result<reqwest::Client, String> {
     builder
         .build()
         .map_err(|e| format!("cannot build the forwarding HTTP client: {e}"))
-}
-
-/// A TCP listener that hands out connections once their TLS handshake is done.
-pub struct TlsListener {
-    ready: mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
-    local_addr: SocketAddr,
-    acceptor: tokio::task::JoinHandle<()>,
-}
-
-impl TlsListener {
-    /// Starts accepting on `tcp` (a task, stopped when the listener is dropped).
-    pub fn new(tcp: TcpListener, config: Arc<ServerConfig>) -> io::Result<TlsListener> {
-        let local_addr = tcp.local_addr()?;
-        let (tx, ready) = mpsc::channel(64);
-        let acceptor = tokio::spawn(accept_loop(tcp, TlsAcceptor::from(config), tx));
-        Ok(TlsListener {
-            ready,
-            local_addr,
-            acceptor,
-        })
-    }
-}
-
-impl Drop for TlsListener {
-    fn drop(&mut self) {
-        self.acceptor.abort();
-    }
-}
-
-impl Listener for TlsListener {
-    type Io = TlsStream<TcpStream>;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        match self.ready.recv().await {
-            Some(conn) => conn,
-            // The accept loop ended (it only does when the listener is dropped).
-            None => std::future::pending().await,
-        }
-    }
-
-    fn local_addr(&self) -> io::Result<Self::Addr> {
-        Ok(self.local_addr)
-    }
-}
-
-async fn accept_loop(
-    tcp: TcpListener,
-    acceptor: TlsAcceptor,
-    ready: mpsc::Sender<(TlsStream<TcpStream>, SocketAddr)>,
-) {
-    let handshakes = Arc::new(Semaphore::new(MAX_HANDSHAKES));
-    loop {
-        let Ok(permit) = handshakes.clone().acquire_owned().await else {
-            return;
-        };
-        let (stream, addr) = match tcp.accept().await {
-            Ok(conn) => conn,
-            Err(e) => {
-                if !matches!(
-                    e.kind(),
-                    io::ErrorKind::ConnectionRefused
-                        | io::ErrorKind::ConnectionAborted
-                        | io::ErrorKind::ConnectionReset
-                ) {
-                    // E.g. out of file descriptors: wait for some to be released.
-                    tracing::error!("accept error: {e}");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                }
-                continue;
-            }
-        };
-        if ready.is_closed() {
-            return;
-        }
-        let acceptor = acceptor.clone();
-        let ready = ready.clone();
-        tokio::spawn(async move {
-            let done = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await;
-            drop(permit);
-            match done {
-                Ok(Ok(tls)) => {
-                    let _ = ready.send((tls, addr)).await;
-                }
-                Ok(Err(e)) => tracing::debug!(%addr, "TLS handshake failed: {e}"),
-                Err(_) => tracing::debug!(%addr, "TLS handshake timed out"),
-            }
-        });
-    }
 }

@@ -1,6 +1,6 @@
 //! `/compatibility/subjects/{subject}/versions[/{version}]`.
 
-use super::extract::{schema_request, Body, Query};
+use super::extract::{schema_request, Body, Query, SCHEMA_BODY};
 #[allow(unused_imports)]
 use super::openapi::*;
 use super::subjects::Params;
@@ -73,7 +73,7 @@ pub(crate) async fn check_all(
     State(st): State<AppState>,
     p: Params,
     RawQuery(q): RawQuery,
-    Body(body): Body,
+    Body(body): Body<SCHEMA_BODY>,
 ) -> Result<Response, RegistryError> {
     check(st, p, None, q, body).await
 }
@@ -101,7 +101,7 @@ pub(crate) async fn check_one(
     State(st): State<AppState>,
     p: Params,
     RawQuery(q): RawQuery,
-    Body(body): Body,
+    Body(body): Body<SCHEMA_BODY>,
 ) -> Result<Response, RegistryError> {
     let spec = VersionSpec::parse(p.get(1), true)?;
     check(st, p, Some(spec), q, body).await

@@ -4,7 +4,6 @@
 use crate::error::RegistryError;
 use crate::model::Reference;
 use crate::registry::SchemaRequest;
-use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::header;
 use serde_json::{Map, Value};
@@ -18,13 +17,47 @@ const ACCEPTED: [&str; 4] = [
     "application/octet-stream",
 ];
 
-/// A JSON body: `None` when the body is empty or `null`.
-pub struct Body(pub Option<Value>);
+/// Body limits of the routes that carry a schema (register, lookup, compatibility): bytes,
+/// and JSON elements (containers and members) of the request document.
+pub const SCHEMA_BODY: usize = super::MAX_BODY_BYTES;
+/// Body limit of every other route (config, mode, exporters): small documents.
+pub const SMALL_BODY: usize = 64 * 1024;
+/// Nesting depth of a request document (serde_json's own recursion limit).
+const MAX_DEPTH: usize = 128;
+/// JSON elements of the text of a schema (its own document, parsed by `schema::parse`): a
+/// record with thousands of fields or an enum with tens of thousands of symbols fits.
+pub const MAX_SCHEMA_ELEMENTS: usize = 200_000;
 
-impl<S: Send + Sync> FromRequest<S> for Body {
+/// Elements allowed in a request document with body limit `max_bytes`.
+fn max_elements(max_bytes: usize) -> usize {
+    if max_bytes > SMALL_BODY {
+        20_000
+    } else {
+        2_000
+    }
+}
+
+/// A JSON body of at most `MAX` bytes: `None` when the body is empty or `null`. Read only
+/// when the handler asks for it (after authentication), within the body timeout; the
+/// document's depth and size are checked on the bytes before anything is built from them.
+pub struct Body<const MAX: usize = SMALL_BODY>(pub Option<Value>);
+
+/// The `Content-Length` a request declares (`None`: absent or unreadable; hyper has already
+/// refused invalid ones).
+pub fn declared_length(headers: &axum::http::HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+impl<S: Send + Sync, const MAX: usize> FromRequest<S> for Body<MAX> {
     type Rejection = RegistryError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
         if let Some(ct) = req.headers().get(header::CONTENT_TYPE) {
             let ct = ct.to_str().unwrap_or("").to_ascii_lowercase();
             let essence = ct.split(';').next().unwrap_or("").trim().to_string();
@@ -35,26 +68,97 @@ impl<S: Send + Sync> FromRequest<S> for Body {
                 ));
             }
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            let status = e.status().as_u16();
-            if status == 413 {
-                body_too_large()
-            } else {
-                RegistryError::BadRequest(400, format!("Cannot read the request body: {e}"))
+        // Refused before a byte is read: no `100 Continue` is sent for it.
+        if declared_length(req.headers()).is_some_and(|n| n > MAX as u64) {
+            return Err(body_too_large_for(MAX));
+        }
+        let timeout = req
+            .extensions()
+            .get::<super::serve::BodyTimeout>()
+            .map_or(DEFAULT_BODY_TIMEOUT, |t| t.0);
+        let read = axum::body::to_bytes(req.into_body(), MAX);
+        let bytes = match tokio::time::timeout(timeout, read).await {
+            Err(_) => {
+                return Err(RegistryError::BadRequest(
+                    408,
+                    format!(
+                        "Request body not received within {} ms",
+                        timeout.as_millis()
+                    ),
+                ))
             }
-        })?;
+            Ok(Err(e)) => {
+                let too_large = std::error::Error::source(&e)
+                    .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+                return Err(if too_large {
+                    body_too_large_for(MAX)
+                } else {
+                    RegistryError::BadRequest(400, format!("Cannot read the request body: {e}"))
+                });
+            }
+            Ok(Ok(b)) => b,
+        };
         let text = std::str::from_utf8(&bytes).map_err(|_| {
             RegistryError::BadRequest(400, "Invalid UTF-8 in the request body".into())
         })?;
         if text.trim().is_empty() {
             return Ok(Body(None));
         }
+        check_document(text.as_bytes(), MAX_DEPTH, max_elements(MAX))
+            .map_err(|m| RegistryError::BadRequest(400, m))?;
         match serde_json::from_str::<Value>(text) {
             Ok(Value::Null) => Ok(Body(None)),
             Ok(v) => Ok(Body(Some(v))),
             Err(e) => Err(RegistryError::BadRequest(400, json_error(&e))),
         }
     }
+}
+
+/// How long a body may take when no limit was handed over (a router used without
+/// `serve::run`, e.g. in unit tests).
+const DEFAULT_BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Checks a JSON text's nesting depth and element count (containers and their members) on
+/// its bytes, without building anything: memory for a document is bounded before it is
+/// parsed. Syntax is left to the parser.
+pub fn check_document(text: &[u8], max_depth: usize, max_elements: usize) -> Result<(), String> {
+    let mut depth = 0usize;
+    let mut elements = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &b in text {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                elements += 1;
+                if depth > max_depth {
+                    return Err(format!(
+                        "Document nesting depth exceeds the maximum allowed ({max_depth})"
+                    ));
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            b',' => elements += 1,
+            _ => continue,
+        }
+        if elements > max_elements {
+            return Err(format!(
+                "Document has more than the maximum allowed {max_elements} elements"
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn json_error(e: &serde_json::Error) -> String {
@@ -296,8 +400,14 @@ pub fn schema_request(v: &Value) -> Result<SchemaRequest, RegistryError> {
             )))
         }
     };
+    let schema = opt_string(m, "schema")?;
+    if let Some(text) = &schema {
+        // The schema parser builds a tree of the text: bound it first.
+        check_document(text.as_bytes(), usize::MAX, MAX_SCHEMA_ELEMENTS)
+            .map_err(|m| RegistryError::InvalidSchema(format!("Invalid schema: {m}")))?;
+    }
     Ok(SchemaRequest {
-        schema: opt_string(m, "schema")?,
+        schema,
         schema_type: opt_string(m, "schemaType")?,
         references,
         metadata: opt_object(m, "metadata")?.map(normalize_metadata),
@@ -311,7 +421,16 @@ pub fn schema_request(v: &Value) -> Result<SchemaRequest, RegistryError> {
 
 /// The answer to a body over [`super::MAX_BODY_BYTES`].
 pub fn body_too_large() -> RegistryError {
-    RegistryError::BadRequest(413, "Request body is too large".into())
+    body_too_large_for(super::MAX_BODY_BYTES)
+}
+
+/// The answer to a body over `max` bytes.
+pub fn body_too_large_for(max: usize) -> RegistryError {
+    RegistryError::BadRequest(413, too_large_message(max))
+}
+
+pub fn too_large_message(max: usize) -> String {
+    format!("Request body is too large (the limit of this resource is {max} bytes)")
 }
 
 #[cfg(test)]
@@ -328,5 +447,13 @@ mod tests {
         assert!(opt_int(m, "d").is_err());
         assert_eq!(opt_int(m, "e").ok(), Some(Some(7)));
         assert!(opt_int(m, "f").is_err());
+    }
+
+    #[test]
+    fn documents_are_bounded_before_parsing() {
+        assert!(check_document(br#"{"a":[1,2,{"b":"[[[,,,"}]}"#, 3, 6).is_ok());
+        assert!(check_document(b"[[[[1]]]]", 3, 100).is_err());
+        assert!(check_document(b"[1,2,3,4,5]", 10, 4).is_err());
+        assert!(check_document(br#"["\",[[[[[[,,,,,"]"#, 2, 3).is_ok());
     }
 }

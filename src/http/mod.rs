@@ -3,6 +3,7 @@
 
 pub mod compat;
 pub mod config;
+pub mod conn;
 pub mod error;
 pub mod exporters;
 pub mod extract;
@@ -10,6 +11,7 @@ pub mod forward;
 pub mod openapi;
 pub mod root;
 pub mod schemas;
+pub mod serve;
 pub mod subjects;
 
 use crate::registry::{Registry, VersionView};
@@ -21,8 +23,8 @@ use error::{error_response, CONTENT_TYPE};
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
 
-/// Largest request body accepted (schemas are rarely above a few hundred KiB; Confluent's
-/// own limit comes from Jetty's defaults).
+/// Largest request body accepted, by the schema routes (schemas are rarely above a few
+/// hundred KiB); the other routes take far less (`extract::SMALL_BODY`).
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 
 #[derive(Clone)]

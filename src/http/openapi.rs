@@ -194,12 +194,17 @@ pub struct ExporterStatus {
 pub enum BodyErrors {
     #[response(
         status = 400,
-        description = "Malformed request: a body that is not JSON (or not UTF-8), a field of the wrong type, a path that does not decode (error_code 400)"
+        description = "Malformed request: a body that is not JSON (or not UTF-8), nested deeper than 128 levels or with too many elements, a field of the wrong type, a path that does not decode (error_code 400)"
     )]
     BadRequest(ErrorBody),
     #[response(
+        status = 408,
+        description = "The body was not received within --request-body-timeout-ms (error_code 408)"
+    )]
+    BodyTimeout(ErrorBody),
+    #[response(
         status = 413,
-        description = "Request body over the size limit (error_code 413)"
+        description = "Request body over the route's size limit: 8 MiB for the schema routes, 64 KiB for the others; refused on its Content-Length before it is read (error_code 413)"
     )]
     TooLarge(ErrorBody),
     #[response(

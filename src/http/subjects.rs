@@ -1,6 +1,6 @@
 //! `/subjects/...`: listing, registration, lookup, versions, deletes, referencedby.
 
-use super::extract::{schema_request, Body, Query};
+use super::extract::{schema_request, Body, Query, SCHEMA_BODY};
 #[allow(unused_imports)]
 use super::openapi::*;
 use super::{ok, raw_json, version_json, AppState};
@@ -155,7 +155,7 @@ pub(crate) async fn register(
     State(st): State<AppState>,
     p: Params,
     RawQuery(q): RawQuery,
-    Body(body): Body,
+    Body(body): Body<SCHEMA_BODY>,
 ) -> Result<Response, RegistryError> {
     let q = Query::parse(q.as_deref());
     let body = body.ok_or_else(|| {
@@ -199,7 +199,7 @@ pub(crate) async fn lookup(
     State(st): State<AppState>,
     p: Params,
     RawQuery(q): RawQuery,
-    Body(body): Body,
+    Body(body): Body<SCHEMA_BODY>,
 ) -> Result<Response, RegistryError> {
     let q = Query::parse(q.as_deref());
     let body = body.ok_or_else(|| {
