@@ -1,5 +1,6 @@
 //! `/`, `/v1/metadata/*`, `/schemas/types`, `/contexts`.
 
+use super::extract::Body;
 #[allow(unused_imports)]
 use super::openapi::*;
 use super::{ok, AppState};
@@ -38,12 +39,16 @@ pub(crate) async fn root() -> Response {
     post,
     path = "/",
     tag = "root",
-    request_body(content = Object, description = "Any JSON (ignored, never read)"),
-    responses((status = 200, description = "Empty object", body = Object))
+    request_body(content = Object, description = "Any JSON object (ignored)"),
+    responses(
+        (status = 200, description = "Empty object", body = Object),
+        BodyErrors,
+    )
 )]
-pub(crate) async fn root_post() -> Response {
-    // Confluent answers {} whatever the body; it is open without credentials, so it is
-    // never read (hyper discards it, or closes the connection when it is large).
+pub(crate) async fn root_post(_body: Body) -> Response {
+    // Confluent parses the body (400 on invalid JSON) and answers {}. The route is open
+    // without credentials, so it takes the small limits (64 KiB, 2,000 elements, checked
+    // before anything is built): bounded, whoever sends it.
     ok(json!({}))
 }
 
