@@ -116,7 +116,7 @@ impl<S: Send + Sync, const MAX: usize> FromRequest<S> for Body<MAX> {
 
 /// How long a body may take when no limit was handed over (a router used without
 /// `serve::run`, e.g. in unit tests).
-const DEFAULT_BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+pub const DEFAULT_BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Checks a JSON text's nesting depth and element count (containers and their members) on
 /// its bytes, without building anything: memory for a document is bounded before it is

@@ -36,10 +36,26 @@ pub async fn forward_writes(State(st): State<AppState>, req: Request, next: Next
         return next.run(req).await;
     }
     let (parts, body) = req.into_parts();
-    let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
-        Ok(b) => b,
-        Err(_) => return super::extract::body_too_large().into_response(),
-    };
+    // The same time bound as the body extractor's (a slow sender gets 408, not a slot).
+    let timeout = parts
+        .extensions
+        .get::<super::serve::BodyTimeout>()
+        .map_or(super::extract::DEFAULT_BODY_TIMEOUT, |t| t.0);
+    let bytes =
+        match tokio::time::timeout(timeout, axum::body::to_bytes(body, MAX_BODY_BYTES)).await {
+            Ok(Ok(b)) => b,
+            Ok(Err(_)) => return super::extract::body_too_large().into_response(),
+            Err(_) => {
+                return RegistryError::BadRequest(
+                    408,
+                    format!(
+                        "Request body not received within {} ms",
+                        timeout.as_millis()
+                    ),
+                )
+                .into_response()
+            }
+        };
     let method = parts.method.clone();
     let path = parts
         .uri
