@@ -20,6 +20,9 @@ const CHECK_EVERY: Duration = Duration::from_millis(100);
 /// How long a connection attempt to a silent leader may take; no answer within it is "not
 /// known" (a paused or unreachable host), which leaves the decision to the lease.
 const PROBE_TIMEOUT: Duration = Duration::from_millis(300);
+/// How often the leader looks for keys to repair, and how many it rewrites in one append.
+const REPAIR_EVERY: Duration = Duration::from_millis(200);
+const REPAIR_BATCH: usize = 200;
 
 /// What the election loop remembers.
 struct Election {
@@ -107,6 +110,21 @@ impl Registry {
                 me.elect_round(&node, &mut election).await;
             }
         });
+        // Repairs run beside the election loop, never in it: rewriting many keys can take
+        // longer than a lease, and a leader that stopped renewing meanwhile would be deposed
+        // and see its repair refused, for the next leader to start over (a storm the fault
+        // campaign found).
+        let me = self.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(REPAIR_EVERY).await;
+                if matches!(me.role(), Role::Leader(Some(_))) {
+                    if let Err(e) = me.repair().await {
+                        tracing::warn!(error = %e, "cannot repair keys written by a deposed leader");
+                    }
+                }
+            }
+        });
     }
 
     /// The epoch this node should write a LEADERSHIP record for now, if any: its own epoch
@@ -184,11 +202,6 @@ impl Registry {
                 Err(e) => tracing::warn!(error = %e, "cannot write the leadership record"),
             }
         }
-        if matches!(self.role(), Role::Leader(Some(_))) {
-            if let Err(e) = self.repair().await {
-                tracing::warn!(error = %e, "cannot repair keys written by a deposed leader");
-            }
-        }
     }
 
     /// Rewrites, under the current epoch, every key whose newest record was refused, with
@@ -202,6 +215,7 @@ impl Registry {
             let ix = self.read();
             ix.to_repair
                 .iter()
+                .take(REPAIR_BATCH)
                 .filter_map(|raw_key| {
                     let key = record::decode_key(raw_key).ok()?;
                     let value = Self::current_value(&ix, &key);
