@@ -90,8 +90,9 @@ pub struct ServeArgs {
     pub leader_eligibility: bool,
 
     /// Leader lease on a shared log, in milliseconds: the leader renews it every third of
-    /// this; an eligible node takes over a lease not renewed for this long.
-    #[arg(long, env = "SR_LEADER_LEASE_MS", default_value_t = 6_000)]
+    /// this; an eligible node takes over a lease not renewed for this long (sooner when a
+    /// renewal is late and the leader's URL refuses connections).
+    #[arg(long, env = "SR_LEADER_LEASE_MS", default_value_t = 3_000)]
     pub leader_lease_ms: u64,
 
     /// Serve the log without ever writing to it: every write is refused with 42205, and on

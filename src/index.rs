@@ -158,10 +158,12 @@ impl Index {
     /// Applies one record at `offset`. Malformed or rejected records are logged and skipped;
     /// they never stop the replay.
     ///
-    /// Fencing: a record stamped with a leader epoch other than the one of the newest valid
+    /// Fencing: a record stamped with a leader epoch older than the one of the newest valid
     /// LEADERSHIP record before it was written by a deposed leader and is refused; log order
-    /// decides, so every node refuses the same records. Unstamped records (Confluent, the
-    /// embedded store, our NOOP markers) are not fenced.
+    /// decides, so every node refuses the same records. A newer epoch is accepted: its claim
+    /// was compacted away (a leader writes only after its claim is in the log), which a node
+    /// reading on from an older checkpoint (a warm start from its cache) meets. Unstamped
+    /// records (Confluent, the embedded store, our NOOP markers) are not fenced.
     pub fn apply_fenced(&mut self, offset: i64, raw: &RawRecord, epoch: Option<i64>) {
         self.applied = self.applied.max(offset);
         let rec = match record::decode(raw) {
@@ -176,7 +178,7 @@ impl Index {
             return;
         }
         if let (Some(e), Some(current)) = (epoch, &self.leadership) {
-            if e != current.epoch {
+            if e < current.epoch {
                 tracing::warn!(
                     offset,
                     record_epoch = e,
@@ -387,15 +389,17 @@ impl Index {
         self.rejected.push_back(offset);
     }
 
-    /// A claim of the next epoch takes over; the same epoch by the same node renews; any
-    /// other claim (a stale or concurrent one) is ignored.
+    /// A claim of a higher epoch takes over; the same epoch by the same node renews; any other
+    /// claim (a stale one, or the loser of two concurrent claims of the same epoch) is
+    /// ignored. Higher, not only the next: compaction keeps the newest LEADERSHIP record
+    /// alone, so a node reading on from an older checkpoint sees the epochs jump.
     fn apply_leadership(&mut self, offset: i64, value: Option<Value>) {
         let Some(Value::Leadership(v)) = value else {
             return;
         };
         let valid = match &self.leadership {
             None => v.epoch >= 1,
-            Some(c) => v.epoch == c.epoch + 1 || (v.epoch == c.epoch && v.node == c.node),
+            Some(c) => v.epoch > c.epoch || (v.epoch == c.epoch && v.node == c.node),
         };
         if valid {
             if self.leadership.as_ref().is_none_or(|c| c.epoch != v.epoch) {
@@ -595,5 +599,47 @@ mod tests {
         assert_eq!(ix.records_for(key.clone(), None).len(), 1);
         // Our own encoding needs no bookkeeping.
         assert!(ix.alt_keys.is_empty());
+    }
+
+    fn leadership(epoch: i64, node: &str) -> RawRecord {
+        encode(&Record {
+            key: Key::Leadership,
+            value: Some(Value::Leadership(crate::store::record::LeadershipValue {
+                epoch,
+                node: node.into(),
+            })),
+        })
+    }
+
+    /// A node that reads on from an old checkpoint (warm start from its cache) after
+    /// compaction removed the intermediate LEADERSHIP records sees epoch 3, then records of
+    /// epoch 10, then the newest claim of epoch 10: it must accept them as the nodes that saw
+    /// every claim did (found by scripts/fault-campaign.sh: such a node refused every valid
+    /// record, took itself for a follower of epoch 3, claimed epoch 4 and "repaired" a
+    /// thousand keys the others then refused).
+    #[test]
+    fn epochs_that_jump_after_compaction_are_followed_and_older_ones_fenced() {
+        let mut ix = Index::new();
+        ix.apply(0, &leadership(3, "http://a"));
+        ix.apply_fenced(1, &schema_rec("s", 1, 1, "\"string\"", false), Some(3));
+        // Offsets 2..9 (claims of epochs 4..10) were compacted away.
+        ix.apply_fenced(10, &schema_rec("s", 2, 2, "\"int\"", false), Some(10));
+        assert_eq!(
+            ix.versions("s").map(|v| v.len()),
+            Some(2),
+            "epoch 10 record accepted"
+        );
+        ix.apply(11, &leadership(10, "http://c"));
+        assert_eq!(ix.leadership.as_ref().map(|l| l.epoch), Some(10));
+        // A deposed leader's record and a stale claim stay refused.
+        ix.apply_fenced(12, &schema_rec("s", 3, 3, "\"long\"", false), Some(9));
+        assert_eq!(ix.versions("s").map(|v| v.len()), Some(2));
+        assert!(ix.rejected.contains(&12));
+        ix.apply(13, &leadership(10, "http://b"));
+        ix.apply(14, &leadership(7, "http://b"));
+        assert_eq!(
+            ix.leadership.as_ref().map(|l| (l.epoch, l.node.as_str())),
+            Some((10, "http://c"))
+        );
     }
 }

@@ -12,8 +12,8 @@ use crate::index::{Index, SchemaBody, Scope, VersionEntry};
 use crate::model::{Level, Mode, Reference, SchemaType, Subject, DEFAULT_CONTEXT, MAX_SUBJECT_LEN};
 use crate::schema;
 use crate::store::record::{
-    self, ConfigValue, ContextValue, DeleteSubjectValue, ExporterStateValue, ExporterValue, Key,
-    ModeValue, Record, SchemaValue, Value, DEFAULT_TENANT,
+    ConfigValue, ContextValue, DeleteSubjectValue, ExporterStateValue, ExporterValue, Key,
+    ModeValue, SchemaValue, Value, DEFAULT_TENANT,
 };
 use crate::store::{LogEntry, Store};
 use serde_json::Value as Json;
@@ -22,6 +22,8 @@ use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 use std::time::Duration;
 use tokio::sync::{mpsc, watch, Mutex};
+
+mod leadership;
 
 /// How long a write waits for its own record to be applied before reporting 50002.
 /// How often the start-up replay reports its progress.
@@ -158,12 +160,6 @@ pub struct NodeConfig {
     /// The leader renews its lease every `lease / 3`; a lease not renewed for `lease` is
     /// taken over by an eligible node.
     pub lease: Duration,
-}
-
-/// What the election loop remembers: the leadership last seen, and since when.
-struct Election {
-    seen: Option<crate::index::Leadership>,
-    seen_at: tokio::time::Instant,
 }
 
 /// This node's part in a cluster.
@@ -480,145 +476,6 @@ impl Registry {
         match &ix.leadership {
             Some(l) => (me, Some(l.node.clone()), Some(l.epoch)),
             None => (me, None, None),
-        }
-    }
-
-    /// Keeps the leadership of a shared log: the leader renews its lease; an eligible node
-    /// claims the next epoch when the lease was not renewed for a whole lease period (as
-    /// seen on its own clock: time decides only *when* to claim, log order decides *who*
-    /// leads). The leader also repairs keys a deposed leader wrote. Runs until the process
-    /// ends.
-    pub async fn keep_leadership(self: Arc<Self>) {
-        let Some(node) = self.node.clone() else {
-            return;
-        };
-        let mut election = Election {
-            seen: None,
-            seen_at: tokio::time::Instant::now(),
-        };
-        // First round before serving: a node that leads (or finds no leader) claims at once
-        // and has applied its claim before the first request.
-        self.elect_round(&node, &mut election).await;
-        let _ = self
-            .wait_applied(self.last_own.load(Ordering::Acquire))
-            .await;
-        let me = self.clone();
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(node.lease / 3).await;
-                me.elect_round(&node, &mut election).await;
-            }
-        });
-    }
-
-    async fn elect_round(&self, node: &NodeConfig, st: &mut Election) {
-        let current = self.read().leadership.clone();
-        if current != st.seen {
-            st.seen = current.clone();
-            st.seen_at = tokio::time::Instant::now();
-        }
-        let claim = match &current {
-            Some(l) if l.node == node.url => Some(l.epoch),
-            Some(l) if node.eligible && st.seen_at.elapsed() >= node.lease => Some(l.epoch + 1),
-            None if node.eligible => Some(1),
-            _ => None,
-        };
-        if let Some(epoch) = claim {
-            let renewing = current.as_ref().is_some_and(|l| l.epoch == epoch);
-            let rec = record::encode(&Record {
-                key: Key::Leadership,
-                value: Some(Value::Leadership(record::LeadershipValue {
-                    epoch,
-                    node: node.url.clone(),
-                })),
-            });
-            match self.store.append(vec![rec], None).await {
-                Ok(offsets) => {
-                    if !renewing {
-                        // A new leader writes only once it has applied everything before
-                        // its claim (lock_for_write waits for last_own).
-                        let at = offsets.last().copied().unwrap_or(-1);
-                        self.last_own.fetch_max(at, Ordering::AcqRel);
-                        tracing::info!(epoch, offset = at, "claimed the leadership");
-                    }
-                }
-                Err(e) => tracing::warn!(error = %e, "cannot write the leadership record"),
-            }
-        }
-        if matches!(self.role(), Role::Leader(Some(_))) {
-            if let Err(e) = self.repair().await {
-                tracing::warn!(error = %e, "cannot repair keys written by a deposed leader");
-            }
-        }
-    }
-
-    /// Rewrites, under the current epoch, every key whose newest record was refused, with
-    /// the value this node holds for it (or a tombstone).
-    async fn repair(&self) -> Result<()> {
-        if self.read().to_repair.is_empty() {
-            return Ok(());
-        }
-        let _w = self.lock_for_write().await?;
-        let records: Vec<crate::store::RawRecord> = {
-            let ix = self.read();
-            ix.to_repair
-                .iter()
-                .filter_map(|raw_key| {
-                    let key = record::decode_key(raw_key).ok()?;
-                    let value = Self::current_value(&ix, &key);
-                    Some(crate::store::RawRecord {
-                        key: raw_key.clone(),
-                        value: value.as_ref().map(record::encode_value),
-                    })
-                })
-                .collect()
-        };
-        if records.is_empty() {
-            return Ok(());
-        }
-        tracing::info!(
-            keys = records.len(),
-            "repairing keys written by a deposed leader"
-        );
-        self.append_and_wait(records).await
-    }
-
-    /// The value the index holds for `key` (what a valid record of it must say).
-    fn current_value(ix: &Index, key: &Key) -> Option<Value> {
-        match key {
-            Key::Schema { subject, version } => ix
-                .versions(subject)
-                .and_then(|vs| vs.get(version))
-                .map(|e| Value::Schema(Self::schema_value(subject, *version, e, e.deleted))),
-            Key::Config { subject } => ix.configs.get(subject).cloned().map(Value::Config),
-            Key::Mode { subject } => ix.modes.get(subject).map(|m| {
-                Value::Mode(ModeValue {
-                    subject: subject.clone(),
-                    mode: m.as_str().to_string(),
-                })
-            }),
-            Key::DeleteSubject { subject } => ix
-                .versions(subject)
-                .and_then(|vs| vs.iter().filter(|(_, e)| e.deleted).map(|(v, _)| *v).max())
-                .map(|version| {
-                    Value::DeleteSubject(DeleteSubjectValue {
-                        subject: Some(subject.clone()),
-                        version,
-                    })
-                }),
-            Key::Context { tenant, context } => ix.contexts.contains_key(context).then(|| {
-                Value::Context(ContextValue {
-                    tenant: Some(tenant.clone()),
-                    context: Some(context.clone()),
-                })
-            }),
-            Key::Exporter { name } => ix.exporters.get(name).cloned().map(Value::Exporter),
-            Key::ExporterState { name } => ix
-                .exporter_states
-                .get(name)
-                .cloned()
-                .map(Value::ExporterState),
-            Key::ClearSubject { .. } | Key::Noop | Key::Leadership | Key::Unknown(_) => None,
         }
     }
 

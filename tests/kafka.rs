@@ -621,3 +621,59 @@ async fn read_only_node_follows_and_never_writes() {
     })
     .await;
 }
+
+/// The cause of the flaky broker-outage test: a batch of the idempotent producer was in
+/// flight when the broker died and timed out; librdkafka then bumps the producer epoch
+/// locally (KIP-360) and sends the next batch under it after the restart. Apache Kafka
+/// accepts that; tansu 0.6.0 panics (lite.rs "more or less than one row") and from then on
+/// answers every produce of every client with UNKNOWN_SERVER_ERROR, so the registry wrote
+/// nothing until the broker restarted again. Made deterministic here: the broker is paused
+/// (SIGSTOP) so that the write is in flight when it times out, then killed and restarted.
+/// A write that failed or timed out now makes the store switch to a new producer (new
+/// producer ID) at once, which any broker accepts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_write_timed_out_in_flight_does_not_wedge_writes_after_a_broker_restart() {
+    let Some(mut broker) =
+        broker_or_skip("a_write_timed_out_in_flight_does_not_wedge_writes_after_a_broker_restart")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    let server = Server::try_start_kafka_in(
+        &broker.address(),
+        "_schemas",
+        dir.path(),
+        &["--kafka-write-timeout-ms", "2000"],
+    )
+    .expect("server");
+    let (s, v) = register(&server, "before", &schema(0)).await;
+    assert_eq!(s, 200, "{v}");
+    broker.signal("-STOP");
+    let (s, v) = register(&server, "in-flight", &schema(1)).await;
+    assert_eq!(
+        (s, v["error_code"].as_i64()),
+        (500, Some(50002)),
+        "a write to a paused broker times out: {v}"
+    );
+    broker.stop();
+    broker.start_again().expect("broker back");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut n = 2;
+    loop {
+        let (s, v) = register(&server, &format!("after-{n}"), &schema(n)).await;
+        if s == 200 {
+            break;
+        }
+        if Instant::now() >= deadline {
+            let log = broker.log();
+            let panics: Vec<&str> = log.lines().filter(|l| l.contains("panicked")).collect();
+            panic!(
+                "writes did not resume within 30 s of the broker restart: {v}\n\
+                 --- broker panics ---\n{panics:?}\n--- node ---\n{}",
+                server.log()
+            );
+        }
+        n += 1;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

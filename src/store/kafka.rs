@@ -94,7 +94,7 @@ pub struct KafkaStore {
     cache: Option<Arc<SqliteStore>>,
     delete_retention_ms: i64,
     stop: Arc<AtomicBool>,
-    /// The idempotent producer's last write failed (other than by a timeout).
+    /// The idempotent producer's last write failed or timed out.
     producer_failed: AtomicBool,
     /// Last offset of the topic as the reader last saw it (-1: empty or not known yet).
     log_end: Arc<AtomicI64>,
@@ -157,8 +157,15 @@ impl KafkaStore {
             tracing::warn!(?code, %reason, "producer hit a fatal error; creating a new one");
             *p = make_producer(&self.settings, true)?;
         } else if self.producer_failed.swap(false, Ordering::AcqRel) {
-            // After a broker restart the broker may have lost the producer's sequence state
-            // and refuse every later batch; a new producer gets a new producer ID.
+            // The last write failed or timed out, its outcome unknown (the registry finds
+            // the end of the log with a NOOP before it plans again). The next write goes
+            // through a new producer with a new producer ID instead of this one, whose
+            // sequence state the broker may have lost (a restart) and which librdkafka
+            // repairs after a batch timed out in flight by bumping the producer epoch
+            // locally (KIP-360). Apache Kafka accepts that bump; tansu 0.6.0's sqlite engine
+            // panics on it and then fails every produce of every client until it restarts
+            // (the broker-outage test's "Unknown broker error"). A new producer ID is valid
+            // on any broker and costs one InitProducerId after a failed write.
             tracing::warn!("the last write failed; creating a new producer");
             *p = make_producer(&self.settings, true)?;
         }
@@ -511,7 +518,16 @@ impl Store for KafkaStore {
                 return self.send(marker, records, fence).await;
             }
             let producer = self.producer()?;
-            self.send(&producer, records, fence).await
+            let sent = self.send(&producer, records, fence).await;
+            if sent.is_err() {
+                // Whatever failed (a timeout included), a new producer takes over at once
+                // (see `producer()`), and the old one is dropped, its queue purged, before
+                // the broker can see any more of its batches.
+                self.producer_failed.store(true, Ordering::Release);
+                let _ = self.producer();
+                tokio::task::spawn_blocking(move || drop(producer));
+            }
+            sent
         })
     }
 
@@ -679,7 +695,6 @@ impl KafkaStore {
                         )))
                     }
                     Ok(Err((e, _))) => {
-                        self.producer_failed.store(true, Ordering::Release);
                         return Err(backend(format!("write to Kafka failed: {e}")));
                     }
                     Err(_) => return Err(backend("the Kafka producer shut down")),

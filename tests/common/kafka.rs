@@ -167,6 +167,16 @@ impl Broker {
         }
     }
 
+    /// Sends `sig` (`-STOP`, `-CONT`, …) to the broker process.
+    pub fn signal(&self, sig: &str) {
+        let pid = self.child.as_ref().map(Child::id).expect("the broker runs");
+        let ok = Command::new("kill")
+            .args([sig, &pid.to_string()])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "kill {sig} {pid}");
+    }
+
     /// Kills the broker (its data stays).
     pub fn stop(&mut self) {
         if let Some(mut c) = self.child.take() {
