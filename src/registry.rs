@@ -176,20 +176,26 @@ pub async fn replay_loop(
     index: Arc<RwLock<Index>>,
     mut rx: mpsc::UnboundedReceiver<LogEntry>,
     applied: watch::Sender<i64>,
+    store: Arc<dyn Store>,
 ) {
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
         while let Ok(more) = rx.try_recv() {
             batch.push(more);
         }
+        let mut judged = Vec::with_capacity(batch.len());
         let last = {
             let mut ix = index.write().unwrap_or_else(|p| p.into_inner());
-            for e in &batch {
+            for e in batch {
                 ix.apply_fenced(e.offset, &e.record, e.epoch);
+                // A refused record is the newest of the index's refusals.
+                let accepted = ix.rejected.back() != Some(&e.offset);
+                judged.push((e, accepted));
             }
             ix.applied
         };
         applied.send_replace(last);
+        store.applied(judged);
     }
 }
 
@@ -301,7 +307,7 @@ impl Registry {
         crate::metrics::REPLAY.loaded(count, started.elapsed());
         let (tx, applied) = watch::channel(ix.applied);
         let index = Arc::new(RwLock::new(ix));
-        tokio::spawn(replay_loop(index.clone(), rx, tx));
+        tokio::spawn(replay_loop(index.clone(), rx, tx, store.clone()));
         Self::catch_up(store.as_ref(), applied.clone()).await?;
         Ok(Registry {
             index,

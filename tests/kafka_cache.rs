@@ -210,3 +210,89 @@ async fn nodes_sharing_a_working_directory_share_no_cache() {
     assert_eq!(caches.len(), 2, "{caches:?}");
     assert!(caches.iter().any(|n| n.contains(&t1)) && caches.iter().any(|n| n.contains(&t2)));
 }
+
+/// A record that fencing refused must not be cached: replayed from the cache, it would come
+/// without the leadership claim that refused it (the cache, like a compacted topic, keeps one
+/// LEADERSHIP row, the newest renewal, placed after it) and be taken for valid, taking the
+/// ID of the record that really holds it (found by `scripts/fault-campaign.sh`).
+#[tokio::test]
+async fn a_record_refused_by_fencing_is_not_cached() {
+    use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+    use rdkafka::client::DefaultClientContext;
+    use rdkafka::message::{Header, OwnedHeaders};
+    use rdkafka::producer::{FutureProducer, FutureRecord};
+    let Some(broker) = broker_or_skip("a_record_refused_by_fencing_is_not_cached") else {
+        return;
+    };
+    let topic = format!("_schemas_fenced_cache_{}", std::process::id());
+    let t = Duration::from_secs(15);
+    let admin: AdminClient<DefaultClientContext> = broker.client_config().create().expect("admin");
+    let new = NewTopic::new(&topic, 1, TopicReplication::Fixed(1)).set("cleanup.policy", "compact");
+    for r in admin
+        .create_topics([&new], &AdminOptions::new().operation_timeout(Some(t)))
+        .await
+        .expect("create topic")
+    {
+        r.expect("topic created");
+    }
+    let producer: FutureProducer = broker
+        .client_config()
+        .set("acks", "all")
+        .create()
+        .expect("producer");
+    let leadership = br#"{"keytype":"LEADERSHIP","magic":0}"#.as_slice();
+    let schema_key =
+        |s: &str| format!(r#"{{"keytype":"SCHEMA","subject":"{s}","version":1,"magic":1}}"#);
+    let schema_value = |s: &str, schema: &str| {
+        json!({"subject": s, "version": 1, "id": 1, "schema": schema, "deleted": false}).to_string()
+    };
+    let (kx, vx) = (schema_key("x"), schema_value("x", "\"string\""));
+    let (ky, vy) = (schema_key("y"), schema_value("y", "\"int\""));
+    // Offsets 0..=4: claim 1, claim 2, a write of the deposed leader 1 (refused), a write of
+    // leader 2 with the same ID, a renewal of 2.
+    let records: [(&[u8], &[u8], Option<&str>); 5] = [
+        (leadership, br#"{"epoch":1,"node":"http://a"}"#, None),
+        (leadership, br#"{"epoch":2,"node":"http://b"}"#, None),
+        (kx.as_bytes(), vx.as_bytes(), Some("1")),
+        (ky.as_bytes(), vy.as_bytes(), Some("2")),
+        (leadership, br#"{"epoch":2,"node":"http://b"}"#, None),
+    ];
+    for (k, v, epoch) in records {
+        let mut r: FutureRecord<'_, [u8], [u8]> =
+            FutureRecord::to(&topic).partition(0).key(k).payload(v);
+        if let Some(e) = epoch {
+            r = r.headers(OwnedHeaders::new().insert(Header {
+                key: "sr-leader-epoch",
+                value: Some(e),
+            }));
+        }
+        producer
+            .send(r, t)
+            .await
+            .map_err(|(e, _)| e)
+            .expect("delivered");
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let args = ["--read-only", "--log", "schema_registry=debug"];
+    let mut server =
+        Server::try_start_kafka_in(&broker.address(), &topic, dir.path(), &args).expect("start");
+    let check = |v: serde_json::Value| v["schema"] == "\"int\"";
+    let (s, v) = server.get("/schemas/ids/1").await;
+    assert!(s == 200 && check(v.clone()), "before the restart: {s} {v}");
+    wait_log(&server, "the cache saved up to offset 4", |l| {
+        l.contains("checkpoint=4")
+    })
+    .await;
+    server.kill9();
+    let server =
+        Server::try_start_kafka_in(&broker.address(), &topic, dir.path(), &args).expect("restart");
+    assert!(
+        server.log().contains("warm start"),
+        "{}",
+        common::tail(&server.log(), 3000)
+    );
+    let (s, v) = server.get("/schemas/ids/1").await;
+    assert!(s == 200 && check(v.clone()), "after a warm start: {s} {v}");
+    let (s, v) = server.get("/subjects/x/versions").await;
+    assert_eq!(s, 404, "the refused record came back from the cache: {v}");
+}

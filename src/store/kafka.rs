@@ -92,6 +92,9 @@ pub struct KafkaStore {
     /// ms) runs in the background during start-up. `None` when read-only.
     marker_producer: Option<TopicProducer>,
     cache: Option<Arc<SqliteStore>>,
+    /// Where the records the index accepted go to be cached, and the cache's checkpoint at
+    /// start (records up to it came from the cache itself).
+    cache_feed: StdMutex<Option<(mpsc::UnboundedSender<LogEntry>, i64)>>,
     delete_retention_ms: i64,
     stop: Arc<AtomicBool>,
     /// The idempotent producer's last write failed or timed out.
@@ -138,6 +141,7 @@ impl KafkaStore {
             producer,
             marker_producer,
             cache,
+            cache_feed: StdMutex::new(None),
             delete_retention_ms,
             stop: Arc::new(AtomicBool::new(false)),
             log_end: Arc::new(AtomicI64::new(-1)),
@@ -542,18 +546,19 @@ impl Store for KafkaStore {
             };
             assign(&consumer, &self.settings.topic, from)?;
             let (tx, rx) = mpsc::unbounded_channel();
-            let cache_tx = self.cache.as_ref().map(|c| {
+            if let Some(c) = &self.cache {
                 let (ctx, crx) = mpsc::unbounded_channel();
                 tokio::spawn(cache_writer(c.clone(), self.source.clone(), crx));
-                ctx
-            });
+                *self.cache_feed.lock().unwrap_or_else(|p| p.into_inner()) =
+                    Some((ctx, checkpoint));
+            }
             let stop = self.stop.clone();
             let log_end = self.log_end.clone();
             let topic = self.settings.topic.clone();
             let start_reader = move |tx| {
                 std::thread::Builder::new()
                     .name("kafka-reader".into())
-                    .spawn(move || reader(consumer, &topic, tx, cache_tx, stop, log_end))
+                    .spawn(move || reader(consumer, &topic, tx, stop, log_end))
                     .map(|_| ())
             };
             match (&self.cache, checkpoint >= 0) {
@@ -588,6 +593,18 @@ impl Store for KafkaStore {
             }
             Ok((Vec::new(), rx))
         })
+    }
+
+    fn applied(&self, entries: Vec<(LogEntry, bool)>) {
+        let feed = self.cache_feed.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((tx, from)) = feed.as_ref() {
+            for (e, accepted) in entries {
+                if accepted && e.offset > *from {
+                    // A closed writer gave up on the cache for this run (it logged why).
+                    let _ = tx.send(e);
+                }
+            }
+        }
     }
 
     fn end_of_log(&self) -> StoreFuture<'_, i64> {
@@ -719,7 +736,6 @@ fn reader(
     consumer: TopicConsumer,
     topic: &str,
     tx: mpsc::UnboundedSender<LogEntry>,
-    cache_tx: Option<mpsc::UnboundedSender<LogEntry>>,
     stop: Arc<AtomicBool>,
     log_end: Arc<AtomicI64>,
 ) {
@@ -737,11 +753,7 @@ fn reader(
             None => {}
             Some(Ok(m)) => {
                 log_end.fetch_max(m.offset(), Ordering::AcqRel);
-                let entry = to_entry(&m);
-                if let Some(c) = &cache_tx {
-                    let _ = c.send(entry.clone());
-                }
-                if tx.send(entry).is_err() {
+                if tx.send(to_entry(&m)).is_err() {
                     return;
                 }
             }

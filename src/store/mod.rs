@@ -51,6 +51,13 @@ pub trait Store: Send + Sync {
     /// writing a NOOP record, as Confluent does.
     fn end_of_log(&self) -> StoreFuture<'_, i64>;
 
+    /// The records the index has just applied, in log order, each with its verdict (`true`:
+    /// accepted; `false`: refused by fencing or the duplicate-ID guard). The Kafka store's
+    /// cache keeps only accepted ones: a cached record is replayed later without the
+    /// leadership records that refused it (compaction keeps one per key), so a refused one
+    /// would be taken for valid. Default: dropped.
+    fn applied(&self, _entries: Vec<(LogEntry, bool)>) {}
+
     /// The offset of the last record in the log as last seen by the reader, when the
     /// reader can lag behind the log (Kafka); `None` when every record is followed as it is
     /// appended (embedded).
