@@ -255,125 +255,36 @@ impl ClientIdentity {
 /// The principal of a DER certificate: the subject's first CN; without one, the first DNS,
 /// then e-mail (rfc822), then URI subject alternative name.
 pub fn certificate_principal(der: &[u8]) -> Option<String> {
-    let (cert, _) = der::expect(der, 0x30)?;
-    let (tbs, _) = der::expect(cert, 0x30)?;
-    let mut rest = tbs;
-    if rest.first() == Some(&0xA0) {
-        rest = der::next(rest)?.2; // version
+    use x509_parser::certificate::X509Certificate;
+    use x509_parser::extensions::GeneralName;
+    use x509_parser::prelude::FromDer;
+    let (_, cert) = X509Certificate::from_der(der).ok()?;
+    if let Some(cn) = cert
+        .subject()
+        .iter_common_name()
+        .find_map(|cn| cn.as_str().ok())
+    {
+        return Some(cn.to_string());
     }
-    for _ in 0..4 {
-        rest = der::next(rest)?.2; // serial, signature, issuer, validity
-    }
-    let (subject, after_subject) = der::expect(rest, 0x30)?;
-    if let Some(cn) = common_name(subject) {
-        return Some(cn);
-    }
-    let mut rest = der::next(after_subject)?.2; // subjectPublicKeyInfo
-    while let Some((tag, content, next)) = der::next(rest) {
-        if tag == 0xA3 {
-            return alt_name(content);
-        }
-        rest = next;
-    }
-    None
-}
-
-const OID_CN: &[u8] = &[0x55, 0x04, 0x03];
-const OID_SAN: &[u8] = &[0x55, 0x1D, 0x11];
-
-fn common_name(mut rdns: &[u8]) -> Option<String> {
-    while let Some((_, set, next)) = der::next(rdns) {
-        let mut atvs = set;
-        while let Some((_, atv, after)) = der::next(atvs) {
-            if let Some((oid, value)) = der::expect(atv, 0x06) {
-                if oid == OID_CN {
-                    let (tag, text, _) = der::next(value)?;
-                    return der::string(tag, text);
-                }
-            }
-            atvs = after;
-        }
-        rdns = next;
-    }
-    None
-}
-
-fn alt_name(extensions: &[u8]) -> Option<String> {
-    let (mut exts, _) = der::expect(extensions, 0x30)?;
-    while let Some((_, ext, next)) = der::next(exts) {
-        if let Some((oid, mut rest)) = der::expect(ext, 0x06) {
-            if oid == OID_SAN {
-                if rest.first() == Some(&0x01) {
-                    rest = der::next(rest)?.2; // critical
-                }
-                let (value, _) = der::expect(rest, 0x04)?;
-                let (names, _) = der::expect(value, 0x30)?;
-                // [2] dNSName, [1] rfc822Name, [6] uniformResourceIdentifier, in that order.
-                for wanted in [0x82, 0x81, 0x86] {
-                    let mut gns = names;
-                    while let Some((tag, text, after)) = der::next(gns) {
-                        if tag == wanted {
-                            return der::string(0x16, text);
-                        }
-                        gns = after;
-                    }
-                }
-                return None;
-            }
-        }
-        exts = next;
-    }
-    None
-}
-
-/// Just enough DER to walk a certificate that webpki has already verified.
-mod der {
-    /// (tag, content, rest) of the first element.
-    pub fn next(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-        let (&tag, rest) = input.split_first()?;
-        let (&first, mut rest) = rest.split_first()?;
-        let len = if first < 0x80 {
-            usize::from(first)
-        } else {
-            let n = usize::from(first & 0x7F);
-            if n == 0 || n > 4 || rest.len() < n {
-                return None;
-            }
-            let mut len = 0usize;
-            for &b in &rest[..n] {
-                len = (len << 8) | usize::from(b);
-            }
-            rest = &rest[n..];
-            len
-        };
-        if rest.len() < len {
-            return None;
-        }
-        Some((tag, &rest[..len], &rest[len..]))
-    }
-
-    /// (content, rest) of the first element when its tag is `tag`.
-    pub fn expect(input: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
-        let (t, content, rest) = next(input)?;
-        (t == tag).then_some((content, rest))
-    }
-
-    /// A directory string's text.
-    pub fn string(tag: u8, bytes: &[u8]) -> Option<String> {
-        match tag {
-            // UTF8String, PrintableString, TeletexString, IA5String, VisibleString
-            0x0C | 0x13 | 0x14 | 0x16 | 0x1A => String::from_utf8(bytes.to_vec()).ok(),
-            // BMPString: UTF-16BE
-            0x1E => {
-                let units: Vec<u16> = bytes
-                    .chunks_exact(2)
-                    .map(|c| u16::from_be_bytes([c[0], c[1]]))
-                    .collect();
-                String::from_utf16(&units).ok()
-            }
+    let san = cert.subject_alternative_name().ok().flatten()?;
+    let names = &san.value.general_names;
+    let dns = names.iter().find_map(|n| match n {
+        GeneralName::DNSName(s) => Some(*s),
+        _ => None,
+    });
+    let email = || {
+        names.iter().find_map(|n| match n {
+            GeneralName::RFC822Name(s) => Some(*s),
             _ => None,
-        }
-    }
+        })
+    };
+    let uri = || {
+        names.iter().find_map(|n| match n {
+            GeneralName::URI(s) => Some(*s),
+            _ => None,
+        })
+    };
+    dns.or_else(email).or_else(uri).map(str::to_string)
 }
 
 #[cfg(test)]
