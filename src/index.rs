@@ -119,6 +119,9 @@ pub struct Index {
     pub rejected: std::collections::VecDeque<i64>,
     /// The newest valid LEADERSHIP record (shared logs only).
     pub leadership: Option<Leadership>,
+    /// The highest leader epoch stamped on an accepted record: a record stamped lower is
+    /// refused even when the claim that deposed its writer was compacted away.
+    pub fence_floor: i64,
     /// Keys whose newest record was refused (written by a deposed leader). Compaction would
     /// keep that record and drop the valid one before it, so the leader rewrites these keys.
     pub to_repair: BTreeSet<Vec<u8>>,
@@ -177,12 +180,16 @@ impl Index {
             self.apply_leadership(offset, rec.value);
             return;
         }
-        if let (Some(e), Some(current)) = (epoch, &self.leadership) {
-            if e < current.epoch {
+        if let Some(e) = epoch {
+            let floor = self
+                .leadership
+                .as_ref()
+                .map_or(self.fence_floor, |c| c.epoch.max(self.fence_floor));
+            if e < floor {
                 tracing::warn!(
                     offset,
                     record_epoch = e,
-                    leader_epoch = current.epoch,
+                    leader_epoch = floor,
                     key = %String::from_utf8_lossy(&raw.key),
                     "refusing a record written by a deposed leader"
                 );
@@ -192,6 +199,7 @@ impl Index {
                 }
                 return;
             }
+            self.fence_floor = self.fence_floor.max(e);
         }
         self.to_repair.remove(&raw.key);
         if !matches!(rec.key, Key::Unknown(_) | Key::Noop) {
@@ -641,5 +649,20 @@ mod tests {
             ix.leadership.as_ref().map(|l| (l.epoch, l.node.as_str())),
             Some((10, "http://c"))
         );
+    }
+
+    #[test]
+    fn a_deposed_leaders_record_after_a_newer_epoch_is_refused_without_its_claim() {
+        // A node that knows only epoch 3 reads a record of epoch 10 (the claims of 4..10
+        // compacted away), then one a deposed leader of epoch 9 wrote after the claim of 10.
+        let mut ix = Index::new();
+        ix.apply(0, &leadership(3, "http://a"));
+        ix.apply_fenced(10, &schema_rec("s", 1, 1, "\"int\"", false), Some(10));
+        ix.apply_fenced(11, &schema_rec("t", 1, 2, "\"long\"", false), Some(9));
+        assert!(ix.rejected.contains(&11), "the epoch-9 record was accepted");
+        assert!(ix.versions("t").is_none());
+        // Records of the newest epoch (and later ones) still go through.
+        ix.apply_fenced(12, &schema_rec("u", 1, 3, "\"float\"", false), Some(10));
+        assert_eq!(ix.versions("u").map(|v| v.len()), Some(1));
     }
 }

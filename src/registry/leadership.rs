@@ -148,7 +148,7 @@ impl Registry {
                         silent_ms = silent.as_millis() as u64,
                         "the leader's lease ran out"
                     );
-                    return Some(l.epoch + 1);
+                    return Some(l.epoch.saturating_add(1));
                 }
                 let late = silent >= node.renew_every() + node.late_after();
                 let probe_due = st
@@ -162,7 +162,7 @@ impl Registry {
                             silent_ms = silent.as_millis() as u64,
                             "the silent leader's URL refuses connections: claiming before its lease ends"
                         );
-                        return Some(l.epoch + 1);
+                        return Some(l.epoch.saturating_add(1));
                     }
                 }
                 None

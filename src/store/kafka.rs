@@ -43,8 +43,8 @@ const WATERMARK_EVERY: Duration = Duration::from_secs(5);
 const WATERMARK_TIMEOUT: Duration = Duration::from_secs(1);
 /// How long the cache writer waits before saving again after a failed save.
 const CACHE_RETRY_AFTER: Duration = Duration::from_secs(1);
-/// Records the cache writer holds while saves fail before it gives up on the cache.
-const CACHE_MAX_PENDING: usize = 1_000_000;
+/// Bytes of records the cache writer holds while saves fail before it gives up on the cache.
+const CACHE_MAX_PENDING_BYTES: usize = 256 << 20;
 /// How often the cache writer flushes what the reader saw.
 const CACHE_FLUSH_EVERY: Duration = Duration::from_millis(200);
 
@@ -492,7 +492,13 @@ async fn cache_writer(
             }
             // The batch is kept and saved again with the next one: dropping it would leave
             // a hole under a later checkpoint, and a warm start would then miss records.
-            Err(e) if batch.len() < CACHE_MAX_PENDING => {
+            Err(e)
+                if batch
+                    .iter()
+                    .map(|e| e.record.key.len() + e.record.value.as_ref().map_or(0, Vec::len))
+                    .sum::<usize>()
+                    < CACHE_MAX_PENDING_BYTES =>
+            {
                 tracing::warn!(error = %e, pending = batch.len(), "cannot update the local cache (will retry)");
                 tokio::time::sleep(CACHE_RETRY_AFTER).await;
             }

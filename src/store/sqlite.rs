@@ -317,12 +317,36 @@ impl SqliteStore {
         let next = read_next_offset(&mut conn)
             .await
             .map_err(|e| backend(format!("reading {}: {e}", self.path.display())))?;
-        if next != inner.next_offset {
+        if next < inner.next_offset && inner.follower.is_some() {
+            // The file lost records this node applied: nothing more is written on top.
+            let _ = conn.close().await;
+            return Err(backend(format!(
+                "{} ends at offset {next}, behind what this node applied ({}): writes are refused; restart the registry",
+                self.path.display(),
+                inner.next_offset
+            )));
+        }
+        if next > inner.next_offset {
             tracing::warn!(
                 file = next,
                 expected = inner.next_offset,
-                "the store's end of log moved across a failure"
+                "a write reported as failed reached the store file"
             );
+            // Those rows are in the log: the index must have them too.
+            if let Some(f) = &inner.follower {
+                let sql = format!(
+                    "SELECT {COLUMNS} FROM records WHERE \"offset\" >= ?1 AND \"offset\" < ?2 ORDER BY \"offset\""
+                );
+                let rows = sqlx::query(&sql)
+                    .bind(inner.next_offset)
+                    .bind(next)
+                    .fetch_all(&mut conn)
+                    .await
+                    .map_err(|e| backend(format!("reading {}: {e}", self.path.display())))?;
+                for row in rows {
+                    let _ = f.send(entry_of(&row)?);
+                }
+            }
         }
         inner.next_offset = next;
         inner.conn = Some(conn);
@@ -455,6 +479,7 @@ impl SqliteStore {
             return Ok(());
         };
         let mut inner = self.inner.lock().await;
+        self.conn(&mut inner).await?;
         let first = inner.next_offset;
         let end = last.offset + 1;
         let rows: Vec<_> = entries
@@ -487,9 +512,9 @@ impl SqliteStore {
                 Ok(())
             }
             Err(e) => {
-                let before = inner.next_offset;
                 // Reopened: the file says what survived (the transaction is all or nothing).
-                if let Err(again) = self.settle(&mut inner, before, 0).await {
+                inner.next_offset = 0;
+                if let Err(again) = self.reopen(&mut inner).await {
                     return Err(backend(format!("{e}; then: {again}")));
                 }
                 if inner.next_offset == 0 {
@@ -616,6 +641,8 @@ impl Store for SqliteStore {
     fn append(&self, records: Vec<RawRecord>, _fence: Option<i64>) -> StoreFuture<'_, Vec<i64>> {
         Box::pin(async move {
             let mut inner = self.inner.lock().await;
+            // Reopened first if an earlier failure closed it: `next_offset` is the file's.
+            self.conn(&mut inner).await?;
             let first = inner.next_offset;
             let end = first + records.len() as i64;
             let rows: Vec<_> = records
@@ -630,9 +657,11 @@ impl Store for SqliteStore {
                 // Never acknowledged unless the file really holds it; the offsets in memory
                 // follow the file again, whatever the connection went through.
                 match self.settle(&mut inner, first, end).await {
-                    Ok(true) => {
-                        tracing::warn!(error = %e, "a write reported a failure but reached the store file");
-                    }
+                    // In the file (and handed to the index by the reopen), but its commit
+                    // failed: it may not be on disk, so it is not acknowledged.
+                    Ok(true) => return Err(backend(format!(
+                        "{e} (the write reached the store file, but its commit reported a failure)"
+                    ))),
                     Ok(false) => return Err(e),
                     Err(again) => return Err(backend(format!("{e}; then: {again}"))),
                 }
@@ -668,7 +697,12 @@ impl Store for SqliteStore {
     }
 
     fn end_of_log(&self) -> StoreFuture<'_, i64> {
-        Box::pin(async move { Ok(self.inner.lock().await.next_offset - 1) })
+        Box::pin(async move {
+            let mut inner = self.inner.lock().await;
+            // After a failure, the end of the log is the file's, read again.
+            self.conn(&mut inner).await?;
+            Ok(inner.next_offset - 1)
+        })
     }
 
     fn describe(&self) -> String {
