@@ -659,9 +659,11 @@ impl Store for SqliteStore {
                 match self.settle(&mut inner, first, end).await {
                     // In the file (and handed to the index by the reopen), but its commit
                     // failed: it may not be on disk, so it is not acknowledged.
-                    Ok(true) => return Err(backend(format!(
+                    Ok(true) => {
+                        return Err(backend(format!(
                         "{e} (the write reached the store file, but its commit reported a failure)"
-                    ))),
+                    )))
+                    }
                     Ok(false) => return Err(e),
                     Err(again) => return Err(backend(format!("{e}; then: {again}"))),
                 }
