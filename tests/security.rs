@@ -1,101 +1,20 @@
 //! Security: HTTPS on the listener with a certificate generated here (rcgen), and HTTP
 //! basic authentication with roles (`--auth-users-file`), against the real binary.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+mod common;
+
+use common::running::{basic, cheap_hash, Running};
+
 const SR: &str = "application/vnd.schemaregistry.v1+json";
 const SCHEMA: &str =
     r#"{"type":"record","name":"User","fields":[{"name":"name","type":"string"}]}"#;
-
-/// A `schema-registry serve` process on 127.0.0.1:0 with a fresh SQLite store.
-struct Running {
-    url: String,
-    child: Child,
-    log: Arc<Mutex<String>>,
-    _dir: tempfile::TempDir,
-}
-
-impl Running {
-    fn start(args: &[&str]) -> Running {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let store = format!("sqlite://{}", dir.path().join("registry.db").display());
-        let mut child = Command::new(env!("CARGO_BIN_EXE_schema-registry"))
-            .args(["--listen", "127.0.0.1:0", "--store", &store])
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn the schema-registry binary");
-        let log = Arc::new(Mutex::new(String::new()));
-        let (tx, rx) = mpsc::channel();
-        let out = child.stdout.take().expect("stdout");
-        let err = child.stderr.take().expect("stderr");
-        copy_lines(out, log.clone(), Some(tx));
-        copy_lines(err, log.clone(), None);
-        match rx.recv_timeout(Duration::from_secs(30)) {
-            Ok(url) => Running {
-                url,
-                child,
-                log,
-                _dir: dir,
-            },
-            Err(e) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                std::thread::sleep(Duration::from_millis(200));
-                panic!("no `listening on` line ({e}):\n{}", lock(&log));
-            }
-        }
-    }
-
-    fn log(&self) -> String {
-        lock(&self.log).clone()
-    }
-
-    /// `host:port` of the listener.
-    fn address(&self) -> &str {
-        self.url.split_once("://").map_or(&self.url, |(_, a)| a)
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn lock(log: &Mutex<String>) -> std::sync::MutexGuard<'_, String> {
-    log.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-fn copy_lines<R: Read + Send + 'static>(
-    stream: R,
-    log: Arc<Mutex<String>>,
-    mut tx: Option<mpsc::Sender<String>>,
-) {
-    std::thread::spawn(move || {
-        for line in BufReader::new(stream).lines() {
-            let Ok(line) = line else { break };
-            if let Some(at) = line.find("listening on ") {
-                if let Some(tx) = tx.take() {
-                    let _ = tx.send(line[at + "listening on ".len()..].trim().to_string());
-                }
-            }
-            let mut log = lock(&log);
-            log.push_str(&line);
-            log.push('\n');
-        }
-    });
-}
 
 /// Runs the binary with `args` and `stdin`, expecting it to end within 60 s.
 fn run(args: &[&str], stdin: &str) -> std::process::Output {
@@ -293,23 +212,6 @@ fn tls_settings_are_checked_at_start() {
         "cannot read the TLS certificate",
     );
     fails(&["--tls-ca", &key], "CA bundle");
-}
-
-/// A PHC string with small Argon2 parameters (quick in debug builds; the server takes the
-/// parameters from the string).
-fn cheap_hash(password: &str) -> String {
-    use argon2::PasswordHasher;
-    let params = argon2::Params::new(256, 1, 1, None).expect("params");
-    argon2::Argon2::from(params)
-        .hash_password(password.as_bytes())
-        .expect("hash")
-        .to_string()
-}
-
-fn basic(user: &str, password: &str) -> String {
-    use base64::Engine;
-    let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
-    format!("Basic {token}")
 }
 
 struct Answer {

@@ -8,12 +8,11 @@
 
 mod common;
 
+use common::running::{basic, cheap_hash, Running};
 use common::Server;
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{mpsc, Arc, Mutex};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const SR: &str = "application/vnd.schemaregistry.v1+json";
@@ -21,93 +20,6 @@ const SCHEMA: &str =
     r#"{"type":"record","name":"User","fields":[{"name":"name","type":"string"}]}"#;
 const SCHEMA_V2: &str = r#"{"type":"record","name":"User","fields":[{"name":"name","type":"string"},{"name":"team","type":"string","default":""}]}"#;
 const PATIENCE: Duration = Duration::from_secs(30);
-
-/// A `schema-registry` process whose `listening on` URL may be https.
-struct Running {
-    url: String,
-    child: Child,
-    log: Arc<Mutex<String>>,
-    _dir: tempfile::TempDir,
-}
-
-impl Running {
-    fn start(args: &[&str]) -> Running {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let store = format!("sqlite://{}", dir.path().join("registry.db").display());
-        let mut child = Command::new(env!("CARGO_BIN_EXE_schema-registry"))
-            .args(["--listen", "127.0.0.1:0", "--store", &store])
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn the schema-registry binary");
-        let log = Arc::new(Mutex::new(String::new()));
-        let (tx, rx) = mpsc::channel();
-        copy_lines(child.stdout.take().expect("stdout"), log.clone(), Some(tx));
-        copy_lines(child.stderr.take().expect("stderr"), log.clone(), None);
-        match rx.recv_timeout(PATIENCE) {
-            Ok(url) => Running {
-                url,
-                child,
-                log,
-                _dir: dir,
-            },
-            Err(e) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("no `listening on` line ({e}):\n{}", lock(&log));
-            }
-        }
-    }
-
-    fn log(&self) -> String {
-        lock(&self.log).clone()
-    }
-
-    fn hangup(&self) {
-        hangup(self.child.id());
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn hangup(pid: u32) {
-    let status = Command::new("kill")
-        .args(["-HUP", &pid.to_string()])
-        .status()
-        .expect("run kill");
-    assert!(status.success(), "kill -HUP {pid}");
-}
-
-fn lock(log: &Mutex<String>) -> std::sync::MutexGuard<'_, String> {
-    log.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-fn copy_lines<R: Read + Send + 'static>(
-    stream: R,
-    log: Arc<Mutex<String>>,
-    mut tx: Option<mpsc::Sender<String>>,
-) {
-    std::thread::spawn(move || {
-        for line in BufReader::new(stream).lines() {
-            let Ok(line) = line else { break };
-            if let Some(at) = line.find("listening on ") {
-                if let Some(tx) = tx.take() {
-                    let _ = tx.send(line[at + "listening on ".len()..].trim().to_string());
-                }
-            }
-            let mut log = lock(&log);
-            log.push_str(&line);
-            log.push('\n');
-        }
-    });
-}
 
 /// Polls `f` until it answers `Some`, failing after [`PATIENCE`] with `context()`.
 async fn eventually<T, F, Fut>(what: &str, context: impl Fn() -> String, mut f: F) -> T
@@ -127,21 +39,6 @@ where
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-}
-
-fn cheap_hash(password: &str) -> String {
-    use argon2::PasswordHasher;
-    let params = argon2::Params::new(256, 1, 1, None).expect("params");
-    argon2::Argon2::from(params)
-        .hash_password(password.as_bytes())
-        .expect("hash")
-        .to_string()
-}
-
-fn basic(user: &str, password: &str) -> String {
-    use base64::Engine;
-    let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
-    format!("Basic {token}")
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> String {

@@ -9,6 +9,7 @@
 #![allow(dead_code)]
 
 pub mod kafka;
+pub mod running;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
