@@ -256,12 +256,15 @@ impl hyper::service::Service<hyper::Request<Incoming>> for Service {
             .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
         let too_large =
             super::extract::declared_length(req.headers()) > Some(super::MAX_BODY_BYTES as u64);
-        let left = Arc::new(std::sync::Mutex::new(None));
-        let mut req = req.map(|body| {
-            axum::body::Body::new(Tracked {
+        // Only a request with a body needs its leftover tracked (not an ID lookup's GET).
+        let left = (!hyper::body::Body::is_end_stream(req.body()))
+            .then(|| Arc::new(std::sync::Mutex::new(None)));
+        let mut req = req.map(|body| match &left {
+            Some(left) => axum::body::Body::new(Tracked {
                 inner: Some(body),
                 left: left.clone(),
-            })
+            }),
+            None => axum::body::Body::new(body),
         });
         req.extensions_mut().insert(self.body_timeout);
         if let Some(who) = &self.identity {
@@ -285,7 +288,7 @@ impl hyper::service::Service<hyper::Request<Incoming>> for Service {
             // A body the handler did not read is discarded (not kept) after the answer, so
             // that the client, still sending, gets the answer rather than a reset. A client
             // that waits for `100 Continue` sends nothing more.
-            let unread = left.lock().unwrap_or_else(|p| p.into_inner()).take();
+            let unread = left.and_then(|l| l.lock().unwrap_or_else(|p| p.into_inner()).take());
             if let Some(body) = unread.filter(|_| !expects_continue) {
                 tokio::spawn(discard(body, drain_for));
             }
