@@ -108,21 +108,6 @@ impl ForwardOutcome {
     }
 }
 
-/// Counts of the index, read under one short read lock (`Registry::counts`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct IndexCounts {
-    /// Distinct schema IDs, over all contexts (an ID held only by soft-deleted versions
-    /// still counts: it still resolves).
-    pub schemas: usize,
-    /// Subjects with at least one live version.
-    pub subjects: usize,
-    /// Subjects whose versions are all soft-deleted.
-    pub subjects_soft_deleted: usize,
-    pub versions: usize,
-    pub versions_soft_deleted: usize,
-    pub contexts: usize,
-}
-
 /// Progress of the start-up replay (`Registry::open`: the records the store handed over,
 /// then the catch-up to the end of the log). One per process.
 pub struct ReplayProgress {

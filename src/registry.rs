@@ -111,6 +111,21 @@ pub struct CompatResult {
     pub messages: Vec<String>,
 }
 
+/// Counts of the index, read under one short read lock (`Registry::counts`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IndexCounts {
+    /// Distinct schema IDs, over all contexts (an ID held only by soft-deleted versions
+    /// still counts: it still resolves).
+    pub schemas: usize,
+    /// Subjects with at least one live version.
+    pub subjects: usize,
+    /// Subjects whose versions are all soft-deleted.
+    pub subjects_soft_deleted: usize,
+    pub versions: usize,
+    pub versions_soft_deleted: usize,
+    pub contexts: usize,
+}
+
 /// Whether this node is caught up with the log (`GET /health/ready`).
 #[derive(Debug, Clone, Copy)]
 pub struct Readiness {
@@ -455,9 +470,9 @@ impl Registry {
     }
 
     /// Counts of schemas, subjects, versions and contexts, for `GET /metrics`.
-    pub fn counts(&self) -> crate::metrics::IndexCounts {
+    pub fn counts(&self) -> IndexCounts {
         let ix = self.read();
-        let mut c = crate::metrics::IndexCounts {
+        let mut c = IndexCounts {
             schemas: ix.contexts.values().map(|c| c.ids.len()).sum(),
             contexts: ix.contexts.len(),
             ..Default::default()
