@@ -373,13 +373,6 @@ impl Index {
         self.subjects.get(subject)
     }
 
-    /// True when the subject has at least one version that is not soft-deleted.
-    pub fn subject_live(&self, subject: &str) -> bool {
-        self.subjects
-            .get(subject)
-            .is_some_and(|vs| vs.values().any(|e| !e.deleted))
-    }
-
     pub fn schema_by_id(&self, context: &str, id: i32) -> Option<&IdEntry> {
         self.contexts.get(context).and_then(|c| c.ids.get(&id))
     }

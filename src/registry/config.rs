@@ -1,0 +1,307 @@
+//! Config and mode: put, get and delete, the effective config and level of a subject
+//! (subject, then context, then global), the mode in force, and the writability check.
+
+use super::{encode, ConfigUpdate, Registry};
+use crate::error::{RegistryError, Result};
+use crate::index::{Index, Scope};
+use crate::model::{Level, Mode, Subject};
+use crate::store::record::{ConfigValue, Key, ModeValue, Value};
+
+impl Registry {
+    pub(super) fn check_mode_mutable(&self) -> Result<()> {
+        if !self.mode_mutable {
+            return Err(RegistryError::OperationNotPermitted(
+                "Mode changes are not allowed (mode.mutability=false)".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    pub(super) fn scopes(subject: &Subject) -> [Scope; 3] {
+        [
+            Some(subject.qualified()),
+            Some(subject.context_scope()),
+            None,
+        ]
+    }
+
+    pub(super) fn effective_config(ix: &Index, subject: Option<&Subject>) -> ConfigValue {
+        let scopes: Vec<Scope> = match subject {
+            Some(s) => Self::scopes(s).to_vec(),
+            None => vec![None],
+        };
+        let mut out = ConfigValue::default();
+        for sc in scopes {
+            if let Some(c) = ix.configs.get(&sc) {
+                macro_rules! fill {
+                    ($f:ident) => {
+                        if out.$f.is_none() {
+                            out.$f = c.$f.clone();
+                        }
+                    };
+                }
+                fill!(alias);
+                fill!(normalize);
+                fill!(validate_fields);
+                fill!(compatibility_level);
+                fill!(compatibility_group);
+                fill!(default_metadata);
+                fill!(override_metadata);
+                fill!(default_rule_set);
+                fill!(override_rule_set);
+            }
+        }
+        out
+    }
+
+    pub(super) fn level_for(&self, ix: &Index, subject: &Subject) -> Level {
+        Self::effective_config(ix, Some(subject))
+            .compatibility_level
+            .as_deref()
+            .and_then(Level::parse)
+            .unwrap_or(self.default_level)
+    }
+
+    /// Mode in force for a subject: a global READONLY_OVERRIDE wins everywhere; then the
+    /// subject's own mode; then its context's (the global mode is the default context's).
+    pub(super) fn mode_for(ix: &Index, subject: &Subject) -> Mode {
+        let global = ix.modes.get(&None).copied();
+        if global == Some(Mode::ReadOnlyOverride) {
+            return Mode::ReadOnlyOverride;
+        }
+        if let Some(m) = ix.modes.get(&Some(subject.qualified())) {
+            return *m;
+        }
+        let context_mode = if subject.is_default_context() {
+            global
+        } else {
+            ix.modes.get(&Some(subject.context_scope())).copied()
+        };
+        context_mode.unwrap_or(Mode::ReadWrite)
+    }
+
+    pub(super) fn check_writable(ix: &Index, subject: &Subject) -> Result<Mode> {
+        let mode = Self::mode_for(ix, subject);
+        if mode.is_read_only() {
+            return Err(RegistryError::OperationNotPermitted(format!(
+                "Subject {} is in read-only mode",
+                subject.qualified()
+            )));
+        }
+        Ok(mode)
+    }
+
+    /// `PUT /config[/{subject}]`. Returns nothing: the handler echoes the request.
+    pub async fn put_config(
+        &self,
+        scope: Scope,
+        subject: Option<&Subject>,
+        update: ConfigUpdate,
+    ) -> Result<()> {
+        let _w = self.lock_for_write().await?;
+        let records = {
+            let ix = self.read();
+            if let Some(s) = subject {
+                Self::check_writable(&ix, s)?;
+            }
+            let mut merged = ix.configs.get(&scope).cloned().unwrap_or_default();
+            let u = update.value;
+            if let Some(level) = update.compatibility {
+                merged.compatibility_level = Some(level);
+            }
+            macro_rules! take {
+                ($f:ident) => {
+                    if u.$f.is_some() {
+                        merged.$f = u.$f;
+                    }
+                };
+            }
+            take!(alias);
+            take!(normalize);
+            take!(validate_fields);
+            take!(compatibility_group);
+            take!(default_metadata);
+            take!(override_metadata);
+            take!(default_rule_set);
+            take!(override_rule_set);
+            if merged.compatibility_level.is_none() && scope.is_some() {
+                // Confluent stores the level in force at the time with a new scope config.
+                let parent = match subject {
+                    Some(s)
+                        if scope.as_deref() != Some(s.context_scope().as_str())
+                            && !s.is_default_context() =>
+                    {
+                        ix.configs
+                            .get(&Some(s.context_scope()))
+                            .or_else(|| ix.configs.get(&None))
+                    }
+                    _ => ix.configs.get(&None),
+                };
+                merged.compatibility_level = Some(
+                    parent
+                        .and_then(|c| c.compatibility_level.clone())
+                        .unwrap_or_else(|| self.default_level.as_str().to_string()),
+                );
+            }
+            merged.subject = scope.clone();
+            encode(
+                &ix,
+                Key::Config {
+                    subject: scope.clone(),
+                },
+                Some(Value::Config(merged)),
+            )
+        };
+        self.append_and_wait(records).await
+    }
+
+    /// `DELETE /config[/{subject}]`: returns the config that was removed.
+    pub async fn delete_config(
+        &self,
+        scope: Scope,
+        subject: Option<&Subject>,
+    ) -> Result<ConfigValue> {
+        let _w = self.lock_for_write().await?;
+        let (previous, records) = {
+            let ix = self.read();
+            let prev = match (ix.configs.get(&scope), &scope) {
+                (Some(c), _) => c.clone(),
+                (None, None) => ConfigValue::default(),
+                (None, Some(s)) => return Err(RegistryError::SubjectNotFound(s.clone())),
+            };
+            if let Some(s) = subject {
+                Self::check_writable(&ix, s)?;
+            }
+            (prev, encode(&ix, Key::Config { subject: scope }, None))
+        };
+        self.append_and_wait(records).await?;
+        Ok(previous)
+    }
+
+    /// `PUT /mode[/{subject}]`.
+    pub async fn put_mode(&self, scope: Scope, mode: Mode, force: bool) -> Result<()> {
+        self.check_mode_mutable()?;
+        let _w = self.lock_for_write().await?;
+        let mut records = Vec::new();
+        {
+            let ix = self.read();
+            // As Confluent: the empty-scope check only applies when entering IMPORT mode.
+            let current = match &scope {
+                None => ix.modes.get(&None).copied().unwrap_or(Mode::ReadWrite),
+                Some(sc) => Self::mode_for(&ix, &Subject::parse(sc)),
+            };
+            if mode == Mode::Import && !force && current != Mode::Import {
+                let in_scope = |s: &str| match &scope {
+                    None => true,
+                    Some(sc) if sc.starts_with(":.") && sc.ends_with(':') => {
+                        Subject::parse(s).context_scope() == *sc
+                    }
+                    Some(sc) => s == sc,
+                };
+                let has_live = ix
+                    .subjects
+                    .iter()
+                    .any(|(s, vs)| in_scope(s) && vs.values().any(|e| !e.deleted));
+                if has_live {
+                    return Err(RegistryError::OperationNotPermitted(
+                        "Cannot import since found existing subjects".into(),
+                    ));
+                }
+                // Soft-deleted versions in the scope are removed so imported IDs cannot clash.
+                for (s, vs) in ix.subjects.iter().filter(|(s, _)| in_scope(s)) {
+                    for v in vs.keys() {
+                        records.extend(encode(
+                            &ix,
+                            Key::Schema {
+                                subject: s.clone(),
+                                version: *v,
+                            },
+                            None,
+                        ));
+                    }
+                }
+            }
+            records.extend(encode(
+                &ix,
+                Key::Mode {
+                    subject: scope.clone(),
+                },
+                Some(Value::Mode(ModeValue {
+                    subject: scope,
+                    mode: mode.as_str().to_string(),
+                })),
+            ));
+        }
+        self.append_and_wait(records).await
+    }
+
+    /// `DELETE /mode/{subject}`: returns the mode that was removed.
+    pub async fn delete_mode(&self, scope: Scope) -> Result<Mode> {
+        self.check_mode_mutable()?;
+        let _w = self.lock_for_write().await?;
+        let (previous, records) = {
+            let ix = self.read();
+            let global = ix.modes.get(&None).copied();
+            let previous = match (ix.modes.get(&scope), &scope) {
+                _ if global == Some(Mode::ReadOnlyOverride) && scope.is_some() => {
+                    Mode::ReadOnlyOverride
+                }
+                (Some(m), _) => *m,
+                (None, None) => Mode::ReadWrite,
+                (None, Some(s)) => return Err(RegistryError::SubjectNotFound(s.clone())),
+            };
+            (previous, encode(&ix, Key::Mode { subject: scope }, None))
+        };
+        self.append_and_wait(records).await?;
+        Ok(previous)
+    }
+
+    pub fn get_config(
+        &self,
+        scope: &Scope,
+        subject: Option<&Subject>,
+        default_to_global: bool,
+    ) -> Result<ConfigValue> {
+        let ix = self.read();
+        let mut cfg = if default_to_global || scope.is_none() {
+            Self::effective_config(&ix, subject)
+        } else {
+            match ix.configs.get(scope) {
+                Some(c) => c.clone(),
+                None => {
+                    return Err(RegistryError::SubjectConfigNotFound(
+                        scope.clone().unwrap_or_default(),
+                    ))
+                }
+            }
+        };
+        if cfg.compatibility_level.is_none() && (default_to_global || scope.is_none()) {
+            cfg.compatibility_level = Some(self.default_level.as_str().to_string());
+        }
+        cfg.subject = None;
+        Ok(cfg)
+    }
+
+    pub fn get_mode(
+        &self,
+        scope: &Scope,
+        subject: Option<&Subject>,
+        default_to_global: bool,
+    ) -> Result<Mode> {
+        let ix = self.read();
+        if ix.modes.get(&None) == Some(&Mode::ReadOnlyOverride) {
+            return Ok(Mode::ReadOnlyOverride);
+        }
+        if let Some(m) = ix.modes.get(scope) {
+            return Ok(*m);
+        }
+        match (scope, subject) {
+            (None, _) => Ok(Mode::ReadWrite),
+            (Some(_), Some(s)) if default_to_global => Ok(Self::mode_for(&ix, s)),
+            (Some(_), _) if default_to_global => {
+                Ok(ix.modes.get(&None).copied().unwrap_or(Mode::ReadWrite))
+            }
+            (Some(sc), _) => Err(RegistryError::SubjectModeNotFound(sc.clone())),
+        }
+    }
+}

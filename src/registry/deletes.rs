@@ -1,0 +1,154 @@
+//! Deleting versions and subjects, soft or permanent, with Confluent's checks (soft first,
+//! then permanent; nothing still referenced).
+
+use super::{encode, Registry, VersionSpec};
+use crate::error::{RegistryError, Result};
+use crate::index::VersionEntry;
+use crate::model::{SchemaType, Subject};
+use crate::store::record::{DeleteSubjectValue, Key, SchemaValue, Value};
+
+impl Registry {
+    /// `DELETE /subjects/{subject}/versions/{version}`.
+    pub async fn delete_version(
+        &self,
+        subject: &Subject,
+        spec: VersionSpec,
+        permanent: bool,
+    ) -> Result<i32> {
+        let _w = self.lock_for_write().await?;
+        let q = subject.qualified();
+        let (records, version) = {
+            let ix = self.read();
+            Self::check_writable(&ix, subject)?;
+            let versions = ix
+                .versions(&q)
+                .ok_or_else(|| RegistryError::SubjectNotFound(q.clone()))?;
+            let (v, e) = match spec {
+                VersionSpec::Latest => versions
+                    .iter()
+                    .rev()
+                    .find(|(_, e)| !e.deleted)
+                    .ok_or_else(|| RegistryError::SubjectNotFound(q.clone()))?,
+                VersionSpec::Number(n) => versions
+                    .get_key_value(&n)
+                    .ok_or_else(|| RegistryError::VersionNotFound(n.to_string()))?,
+            };
+            let v = *v;
+            if !permanent && e.deleted {
+                return Err(RegistryError::VersionSoftDeleted(q.clone(), v));
+            }
+            if permanent && !e.deleted {
+                return Err(RegistryError::VersionNotSoftDeleted(q.clone(), v));
+            }
+            let referrers = ix.referenced_by(&q, v);
+            let blocking = if permanent {
+                !referrers.is_empty()
+            } else {
+                referrers.iter().any(|r| !r.3)
+            };
+            if blocking {
+                return Err(RegistryError::ReferenceExists(q.clone(), v));
+            }
+            let key = Key::Schema {
+                subject: q.clone(),
+                version: v,
+            };
+            let records = if permanent {
+                encode(&ix, key, None)
+            } else {
+                encode(
+                    &ix,
+                    key,
+                    Some(Value::Schema(Self::schema_value(&q, v, e, true))),
+                )
+            };
+            (records, v)
+        };
+        self.append_and_wait(records).await?;
+        Ok(version)
+    }
+
+    pub(super) fn schema_value(
+        subject: &str,
+        version: i32,
+        e: &VersionEntry,
+        deleted: bool,
+    ) -> SchemaValue {
+        SchemaValue {
+            subject: Some(subject.to_string()),
+            version,
+            id: e.id,
+            schema_type: (e.body.schema_type != SchemaType::Avro)
+                .then(|| e.body.schema_type.as_str().to_string()),
+            references: e.body.references.clone(),
+            metadata: e.body.metadata.clone(),
+            rule_set: e.body.rule_set.clone(),
+            schema: e.body.schema.clone(),
+            deleted,
+        }
+    }
+
+    /// `DELETE /subjects/{subject}`.
+    pub async fn delete_subject(&self, subject: &Subject, permanent: bool) -> Result<Vec<i32>> {
+        let _w = self.lock_for_write().await?;
+        let q = subject.qualified();
+        let (records, answer) = {
+            let ix = self.read();
+            Self::check_writable(&ix, subject)?;
+            let versions = ix
+                .versions(&q)
+                .ok_or_else(|| RegistryError::SubjectNotFound(q.clone()))?;
+            let live: Vec<i32> = versions
+                .iter()
+                .filter(|(_, e)| !e.deleted)
+                .map(|(v, _)| *v)
+                .collect();
+            if permanent {
+                if !live.is_empty() {
+                    return Err(RegistryError::SubjectNotSoftDeleted(q.clone()));
+                }
+                for v in versions.keys() {
+                    if !ix.referenced_by(&q, *v).is_empty() {
+                        return Err(RegistryError::ReferenceExists(q.clone(), *v));
+                    }
+                }
+                let all: Vec<i32> = versions.keys().copied().collect();
+                let recs = all
+                    .iter()
+                    .flat_map(|v| {
+                        encode(
+                            &ix,
+                            Key::Schema {
+                                subject: q.clone(),
+                                version: *v,
+                            },
+                            None,
+                        )
+                    })
+                    .collect();
+                (recs, all)
+            } else {
+                if live.is_empty() {
+                    return Err(RegistryError::SubjectSoftDeleted(q.clone()));
+                }
+                for v in &live {
+                    if ix.referenced_by(&q, *v).iter().any(|r| !r.3) {
+                        return Err(RegistryError::ReferenceExists(q.clone(), *v));
+                    }
+                }
+                let latest = versions.keys().next_back().copied().unwrap_or(0);
+                let recs = encode(
+                    &ix,
+                    Key::DeleteSubject { subject: q.clone() },
+                    Some(Value::DeleteSubject(DeleteSubjectValue {
+                        subject: Some(q.clone()),
+                        version: latest,
+                    })),
+                );
+                (recs, live)
+            }
+        };
+        self.append_and_wait(records).await?;
+        Ok(answer)
+    }
+}

@@ -1,0 +1,312 @@
+//! The registry's handle ([`Registry`]), its locks, and the types its use cases share.
+//! Use cases live in the submodules; reads go through a short read lock on the [`Index`].
+//!
+//! Reads are answered from the in-memory [`Index`] under a short read lock. Writes take the
+//! single-writer lock, decide against the index, append records to the store, and wait
+//! until the replay loop has applied their offset before answering (read-your-writes).
+//! The index is never changed here: only the replay loop applies records.
+
+use crate::error::{RegistryError, Result};
+use crate::index::{Index, SchemaBody, VersionEntry};
+use crate::model::{Level, Reference, MAX_SUBJECT_LEN};
+use crate::store::record::{ConfigValue, Key, Value};
+use crate::store::Store;
+use serde_json::Value as Json;
+use std::sync::atomic::{AtomicBool, AtomicI64};
+use std::sync::{Arc, RwLock, RwLockReadGuard};
+use std::time::Duration;
+use tokio::sync::{watch, Mutex};
+
+mod config;
+mod deletes;
+pub mod exporters;
+mod leadership;
+mod log;
+mod prepare;
+mod reads;
+mod references;
+mod register;
+
+pub use exporters::ExporterAction;
+pub use log::replay_loop;
+
+/// A version selector from a URL: a number or `latest` (`-1` is `latest` on reads).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VersionSpec {
+    Latest,
+    Number(i32),
+}
+
+impl VersionSpec {
+    /// Parses as Confluent does: `latest` in any case, or an integer in [1, 2^31-1]
+    /// (surrounding spaces and a `+` accepted); `-1` means latest when `minus_one_is_latest`.
+    pub fn parse(raw: &str, minus_one_is_latest: bool) -> Result<VersionSpec> {
+        if raw.eq_ignore_ascii_case("latest") {
+            return Ok(VersionSpec::Latest);
+        }
+        match raw.trim().parse::<i32>() {
+            Ok(-1) if minus_one_is_latest => Ok(VersionSpec::Latest),
+            Ok(-1) => Ok(VersionSpec::Number(-1)),
+            Ok(n) if n >= 1 => Ok(VersionSpec::Number(n)),
+            _ => Err(RegistryError::InvalidVersion(raw.to_string())),
+        }
+    }
+}
+
+/// A register / lookup / compatibility request body.
+#[derive(Debug, Clone, Default)]
+pub struct SchemaRequest {
+    pub schema: Option<String>,
+    pub schema_type: Option<String>,
+    pub references: Vec<Reference>,
+    pub metadata: Option<Json>,
+    pub rule_set: Option<Json>,
+    pub id: Option<i32>,
+    pub version: Option<i32>,
+    /// Set when a reference has a null field: Confluent's `Invalid reference: {…}` text.
+    pub invalid_reference: Option<String>,
+    /// The references as Confluent prints them in messages (null fields as `null`).
+    pub reference_texts: Vec<String>,
+}
+
+/// A subject version as answered by the API.
+#[derive(Debug, Clone)]
+pub struct VersionView {
+    pub subject: String,
+    pub version: i32,
+    pub id: i32,
+    pub body: Arc<SchemaBody>,
+    pub deleted: bool,
+}
+
+/// What a registration answers.
+#[derive(Debug, Clone)]
+pub struct Registered {
+    pub id: i32,
+    /// Set when Confluent answers with the whole schema (metadata/rule set given, or an
+    /// explicit version in IMPORT mode).
+    pub full: Option<VersionView>,
+}
+
+/// A config update as sent (`None` = not given).
+#[derive(Debug, Clone, Default)]
+pub struct ConfigUpdate {
+    pub compatibility: Option<String>,
+    pub value: ConfigValue,
+}
+
+/// Result of a compatibility check.
+#[derive(Debug, Clone)]
+pub struct CompatResult {
+    pub compatible: bool,
+    pub messages: Vec<String>,
+}
+
+/// Counts of the index, read under one short read lock (`Registry::counts`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IndexCounts {
+    /// Distinct schema IDs, over all contexts (an ID held only by soft-deleted versions
+    /// still counts: it still resolves).
+    pub schemas: usize,
+    /// Subjects with at least one live version.
+    pub subjects: usize,
+    /// Subjects whose versions are all soft-deleted.
+    pub subjects_soft_deleted: usize,
+    pub versions: usize,
+    pub versions_soft_deleted: usize,
+    pub contexts: usize,
+}
+
+/// Whether this node is caught up with the log (`GET /health/ready`).
+#[derive(Debug, Clone, Copy)]
+pub struct Readiness {
+    pub caught_up: bool,
+    pub applied: i64,
+    pub log_end: Option<i64>,
+}
+
+pub struct Registry {
+    index: Arc<RwLock<Index>>,
+    store: Arc<dyn Store>,
+    writer: Mutex<()>,
+    applied: watch::Receiver<i64>,
+    default_level: Level,
+    /// Highest offset this node appended.
+    last_own: AtomicI64,
+    /// A write failed with an unknown outcome: find the end of the log before the next one.
+    unsure: AtomicBool,
+    /// This node, when the log is shared (Kafka): who it is and whether it may lead.
+    node: Option<NodeConfig>,
+    /// The leader epoch the current holder of the writer lock writes under (-1: none).
+    fence: AtomicI64,
+    /// `--read-only`: this node serves a log another registry writes (a mirrored topic) and
+    /// refuses every write with 42205.
+    read_only: bool,
+    /// Whether modes may be changed through the API (Confluent's mode.mutability).
+    mode_mutable: bool,
+    /// The cluster's name (Confluent's schema.registry.group.id).
+    group_id: String,
+}
+
+/// The 42205 answer of a `--read-only` node.
+fn read_only_error() -> RegistryError {
+    RegistryError::OperationNotPermitted(
+        "This schema registry is read-only (--read-only): it serves a log that another registry writes"
+            .into(),
+    )
+}
+
+/// A node of a registry cluster sharing one log.
+#[derive(Debug, Clone)]
+pub struct NodeConfig {
+    /// The URL peers reach this node at (the leader's is where writes are forwarded).
+    pub url: String,
+    /// Whether this node may become the leader.
+    pub eligible: bool,
+    /// The leader renews its lease every `lease / 3`; a lease not renewed for `lease` is
+    /// taken over by an eligible node.
+    pub lease: Duration,
+}
+
+/// This node's part in a cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Role {
+    /// Writes; `Some(epoch)` on a shared log.
+    Leader(Option<i64>),
+    /// Forwards writes to the leader at this URL (`None`: no leader known).
+    Follower(Option<String>),
+}
+
+/// The records writing `value` under `key`, in the key bytes the log already uses for it.
+fn encode(ix: &Index, key: Key, value: Option<Value>) -> Vec<crate::store::RawRecord> {
+    ix.records_for(key, value)
+}
+
+impl Registry {
+    /// Opens the registry on a store: replays what the store holds, then follows it.
+    ///
+    /// `node`: this node's identity when the log is shared; `read_only`: serve the log
+    /// without ever writing to it (no leadership, every write refused with 42205).
+    pub async fn open(
+        store: Arc<dyn Store>,
+        default_level: Level,
+        node: Option<NodeConfig>,
+        read_only: bool,
+    ) -> Result<Registry> {
+        let store_shared = store.shared();
+        let (existing, rx) = store.follow().await?;
+        let mut ix = Index::new();
+        let started = std::time::Instant::now();
+        let count = existing.len();
+        // By value: each record's bytes are freed as soon as it is applied.
+        for e in existing {
+            ix.apply_fenced(e.offset, &e.record, e.epoch);
+        }
+        tracing::info!(
+            records = count,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "replayed the log"
+        );
+        crate::metrics::REPLAY.loaded(count, started.elapsed());
+        let (tx, applied) = watch::channel(ix.applied);
+        let index = Arc::new(RwLock::new(ix));
+        tokio::spawn(replay_loop(index.clone(), rx, tx, store.clone()));
+        Self::catch_up(store.as_ref(), applied.clone()).await?;
+        Ok(Registry {
+            index,
+            store,
+            writer: Mutex::new(()),
+            applied,
+            default_level,
+            last_own: AtomicI64::new(-1),
+            unsure: AtomicBool::new(false),
+            node: node.filter(|_| store_shared && !read_only),
+            fence: AtomicI64::new(-1),
+            read_only,
+            mode_mutable: true,
+            group_id: "schema-registry".into(),
+        })
+    }
+
+    /// Sets the operator's policies: whether modes may change (mode.mutability) and the
+    /// cluster's name (schema.registry.group.id).
+    pub fn with_policy(mut self, mode_mutable: bool, group_id: String) -> Registry {
+        self.mode_mutable = mode_mutable;
+        self.group_id = group_id;
+        self
+    }
+
+    /// The cluster's name, for `/v1/metadata/id`.
+    pub fn group_id(&self) -> &str {
+        &self.group_id
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, Index> {
+        self.index.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether this node shares its log with others (and may have to forward writes).
+    pub fn clustered(&self) -> bool {
+        self.node.is_some()
+    }
+
+    /// Leader or follower, as the index says now.
+    pub fn role(&self) -> Role {
+        let Some(node) = &self.node else {
+            return Role::Leader(None);
+        };
+        match &self.read().leadership {
+            Some(l) if l.node == node.url => Role::Leader(Some(l.epoch)),
+            Some(l) => Role::Follower(Some(l.node.clone())),
+            None => Role::Follower(None),
+        }
+    }
+
+    /// Counts of schemas, subjects, versions and contexts, for `GET /metrics`.
+    pub fn counts(&self) -> IndexCounts {
+        let ix = self.read();
+        let mut c = IndexCounts {
+            schemas: ix.contexts.values().map(|c| c.ids.len()).sum(),
+            contexts: ix.contexts.len(),
+            ..Default::default()
+        };
+        for versions in ix.subjects.values() {
+            let live = versions.values().filter(|e| !e.deleted).count();
+            c.versions += live;
+            c.versions_soft_deleted += versions.len() - live;
+            if live > 0 {
+                c.subjects += 1;
+            } else {
+                c.subjects_soft_deleted += 1;
+            }
+        }
+        c
+    }
+
+    /// (this node's URL, the leader's URL, the leader epoch) for `/v1/metadata/leader`.
+    pub fn leadership(&self) -> (Option<String>, Option<String>, Option<i64>) {
+        let me = self.node.as_ref().map(|n| n.url.clone());
+        let ix = self.read();
+        match &ix.leadership {
+            Some(l) => (me, Some(l.node.clone()), Some(l.epoch)),
+            None => (me, None, None),
+        }
+    }
+
+    pub fn validate_subject(subject: &str) -> Result<()> {
+        if subject.len() > MAX_SUBJECT_LEN || subject.chars().any(|c| c.is_control()) {
+            return Err(RegistryError::InvalidSubject(subject.to_string()));
+        }
+        Ok(())
+    }
+
+    fn view(subject: &str, version: i32, e: &VersionEntry) -> VersionView {
+        VersionView {
+            subject: subject.to_string(),
+            version,
+            id: e.id,
+            body: e.body.clone(),
+            deleted: e.deleted,
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! Turning a request into the body that would be stored: validation, parsing, Confluent's
+//! `Invalid schema` messages, and the metadata merge and `confluent:version` helpers.
+
+use super::{Registry, SchemaRequest};
+use crate::error::{RegistryError, Result};
+use crate::index::{Index, SchemaBody};
+use crate::model::{SchemaType, Subject};
+use crate::schema;
+use serde_json::Value as Json;
+use std::collections::BTreeSet;
+
+/// The metadata property Confluent keeps a version's own number in.
+const CONFLUENT_VERSION: &str = "confluent:version";
+
+pub(super) fn confluent_version(md: Option<&Json>) -> Option<String> {
+    md.and_then(|m| m.get("properties"))
+        .and_then(|p| p.get(CONFLUENT_VERSION))
+        .and_then(Json::as_str)
+        .map(str::to_string)
+}
+
+/// Metadata without `confluent:version` (and without parts that became empty).
+pub(super) fn without_confluent_version(md: Option<&Json>) -> Option<Json> {
+    let mut m = md?.as_object()?.clone();
+    if let Some(Json::Object(props)) = m.get_mut("properties") {
+        props.remove(CONFLUENT_VERSION);
+    }
+    m.retain(|_, part| match part {
+        Json::Object(o) => !o.is_empty(),
+        Json::Array(a) => !a.is_empty(),
+        Json::Null => false,
+        _ => true,
+    });
+    (!m.is_empty()).then_some(Json::Object(m))
+}
+
+/// Merges metadata: `over`'s properties and tags win over `under`'s; sensitive lists join.
+pub(super) fn merge_metadata(under: Option<&Json>, over: Option<&Json>) -> Option<Json> {
+    let (under, over) = match (under, over) {
+        (None, None) => return None,
+        (Some(u), None) => return Some(u.clone()),
+        (None, Some(o)) => return Some(o.clone()),
+        (Some(u), Some(o)) => (u, o),
+    };
+    let mut out = under.as_object().cloned().unwrap_or_default();
+    if let Some(o) = over.as_object() {
+        for (k, v) in o {
+            match (out.get_mut(k), v) {
+                (Some(Json::Object(base)), Json::Object(add)) => {
+                    for (ak, av) in add {
+                        base.insert(ak.clone(), av.clone());
+                    }
+                }
+                (Some(Json::Array(base)), Json::Array(add)) => {
+                    for item in add {
+                        if !base.contains(item) {
+                            base.push(item.clone());
+                        }
+                    }
+                }
+                _ => {
+                    out.insert(k.clone(), v.clone());
+                }
+            }
+        }
+    }
+    Some(Json::Object(out))
+}
+
+pub(super) fn with_confluent_version(md: Option<Json>, version: i32) -> Option<Json> {
+    let mut m = match md {
+        Some(Json::Object(m)) => m,
+        _ => serde_json::Map::new(),
+    };
+    let props = m
+        .entry("properties")
+        .or_insert_with(|| Json::Object(serde_json::Map::new()));
+    if !props.is_object() {
+        *props = Json::Object(serde_json::Map::new());
+    }
+    if let Json::Object(p) = props {
+        p.insert(CONFLUENT_VERSION.into(), Json::String(version.to_string()));
+    }
+    Some(Json::Object(m))
+}
+
+/// What parsing a request needs from the index: copied under the read lock, so that the
+/// parse runs without it.
+#[derive(Debug, Clone)]
+pub(super) struct ParseInput {
+    /// The texts of the referenced schemas in dependency order, or why they do not resolve.
+    pub refs: std::result::Result<Vec<String>, String>,
+    /// Whether the subject's effective config asks for normalisation.
+    pub normalize_config: bool,
+}
+
+impl Registry {
+    pub(super) fn invalid_schema(
+        subject: &Subject,
+        req: &SchemaRequest,
+        schema: &str,
+        details: &str,
+    ) -> RegistryError {
+        let refs: Vec<String> = req.references.iter().map(Self::ref_text).collect();
+        let refs = if req.reference_texts.len() == refs.len() {
+            req.reference_texts.clone()
+        } else {
+            refs
+        };
+        RegistryError::InvalidSchema(format!(
+            "Invalid schema {{subject={},version=0,id=-1,schemaType={},references=[{}],metadata={},ruleSet={},schema={},schemaTags=null}} with refs [{}] of type {}, details: {}",
+            subject.qualified(),
+            req.schema_type.as_deref().unwrap_or("AVRO"),
+            refs.join(", "),
+            req.metadata.as_ref().map_or("null".to_string(), |m| m.to_string()),
+            req.rule_set.as_ref().map_or("null".to_string(), |m| m.to_string()),
+            schema,
+            refs.join(", "),
+            req.schema_type.as_deref().unwrap_or("AVRO"),
+            details
+        ))
+    }
+
+    /// What parsing `req` needs from the index (taken under the read lock; the parse itself
+    /// runs without it).
+    pub(super) fn parse_input(ix: &Index, subject: &Subject, req: &SchemaRequest) -> ParseInput {
+        let mut texts = Vec::new();
+        let refs = Self::resolve_refs(
+            ix,
+            subject,
+            &req.references,
+            0,
+            &mut BTreeSet::new(),
+            &mut texts,
+        )
+        .map(|()| texts);
+        ParseInput {
+            refs,
+            normalize_config: Self::effective_config(ix, Some(subject))
+                .normalize
+                .unwrap_or(false),
+        }
+    }
+
+    /// Validates the request's schema and builds the body that would be stored. Holds no
+    /// lock: what it needs from the index is in `input`.
+    pub(super) fn prepare(
+        subject: &Subject,
+        req: &SchemaRequest,
+        input: &ParseInput,
+        normalize: bool,
+    ) -> Result<SchemaBody> {
+        Self::prepare_with_normalized(subject, req, input, normalize).map(|(body, _)| body)
+    }
+
+    /// [`Registry::prepare`], also returning the normalized text from the same parse.
+    pub(super) fn prepare_with_normalized(
+        subject: &Subject,
+        req: &SchemaRequest,
+        input: &ParseInput,
+        normalize: bool,
+    ) -> Result<(SchemaBody, String)> {
+        let schema = match &req.schema {
+            Some(s) if !s.trim().is_empty() => s.clone(),
+            _ => return Err(RegistryError::InvalidSchema("Empty schema".into())),
+        };
+        let schema_type = match req.schema_type.as_deref() {
+            None => SchemaType::Avro,
+            Some(t) => match SchemaType::parse(t).filter(|st| st.as_str() == t) {
+                Some(st) => st,
+                None => {
+                    return Err(RegistryError::InvalidSchema(format!(
+                        "Invalid schema type {t}"
+                    )))
+                }
+            },
+        };
+        if let Some(bad) = &req.invalid_reference {
+            return Err(Self::invalid_schema(
+                subject,
+                req,
+                &schema,
+                &format!("Invalid reference: {bad}"),
+            ));
+        }
+        let ref_texts = input
+            .refs
+            .as_ref()
+            .map_err(|e| Self::invalid_schema(subject, req, &schema, e))?;
+        let refs: Vec<&str> = ref_texts.iter().map(String::as_str).collect();
+        let normalize = normalize || input.normalize_config;
+        // Confluent validates defaults only when normalising (or when configured to); a
+        // schema with a bad default is otherwise accepted as it was before 7.x.
+        let parsed = schema::parse(schema_type, &schema, &refs, normalize)
+            .map_err(|e| Self::invalid_schema(subject, req, &schema, &e.0))?;
+        let schema = if normalize {
+            parsed.normalized.clone()
+        } else {
+            parsed.canonical
+        };
+        let body = SchemaBody::new(
+            schema_type,
+            schema,
+            req.references.clone(),
+            req.metadata.clone().filter(|m| !m.is_null()),
+            req.rule_set.clone().filter(|m| !m.is_null()),
+        );
+        Ok((body, parsed.normalized))
+    }
+}

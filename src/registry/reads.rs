@@ -1,0 +1,285 @@
+//! Reads: subjects, versions, a version, schemas by ID and their usages, schema lists,
+//! aliases and contexts. Each answers from the index under one short read lock.
+
+use super::{Registry, VersionSpec, VersionView};
+use crate::error::{RegistryError, Result};
+use crate::index::{Index, SchemaBody, VersionEntry};
+use crate::model::{Subject, DEFAULT_CONTEXT};
+use serde_json::Value as Json;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+impl Registry {
+    pub fn contexts(&self) -> Vec<String> {
+        let ix = self.read();
+        let mut out: Vec<String> = ix.contexts.keys().cloned().collect();
+        out.sort_by(|a, b| (a != DEFAULT_CONTEXT, a).cmp(&(b != DEFAULT_CONTEXT, b)));
+        out
+    }
+
+    pub fn subjects(&self, prefix: Option<&str>, deleted: bool, deleted_only: bool) -> Vec<String> {
+        let ix = self.read();
+        let matches_prefix = |s: &str| match prefix {
+            None => true,
+            Some(p) if p.starts_with(":*:") => {
+                let rest = &p[3..];
+                Subject::parse(s).name.starts_with(rest)
+            }
+            Some(p) => s.starts_with(p),
+        };
+        ix.subjects
+            .iter()
+            .filter(|(s, _)| matches_prefix(s))
+            .filter(|(_, vs)| {
+                let any_live = vs.values().any(|e| !e.deleted);
+                let any_deleted = vs.values().any(|e| e.deleted);
+                if deleted_only {
+                    any_deleted
+                } else if deleted {
+                    true
+                } else {
+                    any_live
+                }
+            })
+            .map(|(s, _)| s.clone())
+            .collect()
+    }
+
+    pub fn versions(
+        &self,
+        subject: &Subject,
+        deleted: bool,
+        deleted_only: bool,
+    ) -> Result<Vec<i32>> {
+        let ix = self.read();
+        let q = subject.qualified();
+        let vs = match ix.versions(&q) {
+            Some(vs) => vs,
+            None if subject.name.is_empty() => return Ok(vec![]),
+            None => return Err(RegistryError::SubjectNotFound(q)),
+        };
+        let out: Vec<i32> = vs
+            .iter()
+            .filter(|(_, e)| {
+                if deleted_only {
+                    e.deleted
+                } else {
+                    deleted || !e.deleted
+                }
+            })
+            .map(|(v, _)| *v)
+            .collect();
+        if out.is_empty() && !deleted_only {
+            return Err(RegistryError::SubjectNotFound(q));
+        }
+        Ok(out)
+    }
+
+    /// The versions of a subject that has any to show (live ones, or any with `deleted`).
+    pub(super) fn subject_versions<'a>(
+        ix: &'a Index,
+        q: &str,
+        deleted: bool,
+    ) -> Result<&'a BTreeMap<i32, VersionEntry>> {
+        ix.versions(q)
+            .filter(|vs| deleted || vs.values().any(|e| !e.deleted))
+            .ok_or_else(|| RegistryError::SubjectNotFound(q.to_string()))
+    }
+
+    pub fn version(
+        &self,
+        subject: &Subject,
+        spec: VersionSpec,
+        deleted: bool,
+    ) -> Result<VersionView> {
+        let ix = self.read();
+        let q = subject.qualified();
+        let vs = Self::subject_versions(&ix, &q, deleted)?;
+        match spec {
+            VersionSpec::Latest => vs
+                .iter()
+                .rev()
+                .find(|(_, e)| deleted || !e.deleted)
+                .map(|(v, e)| Self::view(&q, *v, e))
+                .ok_or(RegistryError::SubjectNotFound(q)),
+            VersionSpec::Number(n) => vs
+                .get(&n)
+                .filter(|e| deleted || !e.deleted)
+                .map(|e| Self::view(&q, n, e))
+                .ok_or(RegistryError::VersionNotFound(n.to_string())),
+        }
+    }
+
+    /// `GET /subjects/{subject}/metadata`: the latest version whose metadata properties
+    /// have every wanted key (with the paired value, when one is given).
+    pub fn version_by_metadata(
+        &self,
+        subject: &Subject,
+        wanted: &[(&str, Option<&str>)],
+        deleted: bool,
+    ) -> Result<VersionView> {
+        let ix = self.read();
+        let q = subject.qualified();
+        let vs = Self::subject_versions(&ix, &q, deleted)?;
+        vs.iter()
+            .rev()
+            .filter(|(_, e)| deleted || !e.deleted)
+            .find(|(_, e)| {
+                let props = e
+                    .body
+                    .metadata
+                    .as_ref()
+                    .and_then(|m| m.get("properties"))
+                    .and_then(Json::as_object);
+                wanted.iter().all(|(k, v)| {
+                    props
+                        .and_then(|p| p.get(*k))
+                        .is_some_and(|pv| v.is_none_or(|v| pv.as_str() == Some(v)))
+                })
+            })
+            .map(|(v, e)| Self::view(&q, *v, e))
+            .ok_or(RegistryError::SchemaNotFound(None))
+    }
+
+    /// Finds the context an ID is looked up in, as Confluent does: a qualified hint names
+    /// its context; an unqualified subject name is looked for with this ID in the default
+    /// context, then in every other context (so a consumer passing its subject finds IDs an
+    /// exporter put in a context); otherwise the default context.
+    pub(super) fn context_for_id(ix: &Index, id: i32, hint: Option<&Subject>) -> String {
+        let Some(h) = hint else {
+            return DEFAULT_CONTEXT.to_string();
+        };
+        if !h.is_default_context() || h.name.is_empty() {
+            return h.context.clone();
+        }
+        let holds = |ctx: &str| {
+            let q = Subject::in_context(ctx, &h.name).qualified();
+            ix.schema_by_id(ctx, id)
+                .is_some_and(|e| e.holders.iter().any(|(s, _)| *s == q))
+        };
+        if holds(DEFAULT_CONTEXT) {
+            return DEFAULT_CONTEXT.to_string();
+        }
+        ix.contexts
+            .keys()
+            .find(|c| c.as_str() != DEFAULT_CONTEXT && holds(c))
+            .cloned()
+            .unwrap_or_else(|| DEFAULT_CONTEXT.to_string())
+    }
+
+    /// A subject without versions whose subject-level config names an `alias` stands for
+    /// that other subject.
+    pub fn alias_target(&self, subject: &Subject) -> Subject {
+        Self::alias_in(&self.read(), subject)
+    }
+
+    pub(super) fn alias_in(ix: &Index, subject: &Subject) -> Subject {
+        let q = subject.qualified();
+        if ix.subjects.contains_key(&q) {
+            return subject.clone();
+        }
+        match ix.configs.get(&Some(q)).and_then(|c| c.alias.as_deref()) {
+            Some(target) if !target.is_empty() => {
+                let t = Subject::parse(target);
+                if t.is_default_context() && !subject.is_default_context() {
+                    Subject::in_context(&subject.context, target)
+                } else {
+                    t
+                }
+            }
+            _ => subject.clone(),
+        }
+    }
+
+    /// Subjects whose config makes them aliases of `subject`.
+    pub fn aliases_of(&self, subject: &str) -> Vec<String> {
+        let ix = self.read();
+        let mut out: Vec<String> = ix
+            .configs
+            .iter()
+            .filter(|(_, c)| c.alias.as_deref() == Some(subject))
+            .filter_map(|(scope, _)| scope.clone())
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Reads of an unqualified subject that does not exist in the default context fall
+    /// back to the first other context holding a subject of that name, as Confluent does.
+    pub fn read_subject(&self, subject: &Subject) -> Subject {
+        let ix = self.read();
+        let subject = &Self::alias_in(&ix, subject);
+        if !subject.is_default_context() || subject.name.is_empty() {
+            return subject.clone();
+        }
+        if ix.subjects.contains_key(&subject.qualified()) {
+            return subject.clone();
+        }
+        ix.contexts
+            .keys()
+            .filter(|c| c.as_str() != DEFAULT_CONTEXT)
+            .map(|c| Subject::in_context(c, &subject.name))
+            .find(|s| ix.subjects.contains_key(&s.qualified()))
+            .unwrap_or_else(|| subject.clone())
+    }
+
+    pub fn schema_by_id(&self, id: i32, hint: Option<&Subject>) -> Result<(Arc<SchemaBody>, i32)> {
+        let ix = self.read();
+        let ctx = Self::context_for_id(&ix, id, hint);
+        let e = ix
+            .schema_by_id(&ctx, id)
+            .ok_or(RegistryError::SchemaNotFound(Some(id as i64)))?;
+        Ok((e.body.clone(), ix.max_id(&ctx)))
+    }
+
+    pub fn id_usages(
+        &self,
+        id: i32,
+        hint: Option<&Subject>,
+        deleted: bool,
+    ) -> Result<Vec<(String, i32)>> {
+        let ix = self.read();
+        let ctx = Self::context_for_id(&ix, id, hint);
+        let e = ix
+            .schema_by_id(&ctx, id)
+            .ok_or(RegistryError::SchemaNotFound(None))?;
+        Ok(e.holders
+            .iter()
+            .filter(|(s, v)| {
+                deleted
+                    || ix
+                        .versions(s)
+                        .and_then(|vs| vs.get(v))
+                        .is_some_and(|e| !e.deleted)
+            })
+            .cloned()
+            .collect())
+    }
+
+    pub fn schemas(
+        &self,
+        prefix: Option<&str>,
+        deleted: bool,
+        latest_only: bool,
+    ) -> Vec<VersionView> {
+        let ix = self.read();
+        let mut out = Vec::new();
+        for (s, vs) in &ix.subjects {
+            if let Some(p) = prefix {
+                if !s.starts_with(p) {
+                    continue;
+                }
+            }
+            let live: Vec<(&i32, &VersionEntry)> =
+                vs.iter().filter(|(_, e)| deleted || !e.deleted).collect();
+            if latest_only {
+                if let Some((v, e)) = live.last() {
+                    out.push(Self::view(s, **v, e));
+                }
+            } else {
+                out.extend(live.into_iter().map(|(v, e)| Self::view(s, *v, e)));
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,99 @@
+//! Schema references: resolving them (transitively, in dependency order) to the texts of
+//! the referenced schemas, how they print in messages, and who references a version.
+
+use super::{Registry, VersionSpec};
+use crate::error::Result;
+use crate::index::Index;
+use crate::model::{Reference, Subject};
+use std::collections::BTreeSet;
+
+/// Deepest chain of schema references we follow.
+const MAX_REFERENCE_DEPTH: usize = 32;
+
+impl Registry {
+    /// Resolves references to the texts of the referenced schemas, transitively, in
+    /// dependency order (each schema after the ones it references).
+    pub(super) fn resolve_refs(
+        ix: &Index,
+        context_of: &Subject,
+        refs: &[Reference],
+        depth: usize,
+        seen: &mut BTreeSet<(String, i32)>,
+        out: &mut Vec<String>,
+    ) -> std::result::Result<(), String> {
+        if depth > MAX_REFERENCE_DEPTH {
+            return Err(format!(
+                "references nested deeper than {MAX_REFERENCE_DEPTH} levels"
+            ));
+        }
+        for r in refs {
+            if r.version == 0 || r.version < -1 {
+                return Err(format!(
+                    "io.confluent.kafka.schemaregistry.exceptions.InvalidVersionException: {}",
+                    r.version
+                ));
+            }
+            let not_found = || {
+                format!(
+                    "No schema reference found for subject \"{}\" and version {}",
+                    r.subject, r.version
+                )
+            };
+            let target = Self::ref_subject(context_of, &r.subject);
+            let q = target.qualified();
+            let versions = ix.versions(&q).ok_or_else(not_found)?;
+            let (v, entry) = if r.version == -1 {
+                versions
+                    .iter()
+                    .rev()
+                    .find(|(_, e)| !e.deleted)
+                    .ok_or_else(not_found)?
+            } else {
+                versions.get_key_value(&r.version).ok_or_else(not_found)?
+            };
+            if !seen.insert((q.clone(), *v)) {
+                continue;
+            }
+            Self::resolve_refs(ix, &target, &entry.body.references, depth + 1, seen, out)?;
+            out.push(entry.body.schema.clone());
+        }
+        Ok(())
+    }
+
+    /// A reference as Confluent prints it in messages (absent fields as `null`).
+    pub fn ref_text(r: &Reference) -> String {
+        format!(
+            "{{name='{}', subject='{}', version={}}}",
+            r.name, r.subject, r.version
+        )
+    }
+
+    pub(super) fn ref_subject(context_of: &Subject, name: &str) -> Subject {
+        let s = Subject::parse(name);
+        if s.is_default_context() && !context_of.is_default_context() && !name.starts_with(":.") {
+            Subject::in_context(&context_of.context, name)
+        } else {
+            s
+        }
+    }
+
+    pub(super) fn refs_texts(ix: &Index, subject: &Subject, refs: &[Reference]) -> Vec<String> {
+        let mut out = Vec::new();
+        let _ = Self::resolve_refs(ix, subject, refs, 0, &mut BTreeSet::new(), &mut out);
+        out
+    }
+
+    pub fn referenced_by(&self, subject: &Subject, spec: VersionSpec) -> Result<Vec<i32>> {
+        let v = self.version(subject, spec, true)?;
+        let ix = self.read();
+        let mut ids: Vec<i32> = ix
+            .referenced_by(&subject.qualified(), v.version)
+            .into_iter()
+            .filter(|r| !r.3)
+            .map(|r| r.2)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(ids)
+    }
+}

@@ -1,0 +1,741 @@
+//! Registration, lookup and compatibility checks of a schema under a subject.
+//! Invariant: no index lock is held while parsing or checking compatibility.
+//!
+//! A registration is planned in named steps: [`Registry::register_view`] copies what it
+//! needs from the index under one short read lock (the subject's version entries, whose
+//! bodies are shared, its config and mode, the reference texts, the applied offset);
+//! [`Registry::prepare`] parses without a lock; [`find_existing`] and [`check_new`] decide
+//! on the copy; [`Registry::build_records`] assigns the ID and version and encodes the
+//! records under a second short read lock, only if the index has not moved since the view
+//! (else the registration is planned again, up to [`REGISTER_TRIES`] times, then once more
+//! on a fresh view used as it is: the single-writer lock keeps this node's writes out, as
+//! before). Appending and waiting for the store happen with no index lock held.
+
+use super::prepare::{
+    confluent_version, merge_metadata, with_confluent_version, without_confluent_version,
+    ParseInput,
+};
+use super::{
+    encode, read_only_error, CompatResult, Registered, Registry, SchemaRequest, VersionSpec,
+    VersionView,
+};
+use crate::compat::{self, Candidate, Previous};
+use crate::error::{RegistryError, Result};
+use crate::index::{ContentKey, Index, SchemaBody, VersionEntry};
+use crate::model::{Level, Mode, SchemaType, Subject};
+use crate::store::record::{ConfigValue, ContextValue, Key, SchemaValue, Value, DEFAULT_TENANT};
+use serde_json::Value as Json;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// How many times a registration is planned again because the index moved between its
+/// view and its records, before the last plan is used as it is.
+const REGISTER_TRIES: usize = 3;
+
+/// What a registration needs from the index, copied under one short read lock.
+struct RegisterView {
+    /// The index's applied offset when the view was taken.
+    applied: i64,
+    import: bool,
+    /// The request's explicit ID (`>= 0`).
+    explicit_id: Option<i32>,
+    /// The request as registered: inherited metadata, rule set or schema, config metadata.
+    effective: SchemaRequest,
+    parse: ParseInput,
+    /// The subject's versions (`None`: the subject has none).
+    versions: Option<BTreeMap<i32, VersionEntry>>,
+    /// For each version of the subject, the ID its content resolves to in the context.
+    content_ids: BTreeMap<i32, Option<i32>>,
+    level: Level,
+    compatibility_group: Option<String>,
+    validate_fields: bool,
+    /// The live versions with the texts of their references, for the compatibility check
+    /// (empty in IMPORT mode, where nothing is checked).
+    previous: Vec<PreviousVersion>,
+}
+
+/// An earlier version to check a schema against, with its references resolved.
+struct PreviousVersion {
+    version: i32,
+    entry: VersionEntry,
+    refs: Vec<String>,
+}
+
+/// A version to write, decided and checked, waiting for its ID and records.
+struct NewVersion {
+    body: SchemaBody,
+    key: ContentKey,
+    /// The number of the subject's newest version (0: none).
+    latest_version: i32,
+}
+
+/// What a registration does, decided on a view.
+enum Plan {
+    /// Already registered: answer without writing.
+    Existing(Registered),
+    /// A new version, compatible with the earlier ones.
+    New(Box<(RegisterView, NewVersion)>),
+}
+
+/// Step: the request as registered. As Confluent 7.x: a request without metadata and rule
+/// set inherits those of the subject's latest version; a request with metadata but no
+/// schema re-registers the latest schema with the new metadata. Then config
+/// defaultMetadata goes under the request's, overrideMetadata over it.
+fn effective_request(
+    req: &SchemaRequest,
+    latest_live: Option<&VersionEntry>,
+    cfg: &ConfigValue,
+) -> SchemaRequest {
+    let mut effective = req.clone();
+    if let Some(latest) = latest_live {
+        if req.metadata.is_none() && req.rule_set.is_none() {
+            effective.metadata = latest.body.metadata.clone();
+            effective.rule_set = latest.body.rule_set.clone();
+        }
+        let no_schema = req.schema.as_deref().is_none_or(|s| s.trim().is_empty());
+        if no_schema && (req.metadata.is_some() || req.rule_set.is_some()) {
+            effective.schema = Some(latest.body.schema.clone());
+            effective.schema_type = (latest.body.schema_type != SchemaType::Avro)
+                .then(|| latest.body.schema_type.as_str().to_string());
+            effective.references = latest.body.references.clone();
+        }
+    }
+    if cfg.default_metadata.is_some() || cfg.override_metadata.is_some() {
+        let merged = merge_metadata(cfg.default_metadata.as_ref(), effective.metadata.as_ref());
+        effective.metadata = merge_metadata(merged.as_ref(), cfg.override_metadata.as_ref());
+    }
+    effective
+}
+
+/// Step: an earlier version of the subject that this registration answers with, if any
+/// (explicit version numbers are checked first). Also says whether new versions are
+/// stamped with `confluent:version`.
+fn find_existing(
+    view: &RegisterView,
+    subject: &Subject,
+    req: &SchemaRequest,
+    body: &SchemaBody,
+) -> Result<(Option<Registered>, bool)> {
+    let q = subject.qualified();
+    let import = view.import;
+    let key = body.content_key();
+    let versions = view.versions.as_ref();
+    let latest_version = latest_version(versions);
+    let explicit_version = req.version.filter(|v| *v > 0);
+    // `confluent:version` bookkeeping, as Confluent 7.x does: an explicit version (or -1),
+    // or a subject whose versions carry the property, stamps each new version with its
+    // number; such versions are compared without the property.
+    let stamp = !import
+        && (req.version == Some(-1)
+            || explicit_version.is_some()
+            || confluent_version(body.metadata.as_ref()).is_some());
+    if !import {
+        if let Some(rv) = explicit_version {
+            if view.explicit_id.is_some_and(|id| id > 0) {
+                return Err(RegistryError::OperationNotPermitted(format!(
+                    "Subject {q} is not in import mode"
+                )));
+            }
+            if rv != latest_version + 1 {
+                return Err(RegistryError::InvalidSchema(
+                    "Version is not one more than previous version".into(),
+                ));
+            }
+        }
+    }
+    if let (true, None, Some(vs)) = (stamp, explicit_version, versions) {
+        let wanted = confluent_version(req.metadata.as_ref());
+        let stripped = without_confluent_version(body.metadata.as_ref());
+        let matches = |(v, e): &(&i32, &VersionEntry)| {
+            !e.deleted
+                && e.body.schema_type == body.schema_type
+                && e.body.schema == body.schema
+                && e.body.references == body.references
+                && without_confluent_version(e.body.metadata.as_ref()) == stripped
+                && wanted.as_ref().is_none_or(|w| *w == v.to_string())
+        };
+        // `-1` asks for the latest version; otherwise the first one that matches.
+        let found = if req.version == Some(-1) {
+            vs.iter().rev().find(matches)
+        } else {
+            vs.iter().find(matches)
+        };
+        if let Some((v, e)) = found {
+            let full = (without_confluent_version(req.metadata.as_ref())
+                != without_confluent_version(e.body.metadata.as_ref()))
+            .then(|| Registry::view(&q, *v, e));
+            return Ok((Some(Registered { id: e.id, full }), stamp));
+        }
+    }
+    // Already registered (and live) under this subject: answer with its ID.
+    if let (false, Some(vs)) = (stamp, versions) {
+        // When IMPORT gave the content several IDs, the newest binding is the one a
+        // registration resolves to (as in Confluent, whose content lookup is overwritten).
+        if let Some((v, e)) = vs.iter().rev().find(|(v, e)| {
+            !e.deleted
+                && e.body.content_key() == key
+                && view
+                    .content_ids
+                    .get(v)
+                    .copied()
+                    .flatten()
+                    .is_none_or(|cid| cid == e.id)
+        }) {
+            let id_ok = match view.explicit_id {
+                Some(id) if import || id > 0 => id == e.id,
+                _ => true,
+            };
+            let version_ok = req.version.is_none_or(|rv| rv <= 0 || rv == *v);
+            if id_ok && version_ok {
+                // The whole schema is answered when it differs from what was sent.
+                let full = (req.metadata != e.body.metadata || (import && req.version.is_some()))
+                    .then(|| Registry::view(&q, *v, e));
+                return Ok((Some(Registered { id: e.id, full }), stamp));
+            }
+        }
+    }
+    Ok((None, stamp))
+}
+
+/// Step: a version that is not registered yet: stamped if it must be, and checked for
+/// compatibility with the earlier ones (not in IMPORT mode).
+fn check_new(
+    view: &RegisterView,
+    subject: &Subject,
+    body: SchemaBody,
+    stamp: bool,
+) -> Result<NewVersion> {
+    let q = subject.qualified();
+    if !view.import && view.explicit_id.is_some_and(|id| id > 0) {
+        return Err(RegistryError::OperationNotPermitted(format!(
+            "Subject {q} is not in import mode"
+        )));
+    }
+    let latest_version = latest_version(view.versions.as_ref());
+    let body = if stamp {
+        SchemaBody::new(
+            body.schema_type,
+            body.schema,
+            body.references,
+            with_confluent_version(body.metadata, latest_version + 1),
+            body.rule_set,
+        )
+    } else {
+        body
+    };
+    if !view.import {
+        let new_refs = view.parse.refs.clone().unwrap_or_default();
+        let group = view.compatibility_group.as_deref();
+        let mut messages = check_against(&body, new_refs, group, view.level, &view.previous);
+        if !messages.is_empty() {
+            messages.push(compat::trailer(view.validate_fields, view.level));
+            return Err(RegistryError::Incompatible {
+                subject: q,
+                messages,
+            });
+        }
+    }
+    let key = body.content_key();
+    Ok(NewVersion {
+        body,
+        key,
+        latest_version,
+    })
+}
+
+fn latest_version(versions: Option<&BTreeMap<i32, VersionEntry>>) -> i32 {
+    versions
+        .and_then(|vs| vs.keys().next_back().copied())
+        .unwrap_or(0)
+}
+
+/// The compatibility messages of `body` against `previous` (empty: compatible). With a
+/// compatibilityGroup, only versions in the same group (same value of that metadata
+/// property) are checked.
+fn check_against(
+    body: &SchemaBody,
+    new_refs: Vec<String>,
+    group: Option<&str>,
+    level: Level,
+    previous: &[PreviousVersion],
+) -> Vec<String> {
+    let group_value = |md: Option<&Json>| -> Option<String> {
+        let g = group?;
+        md?.get("properties")?.get(g)?.as_str().map(str::to_string)
+    };
+    let mine = group_value(body.metadata.as_ref());
+    let new = Candidate {
+        schema_type: body.schema_type,
+        schema: &body.schema,
+        refs: new_refs,
+    };
+    let prev: Vec<Previous<'_>> = previous
+        .iter()
+        .filter(|p| group.is_none() || group_value(p.entry.body.metadata.as_ref()) == mine)
+        .map(|p| Previous {
+            version: Some(p.version),
+            schema: Candidate {
+                schema_type: p.entry.body.schema_type,
+                schema: &p.entry.body.schema,
+                refs: p.refs.clone(),
+            },
+        })
+        .collect();
+    compat::check(level, &new, &prev)
+}
+
+impl Registry {
+    /// `POST /subjects/{subject}/versions`.
+    pub async fn register(
+        &self,
+        subject: &Subject,
+        req: SchemaRequest,
+        normalize: bool,
+    ) -> Result<Registered> {
+        Self::validate_subject(&subject.qualified())?;
+        if self.read_only {
+            return Err(read_only_error());
+        }
+        let subject = &self.alias_target(subject);
+        // Fast path: already registered under the subject. No writer lock, any node.
+        let (mut view, mut new) = match self.plan_register(subject, &req, normalize)? {
+            Plan::Existing(r) => return Ok(r),
+            Plan::New(planned) => *planned,
+        };
+        let _w = self.lock_for_write().await?;
+        // The plan stands if the index has not moved since its view; else plan again.
+        let mut tries = 0;
+        loop {
+            let strict = tries < REGISTER_TRIES;
+            if let Some((records, outcome)) =
+                self.build_records(&view, subject, &req, &new, strict)?
+            {
+                self.append_and_wait(records).await?;
+                return Ok(outcome);
+            }
+            tries += 1;
+            (view, new) = match self.plan_register(subject, &req, normalize)? {
+                Plan::Existing(r) => return Ok(r),
+                Plan::New(planned) => *planned,
+            };
+        }
+    }
+
+    /// Decides what a registration does: view (short read lock), then parse and check
+    /// without any lock.
+    fn plan_register(
+        &self,
+        subject: &Subject,
+        req: &SchemaRequest,
+        normalize: bool,
+    ) -> Result<Plan> {
+        let view = self.register_view(subject, req)?;
+        let body = Self::prepare(subject, &view.effective, &view.parse, normalize)?;
+        let (existing, stamp) = find_existing(&view, subject, req, &body)?;
+        if let Some(r) = existing {
+            return Ok(Plan::Existing(r));
+        }
+        let new = check_new(&view, subject, body, stamp)?;
+        Ok(Plan::New(Box::new((view, new))))
+    }
+
+    /// Step: the subject and its mode (writable? IMPORT?), and a copy of what the rest of
+    /// the plan needs from the index, under one short read lock.
+    fn register_view(&self, subject: &Subject, req: &SchemaRequest) -> Result<RegisterView> {
+        let q = subject.qualified();
+        let ix = self.read();
+        let mode = Self::check_writable(&ix, subject)?;
+        let import = mode == Mode::Import;
+        let explicit_id = req.id.filter(|id| *id >= 0);
+        if import && explicit_id.is_none() {
+            return Err(RegistryError::OperationNotPermitted(format!(
+                "Subject {q} is not in read-write mode"
+            )));
+        }
+        let versions = ix.versions(&q);
+        let latest_live = versions.and_then(|vs| vs.values().rev().find(|e| !e.deleted));
+        let cfg = Self::effective_config(&ix, Some(subject));
+        let effective = effective_request(req, latest_live, &cfg);
+        let parse = Self::parse_input(&ix, subject, &effective);
+        let content_ids = versions
+            .map(|vs| {
+                vs.iter()
+                    .map(|(v, e)| {
+                        (
+                            *v,
+                            ix.id_for_content(&subject.context, &e.body.content_key()),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let level = self.level_for(&ix, subject);
+        let previous = match (import, versions) {
+            (false, Some(vs)) if level != Level::None => {
+                let live = vs.iter().filter(|(_, e)| !e.deleted);
+                Self::previous_versions(&ix, subject, live.map(|(v, e)| (*v, e)))
+            }
+            _ => Vec::new(),
+        };
+        Ok(RegisterView {
+            applied: ix.applied,
+            import,
+            explicit_id,
+            effective,
+            parse,
+            versions: versions.cloned(),
+            content_ids,
+            level,
+            compatibility_group: cfg.compatibility_group,
+            validate_fields: cfg.validate_fields.unwrap_or(false),
+            previous,
+        })
+    }
+
+    /// Versions with the texts of their references (resolved in the context of `subject`).
+    fn previous_versions<'a>(
+        ix: &Index,
+        subject: &Subject,
+        versions: impl IntoIterator<Item = (i32, &'a VersionEntry)>,
+    ) -> Vec<PreviousVersion> {
+        versions
+            .into_iter()
+            .map(|(v, e)| PreviousVersion {
+                version: v,
+                entry: e.clone(),
+                refs: Self::refs_texts(ix, subject, &e.body.references),
+            })
+            .collect()
+    }
+
+    /// Step: the ID and version of a new version, and its records, under a short read lock.
+    /// `None` when `strict` and the index moved since the view (the plan must be redone).
+    fn build_records(
+        &self,
+        view: &RegisterView,
+        subject: &Subject,
+        req: &SchemaRequest,
+        new: &NewVersion,
+        strict: bool,
+    ) -> Result<Option<(Vec<crate::store::RawRecord>, Registered)>> {
+        let q = subject.qualified();
+        let ix = self.read();
+        if strict && ix.applied != view.applied {
+            return Ok(None);
+        }
+        let (body, key) = (&new.body, new.key);
+        let (id, version) = if view.import {
+            let id = match view.explicit_id {
+                Some(id) => {
+                    if let Some(existing) = ix.schema_by_id(&subject.context, id) {
+                        if existing.body.content_key() != key {
+                            return Err(RegistryError::OperationNotPermitted(format!(
+                                "Overwrite new schema with id {id} is not permitted."
+                            )));
+                        }
+                    }
+                    id
+                }
+                _ => ix
+                    .id_for_content(&subject.context, &key)
+                    .unwrap_or(ix.max_id(&subject.context) + 1),
+            };
+            let version = match req.version {
+                Some(v) if v > 0 => v,
+                _ => new.latest_version + 1,
+            };
+            (id, version)
+        } else {
+            let id = ix
+                .id_for_content(&subject.context, &key)
+                .unwrap_or(ix.max_id(&subject.context) + 1);
+            (id, new.latest_version + 1)
+        };
+        let mut records = Vec::new();
+        if !subject.is_default_context() && !ix.contexts.contains_key(&subject.context) {
+            records.extend(encode(
+                &ix,
+                Key::Context {
+                    tenant: DEFAULT_TENANT.into(),
+                    context: subject.context.clone(),
+                },
+                Some(Value::Context(ContextValue {
+                    tenant: Some(DEFAULT_TENANT.into()),
+                    context: Some(subject.context.clone()),
+                })),
+            ));
+        }
+        // Confluent permanently removes soft-deleted versions of the same schema when
+        // the schema is registered again under the subject.
+        if let Some(vs) = &view.versions {
+            for (v, _) in vs
+                .iter()
+                .filter(|(_, e)| e.deleted && e.body.content_key() == key)
+            {
+                if *v != version {
+                    records.extend(encode(
+                        &ix,
+                        Key::Schema {
+                            subject: q.clone(),
+                            version: *v,
+                        },
+                        None,
+                    ));
+                }
+            }
+        }
+        records.extend(encode(
+            &ix,
+            Key::Schema {
+                subject: q.clone(),
+                version,
+            },
+            Some(Value::Schema(SchemaValue {
+                subject: Some(q.clone()),
+                version,
+                id,
+                schema_type: (body.schema_type != SchemaType::Avro)
+                    .then(|| body.schema_type.as_str().to_string()),
+                references: body.references.clone(),
+                metadata: body.metadata.clone(),
+                rule_set: body.rule_set.clone(),
+                schema: body.schema.clone(),
+                deleted: false,
+            })),
+        ));
+        let full = body.metadata.is_some().then(|| VersionView {
+            subject: q.clone(),
+            version,
+            id,
+            body: Arc::new(body.clone()),
+            deleted: false,
+        });
+        Ok(Some((records, Registered { id, full })))
+    }
+
+    /// `POST /subjects/{subject}`: is this schema registered under the subject?
+    pub fn lookup(
+        &self,
+        subject: &Subject,
+        req: &SchemaRequest,
+        normalize: bool,
+        deleted: bool,
+    ) -> Result<VersionView> {
+        let q = subject.qualified();
+        let input = Self::parse_input(&self.read(), subject, req);
+        // The stored text may be the request's canonical or its normalized form.
+        let (body, normalized) = Self::prepare_with_normalized(subject, req, &input, normalize)?;
+        let ix = self.read();
+        let vs = Self::subject_versions(&ix, &q, deleted)?;
+        vs.iter()
+            .rev()
+            .filter(|(_, e)| deleted || !e.deleted)
+            .find(|(_, e)| {
+                let same = e.body.schema_type == body.schema_type
+                    && (e.body.schema == body.schema || e.body.schema == normalized)
+                    && e.body.references == body.references;
+                // Metadata must match too; `confluent:version` only when the request has it.
+                let same_metadata = if confluent_version(req.metadata.as_ref()).is_some() {
+                    req.metadata == e.body.metadata
+                } else {
+                    without_confluent_version(req.metadata.as_ref())
+                        == without_confluent_version(e.body.metadata.as_ref())
+                };
+                same_metadata && same
+            })
+            .map(|(v, e)| Self::view(&q, *v, e))
+            .ok_or(RegistryError::SchemaNotFound(None))
+    }
+
+    /// `POST /compatibility/subjects/{subject}/versions[/{version}]`.
+    pub fn check_compatibility(
+        &self,
+        subject: &Subject,
+        spec: Option<VersionSpec>,
+        req: &SchemaRequest,
+        normalize: bool,
+        verbose: bool,
+    ) -> Result<CompatResult> {
+        let q = subject.qualified();
+        let input = Self::parse_input(&self.read(), subject, req);
+        let body = match Self::prepare(subject, req, &input, normalize) {
+            Ok(b) => b,
+            Err(e @ RegistryError::InvalidSchema(_)) if verbose => {
+                return Ok(CompatResult {
+                    compatible: false,
+                    messages: vec![e.to_string()],
+                })
+            }
+            Err(e) => return Err(e),
+        };
+        // What the check needs, copied under a short read lock; the check runs without it.
+        let (level, cfg, previous) = {
+            let ix = self.read();
+            let level = self.level_for(&ix, subject);
+            let live: Vec<(i32, &VersionEntry)> = ix
+                .versions(&q)
+                .map(|vs| {
+                    vs.iter()
+                        .filter(|(_, e)| !e.deleted)
+                        .map(|(v, e)| (*v, e))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let chosen: Vec<(i32, &VersionEntry)> = match spec {
+                None => live,
+                Some(VersionSpec::Latest) => live.last().copied().into_iter().collect(),
+                Some(VersionSpec::Number(n)) => match live.iter().find(|(v, _)| *v == n) {
+                    Some(x) => vec![*x],
+                    None if live.is_empty() => {
+                        return Err(RegistryError::SubjectNotFound(q));
+                    }
+                    None => return Err(RegistryError::VersionNotFound(n.to_string())),
+                },
+            };
+            let previous = Self::previous_versions(&ix, subject, chosen);
+            if spec.is_some() && previous.is_empty() && ix.versions(&q).is_none() {
+                return Err(RegistryError::SubjectNotFound(q));
+            }
+            let cfg = Self::effective_config(&ix, Some(subject));
+            (level, cfg, previous)
+        };
+        let new_refs = input.refs.unwrap_or_default();
+        let group = cfg.compatibility_group.as_deref();
+        // A single named version is checked as if non-transitive against it alone.
+        let mut messages = check_against(&body, new_refs, group, level, &previous);
+        let compatible = messages.is_empty();
+        if !compatible {
+            let validate = cfg.validate_fields.unwrap_or(false);
+            messages.push(compat::trailer(validate, level));
+        }
+        Ok(CompatResult {
+            compatible,
+            messages,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn entry(id: i32, schema: &str, metadata: Option<Json>, deleted: bool) -> VersionEntry {
+        VersionEntry {
+            id,
+            deleted,
+            offset: 0,
+            body: Arc::new(SchemaBody::new(
+                SchemaType::Avro,
+                schema.into(),
+                vec![],
+                metadata,
+                None,
+            )),
+        }
+    }
+
+    fn view(versions: &[(i32, VersionEntry)]) -> RegisterView {
+        let versions: BTreeMap<i32, VersionEntry> = versions.iter().cloned().collect();
+        RegisterView {
+            applied: 7,
+            import: false,
+            explicit_id: None,
+            effective: SchemaRequest::default(),
+            parse: ParseInput {
+                refs: Ok(vec![]),
+                normalize_config: false,
+            },
+            content_ids: versions.iter().map(|(v, e)| (*v, Some(e.id))).collect(),
+            versions: (!versions.is_empty()).then_some(versions),
+            level: Level::Backward,
+            compatibility_group: None,
+            validate_fields: false,
+            previous: vec![],
+        }
+    }
+
+    fn body(schema: &str) -> SchemaBody {
+        SchemaBody::new(SchemaType::Avro, schema.into(), vec![], None, None)
+    }
+
+    #[test]
+    fn effective_request_inherits_and_merges_metadata() {
+        let latest = entry(
+            1,
+            "\"string\"",
+            Some(json!({"properties": {"a": "1"}})),
+            false,
+        );
+        let req = SchemaRequest {
+            schema: Some("\"int\"".into()),
+            ..Default::default()
+        };
+        let eff = effective_request(&req, Some(&latest), &ConfigValue::default());
+        assert_eq!(eff.metadata, Some(json!({"properties": {"a": "1"}})));
+        assert_eq!(eff.schema.as_deref(), Some("\"int\""));
+        // Metadata without a schema re-registers the latest schema.
+        let req = SchemaRequest {
+            metadata: Some(json!({"properties": {"b": "2"}})),
+            ..Default::default()
+        };
+        let eff = effective_request(&req, Some(&latest), &ConfigValue::default());
+        assert_eq!(eff.schema.as_deref(), Some("\"string\""));
+        // Config metadata: default under the request's, override over it.
+        let cfg = ConfigValue {
+            default_metadata: Some(json!({"properties": {"b": "0", "c": "3"}})),
+            override_metadata: Some(json!({"properties": {"c": "4"}})),
+            ..Default::default()
+        };
+        let eff = effective_request(&req, None, &cfg);
+        assert_eq!(
+            eff.metadata,
+            Some(json!({"properties": {"b": "2", "c": "4"}}))
+        );
+    }
+
+    #[test]
+    fn existing_versions_answer_without_writing() {
+        let v = view(&[
+            (1, entry(10, "\"string\"", None, false)),
+            (2, entry(11, "\"int\"", None, false)),
+        ]);
+        let subject = Subject::parse("s");
+        let req = SchemaRequest::default();
+        let (found, stamp) = find_existing(&v, &subject, &req, &body("\"int\"")).expect("ok");
+        assert!(!stamp);
+        assert_eq!(found.map(|r| r.id), Some(11));
+        let (found, _) = find_existing(&v, &subject, &req, &body("\"long\"")).expect("ok");
+        assert!(found.is_none());
+        assert_eq!(latest_version(v.versions.as_ref()), 2);
+    }
+
+    #[test]
+    fn explicit_versions_must_follow_the_latest() {
+        let v = view(&[(1, entry(10, "\"string\"", None, false))]);
+        let subject = Subject::parse("s");
+        let req = |version| SchemaRequest {
+            version: Some(version),
+            ..Default::default()
+        };
+        let err = find_existing(&v, &subject, &req(3), &body("\"int\""));
+        assert!(matches!(err, Err(RegistryError::InvalidSchema(_))));
+        let (found, stamp) = find_existing(&v, &subject, &req(2), &body("\"int\"")).expect("ok");
+        assert!(found.is_none() && stamp);
+        let new = check_new(&v, &subject, body("\"int\""), stamp).expect("compatible");
+        assert_eq!(new.latest_version, 1);
+        assert_eq!(
+            confluent_version(new.body.metadata.as_ref()).as_deref(),
+            Some("2")
+        );
+    }
+
+    #[test]
+    fn soft_deleted_versions_are_not_answered() {
+        let v = view(&[(1, entry(10, "\"int\"", None, true))]);
+        let subject = Subject::parse("s");
+        let (found, _) =
+            find_existing(&v, &subject, &SchemaRequest::default(), &body("\"int\"")).expect("ok");
+        assert!(found.is_none());
+    }
+}
