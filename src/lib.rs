@@ -9,6 +9,7 @@ pub mod error;
 pub mod exporter;
 pub mod http;
 pub mod index;
+pub mod json;
 pub mod metrics;
 pub mod migrate;
 pub mod model;

@@ -1,9 +1,10 @@
 //! Compatibility levels: direction x scope over a single "can reader read writer" question
-//! asked of the schema type's checker. Pure: no I/O.
+//! asked of the schema type's checker, found through the `schema::Format` seam. Pure: no I/O.
 
 pub mod avro;
 
 use crate::model::{Level, SchemaType};
+use crate::schema::{self, Prepared};
 
 /// A schema with the texts of the schemas it references (dependency order).
 #[derive(Debug, Clone)]
@@ -20,23 +21,54 @@ pub struct Previous<'a> {
     pub schema: Candidate<'a>,
 }
 
-fn pair(reader: &Candidate<'_>, writer: &Candidate<'_>, reader_is_new: bool) -> Vec<String> {
-    if reader.schema_type != writer.schema_type {
-        return vec![format!("Incompatible because of different schema type")];
-    }
-    let rr: Vec<&str> = reader.refs.iter().map(String::as_str).collect();
-    let wr: Vec<&str> = writer.refs.iter().map(String::as_str).collect();
-    match reader.schema_type {
-        SchemaType::Avro => {
-            avro::incompatibilities(reader.schema, &rr, writer.schema, &wr, reader_is_new)
+/// Both directions the level asks for, of `new` against one earlier version. `new_prepared`
+/// keeps the new schema parsed for the next versions.
+fn against_one(
+    level: Level,
+    new: &Candidate<'_>,
+    new_prepared: &mut Option<Prepared>,
+    old: &Candidate<'_>,
+) -> Vec<String> {
+    let format = if new.schema_type != old.schema_type {
+        Err("Incompatible because of different schema type".to_string())
+    } else {
+        schema::format(new.schema_type)
+            .ok_or_else(|| format!("Schema type {} is not supported", new.schema_type.as_str()))
+    };
+    let mut msgs = Vec::new();
+    match format {
+        Err(message) => {
+            if level.forward() {
+                msgs.push(message.clone());
+            }
+            if level.backward() {
+                msgs.push(message);
+            }
         }
-        other => vec![format!("Schema type {} is not supported", other.as_str())],
+        Ok(f) => {
+            let new_p = new_prepared.get_or_insert_with(|| f.prepare(new.schema, &new.ref_strs()));
+            let old_p = f.prepare(old.schema, &old.ref_strs());
+            if level.forward() {
+                msgs.extend(f.compare(&old_p, new_p, false));
+            }
+            if level.backward() {
+                msgs.extend(f.compare(new_p, &old_p, true));
+            }
+        }
+    }
+    msgs
+}
+
+impl Candidate<'_> {
+    fn ref_strs(&self) -> Vec<&str> {
+        self.refs.iter().map(String::as_str).collect()
     }
 }
 
 /// Checks `new` against `previous` (oldest first) at `level`. Returns Confluent's message
 /// list: empty when compatible; otherwise the incompatibilities found against the newest
-/// failing version, then `{oldSchemaVersion: N}` and `{oldSchema: '…'}`.
+/// failing version, then `{oldSchemaVersion: N}` and `{oldSchema: '…'}`. Each schema is parsed
+/// once, however many versions and directions it is checked in.
 pub fn check(level: Level, new: &Candidate<'_>, previous: &[Previous<'_>]) -> Vec<String> {
     if level == Level::None || previous.is_empty() {
         return vec![];
@@ -46,14 +78,9 @@ pub fn check(level: Level, new: &Candidate<'_>, previous: &[Previous<'_>]) -> Ve
     } else {
         previous.iter().rev().take(1).collect()
     };
+    let mut new_prepared = None;
     for old in against {
-        let mut msgs = Vec::new();
-        if level.forward() {
-            msgs.extend(pair(&old.schema, new, false));
-        }
-        if level.backward() {
-            msgs.extend(pair(new, &old.schema, true));
-        }
+        let mut msgs = against_one(level, new, &mut new_prepared, &old.schema);
         if !msgs.is_empty() {
             if let Some(v) = old.version {
                 msgs.push(format!("{{oldSchemaVersion: {v}}}"));
