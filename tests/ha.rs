@@ -81,8 +81,11 @@ async fn three_nodes_survive_a_killed_and_a_paused_leader() {
         .iter()
         .map(|d| {
             Arc::new(
-                Server::try_start_kafka_in(&broker.address(), "_schemas", d.path(), &[])
-                    .unwrap_or_else(|e| panic!("{e}")),
+                Server::builder()
+                    .kafka(&broker.address())
+                    .topic("_schemas")
+                    .dir(d.path())
+                    .start(),
             )
         })
         .collect();
@@ -240,20 +243,12 @@ async fn three_nodes_survive_a_killed_and_a_paused_leader() {
 
 /// Starts a node on `topic` with the default leader lease (no `--leader-lease-ms`).
 fn start_default_lease(broker: &common::kafka::Broker, dir: &std::path::Path) -> Server {
-    let args: Vec<String> = [
-        "--store",
-        &broker.store_url("_schemas"),
-        "--kafka-property",
-        "broker.address.family=v4",
-        "--kafka-cache",
-        &dir.join("cache.db").display().to_string(),
-        "--kafka-replication-factor",
-        "1",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    Server::try_start_args(dir, &args).unwrap_or_else(|e| panic!("{e}"))
+    Server::builder()
+        .kafka(&broker.address())
+        .topic("_schemas")
+        .dir(dir)
+        .default_lease()
+        .start()
 }
 
 /// `kill -9` of the leader at the default lease (3 s, renewed every second): the followers

@@ -13,7 +13,6 @@ use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// One HTTP exchange over a fresh TCP connection: (status, content type, body text).
@@ -65,13 +64,7 @@ fn addr_of(s: &Server) -> String {
 }
 
 fn start(extra: &[&str]) -> Server {
-    let dir = tempfile::tempdir().expect("tmp").keep();
-    let mut args = vec![
-        "--store".to_string(),
-        format!("sqlite://{}", dir.join("registry.db").display()),
-    ];
-    args.extend(extra.iter().map(|s| s.to_string()));
-    Server::try_start_args(&dir, &args).unwrap_or_else(|e| panic!("{e}"))
+    Server::builder().args(extra.iter().copied()).start()
 }
 
 fn assert_confluent_error(case: &str, answer: &(u16, String, String), status: u16) {
@@ -474,44 +467,13 @@ fn make_certificates(dir: &Path) -> (String, String, String) {
     )
 }
 
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn silent_tls_clients_do_not_block_handshakes() {
     let dir = tempfile::tempdir().expect("tmp");
     let (ca, cert, key) = make_certificates(dir.path());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_schema-registry"))
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--tls-cert",
-            &cert,
-            "--tls-key",
-            &key,
-        ])
-        .arg("--store")
-        .arg(format!("sqlite://{}", dir.path().join("r.db").display()))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
-    let out = child.stdout.take().expect("stdout");
-    let child = Killed(child);
-    let mut lines = BufReader::new(out).lines();
-    let url = loop {
-        let line = lines.next().expect("listening line").expect("read");
-        if let Some(u) = line.strip_prefix("listening on ") {
-            break u.to_string();
-        }
-    };
-    let a = url.trim_start_matches("https://").to_string();
+    let server = Server::builder().dir(dir.path()).tls(&cert, &key).start();
+    let url = server.url.clone();
+    let a = server.address().to_string();
     // 1000 clients that open a connection and never start the handshake.
     let silent: Vec<TcpStream> = (0..1000)
         .map(|_| TcpStream::connect(&a).expect("connect"))
@@ -543,5 +505,5 @@ async fn silent_tls_clients_do_not_block_handshakes() {
     assert!(p < Duration::from_millis(100), "p99 {p:?}");
     assert!(max < Duration::from_secs(1), "slowest {max:?}");
     drop(silent);
-    drop(child);
+    drop(server);
 }

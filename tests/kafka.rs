@@ -97,7 +97,12 @@ async fn register(server: &Server, subject: &str, schema: &str) -> (u16, Value) 
 }
 
 fn start(broker: &Broker, topic: &str, dir: &Path) -> Server {
-    match Server::try_start_kafka_in(&broker.address(), topic, dir, &[]) {
+    let started = Server::builder()
+        .kafka(&broker.address())
+        .topic(topic)
+        .dir(dir)
+        .try_start();
+    match started {
         Ok(s) => s,
         Err(e) => panic!("{e}\n--- broker ---\n{}", broker.log()),
     }
@@ -272,11 +277,19 @@ async fn topics_with_the_wrong_shape_are_refused() {
     create_topic(&broker, "three", 3, "compact").await;
     create_topic(&broker, "deleting", 1, "delete").await;
     let dir = tempfile::tempdir().expect("dir");
-    let e = Server::try_start_kafka_in(&broker.address(), "three", dir.path(), &[])
+    let e = Server::builder()
+        .kafka(&broker.address())
+        .topic("three")
+        .dir(dir.path())
+        .try_start()
         .err()
         .expect("refused");
     assert!(e.contains("should have only 1 partition but has 3"), "{e}");
-    let e = Server::try_start_kafka_in(&broker.address(), "deleting", dir.path(), &[])
+    let e = Server::builder()
+        .kafka(&broker.address())
+        .topic("deleting")
+        .dir(dir.path())
+        .try_start()
         .err()
         .expect("refused");
     assert!(e.contains("'compact' cleanup policy"), "{e}");
@@ -404,13 +417,12 @@ async fn broker_outage_under_write_load_loses_no_acknowledged_write() {
     };
     let dir = tempfile::tempdir().expect("dir");
     let server = Arc::new(
-        Server::try_start_kafka_in(
-            &broker.address(),
-            "_schemas",
-            dir.path(),
-            &["--kafka-write-timeout-ms", "2000"],
-        )
-        .expect("server"),
+        Server::builder()
+            .kafka(&broker.address())
+            .topic("_schemas")
+            .dir(dir.path())
+            .args(["--kafka-write-timeout-ms", "2000"])
+            .start(),
     );
     let (s, v) = register(&server, "first", &schema(0)).await;
     assert_eq!(s, 200, "{v}");
@@ -545,7 +557,12 @@ async fn read_only_node_follows_and_never_writes() {
     let rdir = tempfile::tempdir().expect("tmp");
 
     // A read-only node does not create a missing topic: it fails at start, saying why.
-    let err = Server::try_start_kafka_in(&broker.address(), topic, rdir.path(), &["--read-only"])
+    let err = Server::builder()
+        .kafka(&broker.address())
+        .topic(topic)
+        .dir(rdir.path())
+        .arg("--read-only")
+        .try_start()
         .err()
         .expect("a read-only node on a missing topic must not start");
     assert!(err.contains("does not exist"), "{err}");
@@ -570,9 +587,12 @@ async fn read_only_node_follows_and_never_writes() {
     drop(writer);
 
     let before = high_watermark(&broker, topic);
-    let reader =
-        Server::try_start_kafka_in(&broker.address(), topic, rdir.path(), &["--read-only"])
-            .unwrap_or_else(|e| panic!("{e}"));
+    let reader = Server::builder()
+        .kafka(&broker.address())
+        .topic(topic)
+        .dir(rdir.path())
+        .arg("--read-only")
+        .start();
     for (id, expected) in (1..=3).zip(&ids_up) {
         assert_eq!(&reader.get(&format!("/schemas/ids/{id}")).await, expected);
     }
@@ -639,13 +659,12 @@ async fn a_write_timed_out_in_flight_does_not_wedge_writes_after_a_broker_restar
         return;
     };
     let dir = tempfile::tempdir().expect("dir");
-    let server = Server::try_start_kafka_in(
-        &broker.address(),
-        "_schemas",
-        dir.path(),
-        &["--kafka-write-timeout-ms", "2000"],
-    )
-    .expect("server");
+    let server = Server::builder()
+        .kafka(&broker.address())
+        .topic("_schemas")
+        .dir(dir.path())
+        .args(["--kafka-write-timeout-ms", "2000"])
+        .start();
     let (s, v) = register(&server, "before", &schema(0)).await;
     assert_eq!(s, 200, "{v}");
     broker.signal("-STOP");

@@ -99,8 +99,12 @@ async fn a_cache_on_a_full_disk_stays_a_faithful_prefix() {
     };
     let topic = format!("_schemas_cachefull_{}", std::process::id());
     let debug = ["--log", "schema_registry=debug"];
-    let mut server =
-        Server::try_start_kafka_in(&broker.address(), &topic, &fs.0, &debug).expect("start");
+    let mut server = Server::builder()
+        .kafka(&broker.address())
+        .topic(&topic)
+        .dir(&fs.0)
+        .args(debug)
+        .start();
     let (s, _) = server
         .put("/config", &json!({"compatibility": "NONE"}))
         .await;
@@ -129,8 +133,12 @@ async fn a_cache_on_a_full_disk_stays_a_faithful_prefix() {
     .await;
 
     server.kill9();
-    let server =
-        Server::try_start_kafka_in(&broker.address(), &topic, &fs.0, &debug).expect("restart");
+    let server = Server::builder()
+        .kafka(&broker.address())
+        .topic(&topic)
+        .dir(&fs.0)
+        .args(debug)
+        .start();
     assert!(
         server.log().contains("warm start"),
         "the restart did not use the cache\n{}",
@@ -166,32 +174,29 @@ async fn nodes_sharing_a_working_directory_share_no_cache() {
         return;
     };
     let cwd = tempfile::tempdir().expect("tempdir");
-    let args = |topic: &str| -> Vec<String> {
-        [
-            "--store",
-            &broker.store_url(topic),
-            "--kafka-property",
-            "broker.address.family=v4",
-            "--kafka-replication-factor",
-            "1",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
+    // The Kafka store with the server's default cache place (in its working directory).
+    let node = |topic: &str| {
+        Server::builder()
+            .kafka(&broker.address())
+            .topic(topic)
+            .dir(cwd.path())
+            .cwd(cwd.path())
+            .default_cache()
+            .default_lease()
+            .try_start()
     };
     let t1 = format!("_schemas_cwd_a_{}", std::process::id());
     let t2 = format!("_schemas_cwd_b_{}", std::process::id());
-    let a = Server::try_start_cwd(cwd.path(), Some(cwd.path()), &args(&t1), &[]).expect("a");
+    let a = node(&t1).expect("a");
     // The same registry (topic) again, from the same directory: the cache is taken.
-    let b = Server::try_start_cwd(cwd.path(), Some(cwd.path()), &args(&t1), &[])
-        .expect("a second node of the same registry in the same directory must start");
+    let b = node(&t1).expect("a second node of the same registry in the same directory must start");
     assert!(
         b.log().contains("running without it"),
         "{}",
         common::tail(&b.log(), 3000)
     );
     // Another registry from the same directory: its own cache file.
-    let c = Server::try_start_cwd(cwd.path(), Some(cwd.path()), &args(&t2), &[]).expect("c");
+    let c = node(&t2).expect("c");
     for s in [&a, &b, &c] {
         let (st, _) = s.get("/subjects").await;
         assert_eq!(st, 200);
@@ -274,8 +279,12 @@ async fn a_record_refused_by_fencing_is_not_cached() {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let args = ["--read-only", "--log", "schema_registry=debug"];
-    let mut server =
-        Server::try_start_kafka_in(&broker.address(), &topic, dir.path(), &args).expect("start");
+    let mut server = Server::builder()
+        .kafka(&broker.address())
+        .topic(&topic)
+        .dir(dir.path())
+        .args(args)
+        .start();
     let check = |v: serde_json::Value| v["schema"] == "\"int\"";
     let (s, v) = server.get("/schemas/ids/1").await;
     assert!(s == 200 && check(v.clone()), "before the restart: {s} {v}");
@@ -284,8 +293,12 @@ async fn a_record_refused_by_fencing_is_not_cached() {
     })
     .await;
     server.kill9();
-    let server =
-        Server::try_start_kafka_in(&broker.address(), &topic, dir.path(), &args).expect("restart");
+    let server = Server::builder()
+        .kafka(&broker.address())
+        .topic(&topic)
+        .dir(dir.path())
+        .args(args)
+        .start();
     assert!(
         server.log().contains("warm start"),
         "{}",

@@ -414,7 +414,13 @@ fn prerequisites(test: &str) -> Option<(PathBuf, Broker, Broker)> {
 }
 
 fn start_registry(broker: &Broker, topic: &str, dir: &Path, extra: &[&str]) -> Server {
-    match Server::try_start_kafka_in(&broker.address(), topic, dir, extra) {
+    let started = Server::builder()
+        .kafka(&broker.address())
+        .topic(topic)
+        .dir(dir)
+        .args(extra.iter().copied())
+        .try_start();
+    match started {
         Ok(s) => s,
         Err(e) => panic!(
             "registry on {topic} did not start: {e}\n--- broker ---\n{}",

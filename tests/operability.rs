@@ -17,15 +17,6 @@ fn write_props(dir: &Path, text: &str) -> String {
     p.display().to_string()
 }
 
-fn store_args(dir: &Path, extra: &[&str]) -> Vec<String> {
-    let mut a = vec![
-        "--store".to_string(),
-        format!("sqlite://{}", dir.join("registry.db").display()),
-    ];
-    a.extend(extra.iter().map(|s| s.to_string()));
-    a
-}
-
 const PROPS: &str = "\
 # Confluent's names
 listeners=http://127.0.0.1:0
@@ -43,8 +34,10 @@ async fn the_properties_file_is_applied_under_env_and_flags() {
     let props = write_props(dir.path(), PROPS);
 
     // The file alone.
-    let s = Server::try_start_args(dir.path(), &store_args(dir.path(), &["--config", &props]))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let s = Server::builder()
+        .dir(dir.path())
+        .args(["--config", &props])
+        .start();
     assert_eq!(
         s.get("/config").await,
         (200, json!({"compatibilityLevel":"FULL"}))
@@ -67,12 +60,11 @@ async fn the_properties_file_is_applied_under_env_and_flags() {
     drop(s);
 
     // The environment beats the file; SR_CONFIG names the file.
-    let s = Server::try_start_env(
-        dir.path(),
-        &store_args(dir.path(), &[]),
-        &[("SR_CONFIG", &props), ("SR_COMPATIBILITY_LEVEL", "NONE")],
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let s = Server::builder()
+        .dir(dir.path())
+        .env("SR_CONFIG", &props)
+        .env("SR_COMPATIBILITY_LEVEL", "NONE")
+        .start();
     assert_eq!(
         s.get("/config").await,
         (200, json!({"compatibilityLevel":"NONE"}))
@@ -80,22 +72,13 @@ async fn the_properties_file_is_applied_under_env_and_flags() {
     drop(s);
 
     // A flag beats both.
-    let s = Server::try_start_env(
-        dir.path(),
-        &store_args(
-            dir.path(),
-            &[
-                "--config",
-                &props,
-                "--compatibility-level",
-                "BACKWARD_TRANSITIVE",
-                "--mode-mutability",
-                "true",
-            ],
-        ),
-        &[("SR_COMPATIBILITY_LEVEL", "NONE")],
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let s = Server::builder()
+        .dir(dir.path())
+        .args(["--config", &props])
+        .args(["--compatibility-level", "BACKWARD_TRANSITIVE"])
+        .args(["--mode-mutability", "true"])
+        .env("SR_COMPATIBILITY_LEVEL", "NONE")
+        .start();
     assert_eq!(
         s.get("/config").await,
         (200, json!({"compatibilityLevel":"BACKWARD_TRANSITIVE"}))
@@ -166,11 +149,10 @@ fn invalid_values_fail_the_start_naming_the_key() {
 #[tokio::test]
 async fn json_logs_are_one_object_per_line() {
     let dir = tempfile::tempdir().expect("tmp");
-    let s = Server::try_start_args(
-        dir.path(),
-        &store_args(dir.path(), &["--log-format", "json", "--log", "debug"]),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let s = Server::builder()
+        .dir(dir.path())
+        .args(["--log-format", "json", "--log", "debug"])
+        .start();
     assert_eq!(s.get("/subjects").await.0, 200);
     assert_eq!(s.get("/subjects/nope/versions").await.0, 404);
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -201,8 +183,7 @@ async fn json_logs_are_one_object_per_line() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sigterm_during_a_write_load_loses_no_acknowledged_write() {
     let dir = tempfile::tempdir().expect("tmp");
-    let mut s = Server::try_start_args(dir.path(), &store_args(dir.path(), &[]))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let mut s = Server::start_in(dir.path());
     let acked: Arc<Mutex<Vec<(String, i64)>>> = Arc::default();
     let server_errors: Arc<Mutex<Vec<String>>> = Arc::default();
     let mut tasks = Vec::new();
@@ -275,8 +256,7 @@ async fn sigterm_during_a_write_load_loses_no_acknowledged_write() {
         server_errors.lock().expect("lock")
     );
     let acked = acked.lock().expect("lock").clone();
-    let s2 = Server::try_start_args(dir.path(), &store_args(dir.path(), &[]))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let s2 = Server::start_in(dir.path());
     for (subject, id) in &acked {
         let (st, v) = s2.get(&format!("/schemas/ids/{id}/versions")).await;
         assert_eq!(st, 200, "acknowledged id {id} lost: {v}");

@@ -10,7 +10,8 @@ use serde_json::{json, Value};
 
 mod common;
 
-use common::running::{basic, cheap_hash, Running};
+use common::auth::{basic, cheap_hash};
+use common::Server;
 
 const SR: &str = "application/vnd.schemaregistry.v1+json";
 const SCHEMA: &str =
@@ -84,7 +85,7 @@ fn https_client(ca_pem: &str) -> reqwest::Client {
 async fn tls_listener_with_a_generated_certificate() {
     let certs = tempfile::tempdir().expect("temporary directory");
     let (ca, cert, key) = make_certificates(certs.path());
-    let server = Running::start(&["--tls-cert", &cert, "--tls-key", &key]);
+    let server = Server::builder().tls(&cert, &key).start();
     assert!(
         server.url.starts_with("https://127.0.0.1:"),
         "{}",
@@ -164,14 +165,10 @@ async fn tls_listener_with_a_generated_certificate() {
 
     // Graceful shutdown still works.
     let mut server = server;
-    let status = Command::new("kill")
-        .args(["-TERM", &server.child.id().to_string()])
-        .status()
-        .expect("kill -TERM");
-    assert!(status.success());
+    server.signal("TERM");
     let started = Instant::now();
     let exit = loop {
-        if let Some(s) = server.child.try_wait().expect("wait") {
+        if let Some(s) = server.exit_status() {
             break s;
         }
         assert!(
@@ -222,7 +219,7 @@ struct Answer {
 }
 
 async fn call(
-    server: &Running,
+    server: &Server,
     auth: Option<&str>,
     method: &str,
     path: &str,
@@ -285,7 +282,9 @@ async fn basic_authentication_and_roles() {
         ),
     )
     .expect("write users file");
-    let server = Running::start(&["--auth-users-file", &users.display().to_string()]);
+    let server = Server::builder()
+        .users_file(&users.display().to_string())
+        .start();
     let admin = basic("admin", "adm1n:pw");
     let writer = basic("writer", "w");
     let reader = basic("reader", "r");
@@ -506,7 +505,7 @@ async fn tls_ca_may_be_the_self_signed_certificate_itself() {
     std::fs::write(&key, generated.signing_key.serialize_pem()).expect("write");
     let cert = cert.display().to_string();
     let key = key.display().to_string();
-    let server = Running::start(&["--tls-cert", &cert, "--tls-key", &key]);
+    let server = Server::builder().tls(&cert, &key).start();
     // What a follower does with `--tls-ca` naming the cluster's shared self-signed certificate.
     let forwarder =
         schema_registry::tls::forwarding_client(Some(Path::new(&cert))).expect("forwarding client");

@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::running::{basic, cheap_hash, Running};
+use common::auth::{basic, cheap_hash};
 use common::Server;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -190,18 +190,11 @@ async fn client_certificates_map_to_roles() {
     let foreign = Ca::new("another CA").client(Some("svc-writer"), &[]);
     let ca_text = ca.pem();
 
-    let sr = Running::start(&[
-        "--tls-cert",
-        &cert,
-        "--tls-key",
-        &key,
-        "--tls-client-ca",
-        &ca_pem,
-        "--tls-client-auth",
-        "REQUESTED",
-        "--auth-users-file",
-        &users,
-    ]);
+    let sr = Server::builder()
+        .tls(&cert, &key)
+        .args(["--tls-client-ca", &ca_pem, "--tls-client-auth", "REQUESTED"])
+        .users_file(&users)
+        .start();
     let url = sr.url.clone();
     let register = json!({ "schema": SCHEMA });
     let as_writer = tls_client(&ca_text, Some(&writer));
@@ -270,16 +263,11 @@ async fn client_certificates_map_to_roles() {
     drop(sr);
 
     // REQUIRED (the default with a client CA): no certificate, no connection.
-    let sr = Running::start(&[
-        "--tls-cert",
-        &cert,
-        "--tls-key",
-        &key,
-        "--tls-client-ca",
-        &ca_pem,
-        "--auth-users-file",
-        &users,
-    ]);
+    let sr = Server::builder()
+        .tls(&cert, &key)
+        .args(["--tls-client-ca", &ca_pem])
+        .users_file(&users)
+        .start();
     let r = call(
         &tls_client(&ca_text, None),
         &sr.url,
@@ -362,14 +350,10 @@ async fn sighup_reloads_the_certificate_and_the_users_file() {
         "users",
         &format!("alice:{}:read-only\n", cheap_hash("pw")),
     );
-    let sr = Running::start(&[
-        "--tls-cert",
-        &cert,
-        "--tls-key",
-        &key,
-        "--auth-users-file",
-        &users,
-    ]);
+    let sr = Server::builder()
+        .tls(&cert, &key)
+        .users_file(&users)
+        .start();
     let url = sr.url.clone();
     let alice = basic("alice", "pw");
     let bob = basic("bob", "pw2");
@@ -501,28 +485,16 @@ async fn exporter_credentials_are_encrypted_at_rest() {
         &format!("linker:{}:admin\n", cheap_hash(PASSWORD)),
     );
     let dst_dir = tempfile::tempdir().expect("dir");
-    let dst = Server::try_start_args(
-        dst_dir.path(),
-        &[
-            "--store".into(),
-            format!("sqlite://{}", dst_dir.path().join("registry.db").display()),
-            "--auth-users-file".into(),
-            users,
-        ],
-    )
-    .expect("destination");
+    let dst = Server::builder()
+        .dir(dst_dir.path())
+        .users_file(&users)
+        .start();
     let dst_auth = basic("linker", PASSWORD);
     let with_secret = |dir: &Path| {
-        Server::try_start_args(
-            dir,
-            &[
-                "--store".into(),
-                format!("sqlite://{}", dir.join("registry.db").display()),
-                "--password-encoder-secret".into(),
-                "an encoder secret".into(),
-            ],
-        )
-        .expect("source")
+        Server::builder()
+            .dir(dir)
+            .args(["--password-encoder-secret", "an encoder secret"])
+            .start()
     };
     let src_dir = tempfile::tempdir().expect("dir");
     let src = with_secret(src_dir.path());
@@ -599,7 +571,7 @@ async fn exporter_credentials_are_encrypted_at_rest() {
 
     // Without a secret: stored as given (documented), with a warning.
     let clear_dir = tempfile::tempdir().expect("dir");
-    let clear = Server::try_start_in(clear_dir.path()).expect("server");
+    let clear = Server::start_in(clear_dir.path());
     let (s, v) = clear.post("/exporters", &body).await;
     assert_eq!(s, 200, "{v}");
     assert!(contains(&store_bytes(clear_dir.path()), PASSWORD));
@@ -614,7 +586,7 @@ async fn health_ready_hides_offsets_from_anonymous_callers() {
         "users",
         &format!("alice:{}:read-only\n", cheap_hash("pw")),
     );
-    let sr = Running::start(&["--auth-users-file", &users]);
+    let sr = Server::builder().users_file(&users).start();
     let client = reqwest::Client::new();
     let ready = |auth: Option<String>| {
         let (client, url) = (client.clone(), sr.url.clone());

@@ -26,13 +26,9 @@ async fn sqlite(path: &Path) -> SqliteConnection {
         .expect("open a test database")
 }
 
-fn store_args(path: &Path) -> Vec<String> {
-    vec!["--store".into(), format!("sqlite://{}", path.display())]
-}
-
 /// Starts the server on `path`, expecting it to refuse; returns its output.
 fn refused(dir: &Path, path: &Path) -> String {
-    match Server::try_start_args(dir, &store_args(path)) {
+    match Server::builder().dir(dir).sqlite_file(path).try_start() {
         Ok(server) => panic!("the server started on {}\n{}", path.display(), server.log()),
         Err(output) => {
             assert!(
@@ -112,7 +108,7 @@ async fn a_database_of_another_program_is_never_touched() {
 async fn our_files_are_marked_and_unmarked_ones_of_ours_are_adopted() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let path = tmp.path().join("registry.db");
-    let server = Server::try_start_args(tmp.path(), &store_args(&path)).expect("start");
+    let server = Server::builder().dir(tmp.path()).sqlite_file(&path).start();
     let (s, v) = server
         .post(
             "/subjects/a/versions",
@@ -132,7 +128,7 @@ async fn our_files_are_marked_and_unmarked_ones_of_ours_are_adopted() {
         .await
         .expect("unmark");
     c.close().await.expect("close");
-    let server = Server::try_start_args(tmp.path(), &store_args(&path)).expect("restart");
+    let server = Server::builder().dir(tmp.path()).sqlite_file(&path).start();
     let (s, v) = server.get("/subjects/a/versions/1").await;
     assert_eq!(s, 200, "{v}");
     drop(server);
@@ -162,7 +158,11 @@ async fn an_explicit_path_in_a_missing_directory_is_refused() {
     );
 
     // The default location is created in the working directory.
-    let server = Server::try_start_cwd(tmp.path(), Some(tmp.path()), &[], &[]).expect("start");
+    let server = Server::builder()
+        .dir(tmp.path())
+        .cwd(tmp.path())
+        .no_store()
+        .start();
     let (s, _) = server.get("/subjects").await;
     assert_eq!(s, 200);
     assert!(tmp.path().join("data").join("registry.db").is_file());
@@ -172,7 +172,7 @@ async fn an_explicit_path_in_a_missing_directory_is_refused() {
 async fn a_damaged_file_fails_the_start_with_a_clear_message() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let path = tmp.path().join("registry.db");
-    let server = Server::try_start_args(tmp.path(), &store_args(&path)).expect("start");
+    let server = Server::builder().dir(tmp.path()).sqlite_file(&path).start();
     for i in 0..200 {
         let schema = json!({"type": "record", "name": format!("R{i}"), "fields": [{"name": "f", "type": "string", "doc": "x".repeat(200)}]});
         let (s, v) = server
@@ -229,7 +229,10 @@ async fn a_read_only_store_fails_the_start_with_a_clear_message() {
     }
     let _guard = Unmount(mnt.clone());
     let path = mnt.join("registry.db");
-    let server = Server::try_start_args(holder.path(), &store_args(&path)).expect("start");
+    let server = Server::builder()
+        .dir(holder.path())
+        .sqlite_file(&path)
+        .start();
     let (s, _) = server
         .post(
             "/subjects/a/versions",

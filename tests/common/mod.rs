@@ -1,15 +1,16 @@
 //! Shared support for the integration tests.
 //!
-//! - [`Server`]: runs the `schema-registry` binary on an ephemeral port with a
-//!   SQLite store in a data directory, and kills it on drop.
+//! - [`Server`]: runs the `schema-registry` binary on an ephemeral port and kills it on
+//!   drop; [`Server::builder`] chooses the store (SQLite by default, Kafka), the data
+//!   directory, arguments, environment, TLS, users file and working directory.
 //! - [`client`], [`send`], [`request`]: HTTP helpers that send the request
 //!   path byte for byte (percent escapes, `..`, `//` untouched).
 //! - [`KnownGaps`]: the `tests/fixtures/known-gaps.txt` list.
 //! - [`kafka`]: a real broker (tansu) for the Kafka store's tests.
 #![allow(dead_code)]
 
+pub mod auth;
 pub mod kafka;
-pub mod running;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -31,8 +32,9 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub const SR_CONTENT_TYPE: &str = "application/vnd.schemaregistry.v1+json";
 /// The server's stdout/stderr kept in memory (the newest part).
 const LOG_CAP: usize = 1 << 20;
-/// What the server prints on stdout once it accepts connections.
-const LISTENING: &str = "listening on http://";
+/// What the server prints on stdout once it accepts connections (then `http://…` or
+/// `https://…`).
+const LISTENING: &str = "listening on ";
 
 /// A running `schema-registry` process.
 pub struct Server {
@@ -45,167 +47,299 @@ pub struct Server {
     child: Child,
     log: Arc<Mutex<String>>,
     drains: Vec<JoinHandle<()>>,
-    /// Removes the data directory on drop (only for [`Server::start`]).
+    /// Removes the data directory on drop (when the builder made it).
     _tmp: Option<tempfile::TempDir>,
 }
 
-impl Server {
-    /// Starts a server on a fresh temporary data directory (removed when
-    /// the `Server` is dropped).
-    pub fn start() -> Server {
-        match Server::try_start() {
-            Ok(server) => server,
-            Err(e) => panic!("{e}"),
-        }
+/// Where the server under test keeps its log.
+#[derive(Debug, Clone)]
+enum Store {
+    /// SQLite: `registry.db` in the data directory, or this file.
+    Sqlite(Option<PathBuf>),
+    /// Kafka at `address`, on `topic` (a fresh one when `None`).
+    Kafka {
+        address: String,
+        topic: Option<String>,
+        /// `--kafka-cache <dir>/cache.db` (else the server's default, relative to its cwd).
+        cache: bool,
+        /// `--leader-lease-ms 1500` (else the server's default lease).
+        short_lease: bool,
+    },
+    /// No `--store` flag: the arguments, the environment or the server's default decide.
+    Unset,
+}
+
+/// How to start a [`Server`]: `Server::builder()`, chained options, then
+/// [`ServerBuilder::start`] (panics with the server's output when it does not come up) or
+/// [`ServerBuilder::try_start`] (returns that output). By default: a SQLite store in a fresh
+/// temporary data directory, removed when the `Server` is dropped.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until `.start()`"]
+pub struct ServerBuilder {
+    store: Store,
+    dir: Option<PathBuf>,
+    cwd: Option<PathBuf>,
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+}
+
+impl ServerBuilder {
+    /// Uses `dir` as the data directory (kept after the server stops: restart tests start a
+    /// second server on `first.dir`).
+    pub fn dir(mut self, dir: &Path) -> Self {
+        self.dir = Some(dir.to_path_buf());
+        self
     }
 
-    /// Like [`Server::start`], returning the reason instead of panicking.
-    pub fn try_start() -> Result<Server, String> {
-        let tmp = tempfile::Builder::new()
-            .prefix("schema-registry-test-")
-            .tempdir()
-            .map_err(|e| format!("cannot create a temporary data directory: {e}"))?;
-        let mut server = Server::try_start_in(tmp.path())?;
-        server._tmp = Some(tmp);
-        Ok(server)
+    /// SQLite store in the file `path` instead of `<data dir>/registry.db`.
+    pub fn sqlite_file(mut self, path: &Path) -> Self {
+        self.store = Store::Sqlite(Some(path.to_path_buf()));
+        self
     }
 
-    /// Starts a server on an existing data directory (for restart tests:
-    /// keep the first `Server` alive, `kill9` it, then `start_in(&first.dir)`).
-    pub fn start_in(dir: &Path) -> Server {
-        match Server::try_start_in(dir) {
-            Ok(server) => server,
-            Err(e) => panic!("{e}"),
-        }
-    }
-
-    /// Like [`Server::start_in`], returning the reason (with the server's
-    /// output) instead of panicking when the server does not come up.
-    pub fn try_start_in(dir: &Path) -> Result<Server, String> {
-        let store = format!("sqlite://{}", dir.join("registry.db").display());
-        Server::try_start_args(dir, &["--store".to_string(), store])
-    }
-
-    /// Starts a server on a fresh temporary directory with the Kafka store on a new topic
-    /// of the broker at `address` (`127.0.0.1:PORT`).
-    pub fn try_start_kafka(address: &str) -> Result<Server, String> {
-        static TOPICS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = TOPICS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let tmp = tempfile::Builder::new()
-            .prefix("schema-registry-test-")
-            .tempdir()
-            .map_err(|e| format!("cannot create a temporary data directory: {e}"))?;
-        let topic = format!("_schemas_{}_{n}", std::process::id());
-        let mut server = Server::try_start_kafka_in(address, &topic, tmp.path(), &[])?;
-        server._tmp = Some(tmp);
-        Ok(server)
-    }
-
-    /// Starts a server with the Kafka store on `topic`, its cache in `dir`, plus `extra`
-    /// arguments.
-    pub fn try_start_kafka_in(
-        address: &str,
-        topic: &str,
-        dir: &Path,
-        extra: &[&str],
-    ) -> Result<Server, String> {
-        let mut args = vec![
-            "--store".to_string(),
-            format!("kafka://{address}/{topic}"),
-            "--kafka-property".to_string(),
-            "broker.address.family=v4".to_string(),
-            "--kafka-cache".to_string(),
-            dir.join("cache.db").display().to_string(),
-            "--kafka-replication-factor".to_string(),
-            "1".to_string(),
-            // Short leases: takeovers after a killed node happen within the tests' patience.
-            "--leader-lease-ms".to_string(),
-            "1500".to_string(),
-        ];
-        args.extend(extra.iter().map(|s| s.to_string()));
-        Server::try_start_args(dir, &args)
-    }
-
-    /// Starts the binary with `--listen 127.0.0.1:0` and `args`, and waits for its
-    /// `listening on` line.
-    pub fn try_start_args(dir: &Path, args: &[String]) -> Result<Server, String> {
-        Server::try_start_env(dir, args, &[])
-    }
-
-    /// Like [`Server::try_start_args`], with extra environment variables for the process.
-    pub fn try_start_env(
-        dir: &Path,
-        args: &[String],
-        env: &[(&str, &str)],
-    ) -> Result<Server, String> {
-        Server::try_start_cwd(dir, None, args, env)
-    }
-
-    /// Like [`Server::try_start_env`], with the process started in the working directory
-    /// `cwd` (for defaults relative to it, such as `./data`).
-    pub fn try_start_cwd(
-        dir: &Path,
-        cwd: Option<&Path>,
-        args: &[String],
-        env: &[(&str, &str)],
-    ) -> Result<Server, String> {
-        let store = args.join(" ");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_schema-registry"));
-        if let Some(cwd) = cwd {
-            command.current_dir(cwd);
-        }
-        let mut child = command
-            .args(["--listen", "127.0.0.1:0"])
-            .args(args)
-            .envs(env.iter().copied())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("cannot spawn the schema-registry binary: {e}"))?;
-        let log = Arc::new(Mutex::new(String::new()));
-        let (tx, rx) = mpsc::channel();
-        let mut drains = Vec::new();
-        if let Some(out) = child.stdout.take() {
-            drains.push(drain(out, Arc::clone(&log), Some(tx)));
-        } else {
-            drop(tx);
-        }
-        if let Some(err) = child.stderr.take() {
-            drains.push(drain(err, Arc::clone(&log), None));
-        }
-        let failure = match rx.recv_timeout(STARTUP_TIMEOUT) {
-            Ok(url) => {
-                return Ok(Server {
-                    url,
-                    dir: dir.to_path_buf(),
-                    client: client(),
-                    child,
-                    log,
-                    drains,
-                    _tmp: None,
-                })
-            }
-            Err(mpsc::RecvTimeoutError::Timeout) => {
-                format!("the server printed no `{LISTENING}…` line within {STARTUP_TIMEOUT:?}")
-            }
-            Err(mpsc::RecvTimeoutError::Disconnected) => {
-                "the server closed its stdout before printing its `listening on` line".to_string()
-            }
+    /// Kafka store on the broker at `address` (`127.0.0.1:PORT`): a fresh topic (see
+    /// [`ServerBuilder::topic`]), IPv4, replication factor 1, the cache in the data directory
+    /// and a short leader lease (1.5 s), so takeovers after a killed node happen within the
+    /// tests' patience.
+    pub fn kafka(mut self, address: &str) -> Self {
+        self.store = Store::Kafka {
+            address: address.to_string(),
+            topic: None,
+            cache: true,
+            short_lease: true,
         };
-        // Failed: stop the child, collect all it wrote (the pipes close once
-        // it is dead, so the drains end).
-        let _ = child.kill();
-        let status = child.wait();
-        for d in drains {
-            let _ = d.join();
-        }
-        Err(format!(
-            "{failure} (arguments {store}, exit: {status:?})\n--- server output ---\n{}",
-            lock(&log)
-        ))
+        self
     }
 
+    /// With [`ServerBuilder::kafka`]: this topic instead of a fresh one.
+    pub fn topic(mut self, name: &str) -> Self {
+        if let Store::Kafka { topic, .. } = &mut self.store {
+            *topic = Some(name.to_string());
+        } else {
+            panic!("ServerBuilder::topic without ServerBuilder::kafka");
+        }
+        self
+    }
+
+    /// With [`ServerBuilder::kafka`]: no `--kafka-cache` (the server's default place, relative
+    /// to its working directory).
+    pub fn default_cache(mut self) -> Self {
+        if let Store::Kafka { cache, .. } = &mut self.store {
+            *cache = false;
+        } else {
+            panic!("ServerBuilder::default_cache without ServerBuilder::kafka");
+        }
+        self
+    }
+
+    /// With [`ServerBuilder::kafka`]: the server's default leader lease.
+    pub fn default_lease(mut self) -> Self {
+        if let Store::Kafka { short_lease, .. } = &mut self.store {
+            *short_lease = false;
+        } else {
+            panic!("ServerBuilder::default_lease without ServerBuilder::kafka");
+        }
+        self
+    }
+
+    /// No `--store` flag (the arguments, the environment or the default `./data` decide).
+    pub fn no_store(mut self) -> Self {
+        self.store = Store::Unset;
+        self
+    }
+
+    /// Starts the process in `cwd` (for defaults relative to it, such as `./data`).
+    pub fn cwd(mut self, cwd: &Path) -> Self {
+        self.cwd = Some(cwd.to_path_buf());
+        self
+    }
+
+    /// One more command-line argument (after `--listen` and the store flags).
+    pub fn arg(mut self, arg: impl Into<String>) -> Self {
+        self.args.push(arg.into());
+        self
+    }
+
+    /// More command-line arguments.
+    pub fn args<S: Into<String>>(mut self, args: impl IntoIterator<Item = S>) -> Self {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    /// An environment variable for the process.
+    pub fn env(mut self, name: &str, value: &str) -> Self {
+        self.env.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// HTTPS with this certificate chain and key (PEM files); the URL is then `https://…`.
+    pub fn tls(self, cert: &str, key: &str) -> Self {
+        self.args(["--tls-cert", cert, "--tls-key", key])
+    }
+
+    /// Basic auth from this users file.
+    pub fn users_file(self, path: &str) -> Self {
+        self.args(["--auth-users-file", path])
+    }
+
+    /// Starts the server; panics with the reason and its output when it does not come up.
+    pub fn start(self) -> Server {
+        self.try_start().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Starts the binary with `--listen 127.0.0.1:0`, the store flags and the arguments, and
+    /// waits for its `listening on` line; the reason with the server's output when it does
+    /// not come up.
+    pub fn try_start(self) -> Result<Server, String> {
+        let tmp = match &self.dir {
+            Some(_) => None,
+            None => Some(
+                tempfile::Builder::new()
+                    .prefix("schema-registry-test-")
+                    .tempdir()
+                    .map_err(|e| format!("cannot create a temporary data directory: {e}"))?,
+            ),
+        };
+        let dir = match (&self.dir, &tmp) {
+            (Some(d), _) => d.clone(),
+            (None, Some(t)) => t.path().to_path_buf(),
+            (None, None) => unreachable!("a directory is given or made"),
+        };
+        let mut args: Vec<String> = Vec::new();
+        match &self.store {
+            Store::Sqlite(file) => {
+                let file = file.clone().unwrap_or_else(|| dir.join("registry.db"));
+                args.extend(["--store".into(), format!("sqlite://{}", file.display())]);
+            }
+            Store::Kafka {
+                address,
+                topic,
+                cache,
+                short_lease,
+            } => {
+                static TOPICS: std::sync::atomic::AtomicUsize =
+                    std::sync::atomic::AtomicUsize::new(0);
+                let topic = topic.clone().unwrap_or_else(|| {
+                    let n = TOPICS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    format!("_schemas_{}_{n}", std::process::id())
+                });
+                args.extend([
+                    "--store".into(),
+                    format!("kafka://{address}/{topic}"),
+                    "--kafka-property".into(),
+                    "broker.address.family=v4".into(),
+                    "--kafka-replication-factor".into(),
+                    "1".into(),
+                ]);
+                if *cache {
+                    args.extend([
+                        "--kafka-cache".into(),
+                        dir.join("cache.db").display().to_string(),
+                    ]);
+                }
+                if *short_lease {
+                    args.extend(["--leader-lease-ms".into(), "1500".into()]);
+                }
+            }
+            Store::Unset => {}
+        }
+        args.extend(self.args.iter().cloned());
+        let mut server = spawn(&dir, self.cwd.as_deref(), &args, &self.env)?;
+        server._tmp = tmp;
+        Ok(server)
+    }
+}
+
+impl Server {
+    /// See [`ServerBuilder`].
+    pub fn builder() -> ServerBuilder {
+        ServerBuilder {
+            store: Store::Sqlite(None),
+            dir: None,
+            cwd: None,
+            args: Vec::new(),
+            env: Vec::new(),
+        }
+    }
+
+    /// A server with default options (SQLite in a fresh temporary directory).
+    pub fn start() -> Server {
+        Server::builder().start()
+    }
+
+    /// A server with the SQLite store in `dir` (restart tests: keep the first `Server`
+    /// alive, `kill9` it, then `start_in(&first.dir)`).
+    pub fn start_in(dir: &Path) -> Server {
+        Server::builder().dir(dir).start()
+    }
+}
+
+/// Spawns the binary with `--listen 127.0.0.1:0` and `args` and waits for its
+/// `listening on` line.
+fn spawn(
+    dir: &Path,
+    cwd: Option<&Path>,
+    args: &[String],
+    env: &[(String, String)],
+) -> Result<Server, String> {
+    let shown = args.join(" ");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_schema-registry"));
+    if let Some(cwd) = cwd {
+        command.current_dir(cwd);
+    }
+    let mut child = command
+        .args(["--listen", "127.0.0.1:0"])
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot spawn the schema-registry binary: {e}"))?;
+    let log = Arc::new(Mutex::new(String::new()));
+    let (tx, rx) = mpsc::channel();
+    let mut drains = Vec::new();
+    if let Some(out) = child.stdout.take() {
+        drains.push(drain(out, Arc::clone(&log), Some(tx)));
+    } else {
+        drop(tx);
+    }
+    if let Some(err) = child.stderr.take() {
+        drains.push(drain(err, Arc::clone(&log), None));
+    }
+    let failure = match rx.recv_timeout(STARTUP_TIMEOUT) {
+        Ok(url) => {
+            return Ok(Server {
+                url,
+                dir: dir.to_path_buf(),
+                client: client(),
+                child,
+                log,
+                drains,
+                _tmp: None,
+            })
+        }
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            format!("the server printed no `{LISTENING}…` line within {STARTUP_TIMEOUT:?}")
+        }
+        Err(mpsc::RecvTimeoutError::Disconnected) => {
+            "the server closed its stdout before printing its `listening on` line".to_string()
+        }
+    };
+    // Failed: stop the child, collect all it wrote (the pipes close once
+    // it is dead, so the drains end).
+    let _ = child.kill();
+    let status = child.wait();
+    for d in drains {
+        let _ = d.join();
+    }
+    Err(format!(
+        "{failure} (arguments {shown}, exit: {status:?})\n--- server output ---\n{}",
+        lock(&log)
+    ))
+}
+
+impl Server {
     /// Waits until this node says it leads (`GET /v1/metadata/leader`), up to 30 s.
     pub async fn wait_until_leader(&self) {
         let deadline = std::time::Instant::now() + Duration::from_secs(30);
@@ -227,6 +361,26 @@ impl Server {
     /// The server's process ID (for SIGSTOP/SIGCONT in tests).
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// `host:port` of the listener.
+    pub fn address(&self) -> &str {
+        self.url.split_once("://").map_or(&self.url, |(_, a)| a)
+    }
+
+    /// Sends a signal (`"HUP"`: reload, `"TERM"`: graceful shutdown, `"STOP"`, `"CONT"`).
+    pub fn signal(&self, name: &str) {
+        let pid = self.pid().to_string();
+        let status = Command::new("kill")
+            .args([&format!("-{name}"), &pid])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -{name} {pid}");
+    }
+
+    /// SIGHUP: the server reads its TLS and users files again.
+    pub fn hangup(&self) {
+        self.signal("HUP");
     }
 
     /// SIGKILLs the server and waits for it (a crash, no graceful shutdown).
@@ -328,15 +482,18 @@ fn drain<R: Read + Send + 'static>(
     })
 }
 
-/// `http://127.0.0.1:PORT` from a line containing `listening on http://…`.
+/// `http://127.0.0.1:PORT` (or `https://…`) from a line containing `listening on http://…`.
 fn listening_url(line: &str) -> Option<String> {
-    let at = line.find(LISTENING)? + LISTENING.len() - "http://".len();
+    let at = line.find(LISTENING)? + LISTENING.len();
     let url: String = line[at..]
         .chars()
         .take_while(|c| !c.is_whitespace() && !c.is_control())
         .collect();
     let url = url.trim_end_matches('/');
-    (url.len() > "http://".len()).then(|| url.to_string())
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))?;
+    (!rest.is_empty()).then(|| url.to_string())
 }
 
 /// A client that follows no redirects and times out after [`REQUEST_TIMEOUT`].

@@ -32,7 +32,7 @@
 //!   default is FULL compatible and removing one without a default is BACKWARD but not FORWARD
 //!   compatible (the negative halves make sure the checker does not accept everything).
 //!
-//! Run: `cargo test --release --test properties` (256 cases per property;
+//! Run: `cargo test --release --test avro_properties` (256 cases per property;
 //! `PROPTEST_CASES=N` overrides).
 
 use proptest::prelude::*;
