@@ -4,15 +4,13 @@
 use super::extract::Body;
 #[allow(unused_imports)]
 use super::openapi::*;
-use super::subjects::Params;
-use super::{ok, AppState};
+use super::params::NamePath;
+use super::{ok_typed, AppState};
 use crate::error::RegistryError;
 use crate::exporter::{self, ExporterRequest};
 use crate::registry::ExporterAction;
-use crate::store::record::ExporterValue;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, put};
 use axum::Router;
 use serde_json::{json, Value};
@@ -29,35 +27,25 @@ pub fn routes() -> Router<AppState> {
         .route("/exporters/{name}/reset", put(reset))
 }
 
-fn info_json(d: &ExporterValue) -> Value {
-    json!({
-        "name": d.name,
-        "contextType": d.context_type,
-        "context": d.context,
-        "subjects": d.subjects,
-        "subjectRenameFormat": d.subject_rename_format,
-        "config": d.config,
-    })
-}
-
 fn parse_request(body: Option<Value>) -> Result<ExporterRequest, RegistryError> {
     let v = body.unwrap_or_else(|| json!({}));
     serde_json::from_value(v)
-        .map_err(|e| RegistryError::BadRequest(422, format!("Invalid exporter request: {e}")))
+        .map_err(|e| super::error::unprocessable(format!("Invalid exporter request: {e}")))
 }
 
 fn parse_config(body: Option<Value>) -> Result<BTreeMap<String, String>, RegistryError> {
     let v = body.unwrap_or_else(|| json!({}));
     serde_json::from_value(v).map_err(|e| {
-        RegistryError::BadRequest(
-            422,
-            format!("Invalid exporter config: expected an object of strings: {e}"),
-        )
+        super::error::unprocessable(format!(
+            "Invalid exporter config: expected an object of strings: {e}"
+        ))
     })
 }
 
 fn name_answer(name: &str) -> Response {
-    ok(json!({ "name": name }))
+    ok_typed(&ExporterName {
+        name: name.to_string(),
+    })
 }
 
 #[utoipa::path(
@@ -68,7 +56,7 @@ fn name_answer(name: &str) -> Response {
     responses((status = 200, description = "Exporter names", body = [String]))
 )]
 pub(crate) async fn list(State(st): State<AppState>) -> Response {
-    ok(json!(st.registry.exporter_names()))
+    ok_typed(&st.registry.exporter_names())
 }
 
 #[utoipa::path(
@@ -119,8 +107,11 @@ pub(crate) async fn create(
         (status = 404, description = "40450 not found", body = ErrorBody),
     )
 )]
-pub(crate) async fn info(State(st): State<AppState>, p: Params) -> Result<Response, RegistryError> {
-    Ok(ok(info_json(&st.registry.exporter(p.get(0))?)))
+pub(crate) async fn info(
+    State(st): State<AppState>,
+    p: NamePath,
+) -> Result<Response, RegistryError> {
+    Ok(ok_typed(&ExporterInfo::of(&st.registry.exporter(&p.0)?)))
 }
 
 #[utoipa::path(
@@ -141,10 +132,10 @@ pub(crate) async fn info(State(st): State<AppState>, p: Params) -> Result<Respon
 )]
 pub(crate) async fn update(
     State(st): State<AppState>,
-    p: Params,
+    p: NamePath,
     Body(body): Body,
 ) -> Result<Response, RegistryError> {
-    let name = p.get(0).to_string();
+    let name = p.0.clone();
     let mut req = parse_request(body)?;
     req.name = None;
     let auto = st.auto_context.clone();
@@ -176,10 +167,10 @@ pub(crate) async fn update(
 )]
 pub(crate) async fn delete(
     State(st): State<AppState>,
-    p: Params,
+    p: NamePath,
 ) -> Result<Response, RegistryError> {
-    st.registry.delete_exporter(p.get(0)).await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    st.registry.delete_exporter(&p.0).await?;
+    Ok(super::error::no_content())
 }
 
 #[utoipa::path(
@@ -189,18 +180,18 @@ pub(crate) async fn delete(
     tag = "exporters",
     params(("name" = String, Path, description = "Exporter name")),
     responses(
-        (status = 200, description = "State (STARTING, RUNNING, PAUSED, ERROR), the source log offset exported up to, when, and the last error", body = ExporterStatus),
+        (status = 200, description = "State (STARTING, RUNNING, PAUSED, ERROR), the source log offset exported up to, when, and the last error", body = crate::exporter::ExporterStatus),
         BadPath,
         (status = 404, description = "40450 not found", body = ErrorBody),
     )
 )]
 pub(crate) async fn status(
     State(st): State<AppState>,
-    p: Params,
+    p: NamePath,
 ) -> Result<Response, RegistryError> {
-    let name = p.get(0);
+    let name = &p.0;
     let stored = st.registry.exporter_state(name)?;
-    Ok(ok(exporter::status(
+    Ok(ok_typed(&exporter::status(
         name,
         stored.as_ref(),
         &st.exporters,
@@ -222,9 +213,9 @@ pub(crate) async fn status(
 )]
 pub(crate) async fn get_config(
     State(st): State<AppState>,
-    p: Params,
+    p: NamePath,
 ) -> Result<Response, RegistryError> {
-    Ok(ok(json!(st.registry.exporter(p.get(0))?.config)))
+    Ok(ok_typed(&st.registry.exporter(&p.0)?.config))
 }
 
 #[utoipa::path(
@@ -245,10 +236,10 @@ pub(crate) async fn get_config(
 )]
 pub(crate) async fn put_config(
     State(st): State<AppState>,
-    p: Params,
+    p: NamePath,
     Body(body): Body,
 ) -> Result<Response, RegistryError> {
-    let name = p.get(0).to_string();
+    let name = p.0.clone();
     let changes = parse_config(body)?;
     st.registry
         .update_exporter(&name, |cur| {
@@ -262,8 +253,8 @@ pub(crate) async fn put_config(
     Ok(name_answer(&name))
 }
 
-async fn action(st: &AppState, p: &Params, a: ExporterAction) -> Result<Response, RegistryError> {
-    let name = p.get(0);
+async fn action(st: &AppState, p: &NamePath, a: ExporterAction) -> Result<Response, RegistryError> {
+    let name = &p.0;
     st.registry.exporter_action(name, a).await?;
     Ok(name_answer(name))
 }
@@ -284,7 +275,7 @@ async fn action(st: &AppState, p: &Params, a: ExporterAction) -> Result<Response
 )]
 pub(crate) async fn pause(
     State(st): State<AppState>,
-    p: Params,
+    p: NamePath,
 ) -> Result<Response, RegistryError> {
     action(&st, &p, ExporterAction::Pause).await
 }
@@ -306,7 +297,7 @@ pub(crate) async fn pause(
 )]
 pub(crate) async fn resume(
     State(st): State<AppState>,
-    p: Params,
+    p: NamePath,
 ) -> Result<Response, RegistryError> {
     action(&st, &p, ExporterAction::Resume).await
 }
@@ -328,7 +319,7 @@ pub(crate) async fn resume(
 )]
 pub(crate) async fn reset(
     State(st): State<AppState>,
-    p: Params,
+    p: NamePath,
 ) -> Result<Response, RegistryError> {
     action(&st, &p, ExporterAction::Reset).await
 }
