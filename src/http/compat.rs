@@ -55,7 +55,7 @@ async fn check(
     tag = "compatibility",
     request_body(content = RegisterSchemaRequest, content_type = "application/vnd.schemaregistry.v1+json"),
     params(
-        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
+        NamePath,
         Verbose,
         Normalize,
     ),
@@ -83,8 +83,7 @@ pub(crate) async fn check_all(
     tag = "compatibility",
     request_body(content = RegisterSchemaRequest, content_type = "application/vnd.schemaregistry.v1+json"),
     params(
-        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
-        ("version" = String, Path, pattern = "^(latest|-1|[1-9][0-9]{0,8})$", description = "Version: a number from 1, `latest` (any case) or -1 (latest)"),
+        SubjectVersionPath,
         Verbose,
         Normalize,
     ),

@@ -168,7 +168,7 @@ pub(crate) async fn delete_global(State(st): State<AppState>) -> Result<Response
     operation_id = "get_subject_config",
     tag = "config",
     params(
-        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
+        NamePath,
         DefaultToGlobal,
     ),
     responses(
@@ -206,7 +206,7 @@ pub(crate) async fn get_subject(
     tag = "config",
     request_body(content = ConfigUpdateRequest, content_type = "application/vnd.schemaregistry.v1+json"),
     params(
-        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
+        NamePath,
     ),
     responses(
         (status = 200, description = "The update as given", body = ConfigUpdateRequest),
@@ -238,7 +238,7 @@ pub(crate) async fn put_subject(
     operation_id = "delete_subject_config",
     tag = "config",
     params(
-        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
+        NamePath,
     ),
     responses(
         (status = 200, description = "The removed config", body = Config),
@@ -324,7 +324,7 @@ pub(crate) async fn put_mode_global(
     operation_id = "get_subject_mode",
     tag = "mode",
     params(
-        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
+        NamePath,
         DefaultToGlobal,
     ),
     responses(
@@ -364,7 +364,7 @@ pub(crate) async fn get_mode_subject(
     tag = "mode",
     request_body(content = ModeBody, content_type = "application/vnd.schemaregistry.v1+json"),
     params(
-        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
+        NamePath,
         Force,
     ),
     responses(
@@ -395,7 +395,7 @@ pub(crate) async fn put_mode_subject(
     operation_id = "delete_subject_mode",
     tag = "mode",
     params(
-        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
+        NamePath,
     ),
     responses(
         (status = 200, description = "The removed mode", body = ModeBody),

@@ -4,7 +4,7 @@
 use super::extract::Body;
 #[allow(unused_imports)]
 use super::openapi::*;
-use super::params::NamePath;
+use super::params::ExporterPath;
 use super::{ok_typed, AppState};
 use crate::error::RegistryError;
 use crate::exporter::{self, ExporterRequest};
@@ -100,7 +100,7 @@ pub(crate) async fn create(
     path = "/exporters/{name}",
     operation_id = "get_exporter",
     tag = "exporters",
-    params(("name" = String, Path, description = "Exporter name")),
+    params(ExporterPath),
     responses(
         (status = 200, description = "The definition", body = ExporterInfo),
         BadPath,
@@ -109,7 +109,7 @@ pub(crate) async fn create(
 )]
 pub(crate) async fn info(
     State(st): State<AppState>,
-    p: NamePath,
+    p: ExporterPath,
 ) -> Result<Response, RegistryError> {
     Ok(ok_typed(&ExporterInfo::of(&st.registry.exporter(&p.0)?)))
 }
@@ -119,7 +119,7 @@ pub(crate) async fn info(
     path = "/exporters/{name}",
     operation_id = "update_exporter",
     tag = "exporters",
-    params(("name" = String, Path, description = "Exporter name")),
+    params(ExporterPath),
     request_body = ExporterRequest,
     responses(
         (status = 200, description = "Updated", body = ExporterName),
@@ -132,7 +132,7 @@ pub(crate) async fn info(
 )]
 pub(crate) async fn update(
     State(st): State<AppState>,
-    p: NamePath,
+    p: ExporterPath,
     Body(body): Body,
 ) -> Result<Response, RegistryError> {
     let name = p.0.clone();
@@ -155,7 +155,7 @@ pub(crate) async fn update(
     path = "/exporters/{name}",
     operation_id = "delete_exporter",
     tag = "exporters",
-    params(("name" = String, Path, description = "Exporter name")),
+    params(ExporterPath),
     responses(
         (status = 204, description = "Deleted"),
         BadPath,
@@ -167,7 +167,7 @@ pub(crate) async fn update(
 )]
 pub(crate) async fn delete(
     State(st): State<AppState>,
-    p: NamePath,
+    p: ExporterPath,
 ) -> Result<Response, RegistryError> {
     st.registry.delete_exporter(&p.0).await?;
     Ok(super::error::no_content())
@@ -178,7 +178,7 @@ pub(crate) async fn delete(
     path = "/exporters/{name}/status",
     operation_id = "get_exporter_status",
     tag = "exporters",
-    params(("name" = String, Path, description = "Exporter name")),
+    params(ExporterPath),
     responses(
         (status = 200, description = "State (STARTING, RUNNING, PAUSED, ERROR), the source log offset exported up to, when, and the last error", body = crate::exporter::ExporterStatus),
         BadPath,
@@ -187,7 +187,7 @@ pub(crate) async fn delete(
 )]
 pub(crate) async fn status(
     State(st): State<AppState>,
-    p: NamePath,
+    p: ExporterPath,
 ) -> Result<Response, RegistryError> {
     let name = &p.0;
     let stored = st.registry.exporter_state(name)?;
@@ -204,7 +204,7 @@ pub(crate) async fn status(
     path = "/exporters/{name}/config",
     operation_id = "get_exporter_config",
     tag = "exporters",
-    params(("name" = String, Path, description = "Exporter name")),
+    params(ExporterPath),
     responses(
         (status = 200, description = "The destination's client config", body = Object),
         BadPath,
@@ -213,7 +213,7 @@ pub(crate) async fn status(
 )]
 pub(crate) async fn get_config(
     State(st): State<AppState>,
-    p: NamePath,
+    p: ExporterPath,
 ) -> Result<Response, RegistryError> {
     Ok(ok_typed(&st.registry.exporter(&p.0)?.config))
 }
@@ -223,7 +223,7 @@ pub(crate) async fn get_config(
     path = "/exporters/{name}/config",
     operation_id = "put_exporter_config",
     tag = "exporters",
-    params(("name" = String, Path, description = "Exporter name")),
+    params(ExporterPath),
     request_body = BTreeMap<String, String>,
     responses(
         (status = 200, description = "Updated (the keys given replace those of the config)", body = ExporterName),
@@ -236,7 +236,7 @@ pub(crate) async fn get_config(
 )]
 pub(crate) async fn put_config(
     State(st): State<AppState>,
-    p: NamePath,
+    p: ExporterPath,
     Body(body): Body,
 ) -> Result<Response, RegistryError> {
     let name = p.0.clone();
@@ -253,7 +253,11 @@ pub(crate) async fn put_config(
     Ok(name_answer(&name))
 }
 
-async fn action(st: &AppState, p: &NamePath, a: ExporterAction) -> Result<Response, RegistryError> {
+async fn action(
+    st: &AppState,
+    p: &ExporterPath,
+    a: ExporterAction,
+) -> Result<Response, RegistryError> {
     let name = &p.0;
     st.registry.exporter_action(name, a).await?;
     Ok(name_answer(name))
@@ -264,7 +268,7 @@ async fn action(st: &AppState, p: &NamePath, a: ExporterAction) -> Result<Respon
     path = "/exporters/{name}/pause",
     operation_id = "pause_exporter",
     tag = "exporters",
-    params(("name" = String, Path, description = "Exporter name")),
+    params(ExporterPath),
     responses(
         (status = 200, description = "Paused", body = ExporterName),
         BadPath,
@@ -275,7 +279,7 @@ async fn action(st: &AppState, p: &NamePath, a: ExporterAction) -> Result<Respon
 )]
 pub(crate) async fn pause(
     State(st): State<AppState>,
-    p: NamePath,
+    p: ExporterPath,
 ) -> Result<Response, RegistryError> {
     action(&st, &p, ExporterAction::Pause).await
 }
@@ -285,7 +289,7 @@ pub(crate) async fn pause(
     path = "/exporters/{name}/resume",
     operation_id = "resume_exporter",
     tag = "exporters",
-    params(("name" = String, Path, description = "Exporter name")),
+    params(ExporterPath),
     responses(
         (status = 200, description = "Running again, from where it stopped", body = ExporterName),
         BadPath,
@@ -297,7 +301,7 @@ pub(crate) async fn pause(
 )]
 pub(crate) async fn resume(
     State(st): State<AppState>,
-    p: NamePath,
+    p: ExporterPath,
 ) -> Result<Response, RegistryError> {
     action(&st, &p, ExporterAction::Resume).await
 }
@@ -307,7 +311,7 @@ pub(crate) async fn resume(
     path = "/exporters/{name}/reset",
     operation_id = "reset_exporter",
     tag = "exporters",
-    params(("name" = String, Path, description = "Exporter name")),
+    params(ExporterPath),
     responses(
         (status = 200, description = "Offset reset: everything is exported again on resume", body = ExporterName),
         BadPath,
@@ -319,7 +323,7 @@ pub(crate) async fn resume(
 )]
 pub(crate) async fn reset(
     State(st): State<AppState>,
-    p: NamePath,
+    p: ExporterPath,
 ) -> Result<Response, RegistryError> {
     action(&st, &p, ExporterAction::Reset).await
 }

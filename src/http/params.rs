@@ -40,9 +40,31 @@ fn query(parts: &Parts) -> Query {
     Query::parse(parts.uri.query())
 }
 
-/// `{subject}` (also `{name}` of exporters, and the subject or context of config and mode):
-/// the first path parameter, percent-decoded.
-pub struct NamePath(pub String);
+/// `{subject}` (also the subject or context of config and mode): the first path
+/// parameter, percent-decoded.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path, names("subject"))]
+pub struct NamePath(
+    /// Subject, optionally qualified with a context as :.ctx:name
+    pub String,
+);
+
+/// `{name}` of an exporter.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path, names("name"))]
+pub struct ExporterPath(
+    /// Exporter name
+    pub String,
+);
+
+impl<S: Send + Sync> FromRequestParts<S> for ExporterPath {
+    type Rejection = RegistryError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let mut v = segments(parts, state).await?;
+        Ok(ExporterPath(take(&mut v, 0)))
+    }
+}
 
 impl<S: Send + Sync> FromRequestParts<S> for NamePath {
     type Rejection = RegistryError;
@@ -62,8 +84,13 @@ impl NamePath {
 
 /// `{subject}/versions/{version}`: the subject and the version as given (parsed with
 /// [`SubjectVersionPath::spec`], after the body where the route has one).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
 pub struct SubjectVersionPath {
-    pub name: NamePath,
+    /// Subject, optionally qualified with a context as :.ctx:name
+    pub subject: String,
+    /// Version: a number from 1, `latest` (any case) or -1 (latest)
+    #[param(pattern = "^(latest|-1|[1-9][0-9]{0,8})$")]
     pub version: String,
 }
 
@@ -73,7 +100,7 @@ impl<S: Send + Sync> FromRequestParts<S> for SubjectVersionPath {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let mut v = segments(parts, state).await?;
         Ok(SubjectVersionPath {
-            name: NamePath(take(&mut v, 0)),
+            subject: take(&mut v, 0),
             version: take(&mut v, 1),
         })
     }
@@ -87,12 +114,17 @@ impl SubjectVersionPath {
     }
 
     pub fn subject(&self) -> Subject {
-        self.name.subject()
+        Subject::parse(&self.subject)
     }
 }
 
 /// `{id}`: a Java int; anything else is an unknown path, as in Jersey (404).
-pub struct IdPath(pub i32);
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path, names("id"))]
+pub struct IdPath(
+    /// Schema ID
+    pub i32,
+);
 
 impl<S: Send + Sync> FromRequestParts<S> for IdPath {
     type Rejection = RegistryError;

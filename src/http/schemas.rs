@@ -83,7 +83,7 @@ pub(crate) async fn list(
     operation_id = "get_schema_by_id",
     tag = "schemas",
     params(
-        ("id" = i32, Path, description = "Schema ID"),
+        IdPath,
         SubjectHint,
         ("format" = Option<String>, Query, description = "Output format (ignored for Avro)"),
         FetchMaxId,
@@ -113,7 +113,7 @@ pub(crate) async fn by_id(
     operation_id = "get_schema_text_by_id",
     tag = "schemas",
     params(
-        ("id" = i32, Path, description = "Schema ID"),
+        IdPath,
         SubjectHint,
     ),
     responses(
@@ -137,7 +137,7 @@ pub(crate) async fn by_id_schema(
     operation_id = "get_subjects_by_id",
     tag = "schemas",
     params(
-        ("id" = i32, Path, description = "Schema ID"),
+        IdPath,
         SubjectHint,
         Deleted,
     ),
@@ -167,7 +167,7 @@ pub(crate) async fn id_subjects(
     operation_id = "get_versions_by_id",
     tag = "schemas",
     params(
-        ("id" = i32, Path, description = "Schema ID"),
+        IdPath,
         SubjectHint,
         Deleted,
     ),

@@ -78,7 +78,7 @@ pub(crate) async fn list(
     path = "/subjects/{subject}/versions",
     tag = "subjects",
     params(
-        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
+        NamePath,
         Deleted,
         DeletedOnly,
     ),
@@ -107,7 +107,7 @@ pub(crate) async fn versions(
     tag = "subjects",
     request_body(content = RegisterSchemaRequest, content_type = "application/vnd.schemaregistry.v1+json"),
     params(
-        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
+        NamePath,
         Normalize,
     ),
     responses(
@@ -153,7 +153,7 @@ pub(crate) async fn register(
     tag = "subjects",
     request_body(content = RegisterSchemaRequest, content_type = "application/vnd.schemaregistry.v1+json"),
     params(
-        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
+        NamePath,
         Normalize,
         Deleted,
     ),
@@ -197,7 +197,7 @@ pub(crate) async fn lookup(
     path = "/subjects/{subject}",
     tag = "subjects",
     params(
-        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
+        NamePath,
         Permanent,
     ),
     responses(
@@ -225,8 +225,7 @@ pub(crate) async fn delete_subject(
     path = "/subjects/{subject}/versions/{version}",
     tag = "subjects",
     params(
-        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
-        ("version" = String, Path, pattern = "^(latest|-1|[1-9][0-9]{0,8})$", description = "Version: a number from 1, `latest` (any case) or -1 (latest)"),
+        SubjectVersionPath,
         Deleted,
     ),
     responses(
@@ -252,8 +251,7 @@ pub(crate) async fn get_version(
     path = "/subjects/{subject}/versions/{version}/schema",
     tag = "subjects",
     params(
-        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
-        ("version" = String, Path, pattern = "^(latest|-1|[1-9][0-9]{0,8})$", description = "Version: a number from 1, `latest` (any case) or -1 (latest)"),
+        SubjectVersionPath,
         Deleted,
     ),
     responses(
@@ -279,8 +277,7 @@ pub(crate) async fn get_version_schema(
     path = "/subjects/{subject}/versions/{version}/referencedby",
     tag = "subjects",
     params(
-        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
-        ("version" = String, Path, pattern = "^(latest|-1|[1-9][0-9]{0,8})$", description = "Version: a number from 1, `latest` (any case) or -1 (latest)"),
+        SubjectVersionPath,
     ),
     responses(
         (status = 200, description = "IDs of schemas referencing this version", body = [i32]),
@@ -303,8 +300,7 @@ pub(crate) async fn referenced_by(
     path = "/subjects/{subject}/versions/{version}",
     tag = "subjects",
     params(
-        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
-        ("version" = String, Path, pattern = "^(latest|-1|[1-9][0-9]{0,8})$", description = "Version: a number from 1, `latest` (any case) or -1 (latest)"),
+        SubjectVersionPath,
         Permanent,
     ),
     responses(
@@ -333,7 +329,7 @@ pub(crate) async fn delete_version(
     path = "/subjects/{subject}/metadata",
     tag = "subjects",
     params(
-        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
+        NamePath,
         MetadataFilter,
         Deleted,
     ),
