@@ -172,7 +172,7 @@ pub async fn serve(
     // Test harnesses and scripts wait for this exact line.
     println!("listening on {scheme}://{addr}");
     tracing::info!(%addr, scheme, "serving");
-    let limits = args.limits();
+    let limits = crate::http::serve::Limits::of(&args);
     tracing::info!(connections = limits.connections, "connection limit");
     let tls = tls.map(|(config, _reloader)| config);
     crate::http::serve::run(listener, tls, app, limits, shutdown).await

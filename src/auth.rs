@@ -30,17 +30,11 @@
 //! The decision is split so that per-subject rules can be added without touching HTTP:
 //! [`classify`] turns (method, path) into an [`Access`] (an [`Operation`] and, where the URL
 //! names one, the subject), [`decide`] answers Allow/Deny for a [`Principal`] and that access,
-//! and [`authorize`] is the two together. [`require`] is the axum middleware: outermost, so
-//! a follower refuses an unauthenticated write itself instead of forwarding it; the leader
+//! and [`authorize`] is the two together; all three take the method and path as strings.
+//! `http::auth::require` is the HTTP middleware: outermost, so a follower refuses an unauthenticated write itself instead of forwarding it; the leader
 //! authorises the same caller again from the forwarded `Authorization` header.
 
-use crate::http::error::error_response;
-use crate::mtls::ClientIdentity;
 use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
-use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, HeaderValue, Method};
-use axum::middleware::Next;
-use axum::response::Response;
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -156,7 +150,7 @@ pub fn is_open(path: &str) -> bool {
 /// What `method path` asks to do. Anything not known to be a read or a write is
 /// [`Operation::Admin`], so a route added later is refused to the lesser roles until it is
 /// classified here.
-pub fn classify(method: &Method, path: &str) -> Access {
+pub fn classify(method: &str, path: &str) -> Access {
     let mut segs = segments(path);
     // `/contexts/{ctx}/…` addresses the same resources inside a context.
     let mut context = None;
@@ -180,9 +174,9 @@ pub fn classify(method: &Method, path: &str) -> Access {
     let operation = if segs.first() == Some(&"exporters") {
         // Exporter definitions hold the credentials of the destination registry.
         Operation::Admin
-    } else if *method == Method::GET || *method == Method::HEAD {
+    } else if method == "GET" || method == "HEAD" {
         Operation::Read
-    } else if *method == Method::POST {
+    } else if method == "POST" {
         match segs.as_slice() {
             // Root POST answers {} (Confluent's no-op); lookup of a schema under a subject;
             // compatibility checks.
@@ -192,7 +186,7 @@ pub fn classify(method: &Method, path: &str) -> Access {
             ["subjects", _, "versions"] => Operation::Write,
             _ => Operation::Admin,
         }
-    } else if *method == Method::DELETE {
+    } else if method == "DELETE" {
         match segs.as_slice() {
             ["subjects", _] | ["subjects", _, "versions", _] => Operation::Write,
             _ => Operation::Admin,
@@ -228,7 +222,7 @@ pub fn decide(principal: &Principal, access: &Access) -> Decision {
 }
 
 /// [`decide`] for the request `method path`.
-pub fn authorize(principal: &Principal, method: &Method, path: &str) -> Decision {
+pub fn authorize(principal: &Principal, method: &str, path: &str) -> Decision {
     decide(principal, &classify(method, path))
 }
 
@@ -343,9 +337,10 @@ impl Auth {
         })
     }
 
-    /// Who the `Authorization` header value says the caller is, if the password is right.
-    pub async fn authenticate(&self, authorization: Option<&HeaderValue>) -> Option<Principal> {
-        let (name, password) = basic_credentials(authorization?.as_bytes())?;
+    /// Who the `Authorization` header value (its bytes) says the caller is, if the password
+    /// is right.
+    pub async fn authenticate(&self, authorization: Option<&[u8]>) -> Option<Principal> {
+        let (name, password) = basic_credentials(authorization?)?;
         let key = cache_key(&name, &password);
         let generation = {
             let cache = self.lock_cache();
@@ -487,67 +482,6 @@ fn basic_credentials(value: &[u8]) -> Option<(String, String)> {
     let decoded = String::from_utf8(decoded).ok()?;
     let (user, password) = decoded.split_once(':')?;
     Some((user.to_string(), password.to_string()))
-}
-
-/// The middleware: 401 without valid credentials, 403 when the role does not allow the
-/// request, else the request goes on with the [`Principal`] in its extensions. A verified
-/// client certificate listed in the users file (`NAME:cert:ROLE`) authenticates as that
-/// principal; otherwise the `Authorization` header is checked. On the open paths the caller
-/// is identified when it can be, never refused. Without a users file (`None`) every request
-/// goes on.
-pub async fn require(
-    State(auth): State<Option<Arc<Auth>>>,
-    mut req: Request,
-    next: Next,
-) -> Response {
-    let Some(auth) = auth else {
-        return next.run(req).await;
-    };
-    let open = is_open(req.uri().path());
-    let by_cert = req
-        .extensions()
-        .get::<ConnectInfo<ClientIdentity>>()
-        .and_then(|c| c.0.principal.as_deref())
-        .and_then(|name| auth.by_certificate(name));
-    let principal = match by_cert {
-        Some(p) => Some(p),
-        None if open && !req.headers().contains_key(header::AUTHORIZATION) => None,
-        None => {
-            auth.authenticate(req.headers().get(header::AUTHORIZATION))
-                .await
-        }
-    };
-    if open {
-        if let Some(p) = principal {
-            req.extensions_mut().insert(p);
-        }
-        return next.run(req).await;
-    }
-    let Some(principal) = principal else {
-        if req.headers().contains_key(header::AUTHORIZATION) {
-            tracing::info!(method = %req.method(), path = %req.uri().path(), "authentication failed");
-        }
-        return unauthorized();
-    };
-    match authorize(&principal, req.method(), req.uri().path()) {
-        Decision::Allow => {
-            req.extensions_mut().insert(principal);
-            next.run(req).await
-        }
-        Decision::Deny(message) => {
-            tracing::info!(user = %principal.name, method = %req.method(), path = %req.uri().path(), "forbidden");
-            error_response(403, 403, &message)
-        }
-    }
-}
-
-/// 401 in Confluent's shape, with the challenge.
-pub fn unauthorized() -> Response {
-    let mut resp = error_response(401, 401, "Unauthorized");
-    if let Ok(v) = HeaderValue::from_str(&format!("Basic realm=\"{REALM}\"")) {
-        resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);
-    }
-    resp
 }
 
 /// An Argon2id PHC string for `password` (default parameters: 19 MiB, 2 passes), with a

@@ -220,19 +220,6 @@ pub struct ServeArgs {
 }
 
 impl ServeArgs {
-    /// The connection limits these settings describe.
-    pub fn limits(&self) -> crate::http::serve::Limits {
-        use std::time::Duration;
-        crate::http::serve::Limits {
-            connections: crate::http::serve::connection_cap(self.server_connection_limit),
-            handshake_timeout: Duration::from_millis(self.tls_handshake_timeout_ms),
-            header_timeout: Duration::from_millis(self.request_header_timeout_ms),
-            idle_timeout: Duration::from_millis(self.idle_timeout_ms),
-            body_timeout: Duration::from_millis(self.request_body_timeout_ms),
-            max_header_bytes: self.max_request_header_size.max(8192),
-        }
-    }
-
     /// The settings for the start-up log line, with secret Kafka properties redacted.
     pub fn redacted(&self) -> String {
         let mut shown = self.clone();

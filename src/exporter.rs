@@ -114,7 +114,7 @@ pub fn status(
     stored: Option<&ExporterStateValue>,
     live: &Live,
     runs_here: bool,
-) -> serde_json::Value {
+) -> ExporterStatus {
     let s = match (live.get(name), stored) {
         (Some(l), Some(st)) if st.state == RUNNING => l,
         (None, Some(st)) if st.state == RUNNING && runs_here => LiveStatus {
@@ -143,13 +143,24 @@ pub fn status(
             trace: String::new(),
         },
     };
-    serde_json::json!({
-        "name": name,
-        "state": s.state,
-        "offset": s.offset,
-        "ts": s.ts,
-        "trace": s.trace,
-    })
+    ExporterStatus {
+        name: name.to_string(),
+        state: s.state.to_string(),
+        offset: s.offset,
+        ts: s.ts,
+        trace: s.trace,
+    }
+}
+
+/// An exporter's status as `GET /exporters/{name}/status` answers it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct ExporterStatus {
+    pub name: String,
+    /// STARTING, RUNNING, PAUSED or ERROR.
+    pub state: String,
+    pub offset: i64,
+    pub ts: i64,
+    pub trace: String,
 }
 
 fn now_ms() -> i64 {

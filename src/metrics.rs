@@ -1,11 +1,9 @@
 //! Prometheus metrics on `GET /metrics`, in the OpenMetrics text format
 //! (`prometheus-client`, the Prometheus organisation's Rust client).
 //!
-//! - HTTP: requests by route template (axum's `MatchedPath`, never the raw path), method
-//!   and status, with a latency histogram. [`track`] is the outermost layer (it sees what
-//!   the client gets, forwarded answers included); [`route_of`] sits inside the API router
-//!   and tells it the matched route through a slot in the request's extensions. Requests
-//!   no route matched are labelled `route="unmatched"`.
+//! - HTTP: requests by route template (never the raw path), method and status, with a
+//!   latency histogram ([`Metrics::observe`], [`Metrics::enter`]; the layers that feed them
+//!   are in `http/metrics.rs`). Requests no route matched are labelled `route="unmatched"`.
 //! - Counters kept as things happen: forwarded writes by outcome (`http/forward.rs`), store
 //!   errors (handler answers with `error_code` 50001/50002).
 //! - Gauges computed at scrape time from the registry (a short read lock of the index):
@@ -14,12 +12,8 @@
 //!
 //! Not part of the Confluent API, so not in the OpenAPI spec.
 
-use crate::http::AppState;
-use crate::registry::Role;
-use axum::extract::{MatchedPath, Request, State};
-use axum::http::{header, HeaderValue, Method, StatusCode};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use crate::exporter::Live;
+use crate::registry::{Registry, Role};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -29,8 +23,8 @@ use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::{Registry as PromRegistry, Unit};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::sync::Mutex;
+use std::time::Duration;
 
 /// The content type of the exposition (Prometheus negotiates OpenMetrics natively).
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -364,7 +358,15 @@ impl Metrics {
             .inc();
     }
 
-    fn observe(&self, method: &'static str, route: &'static str, status: u16, elapsed: Duration) {
+    /// Counts a request answered with `status` after `elapsed` (`method`: one of the
+    /// standard methods or `OTHER`; `route`: the route template, or [`UNMATCHED`]).
+    pub fn observe(
+        &self,
+        method: &'static str,
+        route: &'static str,
+        status: u16,
+        elapsed: Duration,
+    ) {
         self.latency
             .get_or_create(&RouteLabels { method, route })
             .observe(elapsed.as_secs_f64());
@@ -377,22 +379,36 @@ impl Metrics {
             .inc();
     }
 
-    /// Encodes every metric, the registry's gauges taken now.
-    pub fn render(&self, st: &AppState) -> Result<String, std::fmt::Error> {
+    /// A request is being answered, until the returned guard is dropped.
+    pub fn enter(&self) -> InFlight {
+        self.in_flight.inc();
+        InFlight(self.in_flight.clone())
+    }
+
+    /// Counts an answer's `error_code` when it is a store error (50001, 50002).
+    pub fn answered_with(&self, error_code: u32) {
+        if let Some(kind) = store_error_kind(error_code) {
+            self.store_errors.get_or_create(&KindLabels { kind }).inc();
+        }
+    }
+
+    /// Encodes every metric, the registry's gauges taken now (`exporters`: the live status
+    /// of the exporters this node runs).
+    pub fn render(&self, registry: &Registry, exporters: &Live) -> Result<String, std::fmt::Error> {
         let _one = self.scrape.lock().unwrap_or_else(|p| p.into_inner());
-        self.refresh(st);
+        self.refresh(registry, exporters);
         self.encode()
     }
 
-    fn encode(&self) -> Result<String, std::fmt::Error> {
+    /// Encodes every metric as they stand.
+    pub fn encode(&self) -> Result<String, std::fmt::Error> {
         let mut out = String::with_capacity(16 * 1024);
         prometheus_client::encoding::text::encode(&mut out, &self.registry)?;
         Ok(out)
     }
 
-    fn refresh(&self, st: &AppState) {
+    fn refresh(&self, reg: &Registry, exporters: &Live) {
         let s = &self.snapshot;
-        let reg = &st.registry;
         let c = reg.counts();
         s.schemas.set(as_i64(c.schemas));
         s.contexts.set(as_i64(c.contexts));
@@ -430,10 +446,8 @@ impl Metrics {
             EXPORTER_STATES.iter().map(|s| (s.to_string(), 0)).collect();
         let runs_here = reg.runs_exporters();
         for (def, stored) in reg.exporters_with_states() {
-            let status =
-                crate::exporter::status(&def.name, stored.as_ref(), &st.exporters, runs_here);
-            let state = status["state"].as_str().unwrap_or("UNKNOWN").to_string();
-            *states.entry(state).or_default() += 1;
+            let status = crate::exporter::status(&def.name, stored.as_ref(), exporters, runs_here);
+            *states.entry(status.state).or_default() += 1;
         }
         for (state, n) in states {
             s.exporters
@@ -455,94 +469,13 @@ fn set_state(family: &Family<StateLabels, Gauge>, state: &str, n: usize) {
         .set(as_i64(n));
 }
 
-/// The method label: the standard methods, anything else `OTHER` (bounded cardinality).
-fn method_label(m: &Method) -> &'static str {
-    match *m {
-        Method::GET => "GET",
-        Method::POST => "POST",
-        Method::PUT => "PUT",
-        Method::DELETE => "DELETE",
-        Method::HEAD => "HEAD",
-        Method::OPTIONS => "OPTIONS",
-        Method::PATCH => "PATCH",
-        _ => "OTHER",
-    }
-}
-
-/// Where [`route_of`] leaves the matched route template for [`track`].
-#[derive(Clone, Default)]
-struct RouteSlot(Arc<OnceLock<&'static str>>);
-
-/// The route template as a `&'static str`: label sets then cost no allocation per request.
-/// Templates come from the router, so the set is small and fixed; each is leaked once.
-fn intern(route: &str) -> &'static str {
-    static ROUTES: OnceLock<std::sync::RwLock<std::collections::HashMap<String, &'static str>>> =
-        OnceLock::new();
-    let table = ROUTES.get_or_init(Default::default);
-    if let Some(r) = table
-        .read()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(route)
-        .copied()
-    {
-        return r;
-    }
-    let mut w = table.write().unwrap_or_else(|e| e.into_inner());
-    let interned: &'static str = w
-        .entry(route.to_string())
-        .or_insert_with(|| Box::leak(route.to_string().into_boxed_str()));
-    interned
-}
-
 /// Decrements the in-flight gauge when the request ends, answered or dropped.
-struct InFlight(Gauge);
-
-impl InFlight {
-    fn enter(g: &Gauge) -> InFlight {
-        g.inc();
-        InFlight(g.clone())
-    }
-}
+pub struct InFlight(Gauge);
 
 impl Drop for InFlight {
     fn drop(&mut self) {
         self.0.dec();
     }
-}
-
-/// The outermost layer: times every request and counts it by route template, method and
-/// status as the client gets it.
-pub async fn track(State(m): State<Arc<Metrics>>, mut req: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let method = method_label(req.method());
-    let slot = RouteSlot::default();
-    req.extensions_mut().insert(slot.clone());
-    let flight = InFlight::enter(&m.in_flight);
-    let resp = next.run(req).await;
-    drop(flight);
-    let route = slot.0.get().copied().unwrap_or(UNMATCHED);
-    m.observe(method, route, resp.status().as_u16(), started.elapsed());
-    resp
-}
-
-/// A layer of the API router (it runs after routing): hands the matched route template to
-/// [`track`] and counts the store errors this node's handlers answer.
-pub async fn route_of(State(m): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
-    if let (Some(slot), Some(path)) = (
-        req.extensions().get::<RouteSlot>(),
-        req.extensions().get::<MatchedPath>(),
-    ) {
-        let _ = slot.0.set(intern(path.as_str()));
-    }
-    let resp = next.run(req).await;
-    if let Some(kind) = resp
-        .extensions()
-        .get::<crate::http::error::ErrorCode>()
-        .and_then(|c| store_error_kind(c.0))
-    {
-        m.store_errors.get_or_create(&KindLabels { kind }).inc();
-    }
-    resp
 }
 
 /// `failure` (50001) or `timeout` (50002) from an answer's `error_code`.
@@ -554,112 +487,21 @@ fn store_error_kind(code: u32) -> Option<&'static str> {
     }
 }
 
-/// `GET /metrics`.
-pub async fn serve_metrics(State(st): State<AppState>) -> Response {
-    match st.metrics.render(&st) {
-        Ok(text) => {
-            let mut resp = (StatusCode::OK, text).into_response();
-            resp.headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
-            resp
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "cannot encode the metrics");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::routing::get;
-    use axum::Router;
-    use tower::ServiceExt;
-
-    /// A router laid out like `http::router`: the API inside, `track` outermost.
-    fn app(m: Arc<Metrics>) -> Router {
-        let api = Router::new()
-            .route("/items/{id}", get(|| async { "ok" }))
-            .route(
-                "/fail",
-                get(|| async {
-                    crate::error::RegistryError::StoreTimeout("slow".into()).into_response()
-                }),
-            )
-            .fallback(|| async { StatusCode::NOT_FOUND })
-            .layer(axum::middleware::from_fn_with_state(m.clone(), route_of));
-        Router::new()
-            .fallback_service(api)
-            .layer(axum::middleware::from_fn_with_state(m, track))
-    }
-
-    async fn call(app: &Router, path: &str) -> u16 {
-        let req = Request::builder()
-            .uri(path)
-            .body(axum::body::Body::empty())
-            .unwrap_or_default();
-        match app.clone().oneshot(req).await {
-            Ok(r) => r.status().as_u16(),
-            Err(e) => match e {},
-        }
-    }
-
-    #[tokio::test]
-    async fn requests_are_counted_by_route_template() {
-        let m = Arc::new(Metrics::new());
-        let app = app(m.clone());
-        for id in 0..3 {
-            assert_eq!(call(&app, &format!("/items/{id}")).await, 200);
-        }
-        assert_eq!(call(&app, "/nothing/here").await, 404);
-        assert_eq!(call(&app, "/fail").await, 500);
-        let text = m.encode().unwrap_or_default();
-        let has = |line: &str| text.lines().any(|l| l == line);
-        assert!(
-            has(
-                r#"schema_registry_http_requests_total{method="GET",route="/items/{id}",status="200"} 3"#
-            ),
-            "{text}"
-        );
-        assert!(
-            has(
-                r#"schema_registry_http_requests_total{method="GET",route="unmatched",status="404"} 1"#
-            ),
-            "{text}"
-        );
-        assert!(
-            has(
-                r#"schema_registry_http_request_duration_seconds_count{method="GET",route="/items/{id}"} 3"#
-            ),
-            "{text}"
-        );
-        assert!(
-            has(r#"schema_registry_store_errors_total{kind="timeout"} 1"#),
-            "{text}"
-        );
-        assert!(
-            has(r#"schema_registry_store_errors_total{kind="failure"} 0"#),
-            "{text}"
-        );
-        assert!(has("schema_registry_http_requests_in_flight 0"), "{text}");
-        assert!(!text.contains("/items/1"), "{text}");
-        assert!(text.ends_with("# EOF\n"));
-    }
 
     #[test]
     fn store_error_kinds() {
-        use crate::http::error::{error_response, ErrorCode};
-        let kind_of = |resp: Response| {
-            resp.extensions()
-                .get::<ErrorCode>()
-                .and_then(|c| store_error_kind(c.0))
-        };
-        assert_eq!(kind_of(error_response(500, 50001, "x")), Some("failure"));
-        assert_eq!(kind_of(error_response(500, 50002, "x")), Some("timeout"));
-        assert_eq!(kind_of(error_response(500, 50003, "x")), None);
-        let not_ours = (StatusCode::INTERNAL_SERVER_ERROR, "not json").into_response();
-        assert_eq!(kind_of(not_ours), None);
+        assert_eq!(store_error_kind(50001), Some("failure"));
+        assert_eq!(store_error_kind(50002), Some("timeout"));
+        assert_eq!(store_error_kind(50003), None);
+        let m = Metrics::new();
+        m.answered_with(50002);
+        m.answered_with(404);
+        let text = m.encode().unwrap_or_default();
+        assert!(text.contains("schema_registry_store_errors_total{kind=\"timeout\"} 1\n"));
+        assert!(text.contains("schema_registry_store_errors_total{kind=\"failure\"} 0\n"));
     }
 
     #[test]

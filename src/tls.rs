@@ -60,12 +60,15 @@ pub fn server_config(
     Ok(Some((Arc::new(config), reloader)))
 }
 
+/// How long the leader may take to answer a forwarded request.
+pub const FORWARD_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// The client followers forward writes to the leader with: the system's roots, plus the
 /// certificates of `ca` (a PEM bundle; for a cluster with its own CA or self-signed
 /// certificates).
 pub fn forwarding_client(ca: Option<&Path>) -> Result<reqwest::Client, String> {
     let mut builder = reqwest::Client::builder()
-        .timeout(crate::http::forward::FORWARD_TIMEOUT)
+        .timeout(FORWARD_TIMEOUT)
         .connect_timeout(Duration::from_secs(5))
         .use_rustls_tls();
     if let Some(ca) = ca {

@@ -17,46 +17,43 @@ fn who(role: Role) -> Principal {
     }
 }
 
-fn header(user: &str, pass: &str) -> HeaderValue {
+fn header(user: &str, pass: &str) -> Vec<u8> {
     let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
-    HeaderValue::from_str(&format!("Basic {token}")).expect("header")
+    format!("Basic {token}").into_bytes()
 }
 
 #[test]
 fn auth_classifies_routes() {
-    let c = |m: Method, p: &str| classify(&m, p).operation;
+    let c = |m: &str, p: &str| classify(m, p).operation;
     use Operation::*;
-    assert_eq!(c(Method::GET, "/subjects"), Read);
-    assert_eq!(c(Method::HEAD, "/schemas/ids/1"), Read);
-    assert_eq!(c(Method::GET, "/config"), Read);
-    assert_eq!(c(Method::POST, "/subjects/a"), Read);
-    assert_eq!(c(Method::POST, "//subjects//a/"), Read);
-    assert_eq!(
-        c(Method::POST, "/compatibility/subjects/a/versions/latest"),
-        Read
-    );
-    assert_eq!(c(Method::POST, "/compatibility/subjects/a/versions"), Read);
-    assert_eq!(c(Method::POST, "/"), Read);
-    assert_eq!(c(Method::POST, "/subjects/a/versions"), Write);
-    assert_eq!(c(Method::POST, "/contexts/.c/subjects/a/versions"), Write);
-    assert_eq!(c(Method::POST, "/contexts/.c/subjects/a"), Read);
-    assert_eq!(c(Method::DELETE, "/subjects/a"), Write);
-    assert_eq!(c(Method::DELETE, "/subjects/a/versions/3"), Write);
-    assert_eq!(c(Method::PUT, "/config"), Admin);
-    assert_eq!(c(Method::PUT, "/config/a"), Admin);
-    assert_eq!(c(Method::DELETE, "/config/a"), Admin);
-    assert_eq!(c(Method::PUT, "/mode/a"), Admin);
-    assert_eq!(c(Method::PUT, "/contexts/.c/mode"), Admin);
-    assert_eq!(c(Method::POST, "/exporters"), Admin);
-    assert_eq!(c(Method::GET, "/exporters/x/config"), Admin);
-    assert_eq!(c(Method::POST, "/subjects/a/versions/1/tags"), Admin);
-    assert_eq!(c(Method::PATCH, "/subjects/a"), Admin);
-    assert_eq!(c(Method::POST, "/something/new"), Admin);
+    assert_eq!(c("GET", "/subjects"), Read);
+    assert_eq!(c("HEAD", "/schemas/ids/1"), Read);
+    assert_eq!(c("GET", "/config"), Read);
+    assert_eq!(c("POST", "/subjects/a"), Read);
+    assert_eq!(c("POST", "//subjects//a/"), Read);
+    assert_eq!(c("POST", "/compatibility/subjects/a/versions/latest"), Read);
+    assert_eq!(c("POST", "/compatibility/subjects/a/versions"), Read);
+    assert_eq!(c("POST", "/"), Read);
+    assert_eq!(c("POST", "/subjects/a/versions"), Write);
+    assert_eq!(c("POST", "/contexts/.c/subjects/a/versions"), Write);
+    assert_eq!(c("POST", "/contexts/.c/subjects/a"), Read);
+    assert_eq!(c("DELETE", "/subjects/a"), Write);
+    assert_eq!(c("DELETE", "/subjects/a/versions/3"), Write);
+    assert_eq!(c("PUT", "/config"), Admin);
+    assert_eq!(c("PUT", "/config/a"), Admin);
+    assert_eq!(c("DELETE", "/config/a"), Admin);
+    assert_eq!(c("PUT", "/mode/a"), Admin);
+    assert_eq!(c("PUT", "/contexts/.c/mode"), Admin);
+    assert_eq!(c("POST", "/exporters"), Admin);
+    assert_eq!(c("GET", "/exporters/x/config"), Admin);
+    assert_eq!(c("POST", "/subjects/a/versions/1/tags"), Admin);
+    assert_eq!(c("PATCH", "/subjects/a"), Admin);
+    assert_eq!(c("POST", "/something/new"), Admin);
 }
 
 #[test]
 fn auth_names_the_subject() {
-    let s = |p: &str| classify(&Method::POST, p).subject;
+    let s = |p: &str| classify("POST", p).subject;
     assert_eq!(
         s("/subjects/orders-value/versions"),
         Some("orders-value".into())
@@ -70,15 +67,15 @@ fn auth_names_the_subject() {
 
 #[test]
 fn auth_roles_nest() {
-    let post = |r: Role, p: &str| authorize(&who(r), &Method::POST, p) == Decision::Allow;
-    let put = |r: Role, p: &str| authorize(&who(r), &Method::PUT, p) == Decision::Allow;
+    let post = |r: Role, p: &str| authorize(&who(r), "POST", p) == Decision::Allow;
+    let put = |r: Role, p: &str| authorize(&who(r), "PUT", p) == Decision::Allow;
     assert!(post(Role::ReadOnly, "/subjects/a"));
     assert!(!post(Role::ReadOnly, "/subjects/a/versions"));
     assert!(post(Role::ReadWrite, "/subjects/a/versions"));
     assert!(!put(Role::ReadWrite, "/config"));
     assert!(put(Role::Admin, "/config"));
     assert!(put(Role::Admin, "/mode/a"));
-    match authorize(&who(Role::ReadOnly), &Method::POST, "/subjects/a/versions") {
+    match authorize(&who(Role::ReadOnly), "POST", "/subjects/a/versions") {
         Decision::Deny(m) => assert!(m.contains("Write on subject a"), "{m}"),
         Decision::Allow => panic!("allowed"),
     }
@@ -118,21 +115,24 @@ async fn auth_verifies_and_caches() {
     let text = format!("alice:{}:read-write\n", cheap_hash("s3cret:x"));
     let auth = Auth::parse(&text).expect("parse");
     let ok = header("alice", "s3cret:x");
-    let p = auth.authenticate(Some(&ok)).await.expect("authenticated");
+    let p = auth
+        .authenticate(Some(ok.as_slice()))
+        .await
+        .expect("authenticated");
     assert_eq!(p.role, Role::ReadWrite);
     assert_eq!(auth.cached_count(), 1);
-    assert!(auth.authenticate(Some(&ok)).await.is_some());
+    assert!(auth.authenticate(Some(ok.as_slice())).await.is_some());
     assert!(auth
-        .authenticate(Some(&header("alice", "wrong")))
+        .authenticate(Some(header("alice", "wrong").as_slice()))
         .await
         .is_none());
     assert!(auth
-        .authenticate(Some(&header("mallory", "s3cret:x")))
+        .authenticate(Some(header("mallory", "s3cret:x").as_slice()))
         .await
         .is_none());
     assert!(auth.authenticate(None).await.is_none());
-    let bearer = HeaderValue::from_static("Bearer abc");
-    assert!(auth.authenticate(Some(&bearer)).await.is_none());
+    let bearer = b"Bearer abc".to_vec();
+    assert!(auth.authenticate(Some(bearer.as_slice())).await.is_none());
     assert_eq!(auth.cached_count(), 1);
 }
 
@@ -174,8 +174,11 @@ async fn auth_cache_does_not_grow_with_spellings() {
             " ".repeat(1 + i % 7),
             "\t".repeat(i % 5 / 2)
         );
-        let hv = HeaderValue::from_str(&v).expect("header");
-        assert!(auth.authenticate(Some(&hv)).await.is_some(), "{v:?}");
+        let hv = v.clone().into_bytes();
+        assert!(
+            auth.authenticate(Some(hv.as_slice())).await.is_some(),
+            "{v:?}"
+        );
     }
     assert_eq!(auth.cached_count(), 1);
     assert_eq!(
@@ -222,20 +225,26 @@ async fn auth_reload_swaps_users_or_keeps_them() {
     let auth = Auth::load(&path).expect("load");
     let alice = header("alice", "pw");
     assert_eq!(
-        auth.authenticate(Some(&alice)).await.map(|p| p.role),
+        auth.authenticate(Some(alice.as_slice()))
+            .await
+            .map(|p| p.role),
         Some(Role::ReadOnly)
     );
     std::fs::write(&path, "alice:not-a-hash:admin\n").expect("write");
     assert!(auth.reload().expect_err("refused").contains("line 1"));
     assert_eq!(
-        auth.authenticate(Some(&alice)).await.map(|p| p.role),
+        auth.authenticate(Some(alice.as_slice()))
+            .await
+            .map(|p| p.role),
         Some(Role::ReadOnly)
     );
     std::fs::write(&path, format!("alice:{}:admin\n", cheap_hash("pw"))).expect("write");
     assert_eq!(auth.reload(), Ok(1));
     assert_eq!(auth.cached_count(), 0);
     assert_eq!(
-        auth.authenticate(Some(&alice)).await.map(|p| p.role),
+        auth.authenticate(Some(alice.as_slice()))
+            .await
+            .map(|p| p.role),
         Some(Role::Admin)
     );
 }

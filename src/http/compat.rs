@@ -1,17 +1,17 @@
 //! `/compatibility/subjects/{subject}/versions[/{version}]`.
 
-use super::extract::{schema_request, Body, Query, SCHEMA_BODY};
+use super::extract::{schema_request, Body, SCHEMA_BODY};
 #[allow(unused_imports)]
 use super::openapi::*;
-use super::subjects::Params;
-use super::{ok, AppState};
+use super::params::{NamePath, Normalize, SubjectVersionPath, Verbose};
+use super::{ok_typed, AppState};
 use crate::error::RegistryError;
+use crate::model::Subject;
 use crate::registry::VersionSpec;
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::post;
 use axum::Router;
-use serde_json::json;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -27,28 +27,25 @@ pub fn routes() -> Router<AppState> {
 
 async fn check(
     st: AppState,
-    p: Params,
+    subject: Subject,
     spec: Option<VersionSpec>,
-    q: Option<String>,
+    Normalize { normalize }: Normalize,
+    Verbose { verbose }: Verbose,
     body: Option<serde_json::Value>,
 ) -> Result<Response, RegistryError> {
-    let q = Query::parse(q.as_deref());
     let body = body.ok_or_else(|| {
-        RegistryError::BadRequest(
-            422,
-            "testCompatibilityBySubjectName.arg4 must not be null (was null)".into(),
+        super::error::unprocessable(
+            "testCompatibilityBySubjectName.arg4 must not be null (was null)",
         )
     })?;
     let req = schema_request(&body)?;
-    let verbose = q.flag("verbose");
-    let r =
-        st.registry
-            .check_compatibility(&p.subject(), spec, &req, q.flag("normalize"), verbose)?;
-    Ok(if verbose {
-        ok(json!({ "is_compatible": r.compatible, "messages": r.messages }))
-    } else {
-        ok(json!({ "is_compatible": r.compatible }))
-    })
+    let r = st
+        .registry
+        .check_compatibility(&subject, spec, &req, normalize, verbose)?;
+    Ok(ok_typed(&CompatibilityCheckResponse {
+        is_compatible: r.compatible,
+        messages: verbose.then_some(r.messages),
+    }))
 }
 
 #[utoipa::path(
@@ -58,9 +55,9 @@ async fn check(
     tag = "compatibility",
     request_body(content = RegisterSchemaRequest, content_type = "application/vnd.schemaregistry.v1+json"),
     params(
-        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
-        ("verbose" = Option<bool>, Query, description = "Include messages"),
-        ("normalize" = Option<bool>, Query, description = "Normalize first"),
+        NamePath,
+        Verbose,
+        Normalize,
     ),
     responses(
         (status = 200, description = "Verdict against the versions the level requires", body = CompatibilityCheckResponse),
@@ -71,11 +68,12 @@ async fn check(
 )]
 pub(crate) async fn check_all(
     State(st): State<AppState>,
-    p: Params,
-    RawQuery(q): RawQuery,
+    p: NamePath,
+    normalize: Normalize,
+    verbose: Verbose,
     Body(body): Body<SCHEMA_BODY>,
 ) -> Result<Response, RegistryError> {
-    check(st, p, None, q, body).await
+    check(st, p.subject(), None, normalize, verbose, body).await
 }
 
 #[utoipa::path(
@@ -85,10 +83,9 @@ pub(crate) async fn check_all(
     tag = "compatibility",
     request_body(content = RegisterSchemaRequest, content_type = "application/vnd.schemaregistry.v1+json"),
     params(
-        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
-        ("version" = String, Path, pattern = "^(latest|-1|[1-9][0-9]{0,8})$", description = "Version: a number from 1, `latest` (any case) or -1 (latest)"),
-        ("verbose" = Option<bool>, Query, description = "Include messages"),
-        ("normalize" = Option<bool>, Query, description = "Normalize first"),
+        SubjectVersionPath,
+        Verbose,
+        Normalize,
     ),
     responses(
         (status = 200, description = "Verdict against one version", body = CompatibilityCheckResponse),
@@ -99,10 +96,12 @@ pub(crate) async fn check_all(
 )]
 pub(crate) async fn check_one(
     State(st): State<AppState>,
-    p: Params,
-    RawQuery(q): RawQuery,
+    p: SubjectVersionPath,
+    normalize: Normalize,
+    verbose: Verbose,
     Body(body): Body<SCHEMA_BODY>,
 ) -> Result<Response, RegistryError> {
-    let spec = VersionSpec::parse(p.get(1), true)?;
-    check(st, p, Some(spec), q, body).await
+    // Parsed after the body, as Confluent does.
+    let spec = p.spec(true)?;
+    check(st, p.subject(), Some(spec), normalize, verbose, body).await
 }

@@ -1,16 +1,16 @@
 //! `/config[/{subject}]` and `/mode[/{subject}]`.
 
-use super::extract::{object, opt_bool, opt_object, opt_string, Body, Query};
+use super::extract::{object, opt_bool, opt_object, opt_string, Body};
 #[allow(unused_imports)]
 use super::openapi::*;
-use super::subjects::Params;
-use super::{ok, AppState};
+use super::params::{DefaultToGlobal, Force, NamePath};
+use super::{ok, ok_typed, AppState};
 use crate::error::RegistryError;
 use crate::index::Scope;
 use crate::model::{Level, Mode, Subject};
 use crate::registry::ConfigUpdate;
 use crate::store::record::ConfigValue;
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
@@ -51,28 +51,7 @@ fn scope_of(raw: &str) -> (Scope, Option<Subject>) {
 }
 
 fn config_json(c: &ConfigValue) -> Value {
-    let mut m = Map::new();
-    let mut put = |k: &str, v: Option<Value>| {
-        if let Some(v) = v {
-            m.insert(k.to_string(), v);
-        }
-    };
-    put("alias", c.alias.clone().map(Value::String));
-    put("normalize", c.normalize.map(Value::Bool));
-    put("validateFields", c.validate_fields.map(Value::Bool));
-    put(
-        "compatibilityLevel",
-        c.compatibility_level.clone().map(Value::String),
-    );
-    put(
-        "compatibilityGroup",
-        c.compatibility_group.clone().map(Value::String),
-    );
-    put("defaultMetadata", c.default_metadata.clone());
-    put("overrideMetadata", c.override_metadata.clone());
-    put("defaultRuleSet", c.default_rule_set.clone());
-    put("overrideRuleSet", c.override_rule_set.clone());
-    Value::Object(m)
+    serde_json::to_value(Config::of(c)).unwrap_or_default()
 }
 
 /// Parses a config update; the answer echoes what was given.
@@ -124,15 +103,14 @@ fn parse_update(v: &Value) -> Result<(ConfigUpdate, Value), RegistryError> {
     operation_id = "get_global_config",
     tag = "config",
     params(
-        ("defaultToGlobal" = Option<bool>, Query, description = "Accepted for symmetry"),
+        DefaultToGlobal,
     ),
     responses((status = 200, description = "Global config", body = Config))
 )]
-pub(crate) async fn get_global(
-    State(st): State<AppState>,
-    RawQuery(_q): RawQuery,
-) -> Result<Response, RegistryError> {
-    Ok(ok(config_json(&st.registry.get_config(&None, None, true)?)))
+pub(crate) async fn get_global(State(st): State<AppState>) -> Result<Response, RegistryError> {
+    Ok(ok_typed(&Config::of(
+        &st.registry.get_config(&None, None, true)?,
+    )))
 }
 
 #[utoipa::path(
@@ -153,10 +131,7 @@ pub(crate) async fn put_global(
     Body(body): Body,
 ) -> Result<Response, RegistryError> {
     let body = body.ok_or_else(|| {
-        RegistryError::BadRequest(
-            422,
-            "updateTopLevelConfig.arg1 must not be null (was null)".into(),
-        )
+        super::error::unprocessable("updateTopLevelConfig.arg1 must not be null (was null)")
     })?;
     let (update, echo) = parse_update(&body)?;
     st.registry.put_config(None, None, update).await?;
@@ -184,7 +159,7 @@ pub(crate) async fn delete_global(State(st): State<AppState>) -> Result<Response
             .compatibility_level;
     }
     prev.subject = None;
-    Ok(ok(config_json(&prev)))
+    Ok(ok_typed(&Config::of(&prev)))
 }
 
 #[utoipa::path(
@@ -193,8 +168,8 @@ pub(crate) async fn delete_global(State(st): State<AppState>) -> Result<Response
     operation_id = "get_subject_config",
     tag = "config",
     params(
-        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
-        ("defaultToGlobal" = Option<bool>, Query, description = "Fall back to the context and global config"),
+        NamePath,
+        DefaultToGlobal,
     ),
     responses(
         (status = 200, description = "Subject config", body = Config),
@@ -204,21 +179,24 @@ pub(crate) async fn delete_global(State(st): State<AppState>) -> Result<Response
 )]
 pub(crate) async fn get_subject(
     State(st): State<AppState>,
-    p: Params,
-    RawQuery(q): RawQuery,
+    p: NamePath,
+    default_to_global: DefaultToGlobal,
 ) -> Result<Response, RegistryError> {
-    let q = Query::parse(q.as_deref());
-    let (scope, subject) = scope_of(p.get(0));
+    let (scope, subject) = scope_of(&p.0);
     let c = st
         .registry
-        .get_config(&scope, subject.as_ref(), q.flag("defaultToGlobal"))
+        .get_config(
+            &scope,
+            subject.as_ref(),
+            default_to_global.default_to_global,
+        )
         .map_err(|e| match e {
             RegistryError::SubjectConfigNotFound(_) => {
-                RegistryError::SubjectConfigNotFound(p.get(0).to_string())
+                RegistryError::SubjectConfigNotFound(p.0.clone())
             }
             e => e,
         })?;
-    Ok(ok(config_json(&c)))
+    Ok(ok_typed(&Config::of(&c)))
 }
 
 #[utoipa::path(
@@ -228,7 +206,7 @@ pub(crate) async fn get_subject(
     tag = "config",
     request_body(content = ConfigUpdateRequest, content_type = "application/vnd.schemaregistry.v1+json"),
     params(
-        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
+        NamePath,
     ),
     responses(
         (status = 200, description = "The update as given", body = ConfigUpdateRequest),
@@ -239,18 +217,15 @@ pub(crate) async fn get_subject(
 )]
 pub(crate) async fn put_subject(
     State(st): State<AppState>,
-    p: Params,
+    p: NamePath,
     Body(body): Body,
 ) -> Result<Response, RegistryError> {
     let body = body.ok_or_else(|| {
-        RegistryError::BadRequest(
-            422,
-            "updateSubjectLevelConfig.arg2 must not be null (was null)".into(),
-        )
+        super::error::unprocessable("updateSubjectLevelConfig.arg2 must not be null (was null)")
     })?;
-    crate::registry::Registry::validate_subject(p.get(0))?;
+    crate::registry::Registry::validate_subject(&p.0)?;
     let (update, echo) = parse_update(&body)?;
-    let (scope, subject) = scope_of(p.get(0));
+    let (scope, subject) = scope_of(&p.0);
     st.registry
         .put_config(scope, subject.as_ref(), update)
         .await?;
@@ -263,7 +238,7 @@ pub(crate) async fn put_subject(
     operation_id = "delete_subject_config",
     tag = "config",
     params(
-        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
+        NamePath,
     ),
     responses(
         (status = 200, description = "The removed config", body = Config),
@@ -275,21 +250,19 @@ pub(crate) async fn put_subject(
 )]
 pub(crate) async fn delete_subject(
     State(st): State<AppState>,
-    p: Params,
+    p: NamePath,
 ) -> Result<Response, RegistryError> {
-    let (scope, subject) = scope_of(p.get(0));
+    let (scope, subject) = scope_of(&p.0);
     let mut prev = st
         .registry
         .delete_config(scope, subject.as_ref())
         .await
         .map_err(|e| match e {
-            RegistryError::SubjectNotFound(_) => {
-                RegistryError::SubjectNotFound(p.get(0).to_string())
-            }
+            RegistryError::SubjectNotFound(_) => RegistryError::SubjectNotFound(p.0.clone()),
             e => e,
         })?;
     prev.subject = None;
-    Ok(ok(config_json(&prev)))
+    Ok(ok_typed(&Config::of(&prev)))
 }
 
 fn parse_mode(v: &Value) -> Result<(Mode, String), RegistryError> {
@@ -311,7 +284,9 @@ fn parse_mode(v: &Value) -> Result<(Mode, String), RegistryError> {
 )]
 pub(crate) async fn get_mode_global(State(st): State<AppState>) -> Result<Response, RegistryError> {
     let m = st.registry.get_mode(&None, None, true)?;
-    Ok(ok(json!({ "mode": m.as_str() })))
+    Ok(ok_typed(&ModeBody {
+        mode: m.as_str().to_string(),
+    }))
 }
 
 #[utoipa::path(
@@ -321,7 +296,7 @@ pub(crate) async fn get_mode_global(State(st): State<AppState>) -> Result<Respon
     tag = "mode",
     request_body(content = ModeBody, content_type = "application/vnd.schemaregistry.v1+json"),
     params(
-        ("force" = Option<bool>, Query, description = "Enter IMPORT even if subjects exist"),
+        Force,
     ),
     responses(
         (status = 200, description = "The mode as given", body = ModeBody),
@@ -332,19 +307,15 @@ pub(crate) async fn get_mode_global(State(st): State<AppState>) -> Result<Respon
 )]
 pub(crate) async fn put_mode_global(
     State(st): State<AppState>,
-    RawQuery(q): RawQuery,
+    force: Force,
     Body(body): Body,
 ) -> Result<Response, RegistryError> {
-    let q = Query::parse(q.as_deref());
     let body = body.ok_or_else(|| {
-        RegistryError::BadRequest(
-            422,
-            "updateTopLevelMode.arg1 must not be null (was null)".into(),
-        )
+        super::error::unprocessable("updateTopLevelMode.arg1 must not be null (was null)")
     })?;
     let (mode, given) = parse_mode(&body)?;
-    st.registry.put_mode(None, mode, q.flag("force")).await?;
-    Ok(ok(json!({ "mode": given })))
+    st.registry.put_mode(None, mode, force.force).await?;
+    Ok(ok_typed(&ModeBody { mode: given }))
 }
 
 #[utoipa::path(
@@ -353,8 +324,8 @@ pub(crate) async fn put_mode_global(
     operation_id = "get_subject_mode",
     tag = "mode",
     params(
-        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
-        ("defaultToGlobal" = Option<bool>, Query, description = "Fall back to the context and global mode"),
+        NamePath,
+        DefaultToGlobal,
     ),
     responses(
         (status = 200, description = "Subject mode", body = ModeBody),
@@ -364,21 +335,26 @@ pub(crate) async fn put_mode_global(
 )]
 pub(crate) async fn get_mode_subject(
     State(st): State<AppState>,
-    p: Params,
-    RawQuery(q): RawQuery,
+    p: NamePath,
+    default_to_global: DefaultToGlobal,
 ) -> Result<Response, RegistryError> {
-    let q = Query::parse(q.as_deref());
-    let (scope, subject) = scope_of(p.get(0));
+    let (scope, subject) = scope_of(&p.0);
     let m = st
         .registry
-        .get_mode(&scope, subject.as_ref(), q.flag("defaultToGlobal"))
+        .get_mode(
+            &scope,
+            subject.as_ref(),
+            default_to_global.default_to_global,
+        )
         .map_err(|e| match e {
             RegistryError::SubjectModeNotFound(_) => {
-                RegistryError::SubjectModeNotFound(p.get(0).to_string())
+                RegistryError::SubjectModeNotFound(p.0.clone())
             }
             e => e,
         })?;
-    Ok(ok(json!({ "mode": m.as_str() })))
+    Ok(ok_typed(&ModeBody {
+        mode: m.as_str().to_string(),
+    }))
 }
 
 #[utoipa::path(
@@ -388,8 +364,8 @@ pub(crate) async fn get_mode_subject(
     tag = "mode",
     request_body(content = ModeBody, content_type = "application/vnd.schemaregistry.v1+json"),
     params(
-        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
-        ("force" = Option<bool>, Query, description = "Enter IMPORT even if versions exist"),
+        NamePath,
+        Force,
     ),
     responses(
         (status = 200, description = "The mode as given", body = ModeBody),
@@ -400,18 +376,17 @@ pub(crate) async fn get_mode_subject(
 )]
 pub(crate) async fn put_mode_subject(
     State(st): State<AppState>,
-    p: Params,
-    RawQuery(q): RawQuery,
+    p: NamePath,
+    force: Force,
     Body(body): Body,
 ) -> Result<Response, RegistryError> {
-    let q = Query::parse(q.as_deref());
     let body = body.ok_or_else(|| {
-        RegistryError::BadRequest(422, "updateMode.arg2 must not be null (was null)".into())
+        super::error::unprocessable("updateMode.arg2 must not be null (was null)")
     })?;
     let (mode, given) = parse_mode(&body)?;
-    let (scope, _) = scope_of(p.get(0));
-    st.registry.put_mode(scope, mode, q.flag("force")).await?;
-    Ok(ok(json!({ "mode": given })))
+    let (scope, _) = scope_of(&p.0);
+    st.registry.put_mode(scope, mode, force.force).await?;
+    Ok(ok_typed(&ModeBody { mode: given }))
 }
 
 #[utoipa::path(
@@ -420,7 +395,7 @@ pub(crate) async fn put_mode_subject(
     operation_id = "delete_subject_mode",
     tag = "mode",
     params(
-        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
+        NamePath,
     ),
     responses(
         (status = 200, description = "The removed mode", body = ModeBody),
@@ -432,12 +407,14 @@ pub(crate) async fn put_mode_subject(
 )]
 pub(crate) async fn delete_mode_subject(
     State(st): State<AppState>,
-    p: Params,
+    p: NamePath,
 ) -> Result<Response, RegistryError> {
-    let (scope, _) = scope_of(p.get(0));
+    let (scope, _) = scope_of(&p.0);
     let prev = st.registry.delete_mode(scope).await.map_err(|e| match e {
-        RegistryError::SubjectNotFound(_) => RegistryError::SubjectNotFound(p.get(0).to_string()),
+        RegistryError::SubjectNotFound(_) => RegistryError::SubjectNotFound(p.0.clone()),
         e => e,
     })?;
-    Ok(ok(json!({ "mode": prev.as_str() })))
+    Ok(ok_typed(&ModeBody {
+        mode: prev.as_str().to_string(),
+    }))
 }

@@ -1,8 +1,11 @@
-//! The one place that maps failures to HTTP status codes and Confluent `error_code`s.
+//! The one place that knows HTTP status codes: it maps failures to statuses and Confluent
+//! `error_code`s, and builds the successful answers (200, 204, 503) the handlers return.
 
 use crate::error::RegistryError;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::Value;
 
 pub const CONTENT_TYPE: &str = "application/vnd.schemaregistry.v1+json";
 
@@ -45,13 +48,23 @@ pub struct ErrorCode(pub u32);
 
 /// Builds a Confluent-shaped error response.
 pub fn error_response(status: u16, code: u32, message: &str) -> Response {
-    let body = serde_json::json!({ "error_code": code, "message": message }).to_string();
+    let body = serde_json::to_string(&super::types::ErrorBody {
+        error_code: code,
+        message: message.to_string(),
+    })
+    .unwrap_or_default();
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut resp = (status, body).into_response();
     resp.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
     resp.extensions_mut().insert(ErrorCode(code));
     resp
+}
+
+/// The answer when a typed answer cannot be serialised (a bug: 500, error_code 500).
+pub fn serialization_failed(e: &serde_json::Error) -> Response {
+    tracing::error!(error = %e, "cannot serialise an answer");
+    error_response(500, 500, &format!("Cannot serialise the answer: {e}"))
 }
 
 impl IntoResponse for RegistryError {
@@ -73,3 +86,121 @@ impl IntoResponse for RegistryError {
 /// Marks a response whose request must be forwarded to the leader at this URL.
 #[derive(Debug, Clone)]
 pub struct ForwardTo(pub String);
+
+/// A JSON answer with Confluent's content type, from its serialised text.
+fn json_text(status: StatusCode, body: String) -> Response {
+    let mut resp = (status, body).into_response();
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+    resp
+}
+
+/// 200 with a JSON document.
+pub fn ok(v: Value) -> Response {
+    json_text(StatusCode::OK, v.to_string())
+}
+
+/// 200 with a typed answer, serialised as [`ok`] would write its `Value`.
+pub fn ok_typed<T: Serialize>(v: &T) -> Response {
+    match serde_json::to_string(v) {
+        Ok(body) => json_text(StatusCode::OK, body),
+        Err(e) => serialization_failed(&e),
+    }
+}
+
+/// 200 with pre-serialised JSON (stored schema text returned untouched).
+pub fn ok_raw(body: String) -> Response {
+    json_text(StatusCode::OK, body)
+}
+
+/// 503 with a typed answer (readiness while behind the log).
+pub fn unavailable_typed<T: Serialize>(v: &T) -> Response {
+    match serde_json::to_string(v) {
+        Ok(body) => json_text(StatusCode::SERVICE_UNAVAILABLE, body),
+        Err(e) => serialization_failed(&e),
+    }
+}
+
+/// 204, no body.
+pub fn no_content() -> Response {
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// 200 with a text body of the given content type (`GET /metrics`).
+pub fn ok_text(body: String, content_type: &'static str) -> Response {
+    let mut resp = (StatusCode::OK, body).into_response();
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    resp
+}
+
+/// 500 without a body (the metrics could not be encoded).
+pub fn internal_error() -> Response {
+    StatusCode::INTERNAL_SERVER_ERROR.into_response()
+}
+
+/// The status a relayed answer (the leader's) had, or `None` when it is not one.
+pub fn relayed_status(status: u16) -> Result<StatusCode, String> {
+    StatusCode::from_u16(status).map_err(|e| e.to_string())
+}
+
+/// 404 as Jersey answers an unknown path (also an `{id}` or `offset` that is not an int).
+pub fn not_found() -> Response {
+    error_response(404, 404, "HTTP 404 Not Found")
+}
+
+/// [`not_found`] as an error.
+pub fn not_found_error() -> RegistryError {
+    RegistryError::BadRequest(404, "HTTP 404 Not Found".into())
+}
+
+/// 405 as Jersey answers a known path with another method.
+pub fn method_not_allowed() -> Response {
+    error_response(405, 405, "HTTP 405 Method Not Allowed")
+}
+
+/// 401 (no or bad credentials); the caller adds the challenge.
+pub fn unauthorized() -> Response {
+    error_response(401, 401, "Unauthorized")
+}
+
+/// 403: the caller's role does not allow the request.
+pub fn forbidden(message: &str) -> Response {
+    error_response(403, 403, message)
+}
+
+/// 400: a malformed request.
+pub fn bad_request(message: impl Into<String>) -> RegistryError {
+    RegistryError::BadRequest(400, message.into())
+}
+
+/// 400: a path parameter that does not decode.
+pub fn invalid_path(e: &impl std::fmt::Display) -> RegistryError {
+    bad_request(format!("Invalid path: {e}"))
+}
+
+/// 422 as Jersey's bean validation answers a missing body (`register.arg5 must not be
+/// null (was null)`), or another unprocessable request.
+pub fn unprocessable(message: impl Into<String>) -> RegistryError {
+    RegistryError::BadRequest(422, message.into())
+}
+
+/// 415: a request content type other than JSON.
+pub fn unsupported_media_type() -> RegistryError {
+    RegistryError::BadRequest(415, "HTTP 415 Unsupported Media Type".into())
+}
+
+/// 408: the body did not arrive in time.
+pub fn body_timeout(message: String) -> RegistryError {
+    RegistryError::BadRequest(408, message)
+}
+
+/// 413: a body over the route's limit, as an error.
+pub fn too_large(message: String) -> RegistryError {
+    RegistryError::BadRequest(413, message)
+}
+
+/// 413 as the connection layer answers it (before routing).
+pub fn too_large_response(message: &str) -> Response {
+    error_response(413, 413, message)
+}

@@ -4,15 +4,13 @@
 use super::extract::Body;
 #[allow(unused_imports)]
 use super::openapi::*;
-use super::subjects::Params;
-use super::{ok, AppState};
+use super::params::ExporterPath;
+use super::{ok_typed, AppState};
 use crate::error::RegistryError;
 use crate::exporter::{self, ExporterRequest};
 use crate::registry::ExporterAction;
-use crate::store::record::ExporterValue;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, put};
 use axum::Router;
 use serde_json::{json, Value};
@@ -29,35 +27,25 @@ pub fn routes() -> Router<AppState> {
         .route("/exporters/{name}/reset", put(reset))
 }
 
-fn info_json(d: &ExporterValue) -> Value {
-    json!({
-        "name": d.name,
-        "contextType": d.context_type,
-        "context": d.context,
-        "subjects": d.subjects,
-        "subjectRenameFormat": d.subject_rename_format,
-        "config": d.config,
-    })
-}
-
 fn parse_request(body: Option<Value>) -> Result<ExporterRequest, RegistryError> {
     let v = body.unwrap_or_else(|| json!({}));
     serde_json::from_value(v)
-        .map_err(|e| RegistryError::BadRequest(422, format!("Invalid exporter request: {e}")))
+        .map_err(|e| super::error::unprocessable(format!("Invalid exporter request: {e}")))
 }
 
 fn parse_config(body: Option<Value>) -> Result<BTreeMap<String, String>, RegistryError> {
     let v = body.unwrap_or_else(|| json!({}));
     serde_json::from_value(v).map_err(|e| {
-        RegistryError::BadRequest(
-            422,
-            format!("Invalid exporter config: expected an object of strings: {e}"),
-        )
+        super::error::unprocessable(format!(
+            "Invalid exporter config: expected an object of strings: {e}"
+        ))
     })
 }
 
 fn name_answer(name: &str) -> Response {
-    ok(json!({ "name": name }))
+    ok_typed(&ExporterName {
+        name: name.to_string(),
+    })
 }
 
 #[utoipa::path(
@@ -68,7 +56,7 @@ fn name_answer(name: &str) -> Response {
     responses((status = 200, description = "Exporter names", body = [String]))
 )]
 pub(crate) async fn list(State(st): State<AppState>) -> Response {
-    ok(json!(st.registry.exporter_names()))
+    ok_typed(&st.registry.exporter_names())
 }
 
 #[utoipa::path(
@@ -112,15 +100,18 @@ pub(crate) async fn create(
     path = "/exporters/{name}",
     operation_id = "get_exporter",
     tag = "exporters",
-    params(("name" = String, Path, description = "Exporter name")),
+    params(ExporterPath),
     responses(
         (status = 200, description = "The definition", body = ExporterInfo),
         BadPath,
         (status = 404, description = "40450 not found", body = ErrorBody),
     )
 )]
-pub(crate) async fn info(State(st): State<AppState>, p: Params) -> Result<Response, RegistryError> {
-    Ok(ok(info_json(&st.registry.exporter(p.get(0))?)))
+pub(crate) async fn info(
+    State(st): State<AppState>,
+    p: ExporterPath,
+) -> Result<Response, RegistryError> {
+    Ok(ok_typed(&ExporterInfo::of(&st.registry.exporter(&p.0)?)))
 }
 
 #[utoipa::path(
@@ -128,7 +119,7 @@ pub(crate) async fn info(State(st): State<AppState>, p: Params) -> Result<Respon
     path = "/exporters/{name}",
     operation_id = "update_exporter",
     tag = "exporters",
-    params(("name" = String, Path, description = "Exporter name")),
+    params(ExporterPath),
     request_body = ExporterRequest,
     responses(
         (status = 200, description = "Updated", body = ExporterName),
@@ -141,10 +132,10 @@ pub(crate) async fn info(State(st): State<AppState>, p: Params) -> Result<Respon
 )]
 pub(crate) async fn update(
     State(st): State<AppState>,
-    p: Params,
+    p: ExporterPath,
     Body(body): Body,
 ) -> Result<Response, RegistryError> {
-    let name = p.get(0).to_string();
+    let name = p.0.clone();
     let mut req = parse_request(body)?;
     req.name = None;
     let auto = st.auto_context.clone();
@@ -164,7 +155,7 @@ pub(crate) async fn update(
     path = "/exporters/{name}",
     operation_id = "delete_exporter",
     tag = "exporters",
-    params(("name" = String, Path, description = "Exporter name")),
+    params(ExporterPath),
     responses(
         (status = 204, description = "Deleted"),
         BadPath,
@@ -176,10 +167,10 @@ pub(crate) async fn update(
 )]
 pub(crate) async fn delete(
     State(st): State<AppState>,
-    p: Params,
+    p: ExporterPath,
 ) -> Result<Response, RegistryError> {
-    st.registry.delete_exporter(p.get(0)).await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    st.registry.delete_exporter(&p.0).await?;
+    Ok(super::error::no_content())
 }
 
 #[utoipa::path(
@@ -187,20 +178,20 @@ pub(crate) async fn delete(
     path = "/exporters/{name}/status",
     operation_id = "get_exporter_status",
     tag = "exporters",
-    params(("name" = String, Path, description = "Exporter name")),
+    params(ExporterPath),
     responses(
-        (status = 200, description = "State (STARTING, RUNNING, PAUSED, ERROR), the source log offset exported up to, when, and the last error", body = ExporterStatus),
+        (status = 200, description = "State (STARTING, RUNNING, PAUSED, ERROR), the source log offset exported up to, when, and the last error", body = crate::exporter::ExporterStatus),
         BadPath,
         (status = 404, description = "40450 not found", body = ErrorBody),
     )
 )]
 pub(crate) async fn status(
     State(st): State<AppState>,
-    p: Params,
+    p: ExporterPath,
 ) -> Result<Response, RegistryError> {
-    let name = p.get(0);
+    let name = &p.0;
     let stored = st.registry.exporter_state(name)?;
-    Ok(ok(exporter::status(
+    Ok(ok_typed(&exporter::status(
         name,
         stored.as_ref(),
         &st.exporters,
@@ -213,7 +204,7 @@ pub(crate) async fn status(
     path = "/exporters/{name}/config",
     operation_id = "get_exporter_config",
     tag = "exporters",
-    params(("name" = String, Path, description = "Exporter name")),
+    params(ExporterPath),
     responses(
         (status = 200, description = "The destination's client config", body = Object),
         BadPath,
@@ -222,9 +213,9 @@ pub(crate) async fn status(
 )]
 pub(crate) async fn get_config(
     State(st): State<AppState>,
-    p: Params,
+    p: ExporterPath,
 ) -> Result<Response, RegistryError> {
-    Ok(ok(json!(st.registry.exporter(p.get(0))?.config)))
+    Ok(ok_typed(&st.registry.exporter(&p.0)?.config))
 }
 
 #[utoipa::path(
@@ -232,7 +223,7 @@ pub(crate) async fn get_config(
     path = "/exporters/{name}/config",
     operation_id = "put_exporter_config",
     tag = "exporters",
-    params(("name" = String, Path, description = "Exporter name")),
+    params(ExporterPath),
     request_body = BTreeMap<String, String>,
     responses(
         (status = 200, description = "Updated (the keys given replace those of the config)", body = ExporterName),
@@ -245,10 +236,10 @@ pub(crate) async fn get_config(
 )]
 pub(crate) async fn put_config(
     State(st): State<AppState>,
-    p: Params,
+    p: ExporterPath,
     Body(body): Body,
 ) -> Result<Response, RegistryError> {
-    let name = p.get(0).to_string();
+    let name = p.0.clone();
     let changes = parse_config(body)?;
     st.registry
         .update_exporter(&name, |cur| {
@@ -262,8 +253,12 @@ pub(crate) async fn put_config(
     Ok(name_answer(&name))
 }
 
-async fn action(st: &AppState, p: &Params, a: ExporterAction) -> Result<Response, RegistryError> {
-    let name = p.get(0);
+async fn action(
+    st: &AppState,
+    p: &ExporterPath,
+    a: ExporterAction,
+) -> Result<Response, RegistryError> {
+    let name = &p.0;
     st.registry.exporter_action(name, a).await?;
     Ok(name_answer(name))
 }
@@ -273,7 +268,7 @@ async fn action(st: &AppState, p: &Params, a: ExporterAction) -> Result<Response
     path = "/exporters/{name}/pause",
     operation_id = "pause_exporter",
     tag = "exporters",
-    params(("name" = String, Path, description = "Exporter name")),
+    params(ExporterPath),
     responses(
         (status = 200, description = "Paused", body = ExporterName),
         BadPath,
@@ -284,7 +279,7 @@ async fn action(st: &AppState, p: &Params, a: ExporterAction) -> Result<Response
 )]
 pub(crate) async fn pause(
     State(st): State<AppState>,
-    p: Params,
+    p: ExporterPath,
 ) -> Result<Response, RegistryError> {
     action(&st, &p, ExporterAction::Pause).await
 }
@@ -294,7 +289,7 @@ pub(crate) async fn pause(
     path = "/exporters/{name}/resume",
     operation_id = "resume_exporter",
     tag = "exporters",
-    params(("name" = String, Path, description = "Exporter name")),
+    params(ExporterPath),
     responses(
         (status = 200, description = "Running again, from where it stopped", body = ExporterName),
         BadPath,
@@ -306,7 +301,7 @@ pub(crate) async fn pause(
 )]
 pub(crate) async fn resume(
     State(st): State<AppState>,
-    p: Params,
+    p: ExporterPath,
 ) -> Result<Response, RegistryError> {
     action(&st, &p, ExporterAction::Resume).await
 }
@@ -316,7 +311,7 @@ pub(crate) async fn resume(
     path = "/exporters/{name}/reset",
     operation_id = "reset_exporter",
     tag = "exporters",
-    params(("name" = String, Path, description = "Exporter name")),
+    params(ExporterPath),
     responses(
         (status = 200, description = "Offset reset: everything is exported again on resume", body = ExporterName),
         BadPath,
@@ -328,7 +323,7 @@ pub(crate) async fn resume(
 )]
 pub(crate) async fn reset(
     State(st): State<AppState>,
-    p: Params,
+    p: ExporterPath,
 ) -> Result<Response, RegistryError> {
     action(&st, &p, ExporterAction::Reset).await
 }

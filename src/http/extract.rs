@@ -62,10 +62,7 @@ impl<S: Send + Sync, const MAX: usize> FromRequest<S> for Body<MAX> {
             let ct = ct.to_str().unwrap_or("").to_ascii_lowercase();
             let essence = ct.split(';').next().unwrap_or("").trim().to_string();
             if !ACCEPTED.contains(&essence.as_str()) {
-                return Err(RegistryError::BadRequest(
-                    415,
-                    "HTTP 415 Unsupported Media Type".into(),
-                ));
+                return Err(super::error::unsupported_media_type());
             }
         }
         // Refused before a byte is read: no `100 Continue` is sent for it.
@@ -79,13 +76,10 @@ impl<S: Send + Sync, const MAX: usize> FromRequest<S> for Body<MAX> {
         let read = axum::body::to_bytes(req.into_body(), MAX);
         let bytes = match tokio::time::timeout(timeout, read).await {
             Err(_) => {
-                return Err(RegistryError::BadRequest(
-                    408,
-                    format!(
-                        "Request body not received within {} ms",
-                        timeout.as_millis()
-                    ),
-                ))
+                return Err(super::error::body_timeout(format!(
+                    "Request body not received within {} ms",
+                    timeout.as_millis()
+                )))
             }
             Ok(Err(e)) => {
                 let too_large = std::error::Error::source(&e)
@@ -93,23 +87,21 @@ impl<S: Send + Sync, const MAX: usize> FromRequest<S> for Body<MAX> {
                 return Err(if too_large {
                     body_too_large_for(MAX)
                 } else {
-                    RegistryError::BadRequest(400, format!("Cannot read the request body: {e}"))
+                    bad(format!("Cannot read the request body: {e}"))
                 });
             }
             Ok(Ok(b)) => b,
         };
-        let text = std::str::from_utf8(&bytes).map_err(|_| {
-            RegistryError::BadRequest(400, "Invalid UTF-8 in the request body".into())
-        })?;
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|_| bad("Invalid UTF-8 in the request body".into()))?;
         if text.trim().is_empty() {
             return Ok(Body(None));
         }
-        check_document(text.as_bytes(), MAX_DEPTH, max_elements(MAX))
-            .map_err(|m| RegistryError::BadRequest(400, m))?;
+        check_document(text.as_bytes(), MAX_DEPTH, max_elements(MAX)).map_err(bad)?;
         match serde_json::from_str::<Value>(text) {
             Ok(Value::Null) => Ok(Body(None)),
             Ok(v) => Ok(Body(Some(v))),
-            Err(e) => Err(RegistryError::BadRequest(400, json_error(&e))),
+            Err(e) => Err(bad(json_error(&e))),
         }
     }
 }
@@ -212,7 +204,7 @@ impl Query {
                     .trim()
                     .parse::<i32>()
                     .map(|n| Some(i64::from(n)))
-                    .map_err(|_| RegistryError::BadRequest(404, "HTTP 404 Not Found".into())),
+                    .map_err(|_| super::error::not_found_error()),
             }
         };
         let offset = parse("offset")?.unwrap_or(0).max(0) as usize;
@@ -253,7 +245,7 @@ fn type_name(v: &Value) -> &'static str {
 }
 
 fn bad(msg: String) -> RegistryError {
-    RegistryError::BadRequest(400, msg)
+    super::error::bad_request(msg)
 }
 
 /// The body must be a JSON object (named `what` in messages, as Jackson does).
@@ -426,7 +418,7 @@ pub fn body_too_large() -> RegistryError {
 
 /// The answer to a body over `max` bytes.
 pub fn body_too_large_for(max: usize) -> RegistryError {
-    RegistryError::BadRequest(413, too_large_message(max))
+    super::error::too_large(too_large_message(max))
 }
 
 pub fn too_large_message(max: usize) -> String {

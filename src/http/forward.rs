@@ -9,10 +9,9 @@ use crate::error::RegistryError;
 use crate::metrics::ForwardOutcome;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderName, Method, StatusCode};
+use axum::http::{HeaderMap, HeaderName, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use std::time::Duration;
 
 /// Marks a forwarded request.
 pub const FORWARDED: &str = "x-schema-registry-forwarded";
@@ -27,8 +26,6 @@ const ALLOWED: [&str; 6] = [
     "tracestate",
     "user-agent",
 ];
-/// How long the leader may take to answer a forwarded request.
-pub const FORWARD_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub async fn forward_writes(State(st): State<AppState>, req: Request, next: Next) -> Response {
     // Only a node sharing its log can be a follower; reads are never forwarded.
@@ -46,13 +43,10 @@ pub async fn forward_writes(State(st): State<AppState>, req: Request, next: Next
             Ok(Ok(b)) => b,
             Ok(Err(_)) => return super::extract::body_too_large().into_response(),
             Err(_) => {
-                return RegistryError::BadRequest(
-                    408,
-                    format!(
-                        "Request body not received within {} ms",
-                        timeout.as_millis()
-                    ),
-                )
+                return super::error::body_timeout(format!(
+                    "Request body not received within {} ms",
+                    timeout.as_millis()
+                ))
                 .into_response()
             }
         };
@@ -108,7 +102,7 @@ async fn send(
         }
     }
     let answer = req.send().await.map_err(|e| e.to_string())?;
-    let status = StatusCode::from_u16(answer.status().as_u16()).map_err(|e| e.to_string())?;
+    let status = super::error::relayed_status(answer.status().as_u16())?;
     let content_type = answer.headers().get("content-type").cloned();
     let body = answer.bytes().await.map_err(|e| e.to_string())?;
     let mut resp = (status, body).into_response();

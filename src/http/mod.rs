@@ -1,6 +1,7 @@
 //! The REST API v1. Only this module knows HTTP. One file per Confluent URL family;
 //! `error.rs` owns status codes; `extract.rs` turns malformed input into Confluent errors.
 
+pub mod auth;
 pub mod compat;
 pub mod config;
 pub mod conn;
@@ -8,19 +9,20 @@ pub mod error;
 pub mod exporters;
 pub mod extract;
 pub mod forward;
+pub mod metrics;
 pub mod openapi;
+pub mod params;
 pub mod root;
 pub mod schemas;
 pub mod serve;
 pub mod subjects;
+pub mod types;
 
-use crate::registry::{Registry, VersionView};
+use crate::registry::Registry;
 use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::{header, HeaderValue, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::http::Uri;
+use axum::response::Response;
 use axum::Router;
-use error::{error_response, CONTENT_TYPE};
-use serde_json::{json, Map, Value};
 use std::sync::Arc;
 
 /// Largest request body accepted, by the schema routes (schemas are rarely above a few
@@ -45,67 +47,21 @@ pub struct AppState {
     pub secrets: Option<Arc<crate::secret::Encoder>>,
 }
 
-/// A JSON answer with Confluent's content type.
-pub fn json_response(status: StatusCode, v: &Value) -> Response {
-    raw_json(status, v.to_string())
-}
-
-/// A pre-serialised JSON answer (used to return stored schema text untouched).
-pub fn raw_json(status: StatusCode, body: String) -> Response {
-    let mut resp = (status, body).into_response();
-    resp.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
-    resp
-}
-
-pub fn ok(v: Value) -> Response {
-    json_response(StatusCode::OK, &v)
-}
-
-/// A version as Confluent renders it: subject, version, id, [schemaType], [references],
-/// [metadata], [ruleSet], schema.
-pub fn version_json(v: &VersionView) -> Value {
-    let mut m = Map::new();
-    m.insert("subject".into(), json!(v.subject));
-    m.insert("version".into(), json!(v.version));
-    m.insert("id".into(), json!(v.id));
-    schema_fields(&mut m, &v.body);
-    Value::Object(m)
-}
-
-/// The schema fields shared by several answers.
-pub fn schema_fields(m: &mut Map<String, Value>, body: &crate::index::SchemaBody) {
-    if body.schema_type != crate::model::SchemaType::Avro {
-        m.insert("schemaType".into(), json!(body.schema_type.as_str()));
-    }
-    if !body.references.is_empty() {
-        m.insert("references".into(), json!(body.references));
-    }
-    if let Some(md) = &body.metadata {
-        m.insert("metadata".into(), md.clone());
-    }
-    if let Some(rs) = &body.rule_set {
-        m.insert("ruleSet".into(), rs.clone());
-    }
-    m.insert("schema".into(), json!(body.schema));
-}
+pub use error::{ok, ok_raw, ok_typed};
 
 async fn not_found() -> Response {
-    error_response(404, 404, "HTTP 404 Not Found")
+    error::not_found()
 }
 
 async fn method_not_allowed() -> Response {
-    error_response(405, 405, "HTTP 405 Method Not Allowed")
+    error::method_not_allowed()
 }
 
 /// Builds the router with every route of the API.
 pub fn router(state: AppState) -> Router {
     let metrics = state.metrics.clone();
     let api = Router::new()
-        .route(
-            "/metrics",
-            axum::routing::get(crate::metrics::serve_metrics),
-        )
+        .route("/metrics", axum::routing::get(metrics::serve_metrics))
         .merge(root::routes())
         .merge(subjects::routes())
         .merge(schemas::routes())
@@ -117,7 +73,7 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(
             metrics.clone(),
-            crate::metrics::route_of,
+            metrics::route_of,
         ))
         .with_state(state.clone());
     // Layers are installed only where they have work: each costs a few percent of a cheap
@@ -138,13 +94,13 @@ pub fn router(state: AppState) -> Router {
         // itself (the leader checks the forwarded Authorization header again).
         app = app.layer(axum::middleware::from_fn_with_state(
             state.auth.clone(),
-            crate::auth::require,
+            auth::require,
         ));
     }
     // Outside forwarding and auth: times and counts what the client gets.
     let app = app.layer(axum::middleware::from_fn_with_state(
         metrics,
-        crate::metrics::track,
+        metrics::track,
     ));
     // Outermost: one log line per request at debug (method, URI, status, latency). Only
     // installed when debug is on for it: the layer costs a few percent of a cheap request.

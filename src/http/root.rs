@@ -3,7 +3,7 @@
 use super::extract::Body;
 #[allow(unused_imports)]
 use super::openapi::*;
-use super::{ok, AppState};
+use super::{ok, ok_typed, AppState};
 use crate::error::RegistryError;
 use axum::extract::State;
 use axum::response::Response;
@@ -74,20 +74,22 @@ pub(crate) async fn metadata_id(State(st): State<AppState>) -> Response {
     get,
     path = "/v1/metadata/version",
     tag = "root",
-    responses((status = 200, description = "Version and commit", body = Object))
+    responses((status = 200, description = "Version and commit", body = VersionInfo))
 )]
 pub(crate) async fn metadata_version() -> Response {
-    ok(json!({
-        "version": env!("CARGO_PKG_VERSION"),
-        "commitId": option_env!("SR_GIT_COMMIT").unwrap_or("unknown")
-    }))
+    ok_typed(&VersionInfo {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        commit_id: option_env!("SR_GIT_COMMIT")
+            .unwrap_or("unknown")
+            .to_string(),
+    })
 }
 
 #[utoipa::path(
     get,
     path = "/v1/metadata/leader",
     tag = "root",
-    responses((status = 200, description = "This node's role, URL, and the leader's URL and epoch", body = Object))
+    responses((status = 200, description = "This node's role, URL, and the leader's URL and epoch", body = LeaderInfo))
 )]
 pub(crate) async fn metadata_leader(State(st): State<AppState>) -> Response {
     let (me, leader, epoch) = st.registry.leadership();
@@ -95,7 +97,12 @@ pub(crate) async fn metadata_leader(State(st): State<AppState>) -> Response {
         crate::registry::Role::Leader(_) => "LEADER",
         crate::registry::Role::Follower(_) => "FOLLOWER",
     };
-    ok(json!({ "role": role, "url": me, "leader": leader, "epoch": epoch }))
+    ok_typed(&LeaderInfo {
+        role: role.to_string(),
+        url: me,
+        leader,
+        epoch,
+    })
 }
 
 #[utoipa::path(
@@ -115,17 +122,21 @@ pub(crate) async fn types() -> Response {
     responses((status = 200, description = "Contexts in use", body = [String]))
 )]
 pub(crate) async fn contexts(State(st): State<AppState>) -> Response {
-    ok(json!(st.registry.contexts()))
+    ok_typed(&st.registry.contexts())
 }
 
 #[utoipa::path(
     get,
     path = "/health/live",
     tag = "health",
-    responses((status = 200, description = "The process serves requests", body = Object))
+    responses((status = 200, description = "The process serves requests", body = Health))
 )]
 pub(crate) async fn live() -> Response {
-    ok(json!({"status": "UP"}))
+    ok_typed(&Health {
+        status: "UP".to_string(),
+        applied_offset: None,
+        log_end_offset: None,
+    })
 }
 
 #[utoipa::path(
@@ -133,8 +144,8 @@ pub(crate) async fn live() -> Response {
     path = "/health/ready",
     tag = "health",
     responses(
-        (status = 200, description = "Caught up with the log (with --auth-users-file, the offsets only for an authenticated caller)", body = Object),
-        (status = 503, description = "Behind the log", body = Object)
+        (status = 200, description = "Caught up with the log (with --auth-users-file, the offsets only for an authenticated caller)", body = Health),
+        (status = 503, description = "Behind the log", body = Health)
     )
 )]
 pub(crate) async fn ready(
@@ -144,29 +155,23 @@ pub(crate) async fn ready(
     let r = st.registry.readiness();
     let status = if r.caught_up { "UP" } else { "DOWN" };
     // The probe stays open; the log's offsets are for authenticated callers only.
-    let body = if st.auth.is_some() && caller.is_none() {
-        json!({ "status": status })
-    } else {
-        json!({
-            "status": status,
-            "appliedOffset": r.applied,
-            "logEndOffset": r.log_end,
-        })
+    let offsets = !(st.auth.is_some() && caller.is_none());
+    let body = Health {
+        status: status.to_string(),
+        applied_offset: offsets.then_some(r.applied),
+        log_end_offset: offsets.then_some(r.log_end),
     };
     if r.caught_up {
-        ok(body)
+        ok_typed(&body)
     } else {
-        super::raw_json(
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            body.to_string(),
-        )
+        super::error::unavailable_typed(&body)
     }
 }
 
 async fn invalid_context() -> RegistryError {
-    RegistryError::BadRequest(400, "Context name cannot contain a colon".into())
+    super::error::bad_request("Context name cannot contain a colon")
 }
 
 async fn openapi_json() -> Response {
-    super::raw_json(axum::http::StatusCode::OK, super::openapi::spec_json())
+    super::ok_raw(super::openapi::spec_json())
 }

@@ -1,18 +1,17 @@
 //! `/schemas`, `/schemas/ids/{id}` and its `/schema`, `/subjects`, `/versions`.
 
-use super::extract::Query;
 #[allow(unused_imports)]
 use super::openapi::*;
-use super::subjects::Params;
-use super::{ok, raw_json, schema_fields, version_json, AppState};
+use super::params::{
+    Aliases, Deleted, FetchMaxId, IdPath, LatestOnly, Paging, SubjectHint, SubjectPrefix,
+};
+use super::{ok_raw, ok_typed, AppState};
 use crate::error::RegistryError;
 use crate::model::Subject;
-use axum::extract::{RawQuery, State};
-use axum::http::StatusCode;
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use serde_json::{json, Map, Value};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -23,14 +22,9 @@ pub fn routes() -> Router<AppState> {
         .route("/schemas/ids/{id}/versions", get(id_versions))
 }
 
-/// IDs in paths are Java ints; anything else is an unknown path, as in Jersey.
-fn parse_id(raw: &str) -> Result<i32, RegistryError> {
-    raw.parse::<i32>()
-        .map_err(|_| RegistryError::BadRequest(404, "HTTP 404 Not Found".into()))
-}
-
-fn hint(st: &AppState, q: &Query) -> Option<Subject> {
-    q.get("subject")
+fn hint(st: &AppState, q: &SubjectHint) -> Option<Subject> {
+    q.subject
+        .as_deref()
         .map(|s| st.registry.read_subject(&Subject::parse(s)))
 }
 
@@ -40,12 +34,11 @@ fn hint(st: &AppState, q: &Query) -> Option<Subject> {
     operation_id = "list_schemas",
     tag = "schemas",
     params(
-        ("subjectPrefix" = Option<String>, Query, description = "Only subjects starting with this"),
-        ("deleted" = Option<bool>, Query, description = "Include soft-deleted versions"),
-        ("latestOnly" = Option<bool>, Query, description = "Only the latest version per subject"),
-        ("aliases" = Option<bool>, Query, description = "List the subjects aliasing each subject"),
-        ("offset" = Option<i32>, Query, description = "Skip this many"),
-        ("limit" = Option<i32>, Query, description = "At most this many"),
+        SubjectPrefix,
+        Deleted,
+        LatestOnly,
+        Aliases,
+        Paging,
     ),
     responses(
         (status = 200, description = "Schemas", body = [SchemaVersion]),
@@ -54,32 +47,34 @@ fn hint(st: &AppState, q: &Query) -> Option<Subject> {
 )]
 pub(crate) async fn list(
     State(st): State<AppState>,
-    RawQuery(q): RawQuery,
+    prefix: SubjectPrefix,
+    deleted: Deleted,
+    latest: LatestOnly,
+    aliases: Aliases,
+    paging: Paging,
 ) -> Result<Response, RegistryError> {
-    let q = Query::parse(q.as_deref());
     let all = st.registry.schemas(
-        q.get("subjectPrefix"),
-        q.flag("deleted"),
-        q.flag("latestOnly"),
+        prefix.subject_prefix.as_deref(),
+        deleted.deleted,
+        latest.latest_only,
     );
-    let (offset, limit) = q.paging()?;
-    let with_aliases = q.flag("aliases");
-    let page: Vec<Value> = all
+    let with_aliases = aliases.aliases;
+    let page: Vec<SchemaVersion> = all
         .iter()
-        .skip(offset)
-        .take(limit)
+        .skip(paging.offset)
+        .take(paging.limit)
         .map(|v| {
-            let mut j = version_json(v);
+            let mut j = SchemaVersion::of(v);
             if with_aliases {
                 let aliases = st.registry.aliases_of(&v.subject);
-                if let (false, Some(m)) = (aliases.is_empty(), j.as_object_mut()) {
-                    m.insert("aliases".into(), json!(aliases));
+                if !aliases.is_empty() {
+                    j.aliases = Some(aliases);
                 }
             }
             j
         })
         .collect();
-    Ok(ok(Value::Array(page)))
+    Ok(ok_typed(&page))
 }
 
 #[utoipa::path(
@@ -88,10 +83,10 @@ pub(crate) async fn list(
     operation_id = "get_schema_by_id",
     tag = "schemas",
     params(
-        ("id" = i32, Path, description = "Schema ID"),
-        ("subject" = Option<String>, Query, description = "Subject whose context holds the ID"),
+        IdPath,
+        SubjectHint,
         ("format" = Option<String>, Query, description = "Output format (ignored for Avro)"),
-        ("fetchMaxId" = Option<bool>, Query, description = "Also return the highest ID"),
+        FetchMaxId,
     ),
     responses(
         (status = 200, description = "The schema", body = SchemaById),
@@ -101,18 +96,15 @@ pub(crate) async fn list(
 )]
 pub(crate) async fn by_id(
     State(st): State<AppState>,
-    p: Params,
-    RawQuery(q): RawQuery,
+    IdPath(id): IdPath,
+    q: SubjectHint,
+    fetch_max_id: FetchMaxId,
 ) -> Result<Response, RegistryError> {
-    let q = Query::parse(q.as_deref());
-    let id = parse_id(p.get(0))?;
     let (body, max_id) = st.registry.schema_by_id(id, hint(&st, &q).as_ref())?;
-    let mut m = Map::new();
-    schema_fields(&mut m, &body);
-    if q.flag("fetchMaxId") {
-        m.insert("maxId".into(), json!(max_id));
-    }
-    Ok(ok(Value::Object(m)))
+    Ok(ok_typed(&SchemaById {
+        fields: SchemaFields::of(&body),
+        max_id: fetch_max_id.fetch_max_id.then_some(max_id),
+    }))
 }
 
 #[utoipa::path(
@@ -121,8 +113,8 @@ pub(crate) async fn by_id(
     operation_id = "get_schema_text_by_id",
     tag = "schemas",
     params(
-        ("id" = i32, Path, description = "Schema ID"),
-        ("subject" = Option<String>, Query, description = "Subject whose context holds the ID"),
+        IdPath,
+        SubjectHint,
     ),
     responses(
         (status = 200, description = "The raw schema (any JSON: object, array or string)", body = serde_json::Value),
@@ -132,13 +124,11 @@ pub(crate) async fn by_id(
 )]
 pub(crate) async fn by_id_schema(
     State(st): State<AppState>,
-    p: Params,
-    RawQuery(q): RawQuery,
+    IdPath(id): IdPath,
+    q: SubjectHint,
 ) -> Result<Response, RegistryError> {
-    let q = Query::parse(q.as_deref());
-    let id = parse_id(p.get(0))?;
     let (body, _) = st.registry.schema_by_id(id, hint(&st, &q).as_ref())?;
-    Ok(raw_json(StatusCode::OK, body.schema.clone()))
+    Ok(ok_raw(body.schema.clone()))
 }
 
 #[utoipa::path(
@@ -147,9 +137,9 @@ pub(crate) async fn by_id_schema(
     operation_id = "get_subjects_by_id",
     tag = "schemas",
     params(
-        ("id" = i32, Path, description = "Schema ID"),
-        ("subject" = Option<String>, Query, description = "Subject whose context holds the ID"),
-        ("deleted" = Option<bool>, Query, description = "Include soft-deleted versions"),
+        IdPath,
+        SubjectHint,
+        Deleted,
     ),
     responses(
         (status = 200, description = "Subjects using the ID", body = [String]),
@@ -159,17 +149,16 @@ pub(crate) async fn by_id_schema(
 )]
 pub(crate) async fn id_subjects(
     State(st): State<AppState>,
-    p: Params,
-    RawQuery(q): RawQuery,
+    IdPath(id): IdPath,
+    q: SubjectHint,
+    deleted: Deleted,
 ) -> Result<Response, RegistryError> {
-    let q = Query::parse(q.as_deref());
-    let id = parse_id(p.get(0))?;
     let usages = st
         .registry
-        .id_usages(id, hint(&st, &q).as_ref(), q.flag("deleted"))?;
+        .id_usages(id, hint(&st, &q).as_ref(), deleted.deleted)?;
     let mut subjects: Vec<String> = usages.into_iter().map(|(s, _)| s).collect();
     subjects.dedup();
-    Ok(ok(json!(subjects)))
+    Ok(ok_typed(&subjects))
 }
 
 #[utoipa::path(
@@ -178,9 +167,9 @@ pub(crate) async fn id_subjects(
     operation_id = "get_versions_by_id",
     tag = "schemas",
     params(
-        ("id" = i32, Path, description = "Schema ID"),
-        ("subject" = Option<String>, Query, description = "Subject whose context holds the ID"),
-        ("deleted" = Option<bool>, Query, description = "Include soft-deleted versions"),
+        IdPath,
+        SubjectHint,
+        Deleted,
     ),
     responses(
         (status = 200, description = "Versions using the ID", body = [SubjectVersion]),
@@ -190,17 +179,16 @@ pub(crate) async fn id_subjects(
 )]
 pub(crate) async fn id_versions(
     State(st): State<AppState>,
-    p: Params,
-    RawQuery(q): RawQuery,
+    IdPath(id): IdPath,
+    q: SubjectHint,
+    deleted: Deleted,
 ) -> Result<Response, RegistryError> {
-    let q = Query::parse(q.as_deref());
-    let id = parse_id(p.get(0))?;
     let usages = st
         .registry
-        .id_usages(id, hint(&st, &q).as_ref(), q.flag("deleted"))?;
-    let out: Vec<Value> = usages
+        .id_usages(id, hint(&st, &q).as_ref(), deleted.deleted)?;
+    let out: Vec<SubjectVersion> = usages
         .into_iter()
-        .map(|(s, v)| json!({ "subject": s, "version": v }))
+        .map(|(subject, version)| SubjectVersion { subject, version })
         .collect();
-    Ok(ok(Value::Array(out)))
+    Ok(ok_typed(&out))
 }

@@ -19,7 +19,7 @@
 //!   flight and close, wait for all permits to come back.
 
 use super::conn::{ConnState, Guarded};
-use super::error::error_response;
+use super::error::too_large_response;
 use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -46,6 +46,20 @@ pub struct Limits {
     pub body_timeout: Duration,
     /// The largest request head (request line and headers), in bytes.
     pub max_header_bytes: usize,
+}
+
+impl Limits {
+    /// The connection limits the `serve` settings describe.
+    pub fn of(args: &crate::config::ServeArgs) -> Limits {
+        Limits {
+            connections: connection_cap(args.server_connection_limit),
+            handshake_timeout: Duration::from_millis(args.tls_handshake_timeout_ms),
+            header_timeout: Duration::from_millis(args.request_header_timeout_ms),
+            idle_timeout: Duration::from_millis(args.idle_timeout_ms),
+            body_timeout: Duration::from_millis(args.request_body_timeout_ms),
+            max_header_bytes: args.max_request_header_size.max(8192),
+        }
+    }
 }
 
 /// The body read timeout, put into every request's extensions for the body extractor.
@@ -277,11 +291,7 @@ impl hyper::service::Service<hyper::Request<Incoming>> for Service {
             let _busy = busy;
             let resp = if too_large {
                 drop(req);
-                error_response(
-                    413,
-                    413,
-                    &super::extract::too_large_message(super::MAX_BODY_BYTES),
-                )
+                too_large_response(&super::extract::too_large_message(super::MAX_BODY_BYTES))
             } else {
                 app.oneshot(req).await.unwrap_or_else(|e| match e {})
             };

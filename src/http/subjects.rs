@@ -1,20 +1,18 @@
 //! `/subjects/...`: listing, registration, lookup, versions, deletes, referencedby.
 
-use super::extract::{schema_request, Body, Query, SCHEMA_BODY};
+use super::extract::{schema_request, Body, SCHEMA_BODY};
 #[allow(unused_imports)]
 use super::openapi::*;
-use super::{ok, raw_json, version_json, AppState};
+use super::params::{
+    Deleted, DeletedOnly, MetadataFilter, NamePath, Normalize, Paging, Permanent, SubjectPrefix,
+    SubjectVersionPath,
+};
+use super::{ok_raw, ok_typed, AppState};
 use crate::error::RegistryError;
-use crate::model::Subject;
-use crate::registry::VersionSpec;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{FromRequestParts, Path, RawQuery, State};
-use axum::http::request::Parts;
-use axum::http::StatusCode;
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use serde_json::json;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -39,42 +37,16 @@ pub fn routes() -> Router<AppState> {
         .route("/subjects/{subject}/metadata", get(by_metadata))
 }
 
-/// Path parameters, with Confluent-shaped rejections.
-pub struct Params(pub Vec<String>);
-
-impl<S: Send + Sync> FromRequestParts<S> for Params {
-    type Rejection = RegistryError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let p: Result<Path<Vec<(String, String)>>, PathRejection> =
-            Path::from_request_parts(parts, state).await;
-        match p {
-            Ok(Path(v)) => Ok(Params(v.into_iter().map(|(_, v)| v).collect())),
-            Err(e) => Err(RegistryError::BadRequest(400, format!("Invalid path: {e}"))),
-        }
-    }
-}
-
-impl Params {
-    pub fn get(&self, i: usize) -> &str {
-        self.0.get(i).map_or("", String::as_str)
-    }
-    pub fn subject(&self) -> Subject {
-        Subject::parse(self.get(0))
-    }
-}
-
 #[utoipa::path(
     get,
     path = "/subjects",
     operation_id = "list_subjects",
     tag = "subjects",
     params(
-        ("subjectPrefix" = Option<String>, Query, description = "Only subjects starting with this (`:*:` for every context)"),
-        ("deleted" = Option<bool>, Query, description = "Include soft-deleted subjects"),
-        ("deletedOnly" = Option<bool>, Query, description = "Only soft-deleted subjects"),
-        ("offset" = Option<i32>, Query, description = "Skip this many"),
-        ("limit" = Option<i32>, Query, description = "At most this many"),
+        SubjectPrefix,
+        Deleted,
+        DeletedOnly,
+        Paging,
     ),
     responses(
         (status = 200, description = "Subject names", body = [String]),
@@ -83,17 +55,22 @@ impl Params {
 )]
 pub(crate) async fn list(
     State(st): State<AppState>,
-    RawQuery(q): RawQuery,
+    prefix: SubjectPrefix,
+    deleted: Deleted,
+    only: DeletedOnly,
+    paging: Paging,
 ) -> Result<Response, RegistryError> {
-    let q = Query::parse(q.as_deref());
     let all = st.registry.subjects(
-        q.get("subjectPrefix"),
-        q.flag("deleted"),
-        q.flag("deletedOnly"),
+        prefix.subject_prefix.as_deref(),
+        deleted.deleted,
+        only.deleted_only,
     );
-    let (offset, limit) = q.paging()?;
-    let page: Vec<String> = all.into_iter().skip(offset).take(limit).collect();
-    Ok(ok(json!(page)))
+    let page: Vec<String> = all
+        .into_iter()
+        .skip(paging.offset)
+        .take(paging.limit)
+        .collect();
+    Ok(ok_typed(&page))
 }
 
 #[utoipa::path(
@@ -101,9 +78,9 @@ pub(crate) async fn list(
     path = "/subjects/{subject}/versions",
     tag = "subjects",
     params(
-        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
-        ("deleted" = Option<bool>, Query, description = "Include soft-deleted versions"),
-        ("deletedOnly" = Option<bool>, Query, description = "Only soft-deleted versions"),
+        NamePath,
+        Deleted,
+        DeletedOnly,
     ),
     responses(
         (status = 200, description = "Version numbers", body = [i32]),
@@ -113,15 +90,15 @@ pub(crate) async fn list(
 )]
 pub(crate) async fn versions(
     State(st): State<AppState>,
-    p: Params,
-    RawQuery(q): RawQuery,
+    p: NamePath,
+    deleted: Deleted,
+    only: DeletedOnly,
 ) -> Result<Response, RegistryError> {
-    let q = Query::parse(q.as_deref());
     let subject = st.registry.alias_target(&p.subject());
     let v = st
         .registry
-        .versions(&subject, q.flag("deleted"), q.flag("deletedOnly"))?;
-    Ok(ok(json!(v)))
+        .versions(&subject, deleted.deleted, only.deleted_only)?;
+    Ok(ok_typed(&v))
 }
 
 #[utoipa::path(
@@ -130,8 +107,8 @@ pub(crate) async fn versions(
     tag = "subjects",
     request_body(content = RegisterSchemaRequest, content_type = "application/vnd.schemaregistry.v1+json"),
     params(
-        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
-        ("normalize" = Option<bool>, Query, description = "Store the normalized form"),
+        NamePath,
+        Normalize,
     ),
     responses(
         (status = 200, description = "Registered (or already registered)", body = RegisterSchemaResponse, links(
@@ -153,29 +130,21 @@ pub(crate) async fn versions(
 )]
 pub(crate) async fn register(
     State(st): State<AppState>,
-    p: Params,
-    RawQuery(q): RawQuery,
+    p: NamePath,
+    normalize: Normalize,
     Body(body): Body<SCHEMA_BODY>,
 ) -> Result<Response, RegistryError> {
-    let q = Query::parse(q.as_deref());
-    let body = body.ok_or_else(|| {
-        RegistryError::BadRequest(422, "register.arg5 must not be null (was null)".into())
-    })?;
+    let body = body
+        .ok_or_else(|| super::error::unprocessable("register.arg5 must not be null (was null)"))?;
     let req = schema_request(&body)?;
     let r = st
         .registry
-        .register(&p.subject(), req, q.flag("normalize"))
+        .register(&p.subject(), req, normalize.normalize)
         .await?;
-    Ok(match r.full {
-        Some(v) => {
-            let mut j = version_json(&v);
-            if let Some(m) = j.as_object_mut() {
-                m.remove("subject");
-            }
-            ok(j)
-        }
-        None => ok(json!({ "id": r.id })),
-    })
+    Ok(ok_typed(&match r.full {
+        Some(v) => RegisterSchemaResponse::version(&v),
+        None => RegisterSchemaResponse::id(r.id),
+    }))
 }
 
 #[utoipa::path(
@@ -184,9 +153,9 @@ pub(crate) async fn register(
     tag = "subjects",
     request_body(content = RegisterSchemaRequest, content_type = "application/vnd.schemaregistry.v1+json"),
     params(
-        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
-        ("normalize" = Option<bool>, Query, description = "Compare normalized forms"),
-        ("deleted" = Option<bool>, Query, description = "Also match soft-deleted versions"),
+        NamePath,
+        Normalize,
+        Deleted,
     ),
     responses(
         (status = 200, description = "The version holding this schema", body = SchemaVersion),
@@ -197,16 +166,13 @@ pub(crate) async fn register(
 )]
 pub(crate) async fn lookup(
     State(st): State<AppState>,
-    p: Params,
-    RawQuery(q): RawQuery,
+    p: NamePath,
+    normalize: Normalize,
+    deleted: Deleted,
     Body(body): Body<SCHEMA_BODY>,
 ) -> Result<Response, RegistryError> {
-    let q = Query::parse(q.as_deref());
     let body = body.ok_or_else(|| {
-        RegistryError::BadRequest(
-            422,
-            "lookUpSchemaUnderSubject.arg4 must not be null (was null)".into(),
-        )
+        super::error::unprocessable("lookUpSchemaUnderSubject.arg4 must not be null (was null)")
     })?;
     let req = schema_request(&body)?;
     let asked = p.subject();
@@ -214,16 +180,16 @@ pub(crate) async fn lookup(
     let fell_back = subject != asked;
     let v = st
         .registry
-        .lookup(&subject, &req, q.flag("normalize"), q.flag("deleted"))
+        .lookup(&subject, &req, normalize.normalize, deleted.deleted)
         .map_err(|e| match e {
-            RegistryError::SubjectNotFound(_) => RegistryError::SubjectNotFound(p.get(0).into()),
+            RegistryError::SubjectNotFound(_) => RegistryError::SubjectNotFound(p.0.clone()),
             // A schema not found under a subject of another context: the asked one is missing.
             RegistryError::SchemaNotFound(_) if fell_back => {
-                RegistryError::SubjectNotFound(p.get(0).into())
+                RegistryError::SubjectNotFound(p.0.clone())
             }
             e => e,
         })?;
-    Ok(ok(version_json(&v)))
+    Ok(ok_typed(&SchemaVersion::of(&v)))
 }
 
 #[utoipa::path(
@@ -231,8 +197,8 @@ pub(crate) async fn lookup(
     path = "/subjects/{subject}",
     tag = "subjects",
     params(
-        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
-        ("permanent" = Option<bool>, Query, description = "Hard delete (after a soft delete)"),
+        NamePath,
+        Permanent,
     ),
     responses(
         (status = 200, description = "Deleted versions", body = [i32]),
@@ -244,15 +210,14 @@ pub(crate) async fn lookup(
 )]
 pub(crate) async fn delete_subject(
     State(st): State<AppState>,
-    p: Params,
-    RawQuery(q): RawQuery,
+    p: NamePath,
+    permanent: Permanent,
 ) -> Result<Response, RegistryError> {
-    let q = Query::parse(q.as_deref());
     let v = st
         .registry
-        .delete_subject(&p.subject(), q.flag("permanent"))
+        .delete_subject(&p.subject(), permanent.permanent)
         .await?;
-    Ok(ok(json!(v)))
+    Ok(ok_typed(&v))
 }
 
 #[utoipa::path(
@@ -260,9 +225,8 @@ pub(crate) async fn delete_subject(
     path = "/subjects/{subject}/versions/{version}",
     tag = "subjects",
     params(
-        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
-        ("version" = String, Path, pattern = "^(latest|-1|[1-9][0-9]{0,8})$", description = "Version: a number from 1, `latest` (any case) or -1 (latest)"),
-        ("deleted" = Option<bool>, Query, description = "Also soft-deleted versions"),
+        SubjectVersionPath,
+        Deleted,
     ),
     responses(
         (status = 200, description = "The version", body = SchemaVersion),
@@ -273,14 +237,13 @@ pub(crate) async fn delete_subject(
 )]
 pub(crate) async fn get_version(
     State(st): State<AppState>,
-    p: Params,
-    RawQuery(q): RawQuery,
+    p: SubjectVersionPath,
+    deleted: Deleted,
 ) -> Result<Response, RegistryError> {
-    let q = Query::parse(q.as_deref());
-    let spec = VersionSpec::parse(p.get(1), true)?;
+    let spec = p.spec(true)?;
     let subject = st.registry.read_subject(&p.subject());
-    let v = st.registry.version(&subject, spec, q.flag("deleted"))?;
-    Ok(ok(version_json(&v)))
+    let v = st.registry.version(&subject, spec, deleted.deleted)?;
+    Ok(ok_typed(&SchemaVersion::of(&v)))
 }
 
 #[utoipa::path(
@@ -288,9 +251,8 @@ pub(crate) async fn get_version(
     path = "/subjects/{subject}/versions/{version}/schema",
     tag = "subjects",
     params(
-        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
-        ("version" = String, Path, pattern = "^(latest|-1|[1-9][0-9]{0,8})$", description = "Version: a number from 1, `latest` (any case) or -1 (latest)"),
-        ("deleted" = Option<bool>, Query, description = "Also soft-deleted versions"),
+        SubjectVersionPath,
+        Deleted,
     ),
     responses(
         (status = 200, description = "The raw schema (any JSON: object, array or string)", body = serde_json::Value),
@@ -301,14 +263,13 @@ pub(crate) async fn get_version(
 )]
 pub(crate) async fn get_version_schema(
     State(st): State<AppState>,
-    p: Params,
-    RawQuery(q): RawQuery,
+    p: SubjectVersionPath,
+    deleted: Deleted,
 ) -> Result<Response, RegistryError> {
-    let q = Query::parse(q.as_deref());
-    let spec = VersionSpec::parse(p.get(1), true)?;
+    let spec = p.spec(true)?;
     let subject = st.registry.read_subject(&p.subject());
-    let v = st.registry.version(&subject, spec, q.flag("deleted"))?;
-    Ok(raw_json(StatusCode::OK, v.body.schema.clone()))
+    let v = st.registry.version(&subject, spec, deleted.deleted)?;
+    Ok(ok_raw(v.body.schema.clone()))
 }
 
 #[utoipa::path(
@@ -316,8 +277,7 @@ pub(crate) async fn get_version_schema(
     path = "/subjects/{subject}/versions/{version}/referencedby",
     tag = "subjects",
     params(
-        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
-        ("version" = String, Path, pattern = "^(latest|-1|[1-9][0-9]{0,8})$", description = "Version: a number from 1, `latest` (any case) or -1 (latest)"),
+        SubjectVersionPath,
     ),
     responses(
         (status = 200, description = "IDs of schemas referencing this version", body = [i32]),
@@ -328,11 +288,11 @@ pub(crate) async fn get_version_schema(
 )]
 pub(crate) async fn referenced_by(
     State(st): State<AppState>,
-    p: Params,
+    p: SubjectVersionPath,
 ) -> Result<Response, RegistryError> {
-    let spec = VersionSpec::parse(p.get(1), true)?;
+    let spec = p.spec(true)?;
     let subject = st.registry.read_subject(&p.subject());
-    Ok(ok(json!(st.registry.referenced_by(&subject, spec)?)))
+    Ok(ok_typed(&st.registry.referenced_by(&subject, spec)?))
 }
 
 #[utoipa::path(
@@ -340,9 +300,8 @@ pub(crate) async fn referenced_by(
     path = "/subjects/{subject}/versions/{version}",
     tag = "subjects",
     params(
-        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
-        ("version" = String, Path, pattern = "^(latest|-1|[1-9][0-9]{0,8})$", description = "Version: a number from 1, `latest` (any case) or -1 (latest)"),
-        ("permanent" = Option<bool>, Query, description = "Hard delete (after a soft delete)"),
+        SubjectVersionPath,
+        Permanent,
     ),
     responses(
         (status = 200, description = "The deleted version", body = i32),
@@ -354,16 +313,15 @@ pub(crate) async fn referenced_by(
 )]
 pub(crate) async fn delete_version(
     State(st): State<AppState>,
-    p: Params,
-    RawQuery(q): RawQuery,
+    p: SubjectVersionPath,
+    permanent: Permanent,
 ) -> Result<Response, RegistryError> {
-    let q = Query::parse(q.as_deref());
-    let spec = VersionSpec::parse(p.get(1), false)?;
+    let spec = p.spec(false)?;
     let v = st
         .registry
-        .delete_version(&p.subject(), spec, q.flag("permanent"))
+        .delete_version(&p.subject(), spec, permanent.permanent)
         .await?;
-    Ok(ok(json!(v)))
+    Ok(ok_typed(&v))
 }
 
 #[utoipa::path(
@@ -371,10 +329,9 @@ pub(crate) async fn delete_version(
     path = "/subjects/{subject}/metadata",
     tag = "subjects",
     params(
-        ("subject" = String, Path, description = "Subject, optionally qualified with a context as :.ctx:name"),
-        ("key" = Option<Vec<String>>, Query, description = "Metadata property names (paired with `value` by position)"),
-        ("value" = Option<Vec<String>>, Query, description = "Metadata property values"),
-        ("deleted" = Option<bool>, Query, description = "Also soft-deleted versions"),
+        NamePath,
+        MetadataFilter,
+        Deleted,
     ),
     responses(
         (status = 200, description = "The latest version whose metadata properties match", body = SchemaVersion),
@@ -384,20 +341,19 @@ pub(crate) async fn delete_version(
 )]
 pub(crate) async fn by_metadata(
     State(st): State<AppState>,
-    p: Params,
-    RawQuery(q): RawQuery,
+    p: NamePath,
+    filter: MetadataFilter,
+    deleted: Deleted,
 ) -> Result<Response, RegistryError> {
-    let q = Query::parse(q.as_deref());
-    let keys = q.all("key");
-    let values = q.all("value");
-    let wanted: Vec<(&str, Option<&str>)> = keys
+    let wanted: Vec<(&str, Option<&str>)> = filter
+        .key
         .iter()
         .enumerate()
-        .map(|(i, k)| (*k, values.get(i).copied()))
+        .map(|(i, k)| (k.as_str(), filter.value.get(i).map(String::as_str)))
         .collect();
     let subject = st.registry.read_subject(&p.subject());
     let v = st
         .registry
-        .version_by_metadata(&subject, &wanted, q.flag("deleted"))?;
-    Ok(ok(version_json(&v)))
+        .version_by_metadata(&subject, &wanted, deleted.deleted)?;
+    Ok(ok_typed(&SchemaVersion::of(&v)))
 }

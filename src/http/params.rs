@@ -1,0 +1,305 @@
+//! Typed extractors for path and query parameters, parsed as Confluent (Jersey) parses
+//! them, with Confluent-shaped rejections; each query struct is also the utoipa
+//! `IntoParams` that documents it, so the parameter docs are written once.
+//!
+//! Path extractors reject a path that does not decode (400). Query extractors never reject,
+//! except [`Paging`] (an `offset` or `limit` that is not an int leaves the request unmatched
+//! in Jersey: 404). Flags are Java's `Boolean.parseBoolean`: `true` in any case is true,
+//! anything else (or nothing) false; the first value of a repeated name counts.
+
+use super::extract::Query;
+use crate::error::RegistryError;
+use crate::model::Subject;
+use crate::registry::VersionSpec;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
+use std::convert::Infallible;
+use utoipa::IntoParams;
+
+/// The path's parameters in order, percent-decoded.
+async fn segments<S: Send + Sync>(
+    parts: &mut Parts,
+    state: &S,
+) -> Result<Vec<String>, RegistryError> {
+    let p: Result<Path<Vec<(String, String)>>, PathRejection> =
+        Path::from_request_parts(parts, state).await;
+    match p {
+        Ok(Path(v)) => Ok(v.into_iter().map(|(_, v)| v).collect()),
+        Err(e) => Err(super::error::invalid_path(&e)),
+    }
+}
+
+/// The `i`-th path parameter (empty when the route has none there).
+fn take(v: &mut [String], i: usize) -> String {
+    v.get_mut(i).map(std::mem::take).unwrap_or_default()
+}
+
+/// The query of a request, parsed leniently.
+fn query(parts: &Parts) -> Query {
+    Query::parse(parts.uri.query())
+}
+
+/// `{subject}` (also the subject or context of config and mode): the first path
+/// parameter, percent-decoded.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path, names("subject"))]
+pub struct NamePath(
+    /// Subject, optionally qualified with a context as :.ctx:name
+    pub String,
+);
+
+/// `{name}` of an exporter.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path, names("name"))]
+pub struct ExporterPath(
+    /// Exporter name
+    pub String,
+);
+
+impl<S: Send + Sync> FromRequestParts<S> for ExporterPath {
+    type Rejection = RegistryError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let mut v = segments(parts, state).await?;
+        Ok(ExporterPath(take(&mut v, 0)))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for NamePath {
+    type Rejection = RegistryError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let mut v = segments(parts, state).await?;
+        Ok(NamePath(take(&mut v, 0)))
+    }
+}
+
+impl NamePath {
+    /// The name as a subject (`:.ctx:name` qualified or not).
+    pub fn subject(&self) -> Subject {
+        Subject::parse(&self.0)
+    }
+}
+
+/// `{subject}/versions/{version}`: the subject and the version as given (parsed with
+/// [`SubjectVersionPath::spec`], after the body where the route has one).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct SubjectVersionPath {
+    /// Subject, optionally qualified with a context as :.ctx:name
+    pub subject: String,
+    /// Version: a number from 1, `latest` (any case) or -1 (latest)
+    #[param(pattern = "^(latest|-1|[1-9][0-9]{0,8})$")]
+    pub version: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for SubjectVersionPath {
+    type Rejection = RegistryError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let mut v = segments(parts, state).await?;
+        Ok(SubjectVersionPath {
+            subject: take(&mut v, 0),
+            version: take(&mut v, 1),
+        })
+    }
+}
+
+impl SubjectVersionPath {
+    /// The version: `latest` in any case or an int in [1, 2^31-1]; `-1` is latest when
+    /// `minus_one_is_latest` (reads), else kept as `-1` (deletes). Else 42202.
+    pub fn spec(&self, minus_one_is_latest: bool) -> Result<VersionSpec, RegistryError> {
+        VersionSpec::parse(&self.version, minus_one_is_latest)
+    }
+
+    pub fn subject(&self) -> Subject {
+        Subject::parse(&self.subject)
+    }
+}
+
+/// `{id}`: a Java int; anything else is an unknown path, as in Jersey (404).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path, names("id"))]
+pub struct IdPath(
+    /// Schema ID
+    pub i32,
+);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdPath {
+    type Rejection = RegistryError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let mut v = segments(parts, state).await?;
+        take(&mut v, 0)
+            .parse::<i32>()
+            .map(IdPath)
+            .map_err(|_| super::error::not_found_error())
+    }
+}
+
+/// Boolean query flags: one struct per flag, reused by every operation that takes it.
+macro_rules! flag {
+    ($(#[doc = $doc:literal])* $name:ident, $field:ident, $key:literal) => {
+        #[derive(Debug, Clone, Copy, Default, IntoParams)]
+        #[into_params(parameter_in = Query, rename_all = "camelCase")]
+        pub struct $name {
+            $(#[doc = $doc])*
+            #[param(value_type = Option<bool>)]
+            pub $field: bool,
+        }
+
+        impl<S: Send + Sync> FromRequestParts<S> for $name {
+            type Rejection = Infallible;
+
+            async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+                Ok($name {
+                    $field: query(parts).flag($key),
+                })
+            }
+        }
+    };
+}
+
+flag!(
+    /// Include soft-deleted subjects or versions
+    Deleted,
+    deleted,
+    "deleted"
+);
+flag!(
+    /// Only soft-deleted subjects or versions
+    DeletedOnly,
+    deleted_only,
+    "deletedOnly"
+);
+flag!(
+    /// Normalize the schema before comparing or storing it
+    Normalize,
+    normalize,
+    "normalize"
+);
+flag!(
+    /// Hard delete (only after a soft delete)
+    Permanent,
+    permanent,
+    "permanent"
+);
+flag!(
+    /// Include the reasons of an incompatibility (`messages`)
+    Verbose,
+    verbose,
+    "verbose"
+);
+flag!(
+    /// Fall back to the context's, then the global setting, when the subject has none
+    DefaultToGlobal,
+    default_to_global,
+    "defaultToGlobal"
+);
+flag!(
+    /// Change the mode even when the registry holds schemas (IMPORT)
+    Force,
+    force,
+    "force"
+);
+flag!(
+    /// Also return the largest schema ID (`maxId`)
+    FetchMaxId,
+    fetch_max_id,
+    "fetchMaxId"
+);
+flag!(
+    /// Only the latest version per subject
+    LatestOnly,
+    latest_only,
+    "latestOnly"
+);
+flag!(
+    /// List the subjects aliasing each subject
+    Aliases,
+    aliases,
+    "aliases"
+);
+
+/// `subjectPrefix`.
+#[derive(Debug, Clone, Default, IntoParams)]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
+pub struct SubjectPrefix {
+    /// Only subjects starting with this (`:*:` for every context)
+    pub subject_prefix: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for SubjectPrefix {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        Ok(SubjectPrefix {
+            subject_prefix: query(parts).get("subjectPrefix").map(str::to_string),
+        })
+    }
+}
+
+/// `subject`: the subject (or `:.ctx:` context) an ID is looked up in.
+#[derive(Debug, Clone, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SubjectHint {
+    /// Look the ID up in this subject's context
+    pub subject: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for SubjectHint {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        Ok(SubjectHint {
+            subject: query(parts).get("subject").map(str::to_string),
+        })
+    }
+}
+
+/// `offset` and `limit` as Jersey parses them: a value that is not an int makes the
+/// resource unmatched (404); a negative offset is 0, a non-positive limit means no limit.
+#[derive(Debug, Clone, Copy, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Paging {
+    /// Skip this many
+    #[param(value_type = Option<i32>)]
+    pub offset: usize,
+    /// At most this many
+    #[param(value_type = Option<i32>)]
+    pub limit: usize,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Paging {
+    type Rejection = RegistryError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let (offset, limit) = query(parts).paging()?;
+        Ok(Paging { offset, limit })
+    }
+}
+
+/// `key` and `value`, repeated: metadata properties a version must have (the i-th value
+/// goes with the i-th key; a key without a value only has to be present).
+#[derive(Debug, Clone, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MetadataFilter {
+    /// Metadata property names
+    pub key: Vec<String>,
+    /// Their values, in the same order
+    pub value: Vec<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for MetadataFilter {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        let q = query(parts);
+        let all = |name: &str| q.all(name).into_iter().map(str::to_string).collect();
+        Ok(MetadataFilter {
+            key: all("key"),
+            value: all("value"),
+        })
+    }
+}
