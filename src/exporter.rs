@@ -13,7 +13,7 @@
 //!   global configs.
 
 use crate::error::{RegistryError, Result};
-use crate::model::{path_segment, Reference, Subject, DEFAULT_CONTEXT};
+use crate::model::{Reference, Subject, DEFAULT_CONTEXT};
 use crate::registry::Registry;
 use crate::store::record::{ExporterStateValue, ExporterValue};
 use serde::Deserialize;
@@ -446,11 +446,11 @@ pub async fn run(
     live: Arc<Live>,
     secrets: Option<Arc<crate::secret::Encoder>>,
 ) {
-    let client = match reqwest::Client::builder()
-        .timeout(REQUEST_TIMEOUT)
-        .connect_timeout(Duration::from_secs(5))
-        .build()
-    {
+    let client = match crate::client::Http::new(&crate::client::Options {
+        timeout: REQUEST_TIMEOUT,
+        connect_timeout: Some(Duration::from_secs(5)),
+        ..Default::default()
+    }) {
         Ok(c) => c,
         Err(e) => {
             tracing::error!(error = %e, "exporters disabled: cannot build their HTTP client");
@@ -575,7 +575,7 @@ pub async fn run(
 
 /// Pushes a snapshot; returns how many versions went out, or the error trace.
 async fn round(
-    client: &reqwest::Client,
+    client: &crate::client::Http,
     def: &ExporterValue,
     secrets: Option<&crate::secret::Encoder>,
     rt: &mut Runtime,
@@ -583,7 +583,7 @@ async fn round(
 ) -> std::result::Result<usize, String> {
     // Credentials are decrypted here only, for this round's requests.
     let config = crate::secret::open_config(secrets, &def.config)?;
-    let dest = Destination::new(client, &config);
+    let dest = Destination::new(client, &config)?;
     let mut pushed = 0;
     for v in &snap.versions {
         let dst = destination_subject(def, &v.subject);
