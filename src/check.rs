@@ -5,6 +5,7 @@
 //! Exit codes: 0 compatible, 1 incompatible, 2 usage error, unreadable file, invalid schema or
 //! registry unreachable.
 
+use crate::client::{self, status_text, Client, Credentials, Endpoint, Http, Options};
 use crate::compat::{self, Candidate, Previous};
 use crate::model::{Level, SchemaType};
 use crate::schema;
@@ -199,20 +200,15 @@ fn remote(args: &CheckArgs, url: &str) -> Outcome {
         Ok(t) => t,
         Err(e) => return Outcome::Error(e),
     };
-    let enc = crate::model::path_segment;
-    let mut endpoint = format!(
-        "{}/compatibility/subjects/{}/versions",
-        url.trim_end_matches('/'),
-        enc(subject)
-    );
-    if let Some(v) = &args.version {
-        endpoint.push('/');
-        endpoint.push_str(&enc(v));
-    }
-    endpoint.push_str("?verbose=true");
-    if args.normalize {
-        endpoint.push_str("&normalize=true");
-    }
+    // Explicit credentials win over those in the URL; without a colon, all is the user.
+    let auth = args.basic_auth.as_deref().map(|a| {
+        let (user, pass) = a.split_once(':').unwrap_or((a, ""));
+        Credentials::new(user, pass)
+    });
+    let endpoint = match Endpoint::parse(url, auth) {
+        Ok(e) => e,
+        Err(e) => return Outcome::Error(format!("--url: {e}")),
+    };
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -221,36 +217,36 @@ fn remote(args: &CheckArgs, url: &str) -> Outcome {
         Err(e) => return Outcome::Error(format!("cannot start the runtime: {e}")),
     };
     rt.block_on(async {
-        let client = match reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .build()
-        {
+        let http = match Http::new(&Options {
+            timeout: Duration::from_secs(30),
+            ..Options::default()
+        }) {
             Ok(c) => c,
-            Err(e) => return Outcome::Error(format!("cannot build the HTTP client: {e}")),
+            Err(e) => return Outcome::Error(e),
         };
-        let mut req = client
-            .post(&endpoint)
-            .header("Content-Type", "application/vnd.schemaregistry.v1+json")
-            .header("Accept", "application/vnd.schemaregistry.v1+json")
-            .body(json!({ "schema": text }).to_string());
-        if let Some(auth) = &args.basic_auth {
-            let (user, pass) = auth.split_once(':').unwrap_or((auth.as_str(), ""));
-            req = req.basic_auth(user, Some(pass));
+        let client = Client::new(http, endpoint);
+        let reply = client
+            .check_compatibility(subject, args.version.as_deref(), &text, args.normalize)
+            .await;
+        match reply {
+            Ok(r) if r.json => interpret(r.status, &r.body),
+            Ok(r) => Outcome::Error(format!(
+                "the registry answered {} with a body that is not JSON: error decoding response body",
+                status_text(r.status)
+            )),
+            Err(e) => match e.status {
+                Some(status) => Outcome::Error(format!(
+                    "the registry answered {} with a body that is not JSON: {}",
+                    status_text(status),
+                    e.source
+                )),
+                None => Outcome::Error(format!(
+                    "cannot reach the registry at {}: {}",
+                    client.base(),
+                    e.source
+                )),
+            },
         }
-        let resp = match req.send().await {
-            Ok(r) => r,
-            Err(e) => return Outcome::Error(format!("cannot reach the registry at {url}: {e}")),
-        };
-        let status = resp.status();
-        let body: Value = match resp.json().await {
-            Ok(v) => v,
-            Err(e) => {
-                return Outcome::Error(format!(
-                    "the registry answered {status} with a body that is not JSON: {e}"
-                ))
-            }
-        };
-        interpret(status.as_u16(), &body)
     })
 }
 
@@ -273,10 +269,8 @@ pub fn interpret(status: u16, body: &Value) -> Outcome {
             None => Outcome::Error(format!("unexpected answer from the registry: {body}")),
         };
     }
-    let code = body.get("error_code").map(Value::to_string);
-    let message = body
-        .get("message")
-        .and_then(Value::as_str)
+    let code = client::error_code(body);
+    let message = client::error_message(body)
         .map(str::to_owned)
         .unwrap_or_else(|| body.to_string());
     Outcome::Error(format!(

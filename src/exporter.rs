@@ -12,7 +12,7 @@
 //! - Not exported: hard deletes, modes (the destination subjects stay in IMPORT mode) and
 //!   global configs.
 
-use crate::model::{path_segment, Reference, Subject, DEFAULT_CONTEXT};
+use crate::model::{Reference, Subject, DEFAULT_CONTEXT};
 pub use crate::registry::exporters::{
     auto_context, check_config, code, define, error, fresh_state, matches, not_found,
     protect_config, ExporterRequest, PendingVersion, Snapshot, MAX_EXPORTERS, PAUSED, RUNNING,
@@ -194,11 +194,11 @@ pub async fn run(
     live: Arc<Live>,
     secrets: Option<Arc<crate::secret::Encoder>>,
 ) {
-    let client = match reqwest::Client::builder()
-        .timeout(REQUEST_TIMEOUT)
-        .connect_timeout(Duration::from_secs(5))
-        .build()
-    {
+    let client = match crate::client::Http::new(&crate::client::Options {
+        timeout: REQUEST_TIMEOUT,
+        connect_timeout: Some(Duration::from_secs(5)),
+        ..Default::default()
+    }) {
         Ok(c) => c,
         Err(e) => {
             tracing::error!(error = %e, "exporters disabled: cannot build their HTTP client");
@@ -323,7 +323,7 @@ pub async fn run(
 
 /// Pushes a snapshot; returns how many versions went out, or the error trace.
 async fn round(
-    client: &reqwest::Client,
+    client: &crate::client::Http,
     def: &ExporterValue,
     secrets: Option<&crate::secret::Encoder>,
     rt: &mut Runtime,
@@ -331,7 +331,7 @@ async fn round(
 ) -> std::result::Result<usize, String> {
     // Credentials are decrypted here only, for this round's requests.
     let config = crate::secret::open_config(secrets, &def.config)?;
-    let dest = Destination::new(client, &config);
+    let dest = Destination::new(client, &config)?;
     let mut pushed = 0;
     for v in &snap.versions {
         let dst = destination_subject(def, &v.subject);

@@ -1,83 +1,57 @@
-//! The destination registry of an exporter, through its REST API.
+//! The destination registry of an exporter, through its REST API ([`crate::client`]).
 
 use super::*;
+use crate::client::{Client, Credentials, Endpoint, Http, ImportVersion, Reply, TransportError};
 
 /// The destination registry, through its REST API.
-pub(super) struct Destination<'a> {
-    client: &'a reqwest::Client,
-    base: String,
-    auth: Option<(String, String)>,
+pub(super) struct Destination {
+    client: Client,
 }
 
-const CT: &str = "application/vnd.schemaregistry.v1+json";
+type Outcome = std::result::Result<Reply, String>;
 
-impl<'a> Destination<'a> {
+/// A transport failure as the exporter's trace shows it: `{METHOD} {url}: {error}`.
+fn answered(r: std::result::Result<Reply, TransportError>) -> Outcome {
+    r.map_err(|e| e.to_string())
+}
+
+impl Destination {
+    /// The first URL of `schema.registry.url`, with `basic.auth.user.info` when
+    /// `basic.auth.credentials.source` is USER_INFO or unset (else the URL's credentials).
     pub(super) fn new(
-        client: &'a reqwest::Client,
+        http: &Http,
         config: &BTreeMap<String, String>,
-    ) -> Destination<'a> {
-        let base = config
+    ) -> std::result::Result<Destination, String> {
+        let url = config
             .get("schema.registry.url")
             .and_then(|u| u.split(',').next())
             .unwrap_or("")
-            .trim()
-            .trim_end_matches('/')
-            .to_string();
+            .trim();
         let source = config
             .get("basic.auth.credentials.source")
             .map(|s| s.to_ascii_uppercase());
         let auth = match (source.as_deref(), config.get("basic.auth.user.info")) {
-            (Some("USER_INFO") | None, Some(info)) => info
-                .split_once(':')
-                .map(|(u, p)| (u.to_string(), p.to_string())),
+            (Some("USER_INFO") | None, Some(info)) => Credentials::from_user_info(info),
             _ => None,
         };
-        Destination { client, base, auth }
-    }
-
-    async fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<serde_json::Value>,
-    ) -> std::result::Result<(u16, serde_json::Value), String> {
-        let url = format!("{}{path}", self.base);
-        let mut req = self
-            .client
-            .request(method.clone(), &url)
-            .header("accept", CT);
-        if let Some((u, p)) = &self.auth {
-            req = req.basic_auth(u, Some(p));
-        }
-        if let Some(b) = body {
-            req = req.header("content-type", CT).body(b.to_string());
-        }
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| format!("{method} {url}: {e}"))?;
-        let status = resp.status().as_u16();
-        let text = resp
-            .text()
-            .await
-            .map_err(|e| format!("{method} {url}: {e}"))?;
-        let v = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
-        Ok((status, v))
+        // The URL itself is not shown: it may hold credentials.
+        let endpoint = Endpoint::parse(url, auth)
+            .map_err(|e| format!("invalid destination schema.registry.url: {e}"))?;
+        Ok(Destination {
+            client: Client::new(http.clone(), endpoint),
+        })
     }
 
     pub(super) async fn set_import_mode(&self, subject: &str) -> std::result::Result<(), String> {
-        let path = format!("/mode/{}?force=true", path_segment(subject));
-        match self
-            .call(
-                reqwest::Method::PUT,
-                &path,
-                Some(serde_json::json!({"mode": "IMPORT"})),
-            )
-            .await?
-        {
-            (200, _) => Ok(()),
-            (s, v) => Err(format!(
-                "cannot put destination subject {subject} in IMPORT mode: HTTP {s} {v}"
+        match answered(
+            self.client
+                .set_mode(Some(subject), crate::client::IMPORT)
+                .await,
+        )? {
+            r if r.status == 200 => Ok(()),
+            r => Err(format!(
+                "cannot put destination subject {subject} in IMPORT mode: HTTP {} {}",
+                r.status, r.body
             )),
         }
     }
@@ -88,29 +62,20 @@ impl<'a> Destination<'a> {
         v: &PendingVersion,
         refs: &[Reference],
     ) -> std::result::Result<(), String> {
-        let mut body = serde_json::json!({
-            "schema": v.body.schema,
-            "id": v.id,
-            "version": v.version,
-        });
-        if v.body.schema_type != crate::model::SchemaType::Avro {
-            body["schemaType"] = serde_json::json!(v.body.schema_type.as_str());
-        }
-        if !refs.is_empty() {
-            body["references"] = serde_json::json!(refs);
-        }
-        if let Some(md) = &v.body.metadata {
-            body["metadata"] = md.clone();
-        }
-        if let Some(rs) = &v.body.rule_set {
-            body["ruleSet"] = rs.clone();
-        }
-        let path = format!("/subjects/{}/versions", path_segment(subject));
-        match self.call(reqwest::Method::POST, &path, Some(body)).await? {
-            (200, r) if r["id"] == serde_json::json!(v.id) => Ok(()),
-            (s, r) => Err(format!(
-                "destination refused {subject} version {} (id {}): HTTP {s} {r}",
-                v.version, v.id
+        let version = ImportVersion {
+            schema: &v.body.schema,
+            schema_type: v.body.schema_type.as_str(),
+            references: refs,
+            metadata: v.body.metadata.as_ref(),
+            rule_set: v.body.rule_set.as_ref(),
+            id: v.id,
+            version: v.version,
+        };
+        match answered(self.client.register_with_id(subject, &version).await)? {
+            r if r.status == 200 && r.body["id"] == serde_json::json!(v.id) => Ok(()),
+            r => Err(format!(
+                "destination refused {subject} version {} (id {}): HTTP {} {}",
+                v.version, v.id, r.status, r.body
             )),
         }
     }
@@ -120,13 +85,13 @@ impl<'a> Destination<'a> {
         subject: &str,
         version: i32,
     ) -> std::result::Result<(), String> {
-        let path = format!("/subjects/{}/versions/{version}", path_segment(subject));
-        match self.call(reqwest::Method::DELETE, &path, None).await? {
-            (200, _) => Ok(()),
+        match answered(self.client.soft_delete(subject, version).await)? {
+            r if r.status == 200 => Ok(()),
             // Already soft-deleted there.
-            (404, r) if r["error_code"] == 40406 => Ok(()),
-            (s, r) => Err(format!(
-                "cannot delete {subject} version {version} at the destination: HTTP {s} {r}"
+            r if r.status == 404 && r.body["error_code"] == 40406 => Ok(()),
+            r => Err(format!(
+                "cannot delete {subject} version {version} at the destination: HTTP {} {}",
+                r.status, r.body
             )),
         }
     }
@@ -136,14 +101,11 @@ impl<'a> Destination<'a> {
         subject: &str,
         body: &serde_json::Value,
     ) -> std::result::Result<(), String> {
-        let path = format!("/config/{}", path_segment(subject));
-        match self
-            .call(reqwest::Method::PUT, &path, Some(body.clone()))
-            .await?
-        {
-            (200, _) => Ok(()),
-            (s, r) => Err(format!(
-                "cannot set the config of {subject} at the destination: HTTP {s} {r}"
+        match answered(self.client.set_config(Some(subject), body).await)? {
+            r if r.status == 200 => Ok(()),
+            r => Err(format!(
+                "cannot set the config of {subject} at the destination: HTTP {} {}",
+                r.status, r.body
             )),
         }
     }

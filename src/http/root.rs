@@ -112,7 +112,7 @@ pub(crate) async fn metadata_leader(State(st): State<AppState>) -> Response {
     responses((status = 200, description = "Supported schema types", body = [String]))
 )]
 pub(crate) async fn types() -> Response {
-    ok(json!(["AVRO"]))
+    ok_typed(&crate::schema::supported_types())
 }
 
 #[utoipa::path(
