@@ -5,7 +5,7 @@
 //!   against the CA bundle by rustls (webpki). The verified certificate's principal (its
 //!   subject CN; without a CN its first DNS, then e-mail, then URI subject alternative name)
 //!   is taken once per connection ([`ClientIdentity`]) and looked up in the users file by
-//!   `auth::require` (`NAME:cert:ROLE` lines).
+//!   `http::auth::require` (`NAME:cert:ROLE` lines).
 //! - The server certificate and the client CA sit behind swappable cells
 //!   ([`ReloadableCert`], [`ReloadableVerifier`]): [`TlsReloader::reload`] reads the files
 //!   again and swaps them in for new connections, or keeps the old ones and says why.

@@ -157,7 +157,7 @@ pub async fn run(
                     let t = shared.limits.handshake_timeout;
                     match tokio::time::timeout(t, acceptor.accept(stream)).await {
                         Ok(Ok(tls)) => {
-                            // The verified client certificate, if any, reaches `auth::require`.
+                            // The verified client certificate, if any, reaches `http::auth::require`.
                             let who = crate::mtls::ClientIdentity::of(tls.get_ref().1);
                             serve_connection(&shared, tls, Some(who), stop).await
                         }
