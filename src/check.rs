@@ -8,7 +8,7 @@
 use crate::client::{self, status_text, Client, Credentials, Endpoint, Http, Options};
 use crate::compat::{self, Candidate, Previous};
 use crate::model::{Level, SchemaType};
-use crate::schema;
+use crate::schema::{self, Dependency};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -125,11 +125,18 @@ pub fn offline(args: &CheckArgs) -> Outcome {
     let mut refs = Vec::with_capacity(args.references.len());
     for f in &args.references {
         match read(f) {
-            Ok(t) => refs.push(t),
+            Ok(t) => refs.push(Dependency::new(reference_name(f), t)),
             Err(e) => return Outcome::Error(e),
         }
     }
     check_texts(args.level, &texts, &refs, args.normalize, &args.files)
+}
+
+/// The name a reference file is known by in `$ref`s and imports: its file name.
+fn reference_name(path: &std::path::Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
 }
 
 /// Parses every schema as the registry would (the new one as new input, the older ones as
@@ -137,11 +144,10 @@ pub fn offline(args: &CheckArgs) -> Outcome {
 pub fn check_texts(
     level: Level,
     texts: &[String],
-    refs: &[String],
+    refs: &[Dependency],
     normalize: bool,
     names: &[PathBuf],
 ) -> Outcome {
-    let ref_strs: Vec<&str> = refs.iter().map(String::as_str).collect();
     let name = |i: usize| {
         names
             .get(i)
@@ -151,7 +157,7 @@ pub fn check_texts(
     let mut parsed = Vec::with_capacity(texts.len());
     for (i, t) in texts.iter().enumerate() {
         let is_new = i == 0;
-        match schema::parse(SchemaType::Avro, t, &ref_strs, is_new && normalize) {
+        match schema::parse(SchemaType::Avro, t, refs, is_new && normalize) {
             Ok(p) => parsed.push(if is_new && normalize {
                 p.normalized
             } else {
@@ -163,7 +169,7 @@ pub fn check_texts(
     let Some((new, older)) = parsed.split_first() else {
         return Outcome::Error("no schema given".into());
     };
-    fn cand<'a>(s: &'a str, refs: &[String]) -> Candidate<'a> {
+    fn cand<'a>(s: &'a str, refs: &[Dependency]) -> Candidate<'a> {
         Candidate {
             schema_type: SchemaType::Avro,
             schema: s,

@@ -4,14 +4,14 @@
 pub mod avro;
 
 use crate::model::{Level, SchemaType};
-use crate::schema::{self, Prepared};
+use crate::schema::{self, Dependency, Prepared};
 
-/// A schema with the texts of the schemas it references (dependency order).
+/// A schema with the schemas it references (dependency order).
 #[derive(Debug, Clone)]
 pub struct Candidate<'a> {
     pub schema_type: SchemaType,
     pub schema: &'a str,
-    pub refs: Vec<String>,
+    pub refs: Vec<Dependency>,
 }
 
 /// An earlier version to check against.
@@ -46,8 +46,8 @@ fn against_one(
             }
         }
         Ok(f) => {
-            let new_p = new_prepared.get_or_insert_with(|| f.prepare(new.schema, &new.ref_strs()));
-            let old_p = f.prepare(old.schema, &old.ref_strs());
+            let new_p = new_prepared.get_or_insert_with(|| f.prepare(new.schema, &new.refs));
+            let old_p = f.prepare(old.schema, &old.refs);
             if level.forward() {
                 msgs.extend(f.compare(&old_p, new_p, false));
             }
@@ -57,12 +57,6 @@ fn against_one(
         }
     }
     msgs
-}
-
-impl Candidate<'_> {
-    fn ref_strs(&self) -> Vec<&str> {
-        self.refs.iter().map(String::as_str).collect()
-    }
 }
 
 /// Checks `new` against `previous` (oldest first) at `level`. Returns Confluent's message

@@ -89,7 +89,7 @@ pub(super) fn with_confluent_version(md: Option<Json>, version: i32) -> Option<J
 #[derive(Debug, Clone)]
 pub(super) struct ParseInput {
     /// The texts of the referenced schemas in dependency order, or why they do not resolve.
-    pub refs: std::result::Result<Vec<String>, String>,
+    pub refs: std::result::Result<Vec<crate::schema::Dependency>, String>,
     /// Whether the subject's effective config asks for normalisation.
     pub normalize_config: bool,
 }
@@ -187,11 +187,10 @@ impl Registry {
             .refs
             .as_ref()
             .map_err(|e| Self::invalid_schema(subject, req, &schema, e))?;
-        let refs: Vec<&str> = ref_texts.iter().map(String::as_str).collect();
         let normalize = normalize || input.normalize_config;
         // Confluent validates defaults only when normalising (or when configured to); a
         // schema with a bad default is otherwise accepted as it was before 7.x.
-        let parsed = schema::parse(schema_type, &schema, &refs, normalize)
+        let parsed = schema::parse(schema_type, &schema, ref_texts, normalize)
             .map_err(|e| Self::invalid_schema(subject, req, &schema, &e.0))?;
         let schema = if normalize {
             parsed.normalized.clone()

@@ -5,21 +5,23 @@ use super::{Registry, VersionSpec};
 use crate::error::Result;
 use crate::index::Index;
 use crate::model::{Reference, Subject};
+use crate::schema::Dependency;
 use std::collections::BTreeSet;
 
 /// Deepest chain of schema references we follow.
 const MAX_REFERENCE_DEPTH: usize = 32;
 
 impl Registry {
-    /// Resolves references to the texts of the referenced schemas, transitively, in
-    /// dependency order (each schema after the ones it references).
+    /// Resolves references to the referenced schemas (by the names they are referenced by),
+    /// transitively, in dependency order (each schema after the ones it references). A
+    /// subject version referenced twice appears once, under the first name met.
     pub(super) fn resolve_refs(
         ix: &Index,
         context_of: &Subject,
         refs: &[Reference],
         depth: usize,
         seen: &mut BTreeSet<(String, i32)>,
-        out: &mut Vec<String>,
+        out: &mut Vec<Dependency>,
     ) -> std::result::Result<(), String> {
         if depth > MAX_REFERENCE_DEPTH {
             return Err(format!(
@@ -55,7 +57,7 @@ impl Registry {
                 continue;
             }
             Self::resolve_refs(ix, &target, &entry.body.references, depth + 1, seen, out)?;
-            out.push(entry.body.schema.clone());
+            out.push(Dependency::new(r.name.clone(), entry.body.schema.clone()));
         }
         Ok(())
     }
@@ -77,7 +79,7 @@ impl Registry {
         }
     }
 
-    pub(super) fn refs_texts(ix: &Index, subject: &Subject, refs: &[Reference]) -> Vec<String> {
+    pub(super) fn refs_texts(ix: &Index, subject: &Subject, refs: &[Reference]) -> Vec<Dependency> {
         let mut out = Vec::new();
         let _ = Self::resolve_refs(ix, subject, refs, 0, &mut BTreeSet::new(), &mut out);
         out

@@ -58,7 +58,7 @@ struct RegisterView {
 struct PreviousVersion {
     version: i32,
     entry: VersionEntry,
-    refs: Vec<String>,
+    refs: Vec<crate::schema::Dependency>,
 }
 
 /// A version to write, decided and checked, waiting for its ID and records.
@@ -254,7 +254,7 @@ fn latest_version(versions: Option<&BTreeMap<i32, VersionEntry>>) -> i32 {
 /// property) are checked.
 fn check_against(
     body: &SchemaBody,
-    new_refs: Vec<String>,
+    new_refs: Vec<crate::schema::Dependency>,
     group: Option<&str>,
     level: Level,
     previous: &[PreviousVersion],

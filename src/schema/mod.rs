@@ -18,6 +18,23 @@ pub struct Parsed {
     pub defined_names: Vec<String>,
 }
 
+/// A schema referenced by another one: the name the referencing schema uses for it (a JSON
+/// Schema `$ref`, a Protobuf import; Avro ignores it) and its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dependency {
+    pub name: String,
+    pub schema: String,
+}
+
+impl Dependency {
+    pub fn new(name: impl Into<String>, schema: impl Into<String>) -> Dependency {
+        Dependency {
+            name: name.into(),
+            schema: schema.into(),
+        }
+    }
+}
+
 /// Why a schema is invalid: the text after `details: ` in Confluent's 42201 message.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{0}")]
@@ -55,14 +72,18 @@ pub trait Format: Send + Sync {
     /// The schema type this format implements.
     fn schema_type(&self) -> SchemaType;
 
-    /// Parses and validates a schema. `references`: the texts of the schemas it references, in
-    /// dependency order. `strict` for new input from clients, lenient for stored schemas (so
+    /// Parses and validates a schema. `references`: the schemas it references (transitively),
+    /// in dependency order. `strict` for new input from clients, lenient for stored schemas (so
     /// that schemas accepted by older or laxer registries keep loading).
-    fn parse(&self, schema: &str, references: &[&str], strict: bool)
-        -> Result<Parsed, SchemaError>;
+    fn parse(
+        &self,
+        schema: &str,
+        references: &[Dependency],
+        strict: bool,
+    ) -> Result<Parsed, SchemaError>;
 
     /// Parses a (stored, already validated) schema once for `compare`.
-    fn prepare(&self, schema: &str, references: &[&str]) -> Prepared;
+    fn prepare(&self, schema: &str, references: &[Dependency]) -> Prepared;
 
     /// Can data written with `writer` be read with `reader`? Confluent's messages, one per
     /// incompatibility; empty when compatible. `reader_is_new`: the reader is the schema being
@@ -73,9 +94,9 @@ pub trait Format: Send + Sync {
     fn incompatibilities(
         &self,
         reader: &str,
-        reader_refs: &[&str],
+        reader_refs: &[Dependency],
         writer: &str,
-        writer_refs: &[&str],
+        writer_refs: &[Dependency],
         reader_is_new: bool,
     ) -> Vec<String> {
         self.compare(
@@ -90,7 +111,7 @@ pub trait Format: Send + Sync {
     fn apply_tags(
         &self,
         _schema: &str,
-        _references: &[&str],
+        _references: &[Dependency],
         _path: &str,
         _tags: &[String],
     ) -> Result<String, SchemaError> {
@@ -123,7 +144,7 @@ pub fn supported_types() -> Vec<&'static str> {
 pub fn parse(
     schema_type: SchemaType,
     schema: &str,
-    references: &[&str],
+    references: &[Dependency],
     strict: bool,
 ) -> Result<Parsed, SchemaError> {
     match format(schema_type) {

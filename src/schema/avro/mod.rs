@@ -129,6 +129,12 @@ impl AvroSchema {
     }
 }
 
+/// The texts of the references (Avro finds referenced types by their full names, not by the
+/// reference names).
+fn texts(references: &[super::Dependency]) -> Vec<&str> {
+    references.iter().map(|d| d.schema.as_str()).collect()
+}
+
 /// The Avro format: the parser of this module and the checker of `compat::avro`.
 pub struct Avro;
 
@@ -140,10 +146,10 @@ impl super::Format for Avro {
     fn parse(
         &self,
         schema: &str,
-        references: &[&str],
+        references: &[super::Dependency],
         strict: bool,
     ) -> Result<super::Parsed, super::SchemaError> {
-        parse(schema, references, strict)
+        parse(schema, &texts(references), strict)
             .map(|p| super::Parsed {
                 canonical: p.canonical,
                 normalized: p.normalized,
@@ -152,8 +158,8 @@ impl super::Format for Avro {
             .map_err(|e| super::SchemaError(e.to_string()))
     }
 
-    fn prepare(&self, schema: &str, references: &[&str]) -> super::Prepared {
-        super::Prepared::new(crate::compat::avro::prepare(schema, references))
+    fn prepare(&self, schema: &str, references: &[super::Dependency]) -> super::Prepared {
+        super::Prepared::new(crate::compat::avro::prepare(schema, &texts(references)))
     }
 
     fn compare(
