@@ -40,6 +40,7 @@ const MAX_SCHEMA_SIZE_FOR_LOGGING: usize = 10 * 1024;
 ///   FULL check that fails only forward has no trailers).
 fn against_one(
     level: Level,
+    lenient: bool,
     new: &Candidate<'_>,
     new_prepared: &mut Option<Prepared>,
     old: &Previous<'_>,
@@ -56,12 +57,12 @@ fn against_one(
     let new_p = new_prepared.get_or_insert_with(|| f.prepare(new.schema, &new.refs));
     let old_p = f.prepare(old.schema.schema, &old.schema.refs);
     let forward = if level.forward() {
-        f.compare(&old_p, new_p, false)
+        f.compare(&old_p, new_p, false, lenient)
     } else {
         vec![]
     };
     let backward = if level.backward() {
-        f.compare(new_p, &old_p, true)
+        f.compare(new_p, &old_p, true, lenient)
     } else {
         vec![]
     };
@@ -97,6 +98,16 @@ fn old_schema_trailer(text: &str) -> String {
 /// (with their trailers, see `against_one`). Each schema is parsed once, however many versions
 /// and directions it is checked in.
 pub fn check(level: Level, new: &Candidate<'_>, previous: &[Previous<'_>]) -> Vec<String> {
+    check_with_policy(level, false, new, previous)
+}
+
+/// `check` under a `compatibilityPolicy`: `lenient` for Confluent 8.2's LENIENT.
+pub fn check_with_policy(
+    level: Level,
+    lenient: bool,
+    new: &Candidate<'_>,
+    previous: &[Previous<'_>],
+) -> Vec<String> {
     if level == Level::None || previous.is_empty() {
         return vec![];
     }
@@ -107,7 +118,7 @@ pub fn check(level: Level, new: &Candidate<'_>, previous: &[Previous<'_>]) -> Ve
     };
     let mut new_prepared = None;
     for old in against {
-        let msgs = against_one(level, new, &mut new_prepared, old);
+        let msgs = against_one(level, lenient, new, &mut new_prepared, old);
         if !msgs.is_empty() {
             return msgs;
         }

@@ -73,6 +73,11 @@ fn parse_update(v: &Value) -> Result<(ConfigUpdate, Value), RegistryError> {
         normalize: opt_bool(m, "normalize")?,
         validate_fields: opt_bool(m, "validateFields")?,
         compatibility_level: None,
+        // `CompatibilityPolicy.forName`: any case; an unknown name is no policy.
+        compatibility_policy: opt_string(m, "compatibilityPolicy")?.and_then(|p| {
+            let p = p.to_ascii_uppercase();
+            matches!(p.as_str(), "STRICT" | "LENIENT" | "LOGICAL").then_some(p)
+        }),
         compatibility_group: opt_string(m, "compatibilityGroup")?,
         default_metadata: opt_object(m, "defaultMetadata")?,
         override_metadata: opt_object(m, "overrideMetadata")?,

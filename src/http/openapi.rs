@@ -49,6 +49,8 @@ pub struct ConfigUpdateRequest {
     pub compatibility: Option<String>,
     pub normalize: Option<bool>,
     pub validate_fields: Option<bool>,
+    /// STRICT (default), LENIENT or LOGICAL (Confluent 8.2; LENIENT relaxes JSON Schema checks).
+    pub compatibility_policy: Option<String>,
     pub compatibility_group: Option<String>,
     pub alias: Option<String>,
     #[schema(value_type = Option<Object>)]

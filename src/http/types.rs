@@ -170,6 +170,8 @@ pub struct Config {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compatibility_level: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub compatibility_policy: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub compatibility_group: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
@@ -192,6 +194,7 @@ impl Config {
             normalize: c.normalize,
             validate_fields: c.validate_fields,
             compatibility_level: c.compatibility_level.clone(),
+            compatibility_policy: c.compatibility_policy.clone(),
             compatibility_group: c.compatibility_group.clone(),
             default_metadata: c.default_metadata.clone(),
             override_metadata: c.override_metadata.clone(),

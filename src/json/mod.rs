@@ -1,7 +1,7 @@
 //! JSON as Jackson reads and writes it: the tree model (`Json`, with Jackson's number node
 //! kinds), the reader (comments allowed, duplicate keys: last value at the first position, nesting
 //! up to 512 levels, Jackson's error texts) and the writer (Jackson's escaping, Java's number
-//! layout). Shared by the schema formats that are JSON documents (Avro today, JSON Schema next).
+//! layout). Shared by the schema formats that are JSON documents (Avro and JSON Schema).
 
 mod read;
 mod write;

@@ -44,6 +44,7 @@ impl Registry {
                 fill!(normalize);
                 fill!(validate_fields);
                 fill!(compatibility_level);
+                fill!(compatibility_policy);
                 fill!(compatibility_group);
                 fill!(default_metadata);
                 fill!(override_metadata);
@@ -119,6 +120,7 @@ impl Registry {
             take!(alias);
             take!(normalize);
             take!(validate_fields);
+            take!(compatibility_policy);
             take!(compatibility_group);
             take!(default_metadata);
             take!(override_metadata);

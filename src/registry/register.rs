@@ -49,6 +49,8 @@ struct RegisterView {
     level: Level,
     compatibility_group: Option<String>,
     validate_fields: bool,
+    /// The effective `compatibilityPolicy` is LENIENT.
+    lenient: bool,
     /// The live versions with the texts of their references, for the compatibility check
     /// (empty in IMPORT mode, where nothing is checked).
     previous: Vec<PreviousVersion>,
@@ -226,7 +228,14 @@ fn check_new(
     if !view.import {
         let new_refs = view.parse.refs.clone().unwrap_or_default();
         let group = view.compatibility_group.as_deref();
-        let mut messages = check_against(&body, new_refs, group, view.level, &view.previous);
+        let mut messages = check_against(
+            &body,
+            new_refs,
+            group,
+            view.level,
+            view.lenient,
+            &view.previous,
+        );
         if !messages.is_empty() {
             messages.push(compat::trailer(view.validate_fields, view.level));
             return Err(RegistryError::Incompatible {
@@ -257,6 +266,7 @@ fn check_against(
     new_refs: Vec<crate::schema::Dependency>,
     group: Option<&str>,
     level: Level,
+    lenient: bool,
     previous: &[PreviousVersion],
 ) -> Vec<String> {
     let group_value = |md: Option<&Json>| -> Option<String> {
@@ -281,7 +291,7 @@ fn check_against(
             },
         })
         .collect();
-    compat::check(level, &new, &prev)
+    compat::check_with_policy(level, lenient, &new, &prev)
 }
 
 impl Registry {
@@ -388,6 +398,7 @@ impl Registry {
             level,
             compatibility_group: cfg.compatibility_group,
             validate_fields: cfg.validate_fields.unwrap_or(false),
+            lenient: cfg.compatibility_policy.as_deref() == Some("LENIENT"),
             previous,
         })
     }
@@ -602,7 +613,8 @@ impl Registry {
         let new_refs = input.refs.unwrap_or_default();
         let group = cfg.compatibility_group.as_deref();
         // A single named version is checked as if non-transitive against it alone.
-        let mut messages = check_against(&body, new_refs, group, level, &previous);
+        let lenient = cfg.compatibility_policy.as_deref() == Some("LENIENT");
+        let mut messages = check_against(&body, new_refs, group, level, lenient, &previous);
         let compatible = messages.is_empty();
         if !compatible {
             let validate = cfg.validate_fields.unwrap_or(false);
@@ -652,6 +664,7 @@ mod tests {
             level: Level::Backward,
             compatibility_group: None,
             validate_fields: false,
+            lenient: false,
             previous: vec![],
         }
     }

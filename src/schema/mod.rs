@@ -58,7 +58,7 @@ impl Prepared {
     }
 }
 
-/// One schema format (Avro today; JSON Schema and Protobuf next): everything the registry needs
+/// One schema format (Avro and JSON Schema today; Protobuf next): everything the registry needs
 /// to know about a schema type goes through this trait, and `FORMATS` lists the implementations.
 ///
 /// Why a trait, and not an enum matched in each place: the registry, the compatibility levels,
@@ -95,8 +95,15 @@ pub trait Format: Send + Sync {
 
     /// Can data written with `writer` be read with `reader`? Confluent's messages, one per
     /// incompatibility; empty when compatible. `reader_is_new`: the reader is the schema being
-    /// registered (BACKWARD), else the writer is (FORWARD).
-    fn compare(&self, reader: &Prepared, writer: &Prepared, reader_is_new: bool) -> Vec<String>;
+    /// registered (BACKWARD), else the writer is (FORWARD). `lenient`: Confluent 8.2's
+    /// `compatibilityPolicy` LENIENT (formats without such rules ignore it).
+    fn compare(
+        &self,
+        reader: &Prepared,
+        writer: &Prepared,
+        reader_is_new: bool,
+        lenient: bool,
+    ) -> Vec<String>;
 
     /// `compare` of two schema texts.
     fn incompatibilities(
@@ -111,6 +118,7 @@ pub trait Format: Send + Sync {
             &self.prepare(reader, reader_refs),
             &self.prepare(writer, writer_refs),
             reader_is_new,
+            false,
         )
     }
 

@@ -119,6 +119,9 @@ pub struct ConfigValue {
     pub validate_fields: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compatibility_level: Option<String>,
+    /// Confluent 8.2's `compatibilityPolicy` (`STRICT`, `LENIENT`, `LOGICAL`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compatibility_policy: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compatibility_group: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

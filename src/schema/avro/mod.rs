@@ -167,6 +167,7 @@ impl super::Format for Avro {
         reader: &super::Prepared,
         writer: &super::Prepared,
         reader_is_new: bool,
+        _lenient: bool,
     ) -> Vec<String> {
         use crate::compat::avro::{compare, PreparedAvro};
         match (reader.get::<PreparedAvro>(), writer.get::<PreparedAvro>()) {

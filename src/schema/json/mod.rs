@@ -88,10 +88,11 @@ impl super::Format for JsonSchema {
         reader: &super::Prepared,
         writer: &super::Prepared,
         reader_is_new: bool,
+        lenient: bool,
     ) -> Vec<String> {
         use crate::compat::json::{compare, PreparedJson};
         match (reader.get::<PreparedJson>(), writer.get::<PreparedJson>()) {
-            (Some(r), Some(w)) => compare(r, w, reader_is_new, false),
+            (Some(r), Some(w)) => compare(r, w, reader_is_new, lenient),
             _ => vec!["Incompatible because of different schema type".to_string()],
         }
     }
