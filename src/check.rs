@@ -211,7 +211,7 @@ pub fn check_texts(
         let result = schema::parse(schema_type, t, refs, is_new && normalize).and_then(|p| {
             if is_new {
                 if let Some(f) = schema::format(schema_type) {
-                    f.validate(t, refs)?;
+                    f.validate(t, refs, false)?;
                 }
             }
             Ok(p)

@@ -308,3 +308,55 @@ async fn hostile_json_schemas_get_clear_answers() {
     let (status, _) = server.get("/subjects").await;
     assert_eq!(status, 200);
 }
+
+/// `validateFields` makes validation strict (`JsonSchema.validate(true)`): an object schema's
+/// top-level property may not start with `$$`; without it such a schema registers.
+#[tokio::test]
+async fn validate_fields_refuses_reserved_property_names() {
+    let server = Server::start();
+    let doc = r#"{"type":"object","properties":{"$$id":{"type":"string"}}}"#;
+    let (status, v) = server.post("/subjects/lax/versions", &js(doc)).await;
+    assert_eq!(status, 200, "{v}");
+    let (status, _) = server
+        .put("/config/strict", &json!({"validateFields": true}))
+        .await;
+    assert_eq!(status, 200);
+    let (status, v) = server.post("/subjects/strict/versions", &js(doc)).await;
+    assert_eq!(
+        (status, v["error_code"].as_i64()),
+        (422, Some(42201)),
+        "{v}"
+    );
+    let m = v["message"].as_str().unwrap_or_default();
+    assert!(
+        m.ends_with("schemaTags=null}, details: #: Field names cannot start with $$ prefix"),
+        "{m}"
+    );
+}
+
+/// Confluent 8.2's `compatibilityPolicy` config: any case in, the upper-case name out, an
+/// unknown name ignored (`CompatibilityPolicy.forName`), inherited from the global config.
+#[tokio::test]
+async fn compatibility_policy_is_a_config_field() {
+    let server = Server::start();
+    let (status, v) = server
+        .put("/config/s", &json!({"compatibilityPolicy": "lenient"}))
+        .await;
+    assert_eq!(
+        (status, &v["compatibilityPolicy"]),
+        (200, &json!("LENIENT")),
+        "{v}"
+    );
+    let (_, v) = server.get("/config/s").await;
+    assert_eq!(v["compatibilityPolicy"], "LENIENT", "{v}");
+    let (status, v) = server
+        .put("/config", &json!({"compatibilityPolicy": "whatever"}))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v.get("compatibilityPolicy"), None, "{v}");
+    server
+        .put("/config", &json!({"compatibilityPolicy": "STRICT"}))
+        .await;
+    let (_, v) = server.get("/config/other?defaultToGlobal=true").await;
+    assert_eq!(v["compatibilityPolicy"], "STRICT", "{v}");
+}

@@ -28,7 +28,7 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(again.canonical, p.canonical, "canonical text is not stable");
         let n = parse(&p.normalized).expect("normalized text reads again");
         assert_eq!(n.normalized, p.normalized, "normalized text is not stable");
-        let valid = format.validate(part, &[]).is_ok();
+        let valid = format.validate(part, &[], true).is_ok();
         let prepared = prepare(&p.canonical, &[]);
         if valid {
             let issues = compare(&prepared, &prepared, true, false);

@@ -94,6 +94,8 @@ pub(super) struct ParseInput {
     pub normalize_config: bool,
     /// Whether the subject is in IMPORT mode, where Confluent skips `validate`.
     pub import: bool,
+    /// The subject's effective `validateFields` (strict validation).
+    pub validate_fields: bool,
 }
 
 impl Registry {
@@ -163,11 +165,11 @@ impl Registry {
             &mut texts,
         )
         .map(|()| texts);
+        let config = Self::effective_config(ix, Some(subject));
         ParseInput {
             refs,
-            normalize_config: Self::effective_config(ix, Some(subject))
-                .normalize
-                .unwrap_or(false),
+            normalize_config: config.normalize.unwrap_or(false),
+            validate_fields: config.validate_fields.unwrap_or(false),
             import: Self::mode_for(ix, subject) == crate::model::Mode::Import,
         }
     }
@@ -224,7 +226,7 @@ impl Registry {
             .map_err(|e| Self::invalid_schema(subject, req, &schema, &e.0))?;
         if !input.import {
             if let Some(f) = schema::format(schema_type) {
-                f.validate(&schema, ref_texts)
+                f.validate(&schema, ref_texts, input.validate_fields)
                     .map_err(|e| Self::schema_not_valid(subject, req, &schema, &e.0))?;
             }
         }

@@ -658,6 +658,7 @@ mod tests {
                 refs: Ok(vec![]),
                 normalize_config: false,
                 import: false,
+                validate_fields: false,
             },
             content_ids: versions.iter().map(|(v, e)| (*v, Some(e.id))).collect(),
             versions: (!versions.is_empty()).then_some(versions),

@@ -86,7 +86,13 @@ pub trait Format: Send + Sync {
     /// Confluent's `ParsedSchema.validate`: the checks beyond parsing that a schema must pass
     /// to be registered or looked up, skipped in IMPORT mode. A failure is reported as
     /// `Invalid schema {…}, details: …` (without the `with refs` part of a parse failure).
-    fn validate(&self, _schema: &str, _references: &[Dependency]) -> Result<(), SchemaError> {
+    /// `validate_fields`: the scope's `validateFields` config (Confluent's `strict`).
+    fn validate(
+        &self,
+        _schema: &str,
+        _references: &[Dependency],
+        _validate_fields: bool,
+    ) -> Result<(), SchemaError> {
         Ok(())
     }
 

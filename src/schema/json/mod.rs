@@ -75,8 +75,18 @@ impl super::Format for JsonSchema {
         parse(schema)
     }
 
-    fn validate(&self, schema: &str, references: &[Dependency]) -> Result<(), SchemaError> {
-        validate::validate(&read(schema)?, references)
+    fn validate(
+        &self,
+        schema: &str,
+        references: &[Dependency],
+        validate_fields: bool,
+    ) -> Result<(), SchemaError> {
+        let doc = read(schema)?;
+        validate::validate(&doc, references)?;
+        if validate_fields {
+            validate::field_names(&doc)?;
+        }
+        Ok(())
     }
 
     fn prepare(&self, schema: &str, references: &[Dependency]) -> super::Prepared {

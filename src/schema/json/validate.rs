@@ -126,6 +126,34 @@ fn without_unknown_dialect(doc: &Json) -> Value {
     v
 }
 
+/// Confluent's strict validation (`validateFields`, `JsonSchema.validate(true)`): the top-level
+/// properties of an object schema may not start with `$$`. Everit's exception prints its
+/// pointer first: `#: Field names cannot start with $$ prefix`.
+pub(crate) fn field_names(doc: &Json) -> Result<(), SchemaError> {
+    let object_schema = match doc.get("type") {
+        None => doc.get("properties").is_some(),
+        Some(t) => t.text() == Some("object"),
+    };
+    let reserved = match doc.get("properties") {
+        Some(Json::Obj(props)) => props.iter().any(|(k, _)| k.starts_with("$$")),
+        _ => false,
+    };
+    if object_schema && reserved && !is_combined(doc) {
+        return Err(SchemaError(
+            "#: Field names cannot start with $$ prefix".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Everit loads a document with a combining keyword beside `type` as a combined schema, not as
+/// an object schema.
+fn is_combined(doc: &Json) -> bool {
+    ["allOf", "anyOf", "oneOf", "enum", "const", "not", "$ref"]
+        .iter()
+        .any(|k| doc.get(k).is_some())
+}
+
 /// Confluent's `validate`: `Ok` when the document loads as a schema.
 pub(crate) fn validate(doc: &Json, references: &[Dependency]) -> Result<(), SchemaError> {
     match doc {
