@@ -26,7 +26,7 @@ use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
 pub struct RegisterSchemaRequest {
     /// The schema text (an Avro schema as a JSON string).
     pub schema: String,
-    /// AVRO (default).
+    /// AVRO (default) or JSON.
     #[schema(nullable = false)]
     pub schema_type: Option<String>,
     pub references: Option<Vec<SchemaReference>>,
