@@ -2,6 +2,7 @@
 //! asked of the schema type's checker, found through the `schema::Format` seam. Pure: no I/O.
 
 pub mod avro;
+pub mod json;
 
 use crate::model::{Level, SchemaType};
 use crate::schema::{self, Dependency, Prepared};
