@@ -224,7 +224,7 @@ impl Differ<'_> {
         u: &ObjectS,
         key: &str,
     ) {
-        let required = u.required.iter().any(|r| r == key);
+        let required = u.required.contains(key);
         if object_open(self, os, o) {
             let kind = if self.kind(update).is_empty_schema() {
                 "PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL"
@@ -396,6 +396,24 @@ impl Differ<'_> {
                 "UNIQUE_ITEMS_ADDED"
             };
             self.add_at(out, "uniqueItems", kind);
+        }
+        if self.lenient {
+            limit(
+                self,
+                out,
+                "maxContains",
+                o.max_contains,
+                u.max_contains,
+                "MAX_CONTAINS",
+            );
+            limit(
+                self,
+                out,
+                "minContains",
+                o.min_contains,
+                u.min_contains,
+                "MIN_CONTAINS",
+            );
         }
     }
 

@@ -9,6 +9,7 @@
 use super::difference::{is_compatible, Difference};
 use super::model::{Criterion, Kind, Model, NodeId};
 use serde_json::Value;
+use std::collections::HashSet;
 
 /// Deepest nesting of comparisons (keeps the stack bounded).
 const MAX_DEPTH: usize = 256;
@@ -211,7 +212,10 @@ impl<'a> Differ<'a> {
                 self.add_at(out, "const", "ENUM_ARRAY_CHANGED");
             }
             (Kind::Enum(o), Kind::Enum(u)) if o != u => {
-                let contains_all = |a: &[Value], b: &[Value]| b.iter().all(|x| a.contains(x));
+                let contains_all = |a: &[Value], b: &[Value]| {
+                    let set: HashSet<String> = a.iter().map(canonical).collect();
+                    b.iter().all(|x| set.contains(&canonical(x)))
+                };
                 let kind = if contains_all(u, o) {
                     "ENUM_ARRAY_EXTENDED"
                 } else if contains_all(o, u) {
@@ -562,4 +566,30 @@ fn augment(
         }
     }
     false
+}
+
+/// A text equal for equal JSON values (object keys sorted), for set membership.
+fn canonical(v: &Value) -> String {
+    match v {
+        Value::Object(o) => {
+            let mut keys: Vec<&String> = o.keys().collect();
+            keys.sort();
+            let fields: Vec<String> = keys
+                .into_iter()
+                .map(|k| {
+                    format!(
+                        "{}:{}",
+                        Value::from(k.as_str()),
+                        o.get(k).map(canonical).unwrap_or_default()
+                    )
+                })
+                .collect();
+            format!("{{{}}}", fields.join(","))
+        }
+        Value::Array(a) => format!(
+            "[{}]",
+            a.iter().map(canonical).collect::<Vec<_>>().join(",")
+        ),
+        other => other.to_string(),
+    }
 }

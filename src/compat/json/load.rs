@@ -327,6 +327,8 @@ impl<'d> Loader<'d> {
         let mut a = ArrayS {
             min_items: int(o.get("minItems")),
             max_items: int(o.get("maxItems")),
+            max_contains: int(o.get("maxContains")),
+            min_contains: int(o.get("minContains")),
             unique_items: o
                 .get("uniqueItems")
                 .and_then(Value::as_bool)
@@ -415,6 +417,7 @@ impl<'d> Loader<'d> {
                 .into_iter()
                 .map(|k| k.0)
                 .collect();
+            s.property_index = s.properties.iter().cloned().collect();
         }
         match o.get("additionalProperties") {
             Some(Value::Bool(b)) => s.additional = *b,

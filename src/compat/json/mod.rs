@@ -28,6 +28,8 @@ mod model;
 mod refs;
 
 #[cfg(test)]
+mod rules_tests;
+#[cfg(test)]
 mod tests;
 
 use crate::schema::Dependency;

@@ -3,6 +3,7 @@
 
 use regex::Regex;
 use serde_json::{Number, Value};
+use std::collections::{HashMap, HashSet};
 
 pub(super) type NodeId = usize;
 
@@ -174,7 +175,10 @@ pub(super) struct PatternProperty {
 pub(super) struct ObjectS {
     /// `propertySchemas`, in the iteration order of Java's `HashMap`.
     pub properties: Vec<(String, NodeId)>,
-    pub required: Vec<String>,
+    /// `properties` by name.
+    pub property_index: HashMap<String, NodeId>,
+    /// `requiredProperties`.
+    pub required: HashSet<String>,
     pub additional: bool,
     pub additional_schema: Option<NodeId>,
     pub patterns: Vec<PatternProperty>,
@@ -192,7 +196,8 @@ impl Default for ObjectS {
     fn default() -> Self {
         ObjectS {
             properties: Vec::new(),
-            required: Vec::new(),
+            property_index: HashMap::new(),
+            required: HashSet::new(),
             additional: true,
             additional_schema: None,
             patterns: Vec::new(),
@@ -207,10 +212,7 @@ impl Default for ObjectS {
 
 impl ObjectS {
     pub(super) fn property(&self, name: &str) -> Option<NodeId> {
-        self.properties
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, id)| *id)
+        self.property_index.get(name).copied()
     }
 }
 
@@ -224,6 +226,9 @@ pub(super) struct ArrayS {
     pub min_items: Option<i64>,
     pub max_items: Option<i64>,
     pub unique_items: bool,
+    /// `maxContains` / `minContains` (8.2 reads them from the unprocessed properties).
+    pub max_contains: Option<i64>,
+    pub min_contains: Option<i64>,
     pub unevaluated: Option<NodeId>,
 }
 
