@@ -158,54 +158,19 @@ impl<'d> Loader<'d> {
                 .as_str()
                 .ok_or("Invalid JSON Schema: $ref must be a string")?;
             let target = self.ref_target(doc, r);
-            self.push(Kind::Ref(target))?
+            let reference = self.push(Kind::Ref(target))?;
+            if self.spec == Spec::Modern && has_schema_keywords(o) {
+                // json-sKema keeps `$ref` as one keyword among others; the translator joins
+                // them into a generated allOf.
+                let mut parts = vec![reference];
+                self.parts(doc, o, depth, &mut parts)?;
+                self.push(Kind::Combined(Criterion::All, parts))?
+            } else {
+                reference
+            }
         } else {
-            let mut consumed: HashSet<&'static str> = HashSet::new();
             let mut parts: Vec<NodeId> = Vec::new();
-            if let Some(values) = o.get("enum") {
-                let values = values.as_array().cloned().unwrap_or_default();
-                parts.push(self.tagged(Kind::Enum(values), "enum")?);
-            }
-            for crit in [Criterion::All, Criterion::Any, Criterion::One] {
-                if let Some(subs) = o.get(crit.keyword()) {
-                    let mut ids = Vec::new();
-                    for sub in subs.as_array().into_iter().flatten() {
-                        ids.push(self.load(doc, sub, depth + 1, true)?);
-                    }
-                    parts.push(self.tagged(Kind::Combined(crit, ids), crit.keyword())?);
-                }
-            }
-            if let Some(not) = o.get("not") {
-                let inner = self.load(doc, not, depth + 1, false)?;
-                parts.push(self.tagged(Kind::Not(inner), "not")?);
-            }
-            if self.spec != Spec::Draft4 {
-                if let Some(c) = o.get("const") {
-                    parts.push(self.tagged(Kind::Const(c.clone()), "const")?);
-                }
-            }
-            match o.get("type") {
-                Some(Value::String(t)) => {
-                    let kind = self.explicit_type(doc, o, t, depth, &mut consumed)?;
-                    parts.push(self.tagged(kind, "type")?);
-                }
-                Some(Value::Array(types)) => {
-                    let mut ids = Vec::new();
-                    for t in types {
-                        let t = t
-                            .as_str()
-                            .ok_or("Invalid JSON Schema: type must be a string")?;
-                        let kind = self.explicit_type(doc, o, t, depth, &mut consumed)?;
-                        ids.push(self.tagged(kind, type_tag(t))?);
-                    }
-                    parts.push(self.tagged(Kind::Combined(Criterion::Any, ids), "type")?);
-                }
-                Some(_) => {
-                    return Err("Invalid JSON Schema: type must be a string or an array".into())
-                }
-                None => {}
-            }
-            self.sniff(doc, o, depth, &consumed, &mut parts)?;
+            self.parts(doc, o, depth, &mut parts)?;
             match parts.len() {
                 0 => self.push(Kind::Empty)?,
                 1 => parts[0],
@@ -216,6 +181,59 @@ impl<'d> Loader<'d> {
             n.has_default = o.contains_key("default");
         }
         Ok(effective)
+    }
+
+    /// The schemas the extractors find in an object (before they are joined).
+    fn parts(
+        &mut self,
+        doc: usize,
+        o: &'d Map<String, Value>,
+        depth: usize,
+        parts: &mut Vec<NodeId>,
+    ) -> Result<(), String> {
+        let mut consumed: HashSet<&'static str> = HashSet::new();
+        if let Some(values) = o.get("enum") {
+            let values = values.as_array().cloned().unwrap_or_default();
+            parts.push(self.tagged(Kind::Enum(values), "enum")?);
+        }
+        for crit in [Criterion::All, Criterion::Any, Criterion::One] {
+            if let Some(subs) = o.get(crit.keyword()) {
+                let mut ids = Vec::new();
+                for sub in subs.as_array().into_iter().flatten() {
+                    ids.push(self.load(doc, sub, depth + 1, true)?);
+                }
+                parts.push(self.tagged(Kind::Combined(crit, ids), crit.keyword())?);
+            }
+        }
+        if let Some(not) = o.get("not") {
+            let inner = self.load(doc, not, depth + 1, false)?;
+            parts.push(self.tagged(Kind::Not(inner), "not")?);
+        }
+        if self.spec != Spec::Draft4 {
+            if let Some(c) = o.get("const") {
+                parts.push(self.tagged(Kind::Const(c.clone()), "const")?);
+            }
+        }
+        match o.get("type") {
+            Some(Value::String(t)) => {
+                let kind = self.explicit_type(doc, o, t, depth, &mut consumed)?;
+                parts.push(self.tagged(kind, "type")?);
+            }
+            Some(Value::Array(types)) => {
+                let mut ids = Vec::new();
+                for t in types {
+                    let t = t
+                        .as_str()
+                        .ok_or("Invalid JSON Schema: type must be a string")?;
+                    let kind = self.explicit_type(doc, o, t, depth, &mut consumed)?;
+                    ids.push(self.tagged(kind, type_tag(t))?);
+                }
+                parts.push(self.tagged(Kind::Combined(Criterion::Any, ids), "type")?);
+            }
+            Some(_) => return Err("Invalid JSON Schema: type must be a string or an array".into()),
+            None => {}
+        }
+        self.sniff(doc, o, depth, &consumed, parts)
     }
 
     /// A node standing for one extractor's part of an object (distinct from its siblings).
@@ -348,16 +366,33 @@ impl<'d> Loader<'d> {
         } else {
             None
         };
-        if let Some(Value::Array(items)) = prefix {
-            let mut ids = Vec::new();
-            for it in items {
-                ids.push(self.load(doc, it, depth + 1, false)?);
+        if self.spec == Spec::Modern {
+            // SchemaTranslator.visitPrefixItemsSchema / visitItemsSchema: `items: true` adds
+            // nothing, `false` closes the array, a schema is for all items or, after
+            // `prefixItems`, for the additional ones.
+            let tuple = match prefix {
+                Some(Value::Array(items)) => Some(items),
+                _ => match o.get("items") {
+                    Some(Value::Array(items)) => Some(items),
+                    _ => None,
+                },
+            };
+            if let Some(items) = tuple {
+                let mut ids = Vec::new();
+                for it in items {
+                    ids.push(self.load(doc, it, depth + 1, false)?);
+                }
+                a.item_schemas = Some(ids);
             }
-            a.item_schemas = Some(ids);
             match o.get("items") {
                 Some(Value::Bool(false)) => additional = false,
-                Some(v @ (Value::Object(_) | Value::Bool(true))) => {
-                    a.additional_schema = Some(self.load(doc, v, depth + 1, false)?)
+                Some(v @ Value::Object(_)) => {
+                    let id = self.load(doc, v, depth + 1, false)?;
+                    if a.item_schemas.as_ref().is_some_and(|t| !t.is_empty()) {
+                        a.additional_schema = Some(id);
+                    } else {
+                        a.all_items = Some(id);
+                    }
                 }
                 _ => {}
             }
@@ -543,4 +578,20 @@ impl<T> AsRef<str> for KeyFirst<T> {
     fn as_ref(&self) -> &str {
         &(self.0).0
     }
+}
+
+/// Does an object have keywords that make a schema besides `$ref`?
+fn has_schema_keywords(o: &Map<String, Value>) -> bool {
+    const OTHERS: &[&str] = &[
+        "type", "enum", "const", "allOf", "anyOf", "oneOf", "not", "if", "then", "else",
+    ];
+    let spec = Spec::Modern;
+    o.keys().any(|k| {
+        let k = k.as_str();
+        OTHERS.contains(&k)
+            || spec.object_keywords().contains(&k)
+            || spec.array_keywords().contains(&k)
+            || NUMBER_KEYWORDS.contains(&k)
+            || STRING_KEYWORDS.contains(&k)
+    })
 }

@@ -296,6 +296,37 @@ fn draft_2020_12_tuples() {
     assert_eq!(types(defs, &defs2), vec!["TYPE_CHANGED"]);
 }
 
+// 2020-12 (json-sKema + SchemaTranslator): `$ref` next to other keywords is joined with them
+// in a generated allOf, so a change beside it shows as a changed combined type; `items: true`
+// adds nothing.
+#[test]
+fn draft_2020_12_ref_with_siblings() {
+    let d = |t: &str| {
+        format!(
+            r##"{{"$schema":"https://json-schema.org/draft/2020-12/schema","$defs":{{"a":{{"type":"object"}}}},"$ref":"#/$defs/a","properties":{{"p":{{"type":"{t}"}}}}}}"##
+        )
+    };
+    assert!(types(&d("string"), &d("string")).is_empty());
+    assert_eq!(
+        types(&d("string"), &d("integer")),
+        vec!["COMBINED_TYPE_SUBSCHEMAS_CHANGED"]
+    );
+    let arr = |items: &str| {
+        format!(
+            r#"{{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"array","items":{items}}}"#
+        )
+    };
+    assert!(types(
+        &arr("true"),
+        r#"{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"array"}"#
+    )
+    .is_empty());
+    assert_eq!(
+        types(&arr("true"), &arr(r#"{"type":"string"}"#)),
+        vec!["SCHEMA_ADDED"]
+    );
+}
+
 // 8.2 SchemaDiff.COMPATIBLE_CHANGES_LENIENT and ObjectSchemaDiff's open-content branch.
 #[test]
 fn lenient_policy() {
