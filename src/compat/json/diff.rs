@@ -8,6 +8,7 @@
 
 use super::difference::{is_compatible, Difference};
 use super::model::{Criterion, Kind, Model, NodeId};
+use super::sets::{canonical, max_matching};
 use serde_json::Value;
 use std::collections::HashSet;
 
@@ -59,6 +60,16 @@ impl<'a> Differ<'a> {
         self.models[usize::from(at.side & 1)]
             .node(at.id)
             .is_some_and(|n| n.has_default)
+    }
+
+    /// 8.2: both schemas carry `"connect.type": "bytes"`.
+    fn both_bytes(&self, a: At, b: At) -> bool {
+        let bytes = |x: At| {
+            self.models[usize::from(x.side & 1)]
+                .node(x.id)
+                .is_some_and(|n| n.connect_bytes)
+        };
+        bytes(a) && bytes(b)
     }
 
     fn normalize(&self, at: At) -> At {
@@ -173,7 +184,8 @@ impl<'a> Differ<'a> {
         }
         if !ko.same_class(ku) {
             // TrueSchema extends EmptySchema
-            if !ko.is_false() && !ku.is_empty_schema() {
+            let bytes = self.lenient && self.both_bytes(original, update);
+            if !(ko.is_false() || ku.is_empty_schema() || bytes) {
                 self.add(out, "TYPE_CHANGED");
             }
             return;
@@ -525,71 +537,4 @@ fn multiple_of(
         }
     };
     d.add_at(out, "multipleOf", kind);
-}
-
-/// Size of a maximum matching of a bipartite graph (`MaximumCardinalityMatch`): left nodes
-/// with the right nodes they may match.
-pub(super) fn max_matching(edges: &[Vec<usize>], right: usize) -> usize {
-    let mut matched: Vec<Option<usize>> = vec![None; right];
-    let mut size = 0;
-    for l in 0..edges.len() {
-        let mut seen = vec![false; right];
-        if augment(l, edges, &mut matched, &mut seen, 0) {
-            size += 1;
-        }
-    }
-    size
-}
-
-fn augment(
-    l: usize,
-    edges: &[Vec<usize>],
-    matched: &mut [Option<usize>],
-    seen: &mut [bool],
-    depth: usize,
-) -> bool {
-    if depth > edges.len() {
-        return false;
-    }
-    for &r in edges.get(l).map(Vec::as_slice).unwrap_or(&[]) {
-        if seen.get(r).copied().unwrap_or(true) {
-            continue;
-        }
-        seen[r] = true;
-        let free = match matched[r] {
-            None => true,
-            Some(other) => augment(other, edges, matched, seen, depth + 1),
-        };
-        if free {
-            matched[r] = Some(l);
-            return true;
-        }
-    }
-    false
-}
-
-/// A text equal for equal JSON values (object keys sorted), for set membership.
-fn canonical(v: &Value) -> String {
-    match v {
-        Value::Object(o) => {
-            let mut keys: Vec<&String> = o.keys().collect();
-            keys.sort();
-            let fields: Vec<String> = keys
-                .into_iter()
-                .map(|k| {
-                    format!(
-                        "{}:{}",
-                        Value::from(k.as_str()),
-                        o.get(k).map(canonical).unwrap_or_default()
-                    )
-                })
-                .collect();
-            format!("{{{}}}", fields.join(","))
-        }
-        Value::Array(a) => format!(
-            "[{}]",
-            a.iter().map(canonical).collect::<Vec<_>>().join(",")
-        ),
-        other => other.to_string(),
-    }
 }

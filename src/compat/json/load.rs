@@ -116,6 +116,7 @@ impl<'d> Loader<'d> {
         self.nodes.push(Node {
             kind,
             has_default: false,
+            connect_bytes: false,
             fingerprint: None,
         });
         Ok(self.nodes.len() - 1)
@@ -179,6 +180,7 @@ impl<'d> Loader<'d> {
         };
         if let Some(n) = self.nodes.get_mut(effective) {
             n.has_default = o.contains_key("default");
+            n.connect_bytes = o.get("connect.type").and_then(Value::as_str) == Some("bytes");
         }
         Ok(effective)
     }

@@ -26,6 +26,7 @@ mod javahash;
 mod load;
 mod model;
 mod refs;
+mod sets;
 
 #[cfg(test)]
 mod rules_tests;

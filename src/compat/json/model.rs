@@ -276,6 +276,9 @@ pub(super) struct Node {
     pub kind: Kind,
     /// `hasDefaultValue()`.
     pub has_default: bool,
+    /// `"connect.type": "bytes"` among the unprocessed properties (8.2 treats two such
+    /// schemas of different types as equivalent).
+    pub connect_bytes: bool,
     /// What `new JsonSchema(schema)` equality compares, to collapse equal subschemas of a
     /// combined schema: a tag and a hash of the source JSON. None = equal to nothing else.
     pub fingerprint: Option<(&'static str, u64)>,

@@ -351,6 +351,13 @@ fn lenient_policy() {
     );
     assert!(backward(closed, closed_less, true).is_empty());
     assert!(backward(old, closed_less, true).is_empty());
+    // 8.2 SchemaDiff.compareTypes: two types both marked `connect.type: bytes` are equivalent.
+    let (s, n) = (
+        r#"{"type":"string","connect.type":"bytes"}"#,
+        r#"{"type":"number","connect.type":"bytes"}"#,
+    );
+    assert_eq!(types(s, n), vec!["TYPE_CHANGED"]);
+    assert!(backward(s, n, true).is_empty());
     // Not everything is lenient: a type change stays incompatible.
     assert_eq!(
         kinds(&backward(
