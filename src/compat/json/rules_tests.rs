@@ -53,6 +53,30 @@ fn required_property_added_to_closed_model() {
     assert!(backward(old, with_default, false).is_empty());
 }
 
+// ObjectSchemaDiff.compareProperties iterates `new HashSet<>(original keys)` + update keys:
+// Java hash-bucket order (here 16 buckets: zeta 0, alpha 7, name 8, id 11, email 14, age 14),
+// insertion order within a bucket.
+#[test]
+fn properties_are_visited_in_java_hash_order() {
+    let old = r#"{"type":"object","properties":{}}"#;
+    let new = r#"{"type":"object","properties":{"name":{"type":"string"},"email":{"type":"string"},"zeta":{"type":"string"},"alpha":{"type":"string"},"id":{"type":"string"},"age":{"type":"string"}}}"#;
+    let paths: Vec<String> = backward(old, new, false)
+        .iter()
+        .map(|m| m.split('\'').nth(1).unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "#/properties/zeta",
+            "#/properties/alpha",
+            "#/properties/name",
+            "#/properties/id",
+            "#/properties/email",
+            "#/properties/age"
+        ]
+    );
+}
+
 // ObjectSchemaDiff.compareRequired: removing a required attribute is compatible; adding one
 // with a default is compatible (REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED).
 #[test]
@@ -182,6 +206,15 @@ fn dependencies() {
 // ConstSchemaDiff / EnumSchemaDiff: structural equality of values; enums compare as lists.
 #[test]
 fn const_and_enum() {
+    // Difference.toString: types without a description text print an empty one.
+    assert_eq!(
+        backward(
+            r#"{"type":"array"}"#,
+            r#"{"type":"array","items":{"type":"string"}}"#,
+            false
+        ),
+        vec!["{errorType:\"SCHEMA_ADDED\", description:\"'}"]
+    );
     let c = r#"{"const":{"a":[1,2],"b":null}}"#;
     let c2 = r#"{"const":{"b":null,"a":[1,2]}}"#;
     assert!(types(c, c2).is_empty());
