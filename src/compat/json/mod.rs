@@ -17,6 +17,18 @@
 //! - only one reference is followed when normalizing (a reference to a reference is compared
 //!   as a reference, i.e. not at all).
 //!
+//! Where this deliberately differs from Confluent (its library would throw, overflow or run
+//! for ever): nesting deeper than the limits, reference chains followed deeper than 256
+//! comparisons, and comparisons needing more than 2,000,000 steps (7.9 is exponential on
+//! mutually recursive unions) give one `Unexpected exception during compatibility check: …`
+//! message; an `exclusiveMaximum` decrease where the update has no `maximum` (a
+//! NullPointerException in 7.9) reports nothing.
+//!
+//! The lenient policy models 8.2's `SchemaDiff` with `COMPATIBLE_CHANGES_LENIENT`: its
+//! compatible set, the required/optional property added to an open content model types,
+//! `unevaluatedProperties`/`unevaluatedItems`, `minContains`/`maxContains`, `connect.type`
+//! bytes and numeric `multipleOf`; not its memoization of recursive pairs.
+//!
 //! The module is pure: no I/O, bounded recursion and work, no panics on any input.
 
 mod content;
