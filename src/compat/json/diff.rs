@@ -7,18 +7,19 @@
 //! whether it found an incompatible one, so dropping them early changes nothing.
 
 use super::difference::{is_compatible, Difference};
+use super::memo::Memo;
 use super::model::{Criterion, Kind, Model, NodeId};
 use super::sets::{canonical, max_matching};
 use serde_json::Value;
 use std::collections::HashSet;
 
 /// Deepest nesting of comparisons (keeps the stack bounded).
-const MAX_DEPTH: usize = 256;
+const MAX_DEPTH: usize = 512;
 /// Most comparisons one check may make (combined schemas compare every pair of subschemas).
 const MAX_STEPS: usize = 2_000_000;
 
 /// A node of one of the two models: `side` 0 = the original (writer), 1 = the update (reader).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub(super) struct At {
     pub side: u8,
     pub id: NodeId,
@@ -37,6 +38,8 @@ pub(super) struct Differ<'a> {
     pub depth: usize,
     /// Set when a limit was hit; the result is then this error.
     pub error: Option<String>,
+    /// 8.2's memoized pairs (lenient policy only).
+    pub memo: Memo,
 }
 
 impl<'a> Differ<'a> {
@@ -49,6 +52,7 @@ impl<'a> Differ<'a> {
             steps: 0,
             depth: 0,
             error: None,
+            memo: Memo::default(),
         }
     }
 
@@ -135,6 +139,15 @@ impl<'a> Differ<'a> {
             (Some(_), None) => return self.add(out, "SCHEMA_REMOVED"),
             (Some(o), Some(u)) => (self.normalize(o), self.normalize(u)),
         };
+        if self.lenient {
+            self.memoized(out, original, update);
+        } else {
+            self.compare_types(out, original, update);
+        }
+    }
+
+    /// The comparison of two normalized schemas (8.2's `compareTypes`).
+    pub(super) fn compare_types(&mut self, out: &mut Diffs, original: At, update: At) {
         let (ko, ku) = (self.kind(original), self.kind(update));
         match (ko, ku) {
             (Kind::Combined(..), Kind::Combined(..)) => {}
@@ -190,7 +203,8 @@ impl<'a> Differ<'a> {
             }
             return;
         }
-        if self.schemas.contains(&original) {
+        // 7.9 Context.enterSchema (8.2 memoizes pairs instead, see `memo`).
+        if !self.lenient && self.schemas.contains(&original) {
             return;
         }
         self.schemas.push(original);

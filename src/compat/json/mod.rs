@@ -18,7 +18,7 @@
 //!   as a reference, i.e. not at all).
 //!
 //! Where this deliberately differs from Confluent (its library would throw, overflow or run
-//! for ever): nesting deeper than the limits, reference chains followed deeper than 256
+//! for ever): nesting deeper than the limits, reference chains followed deeper than 512
 //! comparisons, and comparisons needing more than 2,000,000 steps (7.9 is exponential on
 //! mutually recursive unions) give one `Unexpected exception during compatibility check: …`
 //! message; an `exclusiveMaximum` decrease where the update has no `maximum` (a
@@ -27,7 +27,7 @@
 //! The lenient policy models 8.2's `SchemaDiff` with `COMPATIBLE_CHANGES_LENIENT`: its
 //! compatible set, the required/optional property added to an open content model types,
 //! `unevaluatedProperties`/`unevaluatedItems`, `minContains`/`maxContains`, `connect.type`
-//! bytes and numeric `multipleOf`; not its memoization of recursive pairs.
+//! bytes, numeric `multipleOf`, and its memoization of compared pairs (`memo`).
 //!
 //! The module is pure: no I/O, bounded recursion and work, no panics on any input.
 
@@ -36,6 +36,7 @@ mod diff;
 mod difference;
 mod javahash;
 mod load;
+mod memo;
 mod model;
 mod refs;
 mod sets;
@@ -86,19 +87,24 @@ pub fn compare(
         Ok(m) => m,
         Err(e) => return vec![format!("{EXCEPTION_PREFIX}{e}")],
     };
-    let mut differ = diff::Differ::new(original, update, lenient);
-    let mut out = Vec::new();
-    differ.compare(
-        &mut out,
-        Some(diff::At {
+    let root = (
+        diff::At {
             side: 0,
             id: original.root,
-        }),
-        Some(diff::At {
+        },
+        diff::At {
             side: 1,
             id: update.root,
-        }),
+        },
     );
+    let mut differ = diff::Differ::new(original, update, lenient);
+    let out = if lenient {
+        differ.fixpoint(root.0, root.1)
+    } else {
+        let mut out = Vec::new();
+        differ.compare(&mut out, Some(root.0), Some(root.1));
+        out
+    };
     if let Some(e) = differ.error {
         return vec![format!("{EXCEPTION_PREFIX}{e}")];
     }

@@ -431,13 +431,13 @@ fn deep_nesting_is_an_error_not_an_overflow() {
     assert!(msgs[0].starts_with(EXCEPTION_PREFIX), "{msgs:?}");
     // Long reference chains (each document shallow) stop at the comparison depth limit.
     let mut defs = Vec::new();
-    for i in 0..400 {
+    for i in 0..1000 {
         defs.push(format!(
             r##""d{i}":{{"type":"object","properties":{{"x":{{"$ref":"#/definitions/d{}"}}}}}}"##,
             i + 1
         ));
     }
-    defs.push(r#""d400":{"type":"string"}"#.to_string());
+    defs.push(r#""d1000":{"type":"string"}"#.to_string());
     let chain = format!(
         r##"{{"definitions":{{{}}},"$ref":"#/definitions/d0"}}"##,
         defs.join(",")
@@ -522,4 +522,32 @@ fn recursive_unions_are_bounded() {
     assert_eq!(msgs.len(), 1);
     assert!(msgs[0].starts_with(EXCEPTION_PREFIX), "{msgs:?}");
     assert!(start.elapsed().as_secs() < 30, "{:?}", start.elapsed());
+}
+
+// 8.2 Context.compareMemoized + the SchemaDiff.compare fixpoint (lenient policy): the same
+// recursive unions finish, and a change deep inside is still found.
+#[test]
+fn lenient_memoizes_recursive_unions() {
+    let same = backward(
+        &recursive_unions("string"),
+        &recursive_unions("string"),
+        true,
+    );
+    assert!(same.is_empty(), "{same:?}");
+    let changed = backward(
+        &recursive_unions("string"),
+        &recursive_unions("number"),
+        true,
+    );
+    assert_eq!(kinds(&changed), vec!["COMBINED_TYPE_SUBSCHEMAS_CHANGED"]);
+    // Memoized differences are rebased onto the path where the pair is met again.
+    let d = r##"{"definitions":{"x":{"type":"string"}},"properties":{"a":{"$ref":"#/definitions/x"},"b":{"$ref":"#/definitions/x"}}}"##;
+    let d2 = d.replace("string", "integer");
+    let paths: Vec<String> = backward(d, &d2, true)
+        .iter()
+        .map(|m| m.split('\'').nth(1).unwrap_or_default().to_string())
+        .collect();
+    let mut sorted = paths.clone();
+    sorted.sort();
+    assert_eq!(sorted, vec!["#/properties/a", "#/properties/b"]);
 }
