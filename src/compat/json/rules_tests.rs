@@ -14,6 +14,22 @@ fn types(old: &str, new: &str) -> Vec<String> {
     kinds(&backward(old, new, false))
 }
 
+/// Runs `f` on a thread with the stack of a server worker (2 MiB) in release builds; debug
+/// builds get more, their frames being several times larger.
+fn on_worker_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let size = if cfg!(debug_assertions) {
+        32 << 20
+    } else {
+        2 << 20
+    };
+    std::thread::Builder::new()
+        .stack_size(size)
+        .spawn(f)
+        .expect("spawn")
+        .join()
+        .expect("no panic")
+}
+
 fn kinds(msgs: &[String]) -> Vec<String> {
     msgs.iter()
         .map(|m| m.split('"').nth(1).unwrap_or(m.as_str()).to_string())
@@ -425,28 +441,30 @@ fn nested(depth: usize) -> String {
 
 #[test]
 fn deep_nesting_is_an_error_not_an_overflow() {
-    let deep = nested(256);
-    let msgs = backward(&deep, &deep, false);
-    assert_eq!(msgs.len(), 1);
-    assert!(msgs[0].starts_with(EXCEPTION_PREFIX), "{msgs:?}");
-    // Long reference chains (each document shallow) stop at the comparison depth limit.
-    let mut defs = Vec::new();
-    for i in 0..1000 {
-        defs.push(format!(
+    on_worker_stack(|| {
+        let deep = nested(256);
+        let msgs = backward(&deep, &deep, false);
+        assert_eq!(msgs.len(), 1);
+        assert!(msgs[0].starts_with(EXCEPTION_PREFIX), "{msgs:?}");
+        // Long reference chains (each document shallow) stop at the comparison depth limit.
+        let mut defs = Vec::new();
+        for i in 0..1000 {
+            defs.push(format!(
             r##""d{i}":{{"type":"object","properties":{{"x":{{"$ref":"#/definitions/d{}"}}}}}}"##,
             i + 1
         ));
-    }
-    defs.push(r#""d1000":{"type":"string"}"#.to_string());
-    let chain = format!(
-        r##"{{"definitions":{{{}}},"$ref":"#/definitions/d0"}}"##,
-        defs.join(",")
-    );
-    let msgs = backward(&chain, &chain, false);
-    assert_eq!(msgs.len(), 1);
-    assert!(msgs[0].starts_with(EXCEPTION_PREFIX), "{msgs:?}");
-    // Moderate nesting works.
-    assert!(backward(&nested(60), &nested(60), false).is_empty());
+        }
+        defs.push(r#""d1000":{"type":"string"}"#.to_string());
+        let chain = format!(
+            r##"{{"definitions":{{{}}},"$ref":"#/definitions/d0"}}"##,
+            defs.join(",")
+        );
+        let msgs = backward(&chain, &chain, false);
+        assert_eq!(msgs.len(), 1);
+        assert!(msgs[0].starts_with(EXCEPTION_PREFIX), "{msgs:?}");
+        // Moderate nesting works.
+        assert!(backward(&nested(60), &nested(60), false).is_empty());
+    });
 }
 
 #[test]
@@ -513,41 +531,45 @@ fn recursive_unions(id_type: &str) -> String {
 
 #[test]
 fn recursive_unions_are_bounded() {
-    let start = std::time::Instant::now();
-    let msgs = backward(
-        &recursive_unions("string"),
-        &recursive_unions("number"),
-        false,
-    );
-    assert_eq!(msgs.len(), 1);
-    assert!(msgs[0].starts_with(EXCEPTION_PREFIX), "{msgs:?}");
-    assert!(start.elapsed().as_secs() < 30, "{:?}", start.elapsed());
+    on_worker_stack(|| {
+        let start = std::time::Instant::now();
+        let msgs = backward(
+            &recursive_unions("string"),
+            &recursive_unions("number"),
+            false,
+        );
+        assert_eq!(msgs.len(), 1);
+        assert!(msgs[0].starts_with(EXCEPTION_PREFIX), "{msgs:?}");
+        assert!(start.elapsed().as_secs() < 30, "{:?}", start.elapsed());
+    });
 }
 
 // 8.2 Context.compareMemoized + the SchemaDiff.compare fixpoint (lenient policy): the same
 // recursive unions finish, and a change deep inside is still found.
 #[test]
 fn lenient_memoizes_recursive_unions() {
-    let same = backward(
-        &recursive_unions("string"),
-        &recursive_unions("string"),
-        true,
-    );
-    assert!(same.is_empty(), "{same:?}");
-    let changed = backward(
-        &recursive_unions("string"),
-        &recursive_unions("number"),
-        true,
-    );
-    assert_eq!(kinds(&changed), vec!["COMBINED_TYPE_SUBSCHEMAS_CHANGED"]);
-    // Memoized differences are rebased onto the path where the pair is met again.
-    let d = r##"{"definitions":{"x":{"type":"string"}},"properties":{"a":{"$ref":"#/definitions/x"},"b":{"$ref":"#/definitions/x"}}}"##;
-    let d2 = d.replace("string", "integer");
-    let paths: Vec<String> = backward(d, &d2, true)
-        .iter()
-        .map(|m| m.split('\'').nth(1).unwrap_or_default().to_string())
-        .collect();
-    let mut sorted = paths.clone();
-    sorted.sort();
-    assert_eq!(sorted, vec!["#/properties/a", "#/properties/b"]);
+    on_worker_stack(|| {
+        let same = backward(
+            &recursive_unions("string"),
+            &recursive_unions("string"),
+            true,
+        );
+        assert!(same.is_empty(), "{same:?}");
+        let changed = backward(
+            &recursive_unions("string"),
+            &recursive_unions("number"),
+            true,
+        );
+        assert_eq!(kinds(&changed), vec!["COMBINED_TYPE_SUBSCHEMAS_CHANGED"]);
+        // Memoized differences are rebased onto the path where the pair is met again.
+        let d = r##"{"definitions":{"x":{"type":"string"}},"properties":{"a":{"$ref":"#/definitions/x"},"b":{"$ref":"#/definitions/x"}}}"##;
+        let d2 = d.replace("string", "integer");
+        let paths: Vec<String> = backward(d, &d2, true)
+            .iter()
+            .map(|m| m.split('\'').nth(1).unwrap_or_default().to_string())
+            .collect();
+        let mut sorted = paths.clone();
+        sorted.sort();
+        assert_eq!(sorted, vec!["#/properties/a", "#/properties/b"]);
+    });
 }
