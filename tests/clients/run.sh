@@ -87,11 +87,11 @@ run_suite() {
   fi
   total_passed=$((total_passed + passed))
   total_failed=$((total_failed + failed))
-  summary+=("$(printf '  %-62s %4d passed, %d failed' "$label" "$passed" "$failed")")
+  summary+=("$(printf '  %-72s %4d passed, %d failed' "$label" "$passed" "$failed")")
 }
 
 node_test() {  # node --test with a fixed reporter, from tests/clients/node (for its node_modules)
-  (cd "$here/node" && node --test --test-reporter=spec "$@")
+  (cd "$here/node" && node --test --test-reporter=spec --test-timeout=120000 "$@")
 }
 
 run_suite "confluent-kafka: registry client, Avro (confluent_client_test.py)" py "$py" "$here/confluent_client_test.py"
@@ -99,6 +99,13 @@ run_suite "confluent-kafka: JSON Schema (json_client_test.py)" py "$py" "$here/j
 run_suite "@kafkajs/confluent-schema-registry: JSON (node/kafkajs_json.test.mjs)" node node_test kafkajs_json.test.mjs
 run_suite "@confluentinc/schemaregistry: JSON (node/confluent_json.test.mjs)" node node_test confluent_json.test.mjs
 
+if ((total_failed > 0)) && [[ -s "$tmp/server.log" ]]; then
+  # Here rather than from sr_cleanup at exit, so that the totals stay the last line.
+  echo
+  echo "---- server log (last 40 lines) ----"
+  tail -n 40 "$tmp/server.log"
+  rm -f "$tmp/server.log"
+fi
 echo
 echo "=== real-client summary"
 printf '%s\n' "${summary[@]}"
