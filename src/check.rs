@@ -19,11 +19,12 @@ use std::time::Duration;
     about = "Check a new schema for compatibility, offline against older schema files or against a registry",
     long_about = "Check a new schema for compatibility, with the registry's own parser and checker.\n\n\
         Offline:   schema-registry check --level BACKWARD_TRANSITIVE new.avsc v1.avsc v2.avsc   (older versions oldest first)\n\
+        JSON:      schema-registry check --reference address.json new.json v1.json   (type from the .json extension, or --type JSON)\n\
         Registry:  schema-registry check --url http://registry:8081 --subject orders-value new.avsc\n\n\
         Exit status: 0 compatible, 1 incompatible, 2 usage error, invalid schema or registry unreachable."
 )]
 pub struct CheckArgs {
-    /// The new schema (.avsc), then, offline, the earlier versions oldest first.
+    /// The new schema (.avsc, .json), then, offline, the earlier versions oldest first.
     #[arg(required = true, value_name = "NEW [OLD...]")]
     pub files: Vec<PathBuf>,
 
@@ -54,10 +55,17 @@ pub struct CheckArgs {
     )]
     pub basic_auth: Option<String>,
 
-    /// Schema files referenced by the schemas (Avro named types defined elsewhere), in
-    /// dependency order; offline they are known to every schema, with --url they are not sent.
-    #[arg(long = "reference", value_name = "FILE", conflicts_with = "url")]
-    pub references: Vec<PathBuf>,
+    /// The schema type: AVRO or JSON. By default from the new schema's file name: `.json` is
+    /// JSON Schema, anything else Avro.
+    #[arg(long = "type", value_name = "TYPE", value_parser = parse_type)]
+    pub schema_type: Option<SchemaType>,
+
+    /// Schema files referenced by the schemas (Avro named types defined elsewhere; JSON Schema
+    /// `$ref` targets), in dependency order, as FILE (known by its file name, e.g. a `$ref` to
+    /// `address.json`) or NAME=FILE; offline they are known to every schema, with --url they
+    /// are not sent.
+    #[arg(long = "reference", value_name = "[NAME=]FILE", conflicts_with = "url")]
+    pub references: Vec<String>,
 
     /// Validate the new schema's field defaults and check its normalized form (as the
     /// registry does for `?normalize=true`).
@@ -67,6 +75,32 @@ pub struct CheckArgs {
     /// Output: human (default) or json (`{"is_compatible":…,"messages":[…]}`).
     #[arg(long, default_value = "human", value_parser = ["human", "json"])]
     pub format: String,
+}
+
+fn parse_type(s: &str) -> Result<SchemaType, String> {
+    match SchemaType::parse(&s.to_ascii_uppercase()) {
+        Some(t) if schema::format(t).is_some() => Ok(t),
+        _ => Err(format!(
+            "unknown schema type {s} (supported: {})",
+            schema::supported_types().join(", ")
+        )),
+    }
+}
+
+/// The schema type of a check: `--type`, else from the new schema's extension.
+fn schema_type_of(args: &CheckArgs) -> SchemaType {
+    args.schema_type.unwrap_or_else(|| {
+        let json = args
+            .files
+            .first()
+            .and_then(|f| f.extension())
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        if json {
+            SchemaType::Json
+        } else {
+            SchemaType::Avro
+        }
+    })
 }
 
 /// The outcome of a check, before it is printed.
@@ -123,13 +157,29 @@ pub fn offline(args: &CheckArgs) -> Outcome {
         }
     }
     let mut refs = Vec::with_capacity(args.references.len());
-    for f in &args.references {
-        match read(f) {
-            Ok(t) => refs.push(Dependency::new(reference_name(f), t)),
+    for spec in &args.references {
+        let (name, file) = match spec.split_once('=') {
+            Some((name, file)) if !std::path::Path::new(spec).exists() => {
+                (name.to_string(), PathBuf::from(file))
+            }
+            _ => (
+                reference_name(std::path::Path::new(spec)),
+                PathBuf::from(spec),
+            ),
+        };
+        match read(&file) {
+            Ok(t) => refs.push(Dependency::new(name, t)),
             Err(e) => return Outcome::Error(e),
         }
     }
-    check_texts(args.level, &texts, &refs, args.normalize, &args.files)
+    check_texts(
+        schema_type_of(args),
+        args.level,
+        &texts,
+        &refs,
+        args.normalize,
+        &args.files,
+    )
 }
 
 /// The name a reference file is known by in `$ref`s and imports: its file name.
@@ -142,6 +192,7 @@ fn reference_name(path: &std::path::Path) -> String {
 /// Parses every schema as the registry would (the new one as new input, the older ones as
 /// stored schemas) and checks the new one at `level`.
 pub fn check_texts(
+    schema_type: SchemaType,
     level: Level,
     texts: &[String],
     refs: &[Dependency],
@@ -157,7 +208,15 @@ pub fn check_texts(
     let mut parsed = Vec::with_capacity(texts.len());
     for (i, t) in texts.iter().enumerate() {
         let is_new = i == 0;
-        match schema::parse(SchemaType::Avro, t, refs, is_new && normalize) {
+        let result = schema::parse(schema_type, t, refs, is_new && normalize).and_then(|p| {
+            if is_new {
+                if let Some(f) = schema::format(schema_type) {
+                    f.validate(t, refs)?;
+                }
+            }
+            Ok(p)
+        });
+        match result {
             Ok(p) => parsed.push(if is_new && normalize {
                 p.normalized
             } else {
@@ -169,13 +228,11 @@ pub fn check_texts(
     let Some((new, older)) = parsed.split_first() else {
         return Outcome::Error("no schema given".into());
     };
-    fn cand<'a>(s: &'a str, refs: &[Dependency]) -> Candidate<'a> {
-        Candidate {
-            schema_type: SchemaType::Avro,
-            schema: s,
-            refs: refs.to_vec(),
-        }
-    }
+    let cand = |s, refs: &[Dependency]| Candidate {
+        schema_type,
+        schema: s,
+        refs: refs.to_vec(),
+    };
     let previous: Vec<Previous<'_>> = older
         .iter()
         .enumerate()
@@ -232,7 +289,13 @@ fn remote(args: &CheckArgs, url: &str) -> Outcome {
         };
         let client = Client::new(http, endpoint);
         let reply = client
-            .check_compatibility(subject, args.version.as_deref(), &text, args.normalize)
+            .check_compatibility(
+                subject,
+                args.version.as_deref(),
+                &text,
+                schema_type_of(args),
+                args.normalize,
+            )
             .await;
         match reply {
             Ok(r) if r.json => interpret(r.status, &r.body),

@@ -15,6 +15,7 @@
 //!
 //! Each caller keeps its own wording: the client returns what happened, the caller phrases it.
 
+use crate::model::SchemaType;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::fmt::{self, Write as _};
@@ -488,6 +489,7 @@ impl Client {
         subject: &str,
         version: Option<&str>,
         schema: &str,
+        schema_type: SchemaType,
         normalize: bool,
     ) -> Answer {
         let mut path = format!("/compatibility/subjects/{}/versions", segment(subject));
@@ -499,7 +501,11 @@ impl Client {
         if normalize {
             path.push_str("&normalize=true");
         }
-        self.post(&path, &json!({ "schema": schema })).await
+        let body = match schema_type {
+            SchemaType::Avro => json!({ "schema": schema }),
+            other => json!({ "schema": schema, "schemaType": other.as_str() }),
+        };
+        self.post(&path, &body).await
     }
 
     /// `PUT /mode[/{scope}]`, with `force=true` for IMPORT (which a registry holding

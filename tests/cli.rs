@@ -281,3 +281,106 @@ async fn remote_check_reports_registry_errors_with_exit_2() {
     );
     assert_eq!(down.code, 2, "{}{}", down.stdout, down.stderr);
 }
+
+const J1: &str =
+    r#"{"type":"object","properties":{"name":{"type":"string"}},"additionalProperties":false}"#;
+const J2: &str = r#"{"type":"object","properties":{"name":{"type":"string"},"home":{"$ref":"address.json"}},"additionalProperties":false}"#;
+/// Changes a property's type: incompatible both ways.
+const J_BAD: &str =
+    r#"{"type":"object","properties":{"name":{"type":"integer"}},"additionalProperties":false}"#;
+const ADDRESS: &str = r#"{"type":"object","properties":{"zip":{"type":"string"}}}"#;
+
+/// JSON Schema files: the type from the `.json` extension or `--type JSON`, references by file
+/// name or NAME=FILE, the same exit codes, and the same verdicts and messages as a registry
+/// holding the same versions (offline and with --url).
+#[tokio::test]
+async fn json_schema_files_check_like_the_registry() {
+    let server = Server::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    files(
+        dir.path(),
+        &[
+            ("v1.json", J1),
+            ("bad.json", J_BAD),
+            ("address.json", ADDRESS),
+            ("bad.schema", J_BAD),
+            ("v1.schema", J1),
+            ("v2.json", J2),
+            ("broken.json", r#"{"type":"nosuchtype"}"#),
+            ("notjson.json", r#"{"type":"#),
+        ],
+    );
+    // Offline: compatible, incompatible, by extension and by --type.
+    let run = check(&["v1.json", "v1.json"], dir.path());
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let run = check(&["--format", "json", "bad.json", "v1.json"], dir.path());
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let off = json_out(&run);
+    let by_type = check(
+        &[
+            "--type",
+            "JSON",
+            "--format",
+            "json",
+            "bad.schema",
+            "v1.schema",
+        ],
+        dir.path(),
+    );
+    assert_eq!(by_type.code, 1, "{}{}", by_type.stdout, by_type.stderr);
+    assert_eq!(json_out(&by_type)["messages"], off["messages"]);
+    // Invalid schemas and unknown types: exit 2 with the reason.
+    let run = check(&["broken.json", "v1.json"], dir.path());
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("Invalid JSON Schema"), "{}", run.stderr);
+    let run = check(&["notjson.json", "v1.json"], dir.path());
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    let run = check(&["--type", "XML", "v1.json"], dir.path());
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    // A `$ref` needs its reference, by file name or by NAME=FILE.
+    let run = check(&["v2.json", "v1.json"], dir.path());
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    for reference in ["address.json", "address.json=address.json"] {
+        let run = check(
+            &["--reference", reference, "v2.json", "v1.json"],
+            dir.path(),
+        );
+        assert!(
+            run.code == 0 || run.code == 1,
+            "{reference}: {}{}",
+            run.stdout,
+            run.stderr
+        );
+    }
+    // The registry agrees, offline and remote.
+    let (s, v) = server
+        .post(
+            "/subjects/jagree/versions",
+            &json!({"schema": J1, "schemaType": "JSON"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let (s, answer) = server
+        .post(
+            "/compatibility/subjects/jagree/versions?verbose=true",
+            &json!({"schema": J_BAD, "schemaType": "JSON"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{answer}");
+    assert_eq!(answer["is_compatible"], false, "{answer}");
+    assert_eq!(off["messages"], answer["messages"]);
+    let remote = check(
+        &[
+            "--url",
+            &server.url,
+            "--subject",
+            "jagree",
+            "--format",
+            "json",
+            "bad.json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(remote.code, 1, "{}{}", remote.stdout, remote.stderr);
+    assert_eq!(json_out(&remote)["messages"], answer["messages"]);
+}

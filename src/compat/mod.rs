@@ -2,6 +2,7 @@
 //! asked of the schema type's checker, found through the `schema::Format` seam. Pure: no I/O.
 
 pub mod avro;
+pub mod json;
 
 use crate::model::{Level, SchemaType};
 use crate::schema::{self, Dependency, Prepared};
@@ -21,48 +22,80 @@ pub struct Previous<'a> {
     pub schema: Candidate<'a>,
 }
 
-/// Both directions the level asks for, of `new` against one earlier version. `new_prepared`
-/// keeps the new schema parsed for the next versions.
+/// What Confluent says when the new schema's type is not the old one's (`SchemaValidatorBuilder`):
+/// one message, whatever the level, and no `oldSchema` trailers.
+const DIFFERENT_SCHEMA_TYPE: &str = "Incompatible because of different schema type";
+
+/// Longest old schema text quoted in full in the `{oldSchema: …}` trailer (Java chars).
+const MAX_SCHEMA_SIZE_FOR_LOGGING: usize = 10 * 1024;
+
+/// The messages of `new` against one earlier version at `level`
+/// (`SchemaValidatorBuilder`'s strategies), with their trailers. `new_prepared` keeps the new
+/// schema parsed for the next versions.
+///
+/// - BACKWARD: the new schema's messages as reader, then `{oldSchemaVersion: N}` (when the old
+///   one has a version) and `{oldSchema: '…'}`.
+/// - FORWARD: the old schema's messages as reader, then the same trailers.
+/// - FULL: the FORWARD messages without trailers, then the BACKWARD ones with theirs (so a
+///   FULL check that fails only forward has no trailers).
 fn against_one(
     level: Level,
     new: &Candidate<'_>,
     new_prepared: &mut Option<Prepared>,
-    old: &Candidate<'_>,
+    old: &Previous<'_>,
 ) -> Vec<String> {
-    let format = if new.schema_type != old.schema_type {
-        Err("Incompatible because of different schema type".to_string())
-    } else {
-        schema::format(new.schema_type)
-            .ok_or_else(|| format!("Schema type {} is not supported", new.schema_type.as_str()))
+    if new.schema_type != old.schema.schema_type {
+        return vec![DIFFERENT_SCHEMA_TYPE.to_string()];
+    }
+    let Some(f) = schema::format(new.schema_type) else {
+        return vec![format!(
+            "Schema type {} is not supported",
+            new.schema_type.as_str()
+        )];
     };
-    let mut msgs = Vec::new();
-    match format {
-        Err(message) => {
-            if level.forward() {
-                msgs.push(message.clone());
-            }
-            if level.backward() {
-                msgs.push(message);
-            }
+    let new_p = new_prepared.get_or_insert_with(|| f.prepare(new.schema, &new.refs));
+    let old_p = f.prepare(old.schema.schema, &old.schema.refs);
+    let forward = if level.forward() {
+        f.compare(&old_p, new_p, false)
+    } else {
+        vec![]
+    };
+    let backward = if level.backward() {
+        f.compare(new_p, &old_p, true)
+    } else {
+        vec![]
+    };
+    let trailers = if level.backward() {
+        !backward.is_empty()
+    } else {
+        !forward.is_empty()
+    };
+    let mut msgs = forward;
+    msgs.extend(backward);
+    if trailers {
+        if let Some(v) = old.version {
+            msgs.push(format!("{{oldSchemaVersion: {v}}}"));
         }
-        Ok(f) => {
-            let new_p = new_prepared.get_or_insert_with(|| f.prepare(new.schema, &new.refs));
-            let old_p = f.prepare(old.schema, &old.refs);
-            if level.forward() {
-                msgs.extend(f.compare(&old_p, new_p, false));
-            }
-            if level.backward() {
-                msgs.extend(f.compare(new_p, &old_p, true));
-            }
-        }
+        msgs.push(old_schema_trailer(old.schema.schema));
     }
     msgs
 }
 
+/// `{oldSchema: '…'}`, the text cut at 10 KiB (`<truncated>`) as Confluent does.
+fn old_schema_trailer(text: &str) -> String {
+    let units: Vec<u16> = text.encode_utf16().collect();
+    if units.len() <= MAX_SCHEMA_SIZE_FOR_LOGGING {
+        format!("{{oldSchema: '{text}'}}")
+    } else {
+        let head = String::from_utf16_lossy(&units[..MAX_SCHEMA_SIZE_FOR_LOGGING]);
+        format!("{{oldSchema: <truncated> '{head}...'}}")
+    }
+}
+
 /// Checks `new` against `previous` (oldest first) at `level`. Returns Confluent's message
-/// list: empty when compatible; otherwise the incompatibilities found against the newest
-/// failing version, then `{oldSchemaVersion: N}` and `{oldSchema: '…'}`. Each schema is parsed
-/// once, however many versions and directions it is checked in.
+/// list: empty when compatible; otherwise the messages against the newest failing version
+/// (with their trailers, see `against_one`). Each schema is parsed once, however many versions
+/// and directions it is checked in.
 pub fn check(level: Level, new: &Candidate<'_>, previous: &[Previous<'_>]) -> Vec<String> {
     if level == Level::None || previous.is_empty() {
         return vec![];
@@ -74,12 +107,8 @@ pub fn check(level: Level, new: &Candidate<'_>, previous: &[Previous<'_>]) -> Ve
     };
     let mut new_prepared = None;
     for old in against {
-        let mut msgs = against_one(level, new, &mut new_prepared, &old.schema);
+        let msgs = against_one(level, new, &mut new_prepared, old);
         if !msgs.is_empty() {
-            if let Some(v) = old.version {
-                msgs.push(format!("{{oldSchemaVersion: {v}}}"));
-            }
-            msgs.push(format!("{{oldSchema: '{}'}}", old.schema.schema));
             return msgs;
         }
     }

@@ -32,6 +32,9 @@ pub(crate) enum Json {
     BigInt(String),
     /// `DoubleNode`: any number with a fraction or an exponent.
     Double(f64),
+    /// `DecimalNode`: a number with a fraction or an exponent read with
+    /// `USE_BIG_DECIMAL_FOR_FLOATS` (JSON Schema), as Java's `BigDecimal.toString` prints it.
+    Decimal(String),
     /// `FloatNode`: only produced by normalization (Java `Float` values).
     Float(f32),
     Str(String),
@@ -58,7 +61,12 @@ impl Json {
     pub(crate) fn is_number(&self) -> bool {
         matches!(
             self,
-            Json::Int(_) | Json::Long(_) | Json::BigInt(_) | Json::Double(_) | Json::Float(_)
+            Json::Int(_)
+                | Json::Long(_)
+                | Json::BigInt(_)
+                | Json::Double(_)
+                | Json::Decimal(_)
+                | Json::Float(_)
         )
     }
 

@@ -72,6 +72,12 @@ pub(crate) struct JsonReader<'a> {
     pub(crate) src: &'a str,
     pub(crate) b: &'a [u8],
     pub(crate) i: usize,
+    /// `JsonReadFeature.ALLOW_JAVA_COMMENTS` (Avro's parser); off for JSON Schema's mapper.
+    comments: bool,
+    /// `USE_BIG_DECIMAL_FOR_FLOATS` with exact decimals (JSON Schema's mapper): numbers with a
+    /// fraction or an exponent become `Json::Decimal`, and `NaN`/`Infinity` are accepted
+    /// (`ALLOW_NON_NUMERIC_NUMBERS`).
+    decimals: bool,
 }
 
 pub(crate) fn describe_char(c: char) -> String {
@@ -88,6 +94,18 @@ impl<'a> JsonReader<'a> {
             src,
             b: src.as_bytes(),
             i: 0,
+            comments: true,
+            decimals: false,
+        }
+    }
+
+    /// A reader configured as Confluent's JSON Schema object mapper reads: no comments, exact
+    /// big decimals for floats, non-numeric numbers allowed.
+    pub(crate) fn for_json_schema(src: &'a str) -> Self {
+        JsonReader {
+            comments: false,
+            decimals: true,
+            ..JsonReader::new(src)
         }
     }
 
@@ -110,7 +128,7 @@ impl<'a> JsonReader<'a> {
         loop {
             match self.b.get(self.i) {
                 Some(b' ' | b'\t' | b'\n' | b'\r') => self.i += 1,
-                Some(b'/') => match self.b.get(self.i + 1) {
+                Some(b'/') if self.comments => match self.b.get(self.i + 1) {
                     Some(b'*') => {
                         self.i += 2;
                         loop {
@@ -188,6 +206,8 @@ impl<'a> JsonReader<'a> {
                 }
                 let tok = self.src.get(start..self.i).unwrap_or("");
                 match tok {
+                    "NaN" if self.decimals => Ok(Json::Double(f64::NAN)),
+                    "Infinity" if self.decimals => Ok(Json::Double(f64::INFINITY)),
                     "true" => Ok(Json::Bool(true)),
                     "false" => Ok(Json::Bool(false)),
                     "null" => Ok(Json::Null),
@@ -444,6 +464,15 @@ impl<'a> JsonReader<'a> {
         let start = self.i;
         if self.b.get(self.i) == Some(&b'-') {
             self.i += 1;
+            if self.decimals
+                && self
+                    .src
+                    .get(self.i..)
+                    .is_some_and(|r| r.starts_with("Infinity"))
+            {
+                self.i += "Infinity".len();
+                return Ok(Json::Double(f64::NEG_INFINITY));
+            }
         }
         let int_start = self.i;
         match self.b.get(self.i) {
@@ -493,6 +522,9 @@ impl<'a> JsonReader<'a> {
             }
         }
         let text = self.src.get(start..self.i).unwrap_or("0");
+        if is_float && self.decimals {
+            return Ok(Json::Decimal(big_decimal_text(text)));
+        }
         if is_float {
             return Ok(Json::Double(text.parse::<f64>().unwrap_or(0.0)));
         }
@@ -504,4 +536,60 @@ impl<'a> JsonReader<'a> {
         }
         Ok(Json::BigInt(text.to_string()))
     }
+}
+
+/// Java `new BigDecimal(text).toString()` of a valid JSON number literal: the unscaled digits
+/// and the scale kept exactly as written (`1.50` stays `1.50`), scientific notation when the
+/// scale is negative or the adjusted exponent is below -6 (`1e3` is `1E+3`).
+pub(crate) fn big_decimal_text(text: &str) -> String {
+    let (neg, rest) = match text.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, text),
+    };
+    let (mantissa, exp) = match rest.find(['e', 'E']) {
+        Some(i) => (&rest[..i], rest[i + 1..].parse::<i64>().unwrap_or(0)),
+        None => (rest, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all: String = format!("{int}{frac}");
+    let digits = all.trim_start_matches('0');
+    let digits = if digits.is_empty() { "0" } else { digits };
+    let scale = frac.len() as i64 - exp;
+    let neg = neg && digits != "0";
+    let n = digits.len() as i64;
+    let adjusted = -scale + (n - 1);
+    let mut out = String::new();
+    if neg {
+        out.push('-');
+    }
+    if scale == 0 {
+        out.push_str(digits);
+    } else if scale > 0 && adjusted >= -6 {
+        if n > scale {
+            let point = (n - scale) as usize;
+            out.push_str(&digits[..point]);
+            out.push('.');
+            out.push_str(&digits[point..]);
+        } else {
+            out.push_str("0.");
+            for _ in 0..(scale - n) {
+                out.push('0');
+            }
+            out.push_str(digits);
+        }
+    } else {
+        out.push_str(&digits[..1]);
+        if n > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        if adjusted != 0 {
+            out.push('E');
+            if adjusted > 0 {
+                out.push('+');
+            }
+            out.push_str(&adjusted.to_string());
+        }
+    }
+    out
 }

@@ -8,7 +8,7 @@ pub(crate) fn write_json(out: &mut String, v: &Json) {
         Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Json::Int(i) => out.push_str(&i.to_string()),
         Json::Long(i) => out.push_str(&i.to_string()),
-        Json::BigInt(s) => out.push_str(s),
+        Json::BigInt(s) | Json::Decimal(s) => out.push_str(s),
         Json::Double(d) => {
             if d.is_finite() {
                 out.push_str(&java_double(*d));

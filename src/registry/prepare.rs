@@ -92,32 +92,61 @@ pub(super) struct ParseInput {
     pub refs: std::result::Result<Vec<crate::schema::Dependency>, String>,
     /// Whether the subject's effective config asks for normalisation.
     pub normalize_config: bool,
+    /// Whether the subject is in IMPORT mode, where Confluent skips `validate`.
+    pub import: bool,
 }
 
 impl Registry {
+    /// Confluent's message for a schema that does not parse (`KafkaSchemaRegistry.loadSchema`).
     pub(super) fn invalid_schema(
         subject: &Subject,
         req: &SchemaRequest,
         schema: &str,
         details: &str,
     ) -> RegistryError {
+        RegistryError::InvalidSchema(format!(
+            "Invalid schema {} with refs [{}] of type {}, details: {}",
+            Self::schema_text(subject, req, schema),
+            Self::refs_list(req).join(", "),
+            req.schema_type.as_deref().unwrap_or("AVRO"),
+            details
+        ))
+    }
+
+    /// The request's references as Confluent's `SchemaReference.toString` prints them.
+    fn refs_list(req: &SchemaRequest) -> Vec<String> {
         let refs: Vec<String> = req.references.iter().map(Self::ref_text).collect();
-        let refs = if req.reference_texts.len() == refs.len() {
+        if req.reference_texts.len() == refs.len() {
             req.reference_texts.clone()
         } else {
             refs
-        };
-        RegistryError::InvalidSchema(format!(
-            "Invalid schema {{subject={},version=0,id=-1,schemaType={},references=[{}],metadata={},ruleSet={},schema={},schemaTags=null}} with refs [{}] of type {}, details: {}",
+        }
+    }
+
+    /// Confluent's `Schema.toString` of the request.
+    fn schema_text(subject: &Subject, req: &SchemaRequest, schema: &str) -> String {
+        format!(
+            "{{subject={},version=0,id=-1,schemaType={},references=[{}],metadata={},ruleSet={},schema={},schemaTags=null}}",
             subject.qualified(),
             req.schema_type.as_deref().unwrap_or("AVRO"),
-            refs.join(", "),
+            Self::refs_list(req).join(", "),
             req.metadata.as_ref().map_or("null".to_string(), |m| m.to_string()),
             req.rule_set.as_ref().map_or("null".to_string(), |m| m.to_string()),
             schema,
-            refs.join(", "),
-            req.schema_type.as_deref().unwrap_or("AVRO"),
-            details
+        )
+    }
+
+    /// Confluent's message for a schema that parses but fails `validate`
+    /// (`KafkaSchemaRegistry.maybeValidateAndNormalizeSchema`): no `with refs … of type …`.
+    pub(super) fn schema_not_valid(
+        subject: &Subject,
+        req: &SchemaRequest,
+        schema: &str,
+        details: &str,
+    ) -> RegistryError {
+        RegistryError::InvalidSchema(format!(
+            "Invalid schema {}, details: {details}",
+            Self::schema_text(subject, req, schema)
         ))
     }
 
@@ -139,6 +168,7 @@ impl Registry {
             normalize_config: Self::effective_config(ix, Some(subject))
                 .normalize
                 .unwrap_or(false),
+            import: Self::mode_for(ix, subject) == crate::model::Mode::Import,
         }
     }
 
@@ -192,15 +222,34 @@ impl Registry {
         // schema with a bad default is otherwise accepted as it was before 7.x.
         let parsed = schema::parse(schema_type, &schema, ref_texts, normalize)
             .map_err(|e| Self::invalid_schema(subject, req, &schema, &e.0))?;
+        if !input.import {
+            if let Some(f) = schema::format(schema_type) {
+                f.validate(&schema, ref_texts)
+                    .map_err(|e| Self::schema_not_valid(subject, req, &schema, &e.0))?;
+            }
+        }
         let schema = if normalize {
             parsed.normalized.clone()
         } else {
             parsed.canonical
         };
+        // Normalizing also sorts the references (by subject, then version; stable) and drops
+        // repeated ones (Confluent's `normalize()` of every format).
+        let mut references = req.references.clone();
+        if normalize {
+            references.sort_by(|a, b| a.subject.cmp(&b.subject).then(a.version.cmp(&b.version)));
+            let mut kept: Vec<crate::model::Reference> = Vec::with_capacity(references.len());
+            for r in references {
+                if !kept.contains(&r) {
+                    kept.push(r);
+                }
+            }
+            references = kept;
+        }
         let body = SchemaBody::new(
             schema_type,
             schema,
-            req.references.clone(),
+            references,
             req.metadata.clone().filter(|m| !m.is_null()),
             req.rule_set.clone().filter(|m| !m.is_null()),
         );

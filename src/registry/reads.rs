@@ -243,8 +243,8 @@ impl Registry {
         let e = ix
             .schema_by_id(&ctx, id)
             .ok_or(RegistryError::SchemaNotFound(None))?;
-        Ok(e.holders
-            .iter()
+        Ok(in_hash_map_order(&e.holders)
+            .into_iter()
             .filter(|(s, v)| {
                 deleted
                     || ix
@@ -282,4 +282,26 @@ impl Registry {
         }
         out
     }
+}
+
+/// The holders of an ID in the order Confluent lists them: its lookup cache keeps them in a
+/// `ConcurrentHashMap` keyed by subject (`SchemaIdAndSubjects`), so they come out by hash bucket
+/// (Java's `String.hashCode`, spread, masked by the table size: 16, doubled each time the map
+/// holds three quarters of it). Within a bucket Confluent keeps insertion order; we keep name
+/// order (the index does not remember the order of holders).
+fn in_hash_map_order(holders: &std::collections::BTreeSet<(String, i32)>) -> Vec<&(String, i32)> {
+    let mut table = 16usize;
+    while holders.len() >= table / 4 * 3 {
+        table *= 2;
+    }
+    let bucket = |s: &str| {
+        let h = s
+            .encode_utf16()
+            .fold(0i32, |h, u| h.wrapping_mul(31).wrapping_add(i32::from(u)));
+        let spread = (h ^ ((h as u32) >> 16) as i32) & 0x7fff_ffff;
+        spread as usize & (table - 1)
+    };
+    let mut out: Vec<&(String, i32)> = holders.iter().collect();
+    out.sort_by_key(|(s, _)| bucket(s));
+    out
 }

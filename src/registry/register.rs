@@ -645,6 +645,7 @@ mod tests {
             parse: ParseInput {
                 refs: Ok(vec![]),
                 normalize_config: false,
+                import: false,
             },
             content_ids: versions.iter().map(|(v, e)| (*v, Some(e.id))).collect(),
             versions: (!versions.is_empty()).then_some(versions),

@@ -2,6 +2,7 @@
 //! trait, and its registration table `FORMATS`. Pure: no I/O.
 
 pub mod avro;
+pub mod json;
 
 use crate::model::SchemaType;
 use std::any::Any;
@@ -82,6 +83,13 @@ pub trait Format: Send + Sync {
         strict: bool,
     ) -> Result<Parsed, SchemaError>;
 
+    /// Confluent's `ParsedSchema.validate`: the checks beyond parsing that a schema must pass
+    /// to be registered or looked up, skipped in IMPORT mode. A failure is reported as
+    /// `Invalid schema {…}, details: …` (without the `with refs` part of a parse failure).
+    fn validate(&self, _schema: &str, _references: &[Dependency]) -> Result<(), SchemaError> {
+        Ok(())
+    }
+
     /// Parses a (stored, already validated) schema once for `compare`.
     fn prepare(&self, schema: &str, references: &[Dependency]) -> Prepared;
 
@@ -124,7 +132,7 @@ pub trait Format: Send + Sync {
 
 /// The formats this registry implements. Adding one: its `schema/<format>` and
 /// `compat/<format>` modules, and one line here.
-static FORMATS: &[&dyn Format] = &[&avro::Avro];
+static FORMATS: &[&dyn Format] = &[&avro::Avro, &json::JsonSchema];
 
 /// The implementation of a schema type, if this registry supports it.
 pub fn format(schema_type: SchemaType) -> Option<&'static dyn Format> {

@@ -114,7 +114,8 @@ impl Normalizer<'_> {
                 Some(Kind::Float) => Some(Json::Float(*f)),
                 _ => None,
             },
-            Json::BigInt(_) => None,
+            // Avro's reader never makes decimals.
+            Json::BigInt(_) | Json::Decimal(_) => None,
             Json::Str(s) => match kind {
                 None | Some(Kind::String) | Some(Kind::Enum) => Some(Json::Str(s.clone())),
                 Some(Kind::Bytes) | Some(Kind::Fixed) => Some(Json::Str(latin1_roundtrip(s))),
