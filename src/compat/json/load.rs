@@ -26,8 +26,13 @@ const MAX_NODES: usize = 1_000_000;
 
 /// Parses `text` and its references into a `Model`.
 pub(super) fn load(text: &str, refs: &[Dependency]) -> Result<Model, String> {
-    let root: Value =
+    let mut root: Value =
         serde_json::from_str(text).map_err(|e| format!("Invalid JSON Schema: {e}"))?;
+    // A number, string or array at the root is registered by Confluent and loads as the empty
+    // schema (`JsonSchema.rawSchema` converts the node to an empty `JSONObject`).
+    if matches!(root, Value::Number(_) | Value::String(_) | Value::Array(_)) {
+        root = Value::Object(serde_json::Map::new());
+    }
     let spec = Spec::of(&root);
     let mut docs = vec![Doc::new(String::new(), root, spec)];
     for dep in refs {

@@ -573,3 +573,23 @@ fn lenient_memoizes_recursive_unions() {
         assert_eq!(sorted, vec!["#/properties/a", "#/properties/b"]);
     });
 }
+
+/// Found by the fuzz target: documents Confluent registers that are neither objects nor
+/// booleans (`5`, `"x"`, `[1,2]`) load as the empty schema (`JsonSchema.rawSchema`), so each
+/// is compatible with itself and with `{}`.
+#[test]
+fn non_object_roots_are_the_empty_schema() {
+    for doc in ["5", "\"x\"", "[1,2]", "{}"] {
+        for other in ["5", "{}"] {
+            let (a, b) = (super::prepare(doc, &[]), super::prepare(other, &[]));
+            assert!(
+                super::compare(&a, &b, true, false).is_empty(),
+                "{doc} vs {other}"
+            );
+            assert!(
+                super::compare(&b, &a, false, false).is_empty(),
+                "{doc} vs {other}"
+            );
+        }
+    }
+}
