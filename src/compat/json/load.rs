@@ -27,17 +27,21 @@ const MAX_NODES: usize = 1_000_000;
 /// Parses `text` and its references into a `Model`.
 pub(super) fn load(text: &str, refs: &[Dependency]) -> Result<Model, String> {
     let mut root: Value =
-        serde_json::from_str(text).map_err(|e| format!("Invalid JSON Schema: {e}"))?;
-    // A number, string or array at the root is registered by Confluent and loads as the empty
-    // schema (`JsonSchema.rawSchema` converts the node to an empty `JSONObject`).
-    if matches!(root, Value::Number(_) | Value::String(_) | Value::Array(_)) {
+        crate::schema::json::value_of(text).map_err(|e| format!("Invalid JSON Schema: {e}"))?;
+    // A number (even one beyond `f64`, read as null), string or array at the root is
+    // registered by Confluent and loads as the empty schema (`JsonSchema.rawSchema` converts
+    // the node to an empty `JSONObject`). The text is read as Confluent's mapper reads it.
+    if matches!(
+        root,
+        Value::Number(_) | Value::String(_) | Value::Array(_) | Value::Null
+    ) {
         root = Value::Object(serde_json::Map::new());
     }
     let spec = Spec::of(&root);
     let mut docs = vec![Doc::new(String::new(), root, spec)];
     for dep in refs {
         // A reference that does not parse is left out: `$ref`s to it stay unresolved.
-        if let Ok(value) = serde_json::from_str::<Value>(&dep.schema) {
+        if let Ok(value) = crate::schema::json::value_of(&dep.schema) {
             docs.push(Doc::new(dep.name.clone(), value, spec));
         }
     }

@@ -32,6 +32,12 @@ pub(crate) fn read(text: &str) -> Result<Json, SchemaError> {
     }
 }
 
+/// A document read as Confluent's mapper reads it, as a `serde_json` value (numbers beyond
+/// `f64`, and `NaN`/`Infinity`, become `null`): what the compatibility checker loads.
+pub(crate) fn value_of(text: &str) -> Result<serde_json::Value, SchemaError> {
+    read(text).map(|doc| validate::to_value(&doc))
+}
+
 /// The document with every object's keys in Java's `String` order (Confluent's normalization:
 /// a `TreeMap` node factory), recursively.
 fn sorted(v: &Json) -> Json {
