@@ -3,6 +3,7 @@
 
 pub mod avro;
 pub mod json;
+pub mod protobuf;
 
 use crate::model::SchemaType;
 use std::any::Any;

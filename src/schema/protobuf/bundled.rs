@@ -1,0 +1,1 @@
+//! The files every schema may import without a reference.

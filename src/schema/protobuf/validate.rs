@@ -1,0 +1,1 @@
+//! Descriptor building: the checks Confluent's `toDescriptor` makes.
