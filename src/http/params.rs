@@ -222,6 +222,33 @@ flag!(
     "aliases"
 );
 
+/// `format`: the output form of the schema text, dependent on the schema type (Protobuf:
+/// `serialized` for a base64 `FileDescriptorProto`, `ignore_extensions`; blank or unknown: the
+/// stored text, as Confluent answers).
+#[derive(Debug, Clone, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OutputFormat {
+    /// Desired output format, dependent on the schema type
+    pub format: Option<String>,
+}
+
+impl OutputFormat {
+    /// The format asked for, `""` when none.
+    pub fn as_str(&self) -> &str {
+        self.format.as_deref().unwrap_or("")
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for OutputFormat {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        Ok(OutputFormat {
+            format: query(parts).get("format").map(str::to_string),
+        })
+    }
+}
+
 /// `subjectPrefix`.
 #[derive(Debug, Clone, Default, IntoParams)]
 #[into_params(parameter_in = Query, rename_all = "camelCase")]

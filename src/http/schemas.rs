@@ -3,7 +3,8 @@
 #[allow(unused_imports)]
 use super::openapi::*;
 use super::params::{
-    Aliases, Deleted, FetchMaxId, IdPath, LatestOnly, Paging, SubjectHint, SubjectPrefix,
+    Aliases, Deleted, FetchMaxId, IdPath, LatestOnly, OutputFormat, Paging, SubjectHint,
+    SubjectPrefix,
 };
 use super::{ok_raw, ok_typed, AppState};
 use crate::error::RegistryError;
@@ -85,7 +86,7 @@ pub(crate) async fn list(
     params(
         IdPath,
         SubjectHint,
-        ("format" = Option<String>, Query, description = "Output format (ignored for Avro)"),
+        OutputFormat,
         FetchMaxId,
     ),
     responses(
@@ -98,11 +99,19 @@ pub(crate) async fn by_id(
     State(st): State<AppState>,
     IdPath(id): IdPath,
     q: SubjectHint,
+    format: OutputFormat,
     fetch_max_id: FetchMaxId,
 ) -> Result<Response, RegistryError> {
-    let (body, max_id) = st.registry.schema_by_id(id, hint(&st, &q).as_ref())?;
+    let hint = hint(&st, &q);
+    let (body, max_id) = st.registry.schema_by_id(id, hint.as_ref())?;
+    let mut fields = SchemaFields::of(&body);
+    fields.schema = st.registry.schema_in_format(
+        &body,
+        &hint.unwrap_or_else(|| Subject::parse("")),
+        format.as_str(),
+    );
     Ok(ok_typed(&SchemaById {
-        fields: SchemaFields::of(&body),
+        fields,
         max_id: fetch_max_id.fetch_max_id.then_some(max_id),
     }))
 }
@@ -115,6 +124,7 @@ pub(crate) async fn by_id(
     params(
         IdPath,
         SubjectHint,
+        OutputFormat,
     ),
     responses(
         (status = 200, description = "The raw schema (any JSON: object, array or string)", body = serde_json::Value),
@@ -126,9 +136,15 @@ pub(crate) async fn by_id_schema(
     State(st): State<AppState>,
     IdPath(id): IdPath,
     q: SubjectHint,
+    format: OutputFormat,
 ) -> Result<Response, RegistryError> {
-    let (body, _) = st.registry.schema_by_id(id, hint(&st, &q).as_ref())?;
-    Ok(ok_raw(body.schema.clone()))
+    let hint = hint(&st, &q);
+    let (body, _) = st.registry.schema_by_id(id, hint.as_ref())?;
+    Ok(ok_raw(st.registry.schema_in_format(
+        &body,
+        &hint.unwrap_or_else(|| Subject::parse("")),
+        format.as_str(),
+    )))
 }
 
 #[utoipa::path(

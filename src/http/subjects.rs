@@ -4,8 +4,8 @@ use super::extract::{schema_request, Body, SCHEMA_BODY};
 #[allow(unused_imports)]
 use super::openapi::*;
 use super::params::{
-    Deleted, DeletedOnly, MetadataFilter, NamePath, Normalize, Paging, Permanent, SubjectPrefix,
-    SubjectVersionPath,
+    Deleted, DeletedOnly, MetadataFilter, NamePath, Normalize, OutputFormat, Paging, Permanent,
+    SubjectPrefix, SubjectVersionPath,
 };
 use super::{ok_raw, ok_typed, AppState};
 use crate::error::RegistryError;
@@ -156,6 +156,7 @@ pub(crate) async fn register(
         NamePath,
         Normalize,
         Deleted,
+        OutputFormat,
     ),
     responses(
         (status = 200, description = "The version holding this schema", body = SchemaVersion),
@@ -169,6 +170,7 @@ pub(crate) async fn lookup(
     p: NamePath,
     normalize: Normalize,
     deleted: Deleted,
+    format: OutputFormat,
     Body(body): Body<SCHEMA_BODY>,
 ) -> Result<Response, RegistryError> {
     let body = body.ok_or_else(|| {
@@ -189,7 +191,11 @@ pub(crate) async fn lookup(
             }
             e => e,
         })?;
-    Ok(ok_typed(&SchemaVersion::of(&v)))
+    let mut out = SchemaVersion::of(&v);
+    out.fields.schema = st
+        .registry
+        .schema_in_format(&v.body, &subject, format.as_str());
+    Ok(ok_typed(&out))
 }
 
 #[utoipa::path(
@@ -227,6 +233,7 @@ pub(crate) async fn delete_subject(
     params(
         SubjectVersionPath,
         Deleted,
+        OutputFormat,
     ),
     responses(
         (status = 200, description = "The version", body = SchemaVersion),
@@ -239,11 +246,16 @@ pub(crate) async fn get_version(
     State(st): State<AppState>,
     p: SubjectVersionPath,
     deleted: Deleted,
+    format: OutputFormat,
 ) -> Result<Response, RegistryError> {
     let spec = p.spec(true)?;
     let subject = st.registry.read_subject(&p.subject());
     let v = st.registry.version(&subject, spec, deleted.deleted)?;
-    Ok(ok_typed(&SchemaVersion::of(&v)))
+    let mut out = SchemaVersion::of(&v);
+    out.fields.schema = st
+        .registry
+        .schema_in_format(&v.body, &subject, format.as_str());
+    Ok(ok_typed(&out))
 }
 
 #[utoipa::path(
@@ -253,6 +265,7 @@ pub(crate) async fn get_version(
     params(
         SubjectVersionPath,
         Deleted,
+        OutputFormat,
     ),
     responses(
         (status = 200, description = "The raw schema (any JSON: object, array or string)", body = serde_json::Value),
@@ -265,11 +278,16 @@ pub(crate) async fn get_version_schema(
     State(st): State<AppState>,
     p: SubjectVersionPath,
     deleted: Deleted,
+    format: OutputFormat,
 ) -> Result<Response, RegistryError> {
     let spec = p.spec(true)?;
     let subject = st.registry.read_subject(&p.subject());
     let v = st.registry.version(&subject, spec, deleted.deleted)?;
-    Ok(ok_raw(v.body.schema.clone()))
+    Ok(ok_raw(st.registry.schema_in_format(
+        &v.body,
+        &subject,
+        format.as_str(),
+    )))
 }
 
 #[utoipa::path(

@@ -3,7 +3,7 @@
 
 use super::{Registry, VersionSpec};
 use crate::error::Result;
-use crate::index::Index;
+use crate::index::{Index, SchemaBody};
 use crate::model::{Reference, Subject};
 use crate::schema::Dependency;
 use std::collections::BTreeSet;
@@ -83,6 +83,32 @@ impl Registry {
         let mut out = Vec::new();
         let _ = Self::resolve_refs(ix, subject, refs, 0, &mut BTreeSet::new(), &mut out);
         out
+    }
+
+    /// The text of a stored schema in a `?format=` output form (Confluent re-parses the stored
+    /// schema and asks it for `formattedString(format)` when `format` is not blank): references
+    /// are resolved from `in_context`'s context. A schema that no longer parses (it was stored
+    /// by a laxer registry) answers its stored text.
+    pub fn schema_in_format(
+        &self,
+        body: &SchemaBody,
+        in_context: &Subject,
+        format: &str,
+    ) -> String {
+        if format.trim().is_empty() {
+            return body.schema.clone();
+        }
+        let Some(f) = crate::schema::format(body.schema_type) else {
+            return body.schema.clone();
+        };
+        let deps = {
+            let ix = self.read();
+            Self::refs_texts(&ix, in_context, &body.references)
+        };
+        match f.formatted(&body.schema, &deps, format) {
+            Ok(Some(text)) => text,
+            Ok(None) | Err(_) => body.schema.clone(),
+        }
     }
 
     pub fn referenced_by(&self, subject: &Subject, spec: VersionSpec) -> Result<Vec<i32>> {

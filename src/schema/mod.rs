@@ -59,7 +59,7 @@ impl Prepared {
     }
 }
 
-/// One schema format (Avro and JSON Schema today; Protobuf next): everything the registry needs
+/// One schema format (Avro, JSON Schema, Protobuf): everything the registry needs
 /// to know about a schema type goes through this trait, and `FORMATS` lists the implementations.
 ///
 /// Why a trait, and not an enum matched in each place: the registry, the compatibility levels,
@@ -95,6 +95,19 @@ pub trait Format: Send + Sync {
         _validate_fields: bool,
     ) -> Result<(), SchemaError> {
         Ok(())
+    }
+
+    /// Confluent's `ParsedSchema.formattedString(format)` for a non-blank `?format=`: the schema
+    /// in that output form (Protobuf: `serialized`, a base64 `FileDescriptorProto`;
+    /// `ignore_extensions`). `None`: nothing to change, the stored text is the answer (Avro and
+    /// JSON Schema here; an unknown format, as Confluent answers the canonical text for one).
+    fn formatted(
+        &self,
+        _schema: &str,
+        _references: &[Dependency],
+        _format: &str,
+    ) -> Result<Option<String>, SchemaError> {
+        Ok(None)
     }
 
     /// Parses a (stored, already validated) schema once for `compare`.

@@ -1,0 +1,98 @@
+//! The Protobuf format behind the seam: reading (text or base64 descriptor), Confluent's
+//! printer for the canonical and normalized texts, validation by descriptor building,
+//! `format=serialized`/`ignore_extensions`, and the checker of `compat::protobuf`.
+
+use super::model::{ProtoFile, TypeElement};
+use super::{print, read, read_dependencies, to_descriptor, validate};
+use crate::schema::{Dependency, Format, Parsed, Prepared, SchemaError};
+
+/// The Protobuf format.
+pub struct Protobuf;
+
+/// The full names of the messages and enums a file defines, in definition order (nested ones
+/// after their parent), as `pkg.Outer.Inner`.
+fn defined_names(file: &ProtoFile) -> Vec<String> {
+    fn walk(prefix: &str, types: &[TypeElement], out: &mut Vec<String>) {
+        for t in types {
+            let name = if prefix.is_empty() {
+                t.name().to_string()
+            } else {
+                format!("{prefix}.{}", t.name())
+            };
+            out.push(name.clone());
+            if let TypeElement::Message(m) = t {
+                walk(&name, &m.nested, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(file.package.as_deref().unwrap_or(""), &file.types, &mut out);
+    out
+}
+
+impl Format for Protobuf {
+    fn schema_type(&self) -> crate::model::SchemaType {
+        crate::model::SchemaType::Protobuf
+    }
+
+    fn parse(
+        &self,
+        schema: &str,
+        _references: &[Dependency],
+        _strict: bool,
+    ) -> Result<Parsed, SchemaError> {
+        let file = read(schema)?;
+        Ok(Parsed {
+            canonical: print::print(&file, false, false),
+            normalized: print::print(&file, true, false),
+            defined_names: defined_names(&file),
+        })
+    }
+
+    fn validate(
+        &self,
+        schema: &str,
+        references: &[Dependency],
+        _validate_fields: bool,
+    ) -> Result<(), SchemaError> {
+        let file = read(schema)?;
+        let deps = read_dependencies(references)?;
+        validate::validate(&file, &deps)
+    }
+
+    fn formatted(
+        &self,
+        schema: &str,
+        references: &[Dependency],
+        format: &str,
+    ) -> Result<Option<String>, SchemaError> {
+        let file = read(schema)?;
+        match format {
+            "serialized" => {
+                let deps = read_dependencies(references)?;
+                to_descriptor::to_base64(&file, &deps).map(Some)
+            }
+            "ignore_extensions" => Ok(Some(print::print(&file, false, true))),
+            // `default` and formats Confluent does not know: the canonical text.
+            _ => Ok(Some(print::print(&file, false, false))),
+        }
+    }
+
+    fn prepare(&self, schema: &str, references: &[Dependency]) -> Prepared {
+        Prepared::new(crate::compat::protobuf::prepare(schema, references))
+    }
+
+    fn compare(
+        &self,
+        reader: &Prepared,
+        writer: &Prepared,
+        reader_is_new: bool,
+        _lenient: bool,
+    ) -> Vec<String> {
+        use crate::compat::protobuf::{compare, PreparedProto};
+        match (reader.get::<PreparedProto>(), writer.get::<PreparedProto>()) {
+            (Some(r), Some(w)) => compare(r, w, reader_is_new),
+            _ => vec!["Incompatible because of different schema type".to_string()],
+        }
+    }
+}
