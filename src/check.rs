@@ -20,11 +20,12 @@ use std::time::Duration;
     long_about = "Check a new schema for compatibility, with the registry's own parser and checker.\n\n\
         Offline:   schema-registry check --level BACKWARD_TRANSITIVE new.avsc v1.avsc v2.avsc   (older versions oldest first)\n\
         JSON:      schema-registry check --reference address.json new.json v1.json   (type from the .json extension, or --type JSON)\n\
+        Protobuf:  schema-registry check --reference common/address.proto=address.proto new.proto v1.proto   (type from the .proto extension, or --type PROTOBUF)\n\
         Registry:  schema-registry check --url http://registry:8081 --subject orders-value new.avsc\n\n\
         Exit status: 0 compatible, 1 incompatible, 2 usage error, invalid schema or registry unreachable."
 )]
 pub struct CheckArgs {
-    /// The new schema (.avsc, .json), then, offline, the earlier versions oldest first.
+    /// The new schema (.avsc, .json, .proto), then, offline, the earlier versions oldest first.
     #[arg(required = true, value_name = "NEW [OLD...]")]
     pub files: Vec<PathBuf>,
 
@@ -55,14 +56,15 @@ pub struct CheckArgs {
     )]
     pub basic_auth: Option<String>,
 
-    /// The schema type: AVRO or JSON. By default from the new schema's file name: `.json` is
-    /// JSON Schema, anything else Avro.
+    /// The schema type: AVRO, JSON or PROTOBUF. By default from the new schema's file name:
+    /// `.json` is JSON Schema, `.proto` Protobuf, anything else Avro.
     #[arg(long = "type", value_name = "TYPE", value_parser = parse_type)]
     pub schema_type: Option<SchemaType>,
 
     /// Schema files referenced by the schemas (Avro named types defined elsewhere; JSON Schema
-    /// `$ref` targets), in dependency order, as FILE (known by its file name, e.g. a `$ref` to
-    /// `address.json`) or NAME=FILE; offline they are known to every schema, with --url they
+    /// `$ref` targets; Protobuf imports), in dependency order, as FILE (known by its file name,
+    /// e.g. a `$ref` to `address.json`) or NAME=FILE (an import path such as
+    /// `common/address.proto=./address.proto`); offline they are known to every schema, with --url they
     /// are not sent.
     #[arg(long = "reference", value_name = "[NAME=]FILE", conflicts_with = "url")]
     pub references: Vec<String>,
@@ -90,15 +92,15 @@ fn parse_type(s: &str) -> Result<SchemaType, String> {
 /// The schema type of a check: `--type`, else from the new schema's extension.
 fn schema_type_of(args: &CheckArgs) -> SchemaType {
     args.schema_type.unwrap_or_else(|| {
-        let json = args
+        let ext = args
             .files
             .first()
             .and_then(|f| f.extension())
-            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-        if json {
-            SchemaType::Json
-        } else {
-            SchemaType::Avro
+            .map(|e| e.to_string_lossy().to_ascii_lowercase());
+        match ext.as_deref() {
+            Some("json") => SchemaType::Json,
+            Some("proto") => SchemaType::Protobuf,
+            _ => SchemaType::Avro,
         }
     })
 }
