@@ -156,3 +156,57 @@ fn corpus_prints() {
     eprintln!("canonical {canonical_ok}/{total}, normalized {normalized_ok}/{total}");
     assert!(failures.is_empty(), "{}", failures.join("\n=====\n"));
 }
+
+/// The `schema` of every recorded GET answer of a PROTOBUF schema registered as text in the
+/// HTTP scenarios is our canonical text of one of the texts registered in that scenario
+/// (`ProtobufSchema.canonicalString`). Answers for base64 descriptors (`proto-descriptors`,
+/// `reg-proto-valid`'s `format=serialized`) and for tag edits (`tags-*`, built by Confluent's
+/// rule engine) are other modules' work and not counted.
+#[test]
+fn http_golden_texts() {
+    use super::print::print;
+    let scenarios = load("tests/fixtures/confluent-7.9/http/scenarios.json");
+    let golden = load("tests/fixtures/confluent-7.9/http/golden.json");
+    let (mut passed, mut total) = (0, 0);
+    let mut failures = Vec::new();
+    for sc in scenarios.as_array().into_iter().flatten() {
+        let name = sc["name"].as_str().unwrap_or_default();
+        if name.starts_with("tags-") || name == "proto-descriptors" {
+            continue;
+        }
+        let steps = sc["steps"].as_array().cloned().unwrap_or_default();
+        let mut canonicals: Vec<(String, String)> = Vec::new();
+        for st in &steps {
+            if st["b"]["schemaType"] == "PROTOBUF" {
+                if let Ok(f) = parse_text(st["b"]["schema"].as_str().unwrap_or_default()) {
+                    canonicals.push((print(&f, false, false), print(&f, false, true)));
+                }
+            }
+        }
+        for (i, st) in steps.iter().enumerate() {
+            let path = st["p"].as_str().unwrap_or_default();
+            if st["m"] != "GET" || path.contains("format=serialized") {
+                continue;
+            }
+            let body = &golden[name][i]["body"];
+            if body["schemaType"] != "PROTOBUF" {
+                continue;
+            }
+            let Some(schema) = body["schema"].as_str() else {
+                continue;
+            };
+            total += 1;
+            let ignore = path.contains("format=ignore_extensions");
+            if canonicals
+                .iter()
+                .any(|(c, ie)| if ignore { ie == schema } else { c == schema })
+            {
+                passed += 1;
+            } else {
+                failures.push(format!("{name} {path}:\n{schema}"));
+            }
+        }
+    }
+    eprintln!("http golden texts {passed}/{total}");
+    assert!(failures.is_empty(), "{}", failures.join("\n=====\n"));
+}
