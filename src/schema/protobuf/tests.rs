@@ -210,3 +210,117 @@ fn http_golden_texts() {
     eprintln!("http golden texts {passed}/{total}");
     assert!(failures.is_empty(), "{}", failures.join("\n=====\n"));
 }
+
+fn canonical(text: &str) -> String {
+    super::print::print(&parse_text(text).expect("parses"), false, false)
+}
+
+fn error(text: &str) -> String {
+    parse_text(text).expect_err("fails").0
+}
+
+/// proto2 groups, `extensions` with `max`, defaults of each kind and `extend` inside a message
+/// (Wire `ProtoParser.readGroup`/`readExtensions`/`stripDefault`; Confluent
+/// `ProtobufSchemaUtils.toString(GroupElement|ExtensionsElement|FieldElement)` with `toKind`).
+#[test]
+fn proto2_groups_extensions_defaults() {
+    let text = "syntax = \"proto2\";\nmessage A {\n  optional group G = 1 { optional int32 x = 2; }\n  extensions 100 to max, 5;\n  optional bool b = 3 [default = true];\n  optional E e = 4 [default = E1];\n  optional bytes y = 6 [default = \"ab\"];\n  extend A { optional int32 z = 101; }\n}\nenum E { E1 = 1; }\n";
+    let expected = "syntax = \"proto2\";\n\nmessage A {\n  optional bool b = 3 [default = true];\n  optional E e = 4 [default = E1];\n  optional bytes y = 6 [default = ab];\n\n  optional group G = 1 {\n    optional int32 x = 2;\n  }\n\n  extensions 100 to max, 5;\n\n  extend A {\n    optional int32 z = 101;\n  }\n}\nenum E {\n  E1 = 1;\n}\n";
+    assert_eq!(canonical(text), expected);
+    let normalized = super::print::try_print(&parse_text(text).expect("parses"), &[], true, false)
+        .expect("normalizes");
+    assert!(
+        normalized.contains("  extensions 5;\n  extensions 100 to max;\n"),
+        "{normalized}"
+    );
+    assert!(normalized.contains("  extend .A {\n"), "{normalized}");
+    // ignore_extensions drops extensions and extend blocks (`FormatContext.ignoreExtensions`).
+    let ignored = super::print::print(&parse_text(text).expect("parses"), false, true);
+    assert!(
+        !ignored.contains("extensions") && !ignored.contains("extend"),
+        "{ignored}"
+    );
+}
+
+/// String escapes read by Wire's `SyntaxReader.readQuotedString` (octal, hex, adjacent strings)
+/// and written by Confluent's `escapeChars`.
+#[test]
+fn string_escapes() {
+    let text = "syntax = \"proto3\";\noption (x) = \"a\\tb\\x41\\101'\" \"c\\\"d\";\nmessage M { string a = 1; }\n";
+    let out = canonical(text);
+    assert!(
+        out.contains("option (x) = \"a\\tbAA\\'c\\\"d\";\n"),
+        "{out}"
+    );
+}
+
+/// Custom options with sub-fields and aggregates (Wire `OptionReader.readOption`/`readMap`;
+/// Confluent `toString(OptionElement)`, and normalized `ProtobufSchema.transform`/`merge` of a
+/// non-repeated extension).
+#[test]
+fn custom_options() {
+    let text = "syntax = \"proto3\";\nimport \"confluent/meta.proto\";\nmessage M {\n  option (confluent.message_meta).doc = \"d\";\n  option (confluent.message_meta).tags = \"t\";\n  string a = 1 [(foo).bar.baz = 1, (q) = { k: [1, 2] k: 3 }];\n}\n";
+    let out = canonical(text);
+    let expected = "syntax = \"proto3\";\n\nimport \"confluent/meta.proto\";\n\nmessage M {\n  option (confluent.message_meta).doc = \"d\";\n  option (confluent.message_meta).tags = \"t\";\n\n  string a = 1 [\n    (foo).bar.baz = 1,\n    (q) = {\n      k: [\n        1,\n        2,\n        3\n      ]\n    }\n  ];\n}\n";
+    assert_eq!(out, expected);
+    let deps = stand_in_deps();
+    let n = super::print::try_print(&parse_text(text).expect("parses"), &deps, true, false)
+        .expect("normalizes");
+    assert!(
+        n.contains(
+            "  option (confluent.message_meta) = {\n    doc: \"d\",\n    tags: \"t\"\n  };\n"
+        ),
+        "{n}"
+    );
+}
+
+/// Services with streaming and rpc options, maps, reserved names and comments everywhere
+/// (Wire `readRpc`, `readDataType`, `readReserved`, `readDocumentation`).
+#[test]
+fn services_maps_reserved_comments() {
+    let text = "/* head */ syntax = \"proto3\"; // s\npackage p; /* x */\nmessage M { // m\n  map<string, M> m = 1; // trailing\n  reserved 1 to 1, \"n\";\n}\nservice S { option deprecated = true; rpc R (stream M) returns (M) { option deprecated = true; } }\n";
+    let expected = "syntax = \"proto3\";\npackage p;\n\nmessage M {\n  reserved 1 to 1, \"n\";\n\n  map<string, M> m = 1;\n}\n\nservice S {\n  option deprecated = true;\n\n  rpc R (stream M) returns (M) {\n    option deprecated = true;\n  };\n}\n";
+    assert_eq!(canonical(text), expected);
+    let n = super::print::try_print(&parse_text(text).expect("parses"), &[], true, false)
+        .expect("normalizes");
+    assert!(n.contains("  reserved 1;\n  reserved \"n\";\n"), "{n}");
+    assert!(n.contains("  map<string, .p.M> m = 1;\n"), "{n}");
+    assert!(n.contains("rpc R (stream .p.M) returns (.p.M)"), "{n}");
+}
+
+/// Wire's errors, with its positions (`SyntaxReader.unexpected`, `ProtoParser`).
+#[test]
+fn wire_errors() {
+    let p = "Could not parse Protobuf - ";
+    assert_eq!(
+        error("message {"),
+        format!("{p}Syntax error in :1:9: expected a word")
+    );
+    assert_eq!(
+        error("message A { string a = 1; }"),
+        format!("{p}Syntax error in :1:13: unexpected label: string")
+    );
+    assert_eq!(
+        error("syntax = \"proto4\";"),
+        format!("{p}Syntax error in :1:1: unexpected syntax: proto4")
+    );
+    assert_eq!(
+        error("syntax = \"proto3\";\nmessage A { int32 a = x; }"),
+        format!("{p}Syntax error in :2:24: expected an integer but was x")
+    );
+    assert_eq!(
+        error("syntax = \"proto3\";\nmessage A {}\nmessage A {}\n"),
+        format!("{p}A (:3:1) is already defined at :2:1")
+    );
+    assert_eq!(
+        error("syntax = \"proto3\";\nmessage A { int32 a = 1; /* x */ int32 b = 2; }"),
+        format!("{p}Syntax error in :2:35: no syntax may follow trailing comment")
+    );
+    assert_eq!(
+        error("syntax = \"proto3\""),
+        format!("{p}Syntax error in :1:18: unexpected end of file")
+    );
+    // (Wire reports the column after the offending character there.)
+    // An empty text is an empty file to Wire (Confluent's "Empty schema" is the HTTP layer's).
+    assert!(parse_text("").is_ok());
+}
