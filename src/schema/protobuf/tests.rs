@@ -79,6 +79,17 @@ fn hostile_depth() {
                 "}".repeat(100)
             );
             assert!(parse_text(&ok).is_ok());
+            // The deepest accepted file prints, plain and normalized, in the same stack.
+            let deepest = format!(
+                "syntax = \"proto3\";\n{}option (o) = {}1{}; M m = 1; {}",
+                "message M { ".repeat(60),
+                "{ a: ".repeat(30),
+                "}".repeat(30),
+                "}".repeat(60)
+            );
+            let file = parse_text(&deepest).expect("within the cap");
+            assert!(!super::print::print(&file, false, false).is_empty());
+            assert!(!super::print::print(&file, true, false).is_empty());
         })
         .expect("thread");
     assert!(handle.join().is_ok());
