@@ -58,7 +58,11 @@ pub fn format_number(ctx: &Ctx, value: &str) -> String {
     let int = if let Some(hex) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
         i128::from_str_radix(hex, 16).ok()
     } else if body.len() > 1 && body.starts_with('0') && body.bytes().all(|b| b.is_ascii_digit()) {
-        i128::from_str_radix(&body[1..], 8).ok()
+        // `Integer.decode` reads a leading 0 as octal; `08` is no number to it and stays.
+        match i128::from_str_radix(&body[1..], 8) {
+            Ok(n) => Some(n),
+            Err(_) => return value.to_string(),
+        }
     } else if !body.is_empty() && body.bytes().all(|b| b.is_ascii_digit()) {
         body.parse::<i128>().ok()
     } else {

@@ -335,3 +335,16 @@ fn wire_errors() {
     // An empty text is an empty file to Wire (Confluent's "Empty schema" is the HTTP layer's).
     assert!(parse_text("").is_ok());
 }
+
+/// Numbers of option values, normalized through commons-lang `NumberUtils.createNumber` and a
+/// `DecimalFormat` without grouping (`ProtobufSchemaUtils.formatNumber`).
+#[test]
+fn normalized_numbers() {
+    let text = "syntax = \"proto3\";\nmessage M { int32 a = 1 [(o1) = 0x10, (o2) = 010, (o3) = 1.50, (o4) = -inf, (o5) = 08]; }\n";
+    let n = super::print::try_print(&parse_text(text).expect("parses"), &[], true, false)
+        .expect("normalizes");
+    assert!(
+        n.contains("(o1) = 16,\n    (o2) = 8,\n    (o3) = 1.5,\n    (o4) = -inf,\n    (o5) = 08\n"),
+        "{n}"
+    );
+}
