@@ -14,10 +14,14 @@
 
 pub mod bundled;
 pub mod descriptor;
+pub mod descriptor_wire;
 pub mod model;
 pub mod parse;
 pub mod print;
+pub mod to_descriptor;
 pub mod validate;
+#[cfg(test)]
+mod validate_tests;
 
 use super::{Dependency, SchemaError};
 use model::ProtoFile;
