@@ -21,6 +21,7 @@ use super::bundled;
 use super::model::{Field, Message, OptionValue, ProtoFile, TypeElement};
 use crate::schema::SchemaError;
 use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
 
 /// Nesting levels of messages accepted.
 pub const MAX_DEPTH: usize = 128;
@@ -92,12 +93,11 @@ impl TypeIndex {
     /// dependencies, then the schema itself (`dependenciesWithLogicalTypes` + the root).
     pub fn new(file: &ProtoFile, deps: &[(String, ProtoFile)]) -> Self {
         let mut index = TypeIndex::default();
-        for name in bundled::names() {
-            if deps.iter().any(|(n, _)| n == name) {
-                continue;
-            }
-            if let Some(f) = bundled::file(name) {
-                index.add_file(&f);
+        for (name, types) in bundled_types() {
+            if !deps.iter().any(|(n, _)| n == name) {
+                index
+                    .types
+                    .extend(types.iter().map(|(k, v)| (k.clone(), *v)));
             }
         }
         for (_, dep) in deps {
@@ -170,6 +170,21 @@ impl TypeIndex {
         }
         self.types.get(name).map(|t| (name.to_string(), *t))
     }
+}
+
+/// The types of each bundled file, indexed once.
+fn bundled_types() -> &'static [(&'static str, HashMap<String, TypeInfo>)] {
+    static TYPES: OnceLock<Vec<(&'static str, HashMap<String, TypeInfo>)>> = OnceLock::new();
+    TYPES.get_or_init(|| {
+        bundled::models()
+            .iter()
+            .map(|(name, file)| {
+                let mut index = TypeIndex::default();
+                index.add_file(file);
+                (*name, index.types)
+            })
+            .collect()
+    })
 }
 
 /// Checks `file` as Confluent does at registration, with its dependencies by import name.

@@ -597,3 +597,44 @@ fn bundled_files_are_all_there() {
     assert_eq!(meta.extends.len(), 5);
     assert_eq!(meta.extends[0].fields[0].tag, 1088);
 }
+
+/// The compat corpus (`compat/corpus.json`, 38 Protobuf schemas): every schema the text parser
+/// reads is accepted or refused by `validate` as Confluent recorded (`golden.json` `valid` /
+/// `error`); schemas the parser cannot read (yet, or by design) are skipped and counted.
+#[test]
+fn corpus_validity_matches_confluent() {
+    let corpus = fixture("compat/corpus.json");
+    let golden = fixture("compat/golden.json");
+    let (mut checked, mut total) = (0, 0);
+    for s in corpus["schemas"].as_array().into_iter().flatten() {
+        if s["type"] != "PROTOBUF" {
+            continue;
+        }
+        total += 1;
+        let id = s["id"].as_str().unwrap_or_default();
+        let Ok(file) = super::parse::parse_text(s["schema"].as_str().unwrap_or_default()) else {
+            continue;
+        };
+        let deps: Vec<(String, ProtoFile)> = s["refs"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| {
+                let text = r["schema"].as_str().unwrap_or_default();
+                let dep = super::parse::parse_text(text).ok()?;
+                Some((r["name"].as_str().unwrap_or_default().to_string(), dep))
+            })
+            .collect();
+        let expected = &golden["schemas"][id];
+        let got = validate(&file, &deps);
+        if expected["valid"] == true {
+            assert!(got.is_ok(), "{id}: {got:?}");
+        } else if let Some(err) = expected["error"].as_str() {
+            if err.starts_with("Could not resolve type") {
+                assert_eq!(got.map_err(|e| e.0), Err(err.to_string()), "{id}");
+            }
+        }
+        checked += 1;
+    }
+    eprintln!("corpus schemas validated: {checked}/{total}");
+}
