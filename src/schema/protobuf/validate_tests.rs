@@ -638,3 +638,211 @@ fn corpus_validity_matches_confluent() {
     }
     eprintln!("corpus schemas validated: {checked}/{total}");
 }
+
+fn opt(name: &str, value: OptionValue) -> OptionElement {
+    OptionElement {
+        name: name.into(),
+        value,
+        parenthesized: false,
+    }
+}
+
+fn serialized(file: &ProtoFile) -> String {
+    to_base64(file, DEFAULT_NAME, &[]).unwrap_or_else(|e| panic!("{e:?}"))
+}
+
+/// reg-proto-valid.g8: file option, field options (`json_name` apart), a service; methods
+/// always carry both streaming flags (`ServiceDefinition.addMethod`).
+#[test]
+fn text_model_g8_serializes_as_confluent() {
+    let mut a = field(None, "string", "a", 1);
+    a.options
+        .push(opt("deprecated", OptionValue::Boolean("true".into())));
+    a.json_name = Some("A".into());
+    let mut file = proto3(vec![TypeElement::Message(message("M", vec![a]))]);
+    file.options
+        .push(opt("java_package", OptionValue::String("a.b".into())));
+    file.services.push(Service {
+        name: "S".into(),
+        rpcs: vec![Rpc {
+            name: "Get".into(),
+            request_type: "M".into(),
+            response_type: "M".into(),
+            ..Rpc::default()
+        }],
+        ..Service::default()
+    });
+    assert_eq!(
+        serialized(&file),
+        "CgdkZWZhdWx0IhMKAU0SDgoBYRgBKAlCAhgBUgFBMhQKAVMSDwoDR2V0EgFNGgFNKAAwAEIFCgNhLmJiBnByb3RvMw=="
+    );
+}
+
+/// proto-descriptors.p2: proto2 labels and default, an extension range (with empty options),
+/// a top-level `extend` (extendee as written).
+#[test]
+fn text_model_p2_serializes_as_confluent() {
+    use super::model::{Extensions, RangeValue};
+    let mut b = field(Some(Label::Optional), "string", "b", 2);
+    b.default_value = Some("hi".into());
+    let mut m = message("M", vec![field(Some(Label::Required), "int32", "a", 1), b]);
+    m.extensions.push(Extensions {
+        values: vec![RangeValue::Range(100, 199)],
+        options: vec![],
+    });
+    let file = ProtoFile {
+        syntax: Some(Syntax::Proto2),
+        types: vec![TypeElement::Message(m)],
+        extends: vec![Extend {
+            name: "M".into(),
+            fields: vec![field(Some(Label::Optional), "int32", "ext", 100)],
+        }],
+        ..ProtoFile::default()
+    };
+    assert_eq!(
+        serialized(&file),
+        "CgdkZWZhdWx0IiYKAU0SCQoBYRgBIAIoBRINCgFiGAIgASgJOgJoaSoHCGQQyAEaADoOCgNleHQSAU0YZCABKAViBnByb3RvMg=="
+    );
+}
+
+/// proto-descriptors.p3: enum options and inclusive reserved ranges.
+#[test]
+fn text_model_p3_serializes_as_confluent() {
+    use super::model::{RangeValue, Reserved};
+    let c = |name: &str| EnumConstant {
+        name: name.into(),
+        tag: 0,
+        options: vec![],
+    };
+    let e = Enum {
+        name: "E".into(),
+        options: vec![opt("allow_alias", OptionValue::Boolean("true".into()))],
+        constants: vec![c("A"), c("B")],
+        reserveds: vec![
+            Reserved {
+                values: vec![RangeValue::Tag(5), RangeValue::Range(7, 9)],
+            },
+            Reserved {
+                values: vec![RangeValue::Name("X".into())],
+            },
+        ],
+    };
+    assert_eq!(
+        serialized(&proto3(vec![TypeElement::Enum(e)])),
+        "CgdkZWZhdWx0KiQKAUUSBQoBQRAAEgUKAUIQABoCEAEiBAgFEAUiBAgHEAkqAVhiBnByb3RvMw=="
+    );
+}
+
+/// proto-descriptors.p5: file options in field-number order, streaming, a method option.
+#[test]
+fn text_model_p5_serializes_as_confluent() {
+    let mut a = field(None, "string", "a", 1);
+    a.options
+        .push(opt("deprecated", OptionValue::Boolean("true".into())));
+    let mut file = proto3(vec![TypeElement::Message(message("M", vec![a]))]);
+    file.options = vec![
+        opt("go_package", OptionValue::String("x/y".into())),
+        opt("java_multiple_files", OptionValue::Boolean("true".into())),
+        opt("optimize_for", OptionValue::Enum("SPEED".into())),
+    ];
+    let rpc = |name: &str, stream: bool| Rpc {
+        name: name.into(),
+        request_type: "M".into(),
+        response_type: "M".into(),
+        request_streaming: stream,
+        response_streaming: stream,
+        options: vec![],
+    };
+    let mut b = rpc("B", false);
+    b.options
+        .push(opt("deprecated", OptionValue::Boolean("true".into())));
+    file.services.push(Service {
+        name: "S".into(),
+        rpcs: vec![rpc("A", true), b],
+        options: vec![],
+    });
+    assert_eq!(
+        serialized(&file),
+        "CgdkZWZhdWx0IhAKAU0SCwoBYRgBKAlCAhgBMiYKAVMSDQoBQRIBTRoBTSgBMAESEgoBQhIBTRoBTSIDiAIBKAAwAEIJSAFQAVoDeC95YgZwcm90bzM="
+    );
+}
+
+/// proto-descriptors.p6 and p0: a leading-dot type, oneof fields first; nested types in a
+/// package, resolved to message or enum.
+#[test]
+fn text_model_p6_and_p0_serialize_as_confluent() {
+    let mut m = message("M", vec![field(None, ".M", "self", 1)]);
+    m.oneofs.push(OneOf {
+        name: "o".into(),
+        fields: vec![field(None, "string", "a", 2), field(None, "M", "b", 3)],
+        ..OneOf::default()
+    });
+    assert_eq!(
+        serialized(&proto3(vec![TypeElement::Message(m)])),
+        "CgdkZWZhdWx0IjcKAU0SCwoBYRgCIAEoCUgAEg4KAWIYAyABKAsyAU1IABIOCgRzZWxmGAEoCzICLk1CBQoBbxIAYgZwcm90bzM="
+    );
+    let mut outer = message(
+        "Outer",
+        vec![
+            field(None, "Inner", "i", 1),
+            field(Some(Label::Repeated), "Inner", "is", 2),
+            field(None, "Kind", "k", 3),
+        ],
+    );
+    outer.nested = vec![
+        TypeElement::Message(message("Inner", vec![field(None, "string", "x", 1)])),
+        TypeElement::Enum(Enum {
+            name: "Kind".into(),
+            constants: vec![EnumConstant {
+                name: "K0".into(),
+                tag: 0,
+                options: vec![],
+            }],
+            ..Enum::default()
+        }),
+    ];
+    let mut file = proto3(vec![TypeElement::Message(outer)]);
+    file.package = Some("a.b".into());
+    assert_eq!(
+        serialized(&file),
+        "CgdkZWZhdWx0EgNhLmIiWwoFT3V0ZXISDgoBaRgBKAsyBUlubmVyEhEKAmlzGAIgAygLMgVJbm5lchINCgFrGAMoDjIES2luZBoQCgVJbm5lchIHCgF4GAEoCSIOCgRLaW5kEgYKAkswEABiBnByb3RvMw=="
+    );
+}
+
+/// reg-proto-valid.g3, proto-descriptors.p4 and reg-proto-valid.g6: bundled imports are kept
+/// and their types resolve to messages; no `syntax` → none in the descriptor.
+#[test]
+fn text_model_bundled_imports_serialize_as_confluent() {
+    let mut g3 = proto3(vec![TypeElement::Message(message(
+        "T",
+        vec![field(None, "google.protobuf.Timestamp", "ts", 1)],
+    ))]);
+    g3.imports.push("google/protobuf/timestamp.proto".into());
+    assert_eq!(
+        serialized(&g3),
+        "CgdkZWZhdWx0Gh9nb29nbGUvcHJvdG9idWYvdGltZXN0YW1wLnByb3RvIigKAVQSIwoCdHMYASgLMhlnb29nbGUucHJvdG9idWYuVGltZXN0YW1wYgZwcm90bzM="
+    );
+    let mut p4 = proto3(vec![TypeElement::Message(message(
+        "M",
+        vec![
+            field(None, "google.protobuf.Any", "a", 1),
+            field(None, "google.protobuf.StringValue", "s", 2),
+        ],
+    ))]);
+    p4.imports = vec![
+        "google/protobuf/any.proto".into(),
+        "google/protobuf/wrappers.proto".into(),
+    ];
+    assert_eq!(
+        serialized(&p4),
+        "CgdkZWZhdWx0Ghlnb29nbGUvcHJvdG9idWYvYW55LnByb3RvGh5nb29nbGUvcHJvdG9idWYvd3JhcHBlcnMucHJvdG8iRwoBTRIcCgFhGAEoCzITZ29vZ2xlLnByb3RvYnVmLkFueRIkCgFzGAIoCzIbZ29vZ2xlLnByb3RvYnVmLlN0cmluZ1ZhbHVlYgZwcm90bzM="
+    );
+    let g6 = ProtoFile {
+        types: vec![TypeElement::Message(message(
+            "M",
+            vec![field(Some(Label::Optional), "string", "a", 1)],
+        ))],
+        ..ProtoFile::default()
+    };
+    assert_eq!(serialized(&g6), "CgdkZWZhdWx0Ig4KAU0SCQoBYRgBIAEoCQ==");
+}
