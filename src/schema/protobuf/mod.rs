@@ -14,6 +14,8 @@
 
 pub mod bundled;
 pub mod descriptor;
+#[cfg(test)]
+mod descriptor_tests;
 pub mod descriptor_wire;
 pub mod model;
 pub mod parse;
