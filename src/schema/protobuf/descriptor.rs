@@ -8,7 +8,9 @@
 //! Custom options other than Confluent's own are dropped: Confluent parses with an extension
 //! registry holding only its `meta` and `decimal` files, so other extensions are unknown fields.
 
-use super::descriptor_wire::{read_file_metas, EnumMetas, FileMetas, MessageMetas, Meta};
+use super::descriptor_wire::{
+    at, read_file_metas, EnumMetas, FileMetas, MessageMetas, Meta, Opts, ServiceMetas,
+};
 use super::model::{
     Enum, EnumConstant, Extend, Extensions, Field, Label, Message, OneOf, OptionElement,
     OptionValue, ProtoFile, RangeValue, Reserved, Rpc, Service, Syntax, TypeElement,
@@ -128,18 +130,20 @@ pub fn to_proto_file(
         );
         string_opt(&mut options, "ruby_package", &o.ruby_package);
     }
-    meta_opt(&mut options, "confluent.file_meta", metas.meta.as_ref());
-    let extension_metas: Vec<Option<&Meta>> = (0..file.extension.len())
-        .map(|i| metas.extensions.get(i).and_then(Option::as_ref))
-        .collect();
+    extras(&mut options, &metas.opts, "confluent.file_meta");
     Ok(ProtoFile {
         syntax,
         package: file.package.clone().filter(|p| !p.is_empty()),
         imports,
         public_imports,
         types,
-        services: file.service.iter().map(to_service).collect(),
-        extends: to_extends(proto3, &file.extension, &extension_metas),
+        services: file
+            .service
+            .iter()
+            .enumerate()
+            .map(|(i, s)| to_service(s, metas.services.get(i)))
+            .collect(),
+        extends: to_extends(proto3, &file.extension, &metas.extensions),
         options,
     })
 }
@@ -203,21 +207,19 @@ pub fn meta_option(name: &str, meta: &Meta) -> Option<OptionElement> {
     })
 }
 
-fn meta_opt(out: &mut Vec<OptionElement>, name: &str, meta: Option<&Meta>) {
-    if let Some(o) = meta.and_then(|m| meta_option(name, m)) {
+/// The options `prost_types` does not know, then the meta named `meta_name`.
+fn extras(out: &mut Vec<OptionElement>, x: &Opts, meta_name: &str) {
+    out.extend(x.extras.iter().cloned());
+    if let Some(o) = x.meta.as_ref().and_then(|m| meta_option(meta_name, m)) {
         out.push(o);
     }
 }
 
 /// `extend` blocks grouped by extendee in first-seen order (`toExtendElements`).
-fn to_extends(
-    proto3: bool,
-    fields: &[FieldDescriptorProto],
-    metas: &[Option<&Meta>],
-) -> Vec<Extend> {
+fn to_extends(proto3: bool, fields: &[FieldDescriptorProto], metas: &[Opts]) -> Vec<Extend> {
     let mut out: Vec<Extend> = Vec::new();
     for (i, fd) in fields.iter().enumerate() {
-        let field = to_field(proto3, fd, false, metas.get(i).copied().flatten());
+        let field = to_field(proto3, fd, false, at(metas, i));
         let extendee = fd.extendee().to_string();
         match out.iter_mut().find(|e| e.name == extendee) {
             Some(e) => e.fields.push(field),
@@ -235,17 +237,21 @@ fn to_message(
     d: &DescriptorProto,
     metas: Option<&MessageMetas>,
 ) -> Result<Message, SchemaError> {
+    let list =
+        |f: fn(&MessageMetas) -> &Vec<Opts>| metas.map(|m| f(m).as_slice()).unwrap_or_default();
     let mut oneofs: Vec<OneOf> = d
         .oneof_decl
         .iter()
-        .map(|o| OneOf {
+        .enumerate()
+        .map(|(i, o)| OneOf {
             name: o.name().to_string(),
+            options: at(list(|m| &m.oneofs), i).extras.clone(),
             ..OneOf::default()
         })
         .collect();
     let mut fields = Vec::new();
     for (i, fd) in d.field.iter().enumerate() {
-        let meta = metas.and_then(|m| m.field(i));
+        let meta = at(list(|m| &m.fields), i);
         match fd.oneof_index {
             Some(idx) if !fd.proto3_optional() => {
                 let oneof = usize::try_from(idx)
@@ -281,9 +287,10 @@ fn to_message(
     let extensions = d
         .extension_range
         .iter()
-        .map(|r| Extensions {
+        .enumerate()
+        .map(|(i, r)| Extensions {
             values: vec![exclusive_range(r.start(), r.end())],
-            options: Vec::new(),
+            options: at(list(|m| &m.ranges), i).extras.clone(),
         })
         .collect();
     let mut options = Vec::new();
@@ -296,14 +303,9 @@ fn to_message(
         bool_opt(&mut options, "deprecated", o.deprecated);
         bool_opt(&mut options, "map_entry", o.map_entry);
     }
-    meta_opt(
-        &mut options,
-        "confluent.message_meta",
-        metas.and_then(|m| m.meta.as_ref()),
-    );
-    let extension_metas: Vec<Option<&Meta>> = (0..d.extension.len())
-        .map(|i| metas.and_then(|m| m.extension(i)))
-        .collect();
+    if let Some(m) = metas {
+        extras(&mut options, &m.opts, "confluent.message_meta");
+    }
     Ok(Message {
         name: d.name().to_string(),
         options,
@@ -316,7 +318,7 @@ fn to_message(
         },
         groups: Vec::new(),
         extensions,
-        extends: to_extends(proto3, &d.extension, &extension_metas),
+        extends: to_extends(proto3, &d.extension, list(|m| &m.extensions)),
         nested,
     })
 }
@@ -341,11 +343,8 @@ fn to_enum(e: &EnumDescriptorProto, metas: Option<&EnumMetas>) -> Enum {
             if let Some(o) = &v.options {
                 bool_opt(&mut options, "deprecated", o.deprecated);
             }
-            meta_opt(
-                &mut options,
-                "confluent.enum_value_meta",
-                metas.and_then(|m| m.value(i)),
-            );
+            let values = metas.map(|m| m.values.as_slice()).unwrap_or_default();
+            extras(&mut options, at(values, i), "confluent.enum_value_meta");
             EnumConstant {
                 name: v.name().to_string(),
                 tag: v.number(),
@@ -373,11 +372,9 @@ fn to_enum(e: &EnumDescriptorProto, metas: Option<&EnumMetas>) -> Enum {
         bool_opt(&mut options, "allow_alias", o.allow_alias);
         bool_opt(&mut options, "deprecated", o.deprecated);
     }
-    meta_opt(
-        &mut options,
-        "confluent.enum_meta",
-        metas.and_then(|m| m.meta.as_ref()),
-    );
+    if let Some(m) = metas {
+        extras(&mut options, &m.opts, "confluent.enum_meta");
+    }
     Enum {
         name: e.name().to_string(),
         options,
@@ -386,11 +383,13 @@ fn to_enum(e: &EnumDescriptorProto, metas: Option<&EnumMetas>) -> Enum {
     }
 }
 
-fn to_service(s: &ServiceDescriptorProto) -> Service {
+fn to_service(s: &ServiceDescriptorProto, metas: Option<&ServiceMetas>) -> Service {
+    let methods = metas.map(|m| m.methods.as_slice()).unwrap_or_default();
     let rpcs = s
         .method
         .iter()
-        .map(|m| {
+        .enumerate()
+        .map(|(i, m)| {
             let mut options = Vec::new();
             if let Some(o) = &m.options {
                 bool_opt(&mut options, "deprecated", o.deprecated);
@@ -402,6 +401,7 @@ fn to_service(s: &ServiceDescriptorProto) -> Service {
                     );
                 }
             }
+            options.extend(at(methods, i).extras.iter().cloned());
             Rpc {
                 name: m.name().to_string(),
                 request_type: m.input_type().to_string(),
@@ -416,6 +416,9 @@ fn to_service(s: &ServiceDescriptorProto) -> Service {
     if let Some(o) = &s.options {
         bool_opt(&mut options, "deprecated", o.deprecated);
     }
+    if let Some(m) = metas {
+        options.extend(m.opts.extras.iter().cloned());
+    }
     Service {
         name: s.name().to_string(),
         rpcs,
@@ -425,7 +428,7 @@ fn to_service(s: &ServiceDescriptorProto) -> Service {
 
 /// `toField`: the label (none in a oneof, none for proto3 singular fields), the type as the
 /// descriptor names it, `default` only outside proto3, `json_name` when set.
-fn to_field(proto3: bool, fd: &FieldDescriptorProto, in_oneof: bool, meta: Option<&Meta>) -> Field {
+fn to_field(proto3: bool, fd: &FieldDescriptorProto, in_oneof: bool, x: &Opts) -> Field {
     let mut options = Vec::new();
     if let Some(o) = &fd.options {
         if o.ctype.is_some() {
@@ -437,7 +440,7 @@ fn to_field(proto3: bool, fd: &FieldDescriptorProto, in_oneof: bool, meta: Optio
         }
         bool_opt(&mut options, "deprecated", o.deprecated);
     }
-    meta_opt(&mut options, "confluent.field_meta", meta);
+    extras(&mut options, x, "confluent.field_meta");
     let label = if in_oneof {
         None
     } else if fd.proto3_optional() {

@@ -8,10 +8,12 @@
 //! base64-encoded, `ProtobufSchema.formattedString`); extensions (1088) come after every known
 //! field of an options message, which is where Java writes them.
 
+use super::descriptor_options::{read_extras, OptionsKind};
+use super::model::OptionElement;
 use crate::schema::SchemaError;
 use prost_types::{
-    DescriptorProto, EnumDescriptorProto, EnumValueDescriptorProto, FieldDescriptorProto,
-    FileDescriptorProto,
+    DescriptorProto, EnumDescriptorProto, FieldDescriptorProto, FileDescriptorProto,
+    ServiceDescriptorProto,
 };
 
 /// Extension number of every `confluent.*_meta` option.
@@ -62,45 +64,60 @@ impl Meta {
     }
 }
 
-/// The metas of a message, by the indexes of the `DescriptorProto` lists they belong to.
+/// What an options message holds beyond `prost_types`: Confluent's meta, and the newer options
+/// of `descriptor_options.rs` (as model options when read, as bytes when written).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Opts {
+    pub meta: Option<Meta>,
+    pub extras: Vec<OptionElement>,
+    pub extra_bytes: Vec<u8>,
+}
+
+static EMPTY: Opts = Opts {
+    meta: None,
+    extras: Vec::new(),
+    extra_bytes: Vec::new(),
+};
+
+/// The `i`-th entry, or nothing.
+pub fn at(v: &[Opts], i: usize) -> &Opts {
+    v.get(i).unwrap_or(&EMPTY)
+}
+
+/// The extras of a message, by the indexes of the `DescriptorProto` lists they belong to.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessageMetas {
-    pub meta: Option<Meta>,
-    pub fields: Vec<Option<Meta>>,
-    pub extensions: Vec<Option<Meta>>,
+    pub opts: Opts,
+    pub fields: Vec<Opts>,
+    pub extensions: Vec<Opts>,
     pub nested: Vec<MessageMetas>,
     pub enums: Vec<EnumMetas>,
+    pub oneofs: Vec<Opts>,
+    pub ranges: Vec<Opts>,
 }
 
-/// The metas of an enum and its values.
+/// The extras of an enum and its values.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EnumMetas {
-    pub meta: Option<Meta>,
-    pub values: Vec<Option<Meta>>,
+    pub opts: Opts,
+    pub values: Vec<Opts>,
 }
 
-/// The metas of a whole file.
+/// The extras of a service and its methods.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ServiceMetas {
+    pub opts: Opts,
+    pub methods: Vec<Opts>,
+}
+
+/// The extras of a whole file.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FileMetas {
-    pub meta: Option<Meta>,
+    pub opts: Opts,
     pub messages: Vec<MessageMetas>,
     pub enums: Vec<EnumMetas>,
-    pub extensions: Vec<Option<Meta>>,
-}
-
-impl MessageMetas {
-    pub fn field(&self, i: usize) -> Option<&Meta> {
-        self.fields.get(i).and_then(Option::as_ref)
-    }
-    pub fn extension(&self, i: usize) -> Option<&Meta> {
-        self.extensions.get(i).and_then(Option::as_ref)
-    }
-}
-
-impl EnumMetas {
-    pub fn value(&self, i: usize) -> Option<&Meta> {
-        self.values.get(i).and_then(Option::as_ref)
-    }
+    pub extensions: Vec<Opts>,
+    pub services: Vec<ServiceMetas>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -211,28 +228,30 @@ fn read_meta(buf: &[u8]) -> Result<Meta, SchemaError> {
     Ok(meta)
 }
 
-/// The `confluent.Meta` in the bytes of an options message, merged over repeats as Java merges.
-fn options_meta(buf: &[u8], slot: &mut Option<Meta>) -> Result<(), SchemaError> {
+/// The meta and extras in the bytes of an options message, merged over repeats as Java merges.
+fn read_opts(kind: OptionsKind, buf: &[u8], slot: &mut Opts) -> Result<(), SchemaError> {
     for (number, wire) in fields(buf)? {
         if let (META_EXTENSION, Wire::Bytes(b)) = (number, wire) {
             let meta = read_meta(b)?;
-            match slot {
+            match &mut slot.meta {
                 Some(existing) => existing.merge(meta),
-                None => *slot = Some(meta),
+                None => slot.meta = Some(meta),
             }
         }
     }
+    slot.extras = read_extras(kind, buf)?;
     Ok(())
 }
 
-fn field_meta(buf: &[u8]) -> Result<Option<Meta>, SchemaError> {
-    let mut meta = None;
-    for (number, wire) in fields(buf)? {
-        if let (8, Wire::Bytes(b)) = (number, wire) {
-            options_meta(b, &mut meta)?;
+/// The extras of the options (field `number`) of a message holding them.
+fn opts_at(kind: OptionsKind, number: u32, buf: &[u8]) -> Result<Opts, SchemaError> {
+    let mut opts = Opts::default();
+    for (n, wire) in fields(buf)? {
+        if let (true, Wire::Bytes(b)) = (n == number, wire) {
+            read_opts(kind, b, &mut opts)?;
         }
     }
-    Ok(meta)
+    Ok(opts)
 }
 
 fn enum_metas(buf: &[u8]) -> Result<EnumMetas, SchemaError> {
@@ -240,16 +259,21 @@ fn enum_metas(buf: &[u8]) -> Result<EnumMetas, SchemaError> {
     for (number, wire) in fields(buf)? {
         let Wire::Bytes(b) = wire else { continue };
         match number {
-            2 => {
-                let mut meta = None;
-                for (n, w) in fields(b)? {
-                    if let (3, Wire::Bytes(x)) = (n, w) {
-                        options_meta(x, &mut meta)?;
-                    }
-                }
-                out.values.push(meta);
-            }
-            3 => options_meta(b, &mut out.meta)?,
+            2 => out.values.push(opts_at(OptionsKind::EnumValue, 3, b)?),
+            3 => read_opts(OptionsKind::Enum, b, &mut out.opts)?,
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+fn service_metas(buf: &[u8]) -> Result<ServiceMetas, SchemaError> {
+    let mut out = ServiceMetas::default();
+    for (number, wire) in fields(buf)? {
+        let Wire::Bytes(b) = wire else { continue };
+        match number {
+            2 => out.methods.push(opts_at(OptionsKind::Method, 4, b)?),
+            3 => read_opts(OptionsKind::Service, b, &mut out.opts)?,
             _ => {}
         }
     }
@@ -264,18 +288,20 @@ fn message_metas(buf: &[u8], depth: usize) -> Result<MessageMetas, SchemaError> 
     for (number, wire) in fields(buf)? {
         let Wire::Bytes(b) = wire else { continue };
         match number {
-            2 => out.fields.push(field_meta(b)?),
+            2 => out.fields.push(opts_at(OptionsKind::Field, 8, b)?),
             3 => out.nested.push(message_metas(b, depth + 1)?),
             4 => out.enums.push(enum_metas(b)?),
-            6 => out.extensions.push(field_meta(b)?),
-            7 => options_meta(b, &mut out.meta)?,
+            5 => out.ranges.push(opts_at(OptionsKind::ExtensionRange, 3, b)?),
+            6 => out.extensions.push(opts_at(OptionsKind::Field, 8, b)?),
+            7 => read_opts(OptionsKind::Message, b, &mut out.opts)?,
+            8 => out.oneofs.push(opts_at(OptionsKind::Oneof, 2, b)?),
             _ => {}
         }
     }
     Ok(out)
 }
 
-/// The metas of the `FileDescriptorProto` in `buf`.
+/// The extras of the `FileDescriptorProto` in `buf`.
 pub fn read_file_metas(buf: &[u8]) -> Result<FileMetas, SchemaError> {
     let mut out = FileMetas::default();
     for (number, wire) in fields(buf)? {
@@ -283,8 +309,9 @@ pub fn read_file_metas(buf: &[u8]) -> Result<FileMetas, SchemaError> {
         match number {
             4 => out.messages.push(message_metas(b, 1)?),
             5 => out.enums.push(enum_metas(b)?),
-            7 => out.extensions.push(field_meta(b)?),
-            8 => options_meta(b, &mut out.meta)?,
+            6 => out.services.push(service_metas(b)?),
+            7 => out.extensions.push(opts_at(OptionsKind::Field, 8, b)?),
+            8 => read_opts(OptionsKind::File, b, &mut out.opts)?,
             _ => {}
         }
     }
@@ -337,29 +364,24 @@ fn put_msg<M: prost::Message>(out: &mut Vec<u8>, number: u32, m: &M) {
     put_bytes(out, number, &m.encode_to_vec());
 }
 
-/// An options message: its known fields (prost writes them in number order), then the meta.
-fn put_options<M: prost::Message>(
-    out: &mut Vec<u8>,
-    number: u32,
-    options: &Option<M>,
-    meta: Option<&Meta>,
-) {
-    match (options, meta) {
-        (None, None) => {}
-        (options, meta) => {
-            let mut bytes = options
-                .as_ref()
-                .map(|o| o.encode_to_vec())
-                .unwrap_or_default();
-            if let Some(meta) = meta {
-                put_bytes(&mut bytes, META_EXTENSION, &meta.encode());
-            }
-            put_bytes(out, number, &bytes);
-        }
+/// An options message: its known fields (prost writes them in number order), the newer fields,
+/// then the meta.
+fn put_options<M: prost::Message>(out: &mut Vec<u8>, number: u32, options: &Option<M>, x: &Opts) {
+    if options.is_none() && x.meta.is_none() && x.extra_bytes.is_empty() {
+        return;
     }
+    let mut bytes = options
+        .as_ref()
+        .map(|o| o.encode_to_vec())
+        .unwrap_or_default();
+    bytes.extend_from_slice(&x.extra_bytes);
+    if let Some(meta) = &x.meta {
+        put_bytes(&mut bytes, META_EXTENSION, &meta.encode());
+    }
+    put_bytes(out, number, &bytes);
 }
 
-fn encode_field(f: &FieldDescriptorProto, meta: Option<&Meta>) -> Vec<u8> {
+fn encode_field(f: &FieldDescriptorProto, x: &Opts) -> Vec<u8> {
     let mut out = Vec::new();
     put_str(&mut out, 1, &f.name);
     put_str(&mut out, 2, &f.extendee);
@@ -368,32 +390,25 @@ fn encode_field(f: &FieldDescriptorProto, meta: Option<&Meta>) -> Vec<u8> {
     put_i32(&mut out, 5, f.r#type);
     put_str(&mut out, 6, &f.type_name);
     put_str(&mut out, 7, &f.default_value);
-    put_options(&mut out, 8, &f.options, meta);
+    put_options(&mut out, 8, &f.options, x);
     put_i32(&mut out, 9, f.oneof_index);
     put_str(&mut out, 10, &f.json_name);
     put_bool(&mut out, 17, f.proto3_optional);
     out
 }
 
-fn encode_enum_value(v: &EnumValueDescriptorProto, meta: Option<&Meta>) -> Vec<u8> {
-    let mut out = Vec::new();
-    put_str(&mut out, 1, &v.name);
-    put_i32(&mut out, 2, v.number);
-    put_options(&mut out, 3, &v.options, meta);
-    out
-}
-
-fn encode_enum(e: &EnumDescriptorProto, metas: Option<&EnumMetas>) -> Vec<u8> {
+fn encode_enum(e: &EnumDescriptorProto, x: Option<&EnumMetas>) -> Vec<u8> {
+    let values = x.map(|m| m.values.as_slice()).unwrap_or_default();
     let mut out = Vec::new();
     put_str(&mut out, 1, &e.name);
     for (i, v) in e.value.iter().enumerate() {
-        put_bytes(
-            &mut out,
-            2,
-            &encode_enum_value(v, metas.and_then(|m| m.value(i))),
-        );
+        let mut value = Vec::new();
+        put_str(&mut value, 1, &v.name);
+        put_i32(&mut value, 2, v.number);
+        put_options(&mut value, 3, &v.options, at(values, i));
+        put_bytes(&mut out, 2, &value);
     }
-    put_options(&mut out, 3, &e.options, metas.and_then(|m| m.meta.as_ref()));
+    put_options(&mut out, 3, &e.options, x.map_or(&EMPTY, |m| &m.opts));
     for r in &e.reserved_range {
         put_msg(&mut out, 4, r);
     }
@@ -403,43 +418,61 @@ fn encode_enum(e: &EnumDescriptorProto, metas: Option<&EnumMetas>) -> Vec<u8> {
     out
 }
 
-fn encode_message(m: &DescriptorProto, metas: Option<&MessageMetas>) -> Vec<u8> {
+fn encode_service(s: &ServiceDescriptorProto, x: Option<&ServiceMetas>) -> Vec<u8> {
+    let methods = x.map(|m| m.methods.as_slice()).unwrap_or_default();
+    let mut out = Vec::new();
+    put_str(&mut out, 1, &s.name);
+    for (i, m) in s.method.iter().enumerate() {
+        let mut method = Vec::new();
+        put_str(&mut method, 1, &m.name);
+        put_str(&mut method, 2, &m.input_type);
+        put_str(&mut method, 3, &m.output_type);
+        put_options(&mut method, 4, &m.options, at(methods, i));
+        put_bool(&mut method, 5, m.client_streaming);
+        put_bool(&mut method, 6, m.server_streaming);
+        put_bytes(&mut out, 2, &method);
+    }
+    put_options(&mut out, 3, &s.options, x.map_or(&EMPTY, |m| &m.opts));
+    out
+}
+
+fn encode_message(m: &DescriptorProto, x: Option<&MessageMetas>) -> Vec<u8> {
+    let list = |f: fn(&MessageMetas) -> &Vec<Opts>| x.map(|m| f(m).as_slice()).unwrap_or_default();
     let mut out = Vec::new();
     put_str(&mut out, 1, &m.name);
     for (i, f) in m.field.iter().enumerate() {
-        put_bytes(
-            &mut out,
-            2,
-            &encode_field(f, metas.and_then(|x| x.field(i))),
-        );
+        put_bytes(&mut out, 2, &encode_field(f, at(list(|m| &m.fields), i)));
     }
     for (i, n) in m.nested_type.iter().enumerate() {
         put_bytes(
             &mut out,
             3,
-            &encode_message(n, metas.and_then(|x| x.nested.get(i))),
+            &encode_message(n, x.and_then(|m| m.nested.get(i))),
         );
     }
     for (i, e) in m.enum_type.iter().enumerate() {
-        put_bytes(
-            &mut out,
-            4,
-            &encode_enum(e, metas.and_then(|x| x.enums.get(i))),
-        );
+        put_bytes(&mut out, 4, &encode_enum(e, x.and_then(|m| m.enums.get(i))));
     }
-    for r in &m.extension_range {
-        put_msg(&mut out, 5, r);
+    for (i, r) in m.extension_range.iter().enumerate() {
+        let mut range = Vec::new();
+        put_i32(&mut range, 1, r.start);
+        put_i32(&mut range, 2, r.end);
+        put_options(&mut range, 3, &r.options, at(list(|m| &m.ranges), i));
+        put_bytes(&mut out, 5, &range);
     }
     for (i, f) in m.extension.iter().enumerate() {
         put_bytes(
             &mut out,
             6,
-            &encode_field(f, metas.and_then(|x| x.extension(i))),
+            &encode_field(f, at(list(|m| &m.extensions), i)),
         );
     }
-    put_options(&mut out, 7, &m.options, metas.and_then(|x| x.meta.as_ref()));
-    for o in &m.oneof_decl {
-        put_msg(&mut out, 8, o);
+    put_options(&mut out, 7, &m.options, x.map_or(&EMPTY, |m| &m.opts));
+    for (i, o) in m.oneof_decl.iter().enumerate() {
+        let mut oneof = Vec::new();
+        put_str(&mut oneof, 1, &o.name);
+        put_options(&mut oneof, 2, &o.options, at(list(|m| &m.oneofs), i));
+        put_bytes(&mut out, 8, &oneof);
     }
     for r in &m.reserved_range {
         put_msg(&mut out, 9, r);
@@ -450,8 +483,8 @@ fn encode_message(m: &DescriptorProto, metas: Option<&MessageMetas>) -> Vec<u8> 
     out
 }
 
-/// Encodes `file` with its metas, byte for byte as protobuf-java's `toByteArray`.
-pub fn encode_file(file: &FileDescriptorProto, metas: &FileMetas) -> Vec<u8> {
+/// Encodes `file` with its extras, byte for byte as protobuf-java's `toByteArray`.
+pub fn encode_file(file: &FileDescriptorProto, x: &FileMetas) -> Vec<u8> {
     let mut out = Vec::new();
     put_str(&mut out, 1, &file.name);
     put_str(&mut out, 2, &file.package);
@@ -459,19 +492,18 @@ pub fn encode_file(file: &FileDescriptorProto, metas: &FileMetas) -> Vec<u8> {
         put_bytes(&mut out, 3, d.as_bytes());
     }
     for (i, m) in file.message_type.iter().enumerate() {
-        put_bytes(&mut out, 4, &encode_message(m, metas.messages.get(i)));
+        put_bytes(&mut out, 4, &encode_message(m, x.messages.get(i)));
     }
     for (i, e) in file.enum_type.iter().enumerate() {
-        put_bytes(&mut out, 5, &encode_enum(e, metas.enums.get(i)));
+        put_bytes(&mut out, 5, &encode_enum(e, x.enums.get(i)));
     }
-    for s in &file.service {
-        put_msg(&mut out, 6, s);
+    for (i, s) in file.service.iter().enumerate() {
+        put_bytes(&mut out, 6, &encode_service(s, x.services.get(i)));
     }
     for (i, f) in file.extension.iter().enumerate() {
-        let meta = metas.extensions.get(i).and_then(Option::as_ref);
-        put_bytes(&mut out, 7, &encode_field(f, meta));
+        put_bytes(&mut out, 7, &encode_field(f, at(&x.extensions, i)));
     }
-    put_options(&mut out, 8, &file.options, metas.meta.as_ref());
+    put_options(&mut out, 8, &file.options, &x.opts);
     if let Some(info) = &file.source_code_info {
         put_msg(&mut out, 9, info);
     }

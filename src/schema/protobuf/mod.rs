@@ -14,6 +14,7 @@
 
 pub mod bundled;
 pub mod descriptor;
+pub mod descriptor_options;
 #[cfg(test)]
 mod descriptor_tests;
 pub mod descriptor_wire;

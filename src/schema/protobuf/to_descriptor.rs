@@ -20,7 +20,10 @@
 //! predates them).
 
 use super::bundled;
-use super::descriptor_wire::{encode_file, EnumMetas, FileMetas, MessageMetas, Meta};
+use super::descriptor_options::{write_extras, OptionsKind};
+use super::descriptor_wire::{
+    encode_file, EnumMetas, FileMetas, MessageMetas, Meta, Opts, ServiceMetas,
+};
 use super::model::{
     Enum, Field, Label, Message, OptionElement, OptionValue, ProtoFile, RangeValue, Service,
     Syntax, TypeElement,
@@ -104,11 +107,11 @@ pub fn build(
         }
         b.scope.pop();
     }
-    out.service = file
-        .services
-        .iter()
-        .map(service)
-        .collect::<Result<_, _>>()?;
+    for s in &file.services {
+        let (d, m) = service(s)?;
+        out.service.push(d);
+        metas.services.push(m);
+    }
     for e in &file.extends {
         for f in &e.fields {
             let (d, meta) = b.field(f, &f.ty, label(f.label), false, None, Some(&e.name))?;
@@ -138,7 +141,7 @@ pub fn build(
     }
     let (options, meta) = file_options(&file.options)?;
     out.options = options;
-    metas.meta = meta;
+    metas.opts = meta;
     Ok((out, metas))
 }
 
@@ -295,9 +298,25 @@ fn find_meta(
     }))
 }
 
-fn file_options(
-    options: &[OptionElement],
-) -> Result<(Option<FileOptions>, Option<Meta>), SchemaError> {
+/// The meta (when `meta_name` is given) and the bytes of the newer options of one element.
+fn opts(
+    kind: OptionsKind,
+    merged: &HashMap<String, OptionValue>,
+    raw: &[OptionElement],
+    meta_name: &str,
+) -> Result<Opts, SchemaError> {
+    Ok(Opts {
+        meta: if meta_name.is_empty() {
+            None
+        } else {
+            find_meta(merged, meta_name)?
+        },
+        extras: Vec::new(),
+        extra_bytes: write_extras(kind, merged, raw)?,
+    })
+}
+
+fn file_options(options: &[OptionElement]) -> Result<(Option<FileOptions>, Opts), SchemaError> {
     let o = merged(options);
     #[allow(deprecated)]
     let out = FileOptions {
@@ -323,7 +342,7 @@ fn file_options(
         ruby_package: string(&o, "ruby_package"),
         ..FileOptions::default()
     };
-    let meta = find_meta(&o, "confluent.file_meta")?;
+    let meta = opts(OptionsKind::File, &o, options, "confluent.file_meta")?;
     Ok(((out != FileOptions::default()).then_some(out), meta))
 }
 
@@ -400,7 +419,7 @@ impl Builder<'_> {
         proto3_optional: bool,
         oneof_index: Option<i32>,
         extendee: Option<&str>,
-    ) -> Result<(FieldDescriptorProto, Option<Meta>), SchemaError> {
+    ) -> Result<(FieldDescriptorProto, Opts), SchemaError> {
         let o = merged(&f.options);
         let options = FieldOptions {
             ctype: enumerated(&o, "ctype", CType::from_str_name)?,
@@ -433,7 +452,8 @@ impl Builder<'_> {
                 d.type_name = Some(ty.to_string());
             }
         }
-        Ok((d, find_meta(&o, "confluent.field_meta")?))
+        let x = opts(OptionsKind::Field, &o, &f.options, "confluent.field_meta")?;
+        Ok((d, x))
     }
 
     /// `toDynamicMessage` (the scope already holds the message's name).
@@ -467,12 +487,30 @@ impl Builder<'_> {
             self.scope.pop();
             result?;
         }
+        self.message_rest(m, &mut d, &mut metas)?;
+        Ok((d, metas))
+    }
+
+    /// The part of `toDynamicMessage` after the nested types, in its own (non-inlined) frame so
+    /// the recursion over nested messages stays small on the stack.
+    #[inline(never)]
+    fn message_rest(
+        &mut self,
+        m: &Message,
+        d: &mut DescriptorProto,
+        metas: &mut MessageMetas,
+    ) -> Result<(), SchemaError> {
         let mut added: Vec<&str> = Vec::new();
         for oneof in &m.oneofs {
             let idx = i32::try_from(d.oneof_decl.len()).unwrap_or(i32::MAX);
             d.oneof_decl.push(OneofDescriptorProto {
                 name: Some(oneof.name.clone()),
                 options: Some(OneofOptions::default()),
+            });
+            let oo = merged(&oneof.options);
+            metas.oneofs.push(Opts {
+                extra_bytes: write_extras(OptionsKind::Oneof, &oo, &oneof.options)?,
+                ..Opts::default()
             });
             for f in &oneof.fields {
                 let (fd, meta) =
@@ -527,6 +565,7 @@ impl Builder<'_> {
                     name: Some(format!("_{}", f.name)),
                     options: Some(OneofOptions::default()),
                 });
+                metas.oneofs.push(Opts::default());
                 self.field(f, &ty, lbl, true, Some(idx), None)?
             } else {
                 self.field(f, &ty, lbl, false, None, None)?
@@ -550,7 +589,13 @@ impl Builder<'_> {
             }
         }
         for x in &m.extensions {
+            let xo = merged(&x.options);
+            let extra_bytes = write_extras(OptionsKind::ExtensionRange, &xo, &x.options)?;
             for v in &x.values {
+                metas.ranges.push(Opts {
+                    extra_bytes: extra_bytes.clone(),
+                    ..Opts::default()
+                });
                 let (start, end) = match v {
                     RangeValue::Tag(t) => (*t, t.wrapping_add(1)),
                     RangeValue::Range(s, e) => (*s, e.wrapping_add(1)),
@@ -583,8 +628,13 @@ impl Builder<'_> {
         if options != MessageOptions::default() {
             d.options = Some(options);
         }
-        metas.meta = find_meta(&o, "confluent.message_meta")?;
-        Ok((d, metas))
+        metas.opts = opts(
+            OptionsKind::Message,
+            &o,
+            &m.options,
+            "confluent.message_meta",
+        )?;
+        Ok(())
     }
 }
 
@@ -602,7 +652,7 @@ fn enum_type(e: &Enum) -> Result<(EnumDescriptorProto, EnumMetas), SchemaError> 
         ..EnumDescriptorProto::default()
     };
     let mut metas = EnumMetas {
-        meta: find_meta(&o, "confluent.enum_meta")?,
+        opts: opts(OptionsKind::Enum, &o, &e.options, "confluent.enum_meta")?,
         values: Vec::new(),
     };
     for r in &e.reserveds {
@@ -631,16 +681,23 @@ fn enum_type(e: &Enum) -> Result<(EnumDescriptorProto, EnumMetas), SchemaError> 
             number: Some(c.tag),
             options: (options != EnumValueOptions::default()).then_some(options),
         });
-        metas
-            .values
-            .push(find_meta(&co, "confluent.enum_value_meta")?);
+        metas.values.push(opts(
+            OptionsKind::EnumValue,
+            &co,
+            &c.options,
+            "confluent.enum_value_meta",
+        )?);
     }
     Ok((d, metas))
 }
 
 /// `toDynamicService`.
-fn service(s: &Service) -> Result<ServiceDescriptorProto, SchemaError> {
+fn service(s: &Service) -> Result<(ServiceDescriptorProto, ServiceMetas), SchemaError> {
     let o = merged(&s.options);
+    let mut metas = ServiceMetas {
+        opts: opts(OptionsKind::Service, &o, &s.options, "")?,
+        methods: Vec::new(),
+    };
     let options = ServiceOptions {
         deprecated: flag(&o, "deprecated"),
         ..ServiceOptions::default()
@@ -648,6 +705,9 @@ fn service(s: &Service) -> Result<ServiceDescriptorProto, SchemaError> {
     let mut method = Vec::new();
     for rpc in &s.rpcs {
         let ro = merged(&rpc.options);
+        metas
+            .methods
+            .push(opts(OptionsKind::Method, &ro, &rpc.options, "")?);
         let options = MethodOptions {
             deprecated: flag(&ro, "deprecated"),
             idempotency_level: enumerated(
@@ -666,9 +726,10 @@ fn service(s: &Service) -> Result<ServiceDescriptorProto, SchemaError> {
             server_streaming: Some(rpc.response_streaming),
         });
     }
-    Ok(ServiceDescriptorProto {
+    let d = ServiceDescriptorProto {
         name: Some(s.name.clone()),
         method,
         options: (options != ServiceOptions::default()).then_some(options),
-    })
+    };
+    Ok((d, metas))
 }
