@@ -18,9 +18,14 @@ pub mod descriptor_options;
 #[cfg(test)]
 mod descriptor_tests;
 pub mod descriptor_wire;
+pub mod lexer;
 pub mod model;
 pub mod parse;
+pub mod parse_options;
 pub mod print;
+pub mod print_options;
+#[cfg(test)]
+mod tests;
 pub mod to_descriptor;
 pub mod validate;
 #[cfg(test)]
