@@ -597,3 +597,27 @@ fn text_model_bundled_imports_serialize_as_confluent() {
     };
     assert_eq!(serialized(&g6), "CgdkZWZhdWx0Ig4KAU0SCQoBYRgBIAEoCQ==");
 }
+
+/// Newer options prost-types lacks (`features`, `debug_redact`, `retention`, `targets`) are
+/// written as Confluent's `toDynamicField`/`toFeatures` write them and read back in `toField`'s
+/// order (descriptor_options.rs).
+#[test]
+fn newer_field_options_round_trip() {
+    let mut a = field(None, "string", "a", 1);
+    a.options = vec![
+        opt("deprecated", OptionValue::Boolean("true".into())),
+        opt("debug_redact", OptionValue::Boolean("true".into())),
+        opt("retention", OptionValue::Enum("RETENTION_SOURCE".into())),
+        opt("targets", OptionValue::Enum("TARGET_TYPE_FIELD".into())),
+        opt(
+            "features",
+            OptionValue::Map(vec![(
+                "field_presence".into(),
+                OptionValue::Enum("EXPLICIT".into()),
+            )]),
+        ),
+    ];
+    let file = proto3(vec![TypeElement::Message(message("M", vec![a]))]);
+    let back = from_base64(&serialized(&file)).unwrap_or_default();
+    assert_eq!(back, file);
+}
