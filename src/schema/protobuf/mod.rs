@@ -14,6 +14,10 @@
 
 pub mod bundled;
 pub mod descriptor;
+pub mod descriptor_options;
+#[cfg(test)]
+mod descriptor_tests;
+pub mod descriptor_wire;
 pub mod lexer;
 pub mod model;
 pub mod parse;
@@ -22,7 +26,10 @@ pub mod print;
 pub mod print_options;
 #[cfg(test)]
 mod tests;
+pub mod to_descriptor;
 pub mod validate;
+#[cfg(test)]
+mod validate_tests;
 
 use super::{Dependency, SchemaError};
 use model::ProtoFile;
