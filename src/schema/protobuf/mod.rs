@@ -14,9 +14,13 @@
 
 pub mod bundled;
 pub mod descriptor;
+pub mod lexer;
 pub mod model;
 pub mod parse;
+pub mod parse_options;
 pub mod print;
+#[cfg(test)]
+mod tests;
 pub mod validate;
 
 use super::{Dependency, SchemaError};
