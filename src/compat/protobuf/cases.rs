@@ -266,3 +266,23 @@ fn unreadable_schema_is_one_exception_message() {
     assert_eq!(msgs.len(), 1);
     assert!(msgs[0].starts_with(EXCEPTION_PREFIX), "{msgs:?}");
 }
+
+#[test]
+fn long_chains_of_imported_types_stop_at_the_depth_limit() {
+    // Each imported message refers to the next: comparing them nests one sub-context per
+    // message; past 128 the check reports a failure instead of recursing further.
+    let chain = |last: &str| {
+        let mut s = String::from("syntax = \"proto3\"; package q;\n");
+        for i in 0..300 {
+            s.push_str(&format!("message T{i} {{ T{} next = 1; }}\n", i + 1));
+        }
+        s.push_str(&format!("message T300 {{ {last} v = 1; }}\n"));
+        s
+    };
+    let main = "syntax = \"proto3\"; import \"c.proto\"; message M { q.T0 t = 1; }";
+    let o = prepare(main, &[Dependency::new("c.proto", chain("int32"))]);
+    let u = prepare(main, &[Dependency::new("c.proto", chain("string"))]);
+    let msgs = compare(&u, &o, true);
+    assert_eq!(msgs.len(), 1, "{msgs:?}");
+    assert!(msgs[0].starts_with(EXCEPTION_PREFIX), "{msgs:?}");
+}
