@@ -19,6 +19,7 @@ pub mod model;
 pub mod parse;
 pub mod parse_options;
 pub mod print;
+pub mod print_options;
 #[cfg(test)]
 mod tests;
 pub mod validate;
