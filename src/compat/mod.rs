@@ -3,6 +3,7 @@
 
 pub mod avro;
 pub mod json;
+pub mod protobuf;
 
 use crate::model::{Level, SchemaType};
 use crate::schema::{self, Dependency, Prepared};
