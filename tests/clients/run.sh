@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Real-client tests: Confluent's Python client (confluent-kafka) and two Node.js clients
-# (@kafkajs/confluent-schema-registry, @confluentinc/schemaregistry), unchanged, against
-# the server.
+# (@kafkajs/confluent-schema-registry, @confluentinc/schemaregistry with @bufbuild/protobuf),
+# unchanged, against the server.
 #
 #   tests/clients/run.sh                      # uses target/release/schema-registry
 #   SR_BIN=target/debug/schema-registry tests/clients/run.sh
@@ -13,8 +13,12 @@
 #
 #   confluent_client_test.py      confluent-kafka: registry client + Avro serdes
 #   json_client_test.py           confluent-kafka: JSON Schema serdes and references
+#   protobuf_client_test.py       confluent-kafka: Protobuf serdes (classes generated at test
+#                                 time with grpcio-tools' protoc), references, well-known types
 #   node/kafkajs_json.test.mjs    @kafkajs/confluent-schema-registry, SchemaType.JSON
 #   node/confluent_json.test.mjs  @confluentinc/schemaregistry, JSON serdes
+#   node/kafkajs_proto.test.mjs   @kafkajs/confluent-schema-registry, SchemaType.PROTOBUF
+#   node/confluent_proto.test.mjs @confluentinc/schemaregistry, Protobuf serdes
 #
 # Every suite runs even if an earlier one failed. The closing line adds them up:
 # "N passed, N failed" (passed = checks that held; failed = scenarios / node tests that
@@ -37,9 +41,9 @@ fi
 # --- client environments ------------------------------------------------------
 # venv.sh creates or reuses it (CLIENTS_VENV, PYTHON as before) and prints its python.
 py="$(bash "$here/venv.sh")" || { echo "run.sh: cannot set up the client venv" >&2; exit 2; }
-"$py" -c 'from importlib.metadata import version as v; print(" / ".join(p + " " + v(p) for p in ("confluent-kafka", "fastavro", "jsonschema")))' </dev/null
+"$py" -c 'from importlib.metadata import version as v; print(" / ".join(p + " " + v(p) for p in ("confluent-kafka", "fastavro", "jsonschema", "protobuf", "grpcio-tools")))' </dev/null
 bash "$here/node/npm-ci.sh" || { echo "run.sh: cannot set up the Node clients (tests/clients/node)" >&2; exit 2; }
-node -p '"node " + process.version + " / " + ["@kafkajs/confluent-schema-registry", "@confluentinc/schemaregistry"].map(p => p + " " + require(process.argv[1] + "/node_modules/" + p + "/package.json").version).join(" / ")' "$here/node" </dev/null
+node -p '"node " + process.version + " / " + ["@kafkajs/confluent-schema-registry", "@confluentinc/schemaregistry", "@bufbuild/protobuf"].map(p => p + " " + require(process.argv[1] + "/node_modules/" + p + "/package.json").version).join(" / ")' "$here/node" </dev/null
 
 # --- server ----------------------------------------------------------------
 # shellcheck source=../../scripts/server.sh
@@ -96,8 +100,11 @@ node_test() {  # node --test with a fixed reporter, from tests/clients/node (for
 
 run_suite "confluent-kafka: registry client, Avro (confluent_client_test.py)" py "$py" "$here/confluent_client_test.py"
 run_suite "confluent-kafka: JSON Schema (json_client_test.py)" py "$py" "$here/json_client_test.py"
+run_suite "confluent-kafka: Protobuf (protobuf_client_test.py)" py "$py" "$here/protobuf_client_test.py"
 run_suite "@kafkajs/confluent-schema-registry: JSON (node/kafkajs_json.test.mjs)" node node_test kafkajs_json.test.mjs
 run_suite "@confluentinc/schemaregistry: JSON (node/confluent_json.test.mjs)" node node_test confluent_json.test.mjs
+run_suite "@kafkajs/confluent-schema-registry: PROTOBUF (node/kafkajs_proto.test.mjs)" node node_test kafkajs_proto.test.mjs
+run_suite "@confluentinc/schemaregistry: Protobuf (node/confluent_proto.test.mjs)" node node_test confluent_proto.test.mjs
 
 if ((total_failed > 0)) && [[ -s "$tmp/server.log" ]]; then
   # Here rather than from sr_cleanup at exit, so that the totals stay the last line.

@@ -27,7 +27,7 @@ want_hash="$(sha256sum package-lock.json | cut -d' ' -f1)"
 
 modules_ok() {
   [[ -f "$stamp" && "$(cat "$stamp")" == "$want_hash" ]] &&
-    node -e 'require.resolve("@kafkajs/confluent-schema-registry"); require.resolve("@confluentinc/schemaregistry")' </dev/null >/dev/null 2>&1
+    node -e 'require.resolve("@kafkajs/confluent-schema-registry"); require.resolve("@confluentinc/schemaregistry"); require.resolve("@bufbuild/protobuf")' </dev/null >/dev/null 2>&1
 }
 
 if command -v flock >/dev/null 2>&1; then
