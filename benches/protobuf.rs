@@ -141,7 +141,10 @@ fn main() {
     println!("registration's schema work (parse + canonical + normalized + validation):");
     println!("  Protobuf     {:>10.3?}", t_proto);
     println!("  Avro (ref.)  {:>10.3?}", t_avro);
-    println!("format=serialized (base64 FileDescriptorProto): {:>10.3?}", t_ser);
+    println!(
+        "format=serialized (base64 FileDescriptorProto): {:>10.3?}",
+        t_ser
+    );
 
     let proto_new = proto(FIELDS + 1);
     let avro_new = avro_schema(FIELDS + 1);

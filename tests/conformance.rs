@@ -3,10 +3,7 @@
 //! `tests/fixtures/confluent-7.9/README.md`) against our server, one fresh
 //! server per scenario.
 //!
-//! Avro and JSON Schema are implemented; Protobuf is not yet: scenarios
-//! named after Protobuf are skipped, and so are steps whose body has
-//! `schemaType` `PROTOBUF`, plus later steps that visibly depend on them (they use an
-//! id only such a step introduced, or a subject only such a step created).
+//! Avro, JSON Schema and Protobuf are implemented: every scenario and step runs.
 //!
 //! Steps listed in `tests/fixtures/known-gaps.txt` (`scenario#step reason`,
 //! steps numbered from 0 like allowed.json) may mismatch; any other mismatch
@@ -17,7 +14,7 @@
 //! - `CONFORMANCE_ONLY=name1,name2`: run only these scenarios (and print the
 //!   diffs of their known gaps too).
 //! - `CONFORMANCE_SHOW_GAPS=1`: print the diffs of known gaps.
-//! - `CONFORMANCE_ALL_TYPES=1`: do not skip Protobuf.
+//! - `CONFORMANCE_ALL_TYPES=1`: do not skip formats not implemented (none today).
 //! - `CONFORMANCE_JOBS=N`: scenarios run in parallel (default 2).
 //!
 //! Run: `cargo test --test conformance -- --nocapture`.

@@ -104,12 +104,14 @@ impl Registry {
                 .map(|(v, _)| *v)
                 .collect();
             if permanent {
-                if !live.is_empty() {
-                    return Err(RegistryError::SubjectNotSoftDeleted(q.clone()));
-                }
-                for v in versions.keys() {
+                // Version by version, oldest first: a reference to it refuses the delete before
+                // the version's not being soft-deleted does (KafkaSchemaRegistry.deleteSubject).
+                for (v, e) in versions.iter() {
                     if !ix.referenced_by(&q, *v).is_empty() {
                         return Err(RegistryError::ReferenceExists(q.clone(), *v));
+                    }
+                    if !e.deleted {
+                        return Err(RegistryError::SubjectNotSoftDeleted(q.clone()));
                     }
                 }
                 let all: Vec<i32> = versions.keys().copied().collect();

@@ -160,7 +160,7 @@ pub trait Format: Send + Sync {
 
 /// The formats this registry implements. Adding one: its `schema/<format>` and
 /// `compat/<format>` modules, and one line here.
-static FORMATS: &[&dyn Format] = &[&avro::Avro, &json::JsonSchema];
+static FORMATS: &[&dyn Format] = &[&avro::Avro, &json::JsonSchema, &protobuf::Protobuf];
 
 /// The implementation of a schema type, if this registry supports it.
 pub fn format(schema_type: SchemaType) -> Option<&'static dyn Format> {
@@ -170,9 +170,19 @@ pub fn format(schema_type: SchemaType) -> Option<&'static dyn Format> {
         .find(|f| f.schema_type() == schema_type)
 }
 
-/// The supported schema types, as `/schemas/types` lists them.
+/// The supported schema types, as `/schemas/types` lists them: in the iteration order of the
+/// Java `HashMap` Confluent keeps its providers in (`KafkaSchemaRegistry.schemaTypes`, a
+/// 16-bucket table: bucket of the spread `String.hashCode`), so JSON, PROTOBUF, AVRO.
 pub fn supported_types() -> Vec<&'static str> {
-    FORMATS.iter().map(|f| f.schema_type().as_str()).collect()
+    fn bucket(s: &str) -> u32 {
+        let h = s
+            .encode_utf16()
+            .fold(0u32, |h, c| h.wrapping_mul(31).wrapping_add(u32::from(c)));
+        (h ^ (h >> 16)) & 15
+    }
+    let mut types: Vec<&'static str> = FORMATS.iter().map(|f| f.schema_type().as_str()).collect();
+    types.sort_by_key(|t| bucket(t));
+    types
 }
 
 /// Parses a schema. `strict` for new input from clients, lenient for stored schemas

@@ -78,10 +78,9 @@ const KNOWN_DEPENDENCIES: &[&str] = &[
 ];
 
 /// A bundled file by import name.
-// TODO(integrator): replace with `crate::schema::protobuf::bundled::file(name)` once helper
-// "pdesc"'s `bundled` lands.
-fn bundled(_name: &str) -> Option<ProtoFile> {
-    None
+/// A file Confluent resolves without a reference (`google/protobuf`, `google/type`, `confluent`).
+fn bundled(name: &str) -> Option<ProtoFile> {
+    crate::schema::protobuf::bundled::file(name)
 }
 
 /// The bundled files, parsed once.

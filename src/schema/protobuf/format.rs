@@ -3,7 +3,7 @@
 //! `format=serialized`/`ignore_extensions`, and the checker of `compat::protobuf`.
 
 use super::model::{ProtoFile, TypeElement};
-use super::{print, read, read_dependencies, to_descriptor, validate};
+use super::{bundled, print, read, read_dependencies, to_descriptor, validate};
 use crate::schema::{Dependency, Format, Parsed, Prepared, SchemaError};
 
 /// The Protobuf format.
@@ -30,6 +30,23 @@ fn defined_names(file: &ProtoFile) -> Vec<String> {
     out
 }
 
+/// The references read into the model (those that do not read are left out; `validate`
+/// reports them), then every bundled file not shadowed by a reference of the same name.
+fn with_bundled(references: &[Dependency]) -> Vec<(String, ProtoFile)> {
+    let mut deps: Vec<(String, ProtoFile)> = references
+        .iter()
+        .filter_map(|d| read(&d.schema).ok().map(|f| (d.name.clone(), f)))
+        .collect();
+    for name in bundled::names() {
+        if !deps.iter().any(|(n, _)| n == name) {
+            if let Some(f) = bundled::file(name) {
+                deps.push((name.to_string(), f));
+            }
+        }
+    }
+    deps
+}
+
 impl Format for Protobuf {
     fn schema_type(&self) -> crate::model::SchemaType {
         crate::model::SchemaType::Protobuf
@@ -38,13 +55,21 @@ impl Format for Protobuf {
     fn parse(
         &self,
         schema: &str,
-        _references: &[Dependency],
+        references: &[Dependency],
         _strict: bool,
     ) -> Result<Parsed, SchemaError> {
         let file = read(schema)?;
+        // Normalizing resolves type names against the references and every bundled file,
+        // imported or not (`ProtobufSchema.dependenciesWithLogicalTypes`); a name that does not
+        // resolve falls back to its written form here, and is refused by `validate`.
+        let deps = with_bundled(references);
+        let normalized = match print::try_print(&file, &deps, true, false) {
+            Ok(text) => text,
+            Err(_) => print::print(&file, true, false),
+        };
         Ok(Parsed {
             canonical: print::print(&file, false, false),
-            normalized: print::print(&file, true, false),
+            normalized,
             defined_names: defined_names(&file),
         })
     }
@@ -70,7 +95,7 @@ impl Format for Protobuf {
         match format {
             "serialized" => {
                 let deps = read_dependencies(references)?;
-                to_descriptor::to_base64(&file, &deps).map(Some)
+                to_descriptor::to_base64(&file, to_descriptor::DEFAULT_NAME, &deps).map(Some)
             }
             "ignore_extensions" => Ok(Some(print::print(&file, false, true))),
             // `default` and formats Confluent does not know: the canonical text.

@@ -18,6 +18,7 @@ pub mod descriptor_options;
 #[cfg(test)]
 mod descriptor_tests;
 pub mod descriptor_wire;
+mod format;
 pub mod lexer;
 pub mod model;
 pub mod parse;
@@ -30,6 +31,8 @@ pub mod to_descriptor;
 pub mod validate;
 #[cfg(test)]
 mod validate_tests;
+
+pub use format::Protobuf;
 
 use super::{Dependency, SchemaError};
 use model::ProtoFile;

@@ -1,0 +1,336 @@
+//! Protobuf over the real server: the endpoints and flags Avro has, both input forms (`.proto`
+//! text and a base64 `FileDescriptorProto`), `?format=`, references and bundled imports,
+//! compatibility, and hostile input. The rules come from Confluent's code (7.9):
+//! `ProtobufSchema` (text first, else a base64 descriptor; `canonicalString` is the printer's
+//! text of the parsed file; `formattedString`: `serialized` is the base64 descriptor,
+//! `ignore_extensions` the printer without extensions, any other format the canonical text),
+//! `KafkaSchemaRegistry.get` (a non-blank `format` re-parses the stored schema),
+//! `ProtobufSchemaProvider` (references resolved by import name) and `SubjectVersionsResource`
+//! (reference checks on deletes).
+
+mod common;
+
+use base64::Engine;
+use common::Server;
+use prost::Message;
+use serde_json::{json, Value};
+
+fn pb(schema: &str) -> Value {
+    json!({ "schema": schema, "schemaType": "PROTOBUF" })
+}
+
+fn pb_refs(schema: &str, refs: Value) -> Value {
+    json!({ "schema": schema, "schemaType": "PROTOBUF", "references": refs })
+}
+
+const ORDER: &str = "syntax = \"proto3\";\npackage acme;\n\nmessage Order {\n  string id = 1;\n  int32 qty = 2;\n}\n";
+
+/// The raw body of `GET path` (the `/schema` routes answer the text itself).
+async fn get_text(server: &Server, path: &str) -> (u16, String) {
+    common::send(
+        &common::client(),
+        &format!("http://{}", server.address()),
+        "GET",
+        path,
+        None,
+        None,
+    )
+    .await
+    .expect("request")
+}
+
+fn descriptor_of(base64_text: &str) -> prost_types::FileDescriptorProto {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(base64_text)
+        .expect("base64");
+    prost_types::FileDescriptorProto::decode(bytes.as_slice()).expect("a FileDescriptorProto")
+}
+
+#[tokio::test]
+async fn every_read_endpoint_answers_schema_type_protobuf() {
+    let server = Server::start();
+    let (status, v) = server.post("/subjects/o/versions", &pb(ORDER)).await;
+    assert_eq!(status, 200, "{v}");
+    let id = v["id"].as_i64().expect("id");
+    for path in [
+        "/subjects/o/versions/1".to_string(),
+        "/subjects/o/versions/latest".to_string(),
+        format!("/schemas/ids/{id}"),
+        format!("/schemas/ids/{id}?subject=o"),
+        format!("/schemas/ids/{id}?format=default"),
+        format!("/schemas/ids/{id}?format=nonsense"),
+    ] {
+        let (status, v) = server.get(&path).await;
+        assert_eq!(status, 200, "{path}: {v}");
+        assert_eq!(v["schemaType"], "PROTOBUF", "{path}: {v}");
+        assert_eq!(v["schema"], ORDER, "{path}: {v}");
+    }
+    // The raw schema is the .proto text itself.
+    let (status, text) = get_text(&server, "/subjects/o/versions/1/schema").await;
+    assert_eq!((status, text.as_str()), (200, ORDER));
+    // Lookup finds it from any layout of the same file (the canonical text is the printer's).
+    let compact = "syntax=\"proto3\";package acme;message Order{string id=1;int32 qty=2;}";
+    let (status, v) = server.post("/subjects/o", &pb(compact)).await;
+    assert_eq!((status, v["version"].as_i64()), (200, Some(1)), "{v}");
+    assert_eq!(v["schemaType"], "PROTOBUF", "{v}");
+    let (_, v) = server.get("/schemas?subjectPrefix=o").await;
+    assert_eq!(v[0]["schemaType"], "PROTOBUF", "{v}");
+    // Soft delete, deleted reads, permanent delete.
+    let (status, _) = server.delete("/subjects/o/versions/1").await;
+    assert_eq!(status, 200);
+    let (status, v) = server.get("/subjects/o/versions/1?deleted=true").await;
+    assert_eq!((status, &v["schemaType"]), (200, &json!("PROTOBUF")), "{v}");
+    let (status, _) = server.delete("/subjects/o/versions/1?permanent=true").await;
+    assert_eq!(status, 200);
+    let (status, _) = server.get(&format!("/schemas/ids/{id}")).await;
+    assert_eq!(status, 404);
+}
+
+/// `format=serialized` answers the base64 `FileDescriptorProto` (`ProtobufSchema.formattedString`)
+/// on every route that takes `format`; registering that descriptor is the same schema (the
+/// canonical text is printed from the parsed file whatever the input form), so it gets the
+/// same ID and version.
+#[tokio::test]
+async fn serialized_descriptors_round_trip_to_the_same_id() {
+    let server = Server::start();
+    let (status, v) = server.post("/subjects/s/versions", &pb(ORDER)).await;
+    assert_eq!(status, 200, "{v}");
+    let id = v["id"].as_i64().expect("id");
+    let (status, v) = server
+        .get(&format!("/schemas/ids/{id}?format=serialized"))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let b64 = v["schema"].as_str().expect("schema").to_string();
+    let file = descriptor_of(&b64);
+    assert_eq!(file.package.as_deref(), Some("acme"));
+    assert_eq!(file.syntax.as_deref(), Some("proto3"));
+    let order = &file.message_type[0];
+    assert_eq!(order.name.as_deref(), Some("Order"));
+    let fields: Vec<_> = order
+        .field
+        .iter()
+        .map(|f| (f.name().to_string(), f.number()))
+        .collect();
+    assert_eq!(fields, [("id".to_string(), 1), ("qty".to_string(), 2)]);
+    for path in [
+        "/subjects/s/versions/1?format=serialized",
+        "/subjects/s/versions/latest?format=serialized",
+    ] {
+        let (_, v) = server.get(path).await;
+        assert_eq!(v["schema"], b64.as_str(), "{path}");
+    }
+    let (status, text) = get_text(
+        &server,
+        &format!("/schemas/ids/{id}/schema?format=serialized"),
+    )
+    .await;
+    assert_eq!((status, text.as_str()), (200, b64.as_str()));
+    // The descriptor as input: the same file.
+    let (status, v) = server.post("/subjects/s/versions", &pb(&b64)).await;
+    assert_eq!((status, v["id"].as_i64()), (200, Some(id)), "{v}");
+    let (status, v) = server.post("/subjects/s", &pb(&b64)).await;
+    assert_eq!((status, v["version"].as_i64()), (200, Some(1)), "{v}");
+    // What a descriptor registers is stored as .proto text.
+    let (_, v) = server.get("/subjects/s/versions/1").await;
+    assert_eq!(v["schema"], ORDER);
+}
+
+/// Imports resolve through references by import name, transitively; `google/protobuf/*` and
+/// the other files Confluent bundles need no reference; `referencedby` and the delete guard
+/// (42206) apply as for the other formats.
+#[tokio::test]
+async fn references_and_bundled_imports() {
+    let server = Server::start();
+    let money = "syntax = \"proto3\";\npackage common;\n\nmessage Money {\n  int64 cents = 1;\n  string currency = 2;\n}\n";
+    let address = "syntax = \"proto3\";\npackage common;\n\nimport \"common/money.proto\";\n\nmessage Address {\n  string street = 1;\n  common.Money fee = 2;\n}\n";
+    let (status, v) = server.post("/subjects/money/versions", &pb(money)).await;
+    assert_eq!(status, 200, "{v}");
+    let (status, v) = server
+        .post(
+            "/subjects/address/versions",
+            &pb_refs(
+                address,
+                json!([{"name": "common/money.proto", "subject": "money", "version": 1}]),
+            ),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let customer = "syntax = \"proto3\";\npackage shop;\n\nimport \"common/address.proto\";\nimport \"google/protobuf/timestamp.proto\";\nimport \"google/type/date.proto\";\n\nmessage Customer {\n  common.Address home = 1;\n  google.protobuf.Timestamp since = 2;\n  google.type.Date born = 3;\n}\n";
+    let (status, v) = server
+        .post(
+            "/subjects/customer/versions",
+            &pb_refs(
+                customer,
+                json!([{"name": "common/address.proto", "subject": "address", "version": 1}]),
+            ),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let customer_id = v["id"].as_i64().expect("id");
+    // The serialized form names its dependencies by import name.
+    let (_, v) = server
+        .get(&format!("/schemas/ids/{customer_id}?format=serialized"))
+        .await;
+    let file = descriptor_of(v["schema"].as_str().expect("schema"));
+    assert!(
+        file.dependency
+            .contains(&"common/address.proto".to_string()),
+        "{:?}",
+        file.dependency
+    );
+    // A type of an import that has no reference does not resolve.
+    let (status, v) = server
+        .post("/subjects/orphan/versions", &pb(customer))
+        .await;
+    assert_eq!(
+        (status, v["error_code"].as_i64()),
+        (422, Some(42201)),
+        "{v}"
+    );
+    let (status, v) = server
+        .get("/subjects/address/versions/1/referencedby")
+        .await;
+    assert_eq!((status, v), (200, json!([customer_id])));
+    let (status, v) = server.delete("/subjects/money").await;
+    assert_eq!(
+        (status, v["error_code"].as_i64()),
+        (422, Some(42206)),
+        "{v}"
+    );
+}
+
+/// Registration is checked against the subject's level with Confluent's Protobuf rules: a new
+/// field is compatible, a changed field type is not (with the verbose message naming it).
+#[tokio::test]
+async fn compatibility_follows_the_level() {
+    let server = Server::start();
+    let (status, _) = server.post("/subjects/c/versions", &pb(ORDER)).await;
+    assert_eq!(status, 200);
+    let added = "syntax = \"proto3\";\npackage acme;\n\nmessage Order {\n  string id = 1;\n  int32 qty = 2;\n  string note = 3;\n}\n";
+    let (status, v) = server
+        .post(
+            "/compatibility/subjects/c/versions/latest?verbose=true",
+            &pb(added),
+        )
+        .await;
+    assert_eq!((status, &v["is_compatible"]), (200, &json!(true)), "{v}");
+    let changed = "syntax = \"proto3\";\npackage acme;\n\nmessage Order {\n  string id = 1;\n  string qty = 2;\n}\n";
+    let (status, v) = server
+        .post(
+            "/compatibility/subjects/c/versions/latest?verbose=true",
+            &pb(changed),
+        )
+        .await;
+    assert_eq!((status, &v["is_compatible"]), (200, &json!(false)), "{v}");
+    let messages = v["messages"].to_string();
+    assert!(messages.contains("FIELD_SCALAR_KIND_CHANGED"), "{v}");
+    let (status, v) = server.post("/subjects/c/versions", &pb(changed)).await;
+    assert_eq!((status, v["error_code"].as_i64()), (409, Some(409)), "{v}");
+    let (status, _) = server.post("/subjects/c/versions", &pb(added)).await;
+    assert_eq!(status, 200);
+}
+
+/// `normalize=true` stores the printer's normalized text (fields by number, imports sorted,
+/// Confluent's `FormatContext(normalize)`), and finds a reordered file by it.
+#[tokio::test]
+async fn normalize_orders_by_field_number() {
+    let server = Server::start();
+    let swapped = "syntax = \"proto3\";\npackage acme;\nmessage Order {\n  int32 qty = 2;\n  string id = 1;\n}\n";
+    let (status, v) = server
+        .post("/subjects/n/versions?normalize=true", &pb(swapped))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let (_, v) = server.get("/subjects/n/versions/1").await;
+    assert_eq!(v["schema"], ORDER);
+    let (status, v) = server.post("/subjects/n?normalize=true", &pb(ORDER)).await;
+    assert_eq!((status, v["version"].as_i64()), (200, Some(1)), "{v}");
+    // Without normalize the lookup still finds it: after the text as sent, Confluent tries its
+    // normalized form (KafkaSchemaRegistry.lookUpSchemaUnderSubject), as for Avro.
+    let (status, v) = server.post("/subjects/n", &pb(swapped)).await;
+    assert_eq!((status, v["version"].as_i64()), (200, Some(1)), "{v}");
+    // A file that differs in more than order is another schema.
+    let other = swapped.replace("qty", "quantity");
+    let (status, v) = server.post("/subjects/n", &pb(&other)).await;
+    assert_eq!(
+        (status, v["error_code"].as_i64()),
+        (404, Some(40403)),
+        "{v}"
+    );
+}
+
+/// IMPORT mode keeps the given ID for a Protobuf schema, and it reads back like any other.
+#[tokio::test]
+async fn import_mode_and_contexts() {
+    let server = Server::start();
+    let (status, v) = server
+        .put("/mode/imp?force=true", &json!({"mode": "IMPORT"}))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let mut body = pb(ORDER);
+    body["id"] = json!(4242);
+    body["version"] = json!(3);
+    let (status, v) = server.post("/subjects/imp/versions", &body).await;
+    assert_eq!((status, v["id"].as_i64()), (200, Some(4242)), "{v}");
+    let (_, v) = server.get("/schemas/ids/4242").await;
+    assert_eq!(v["schemaType"], "PROTOBUF", "{v}");
+    // A context has its own ID space.
+    let (status, v) = server.post("/subjects/:.ctx:o/versions", &pb(ORDER)).await;
+    assert_eq!(status, 200, "{v}");
+    let (_, v) = server.get("/subjects/:.ctx:o/versions/1").await;
+    assert_eq!(v["schema"], ORDER, "{v}");
+}
+
+/// Hostile input gets a clear 4xx, never a 500, a hang or a crash: deep nesting, a huge file,
+/// an import cycle, bytes that are neither text nor a descriptor.
+#[tokio::test]
+async fn hostile_protobuf_input_gets_clear_answers() {
+    let server = Server::start();
+    let deep = format!(
+        "syntax = \"proto3\";\n{}{}",
+        "message M { ".repeat(5_000),
+        "}".repeat(5_000)
+    );
+    let nested_option = format!(
+        "syntax = \"proto3\";\noption (x) = {}1{};\nmessage M {{ string a = 1; }}\n",
+        "{ a: ".repeat(5_000),
+        " }".repeat(5_000)
+    );
+    let many_fields = {
+        let mut s = String::from("syntax = \"proto3\";\nmessage Big {\n");
+        for i in 1..=20_000 {
+            s.push_str(&format!("  string f{i} = {i};\n"));
+        }
+        s.push_str("}\n");
+        s
+    };
+    for (what, text, ok) in [
+        ("deep nesting", deep.as_str(), false),
+        ("deep option value", nested_option.as_str(), false),
+        ("not base64", "!!!! definitely not a descriptor", false),
+        ("base64 of garbage", "AAAAAAAAAAAA/////w==", false),
+        ("20,000 fields", many_fields.as_str(), true),
+    ] {
+        let (status, v) = server.post("/subjects/h/versions", &pb(text)).await;
+        if ok {
+            assert_eq!(status, 200, "{what}: {v}");
+        } else {
+            assert_eq!(
+                (status, v["error_code"].as_i64()),
+                (422, Some(42201)),
+                "{what}: {v}"
+            );
+        }
+    }
+    // An import nobody provides (as in a cycle, where the other half does not exist yet): the
+    // type does not resolve.
+    let a = "syntax = \"proto3\";\nimport \"b.proto\";\nmessage A { B b = 1; }\n";
+    let (status, v) = server.post("/subjects/cyc-a/versions", &pb(a)).await;
+    assert_eq!(
+        (status, v["error_code"].as_i64()),
+        (422, Some(42201)),
+        "{v}"
+    );
+    // The server is still healthy.
+    let (status, _) = server.get("/subjects").await;
+    assert_eq!(status, 200);
+}
