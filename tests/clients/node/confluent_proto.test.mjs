@@ -223,14 +223,14 @@ scenario('confluent: ProtobufSerializer default configuration (lookup) of schema
   same('deserialize() (default config) returns the message',
     await new ProtobufDeserializer(fresh(), VALUE, {}).deserialize(topic, bytes), msg, Order);
 
-  // Registered as .proto text; the serializer's descriptor is the same schema.
+  // Registered as .proto text: Confluent 7.9 reads the descriptor's message-typed fields fully
+  // qualified (`.shop.v1.Plain.Inner`, ProtobufSchema.dataType), so its canonical text differs
+  // from the text's and the lookup (KafkaSchemaRegistry.lookUpSchemaUnderSubject) finds nothing.
   const ptopic = `cpb-text-${RUN}`;
-  const pid = await fresh().register(`${ptopic}-value`, { schemaType: 'PROTOBUF', schema: PLAIN_TEXT });
+  await fresh().register(`${ptopic}-value`, { schemaType: 'PROTOBUF', schema: PLAIN_TEXT });
   const pmsg = create(Plain, { someName: 'x', b: -7n, inner: { x: 'in' } });
-  const pbytes = await new ProtobufSerializer(fresh(), VALUE, { registry }).serialize(ptopic, pmsg);
-  eq('a schema registered as text is found by the lookup with the descriptor: header', header(pbytes), [0, pid]);
-  eq('message indexes [0]: the single byte 00', pbytes[5], 0);
-  same('round trip', await new ProtobufDeserializer(fresh(), VALUE, {}).deserialize(ptopic, pbytes), pmsg, Plain);
+  await rejects('serialize() looking up a schema registered as text -> 404 / 40403',
+    () => new ProtobufSerializer(fresh(), VALUE, { registry }).serialize(ptopic, pmsg), isRest(404, 40403));
 
   await rejects('serialize() when the topic subject does not exist -> 404 / 40401',
     () => new ProtobufSerializer(fresh(), VALUE, { registry }).serialize(`cpb-none-${RUN}`, pmsg), isRest(404, 40401));
