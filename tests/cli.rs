@@ -384,3 +384,96 @@ async fn json_schema_files_check_like_the_registry() {
     assert_eq!(remote.code, 1, "{}{}", remote.stdout, remote.stderr);
     assert_eq!(json_out(&remote)["messages"], answer["messages"]);
 }
+
+const P1: &str = "syntax = \"proto3\";\npackage acme;\n\nmessage Order {\n  string id = 1;\n}\n";
+/// Changes a field's scalar kind: incompatible (Confluent's FIELD_SCALAR_KIND_CHANGED).
+const P_BAD: &str = "syntax = \"proto3\";\npackage acme;\n\nmessage Order {\n  int32 id = 1;\n}\n";
+const P2: &str = "syntax = \"proto3\";\npackage acme;\n\nimport \"common/address.proto\";\n\nmessage Order {\n  string id = 1;\n  common.Address home = 2;\n}\n";
+const P_ADDRESS: &str =
+    "syntax = \"proto3\";\npackage common;\n\nmessage Address {\n  string zip = 1;\n}\n";
+
+/// Protobuf files: the type from the `.proto` extension or `--type PROTOBUF`, imports as
+/// NAME=FILE (the import path), the same exit codes, and the same verdicts and messages as a
+/// registry holding the same versions (offline and with --url).
+#[tokio::test]
+async fn protobuf_files_check_like_the_registry() {
+    let server = Server::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    files(
+        dir.path(),
+        &[
+            ("v1.proto", P1),
+            ("bad.proto", P_BAD),
+            ("bad.txt", P_BAD),
+            ("v1.txt", P1),
+            ("v2.proto", P2),
+            ("address.proto", P_ADDRESS),
+            ("broken.proto", "message {"),
+        ],
+    );
+    let run = check(&["v1.proto", "v1.proto"], dir.path());
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let run = check(&["--format", "json", "bad.proto", "v1.proto"], dir.path());
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let off = json_out(&run);
+    assert!(
+        off["messages"]
+            .to_string()
+            .contains("FIELD_SCALAR_KIND_CHANGED"),
+        "{off}"
+    );
+    let by_type = check(
+        &[
+            "--type", "PROTOBUF", "--format", "json", "bad.txt", "v1.txt",
+        ],
+        dir.path(),
+    );
+    assert_eq!(by_type.code, 1, "{}{}", by_type.stdout, by_type.stderr);
+    assert_eq!(json_out(&by_type)["messages"], off["messages"]);
+    let run = check(&["broken.proto", "v1.proto"], dir.path());
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    // An import needs its reference under the import path.
+    let run = check(&["v2.proto", "v1.proto"], dir.path());
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    let run = check(
+        &[
+            "--reference",
+            "common/address.proto=address.proto",
+            "v2.proto",
+            "v1.proto",
+        ],
+        dir.path(),
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    // The registry agrees, offline and remote.
+    let (s, v) = server
+        .post(
+            "/subjects/pagree/versions",
+            &json!({"schema": P1, "schemaType": "PROTOBUF"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let (s, answer) = server
+        .post(
+            "/compatibility/subjects/pagree/versions?verbose=true",
+            &json!({"schema": P_BAD, "schemaType": "PROTOBUF"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{answer}");
+    assert_eq!(answer["is_compatible"], false, "{answer}");
+    assert_eq!(off["messages"], answer["messages"]);
+    let remote = check(
+        &[
+            "--url",
+            &server.url,
+            "--subject",
+            "pagree",
+            "--format",
+            "json",
+            "bad.proto",
+        ],
+        dir.path(),
+    );
+    assert_eq!(remote.code, 1, "{}{}", remote.stdout, remote.stderr);
+    assert_eq!(json_out(&remote)["messages"], answer["messages"]);
+}
