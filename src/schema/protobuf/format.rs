@@ -30,21 +30,33 @@ fn defined_names(file: &ProtoFile) -> Vec<String> {
     out
 }
 
+/// Every bundled file as a dependency, read once per process.
+fn bundled_deps() -> &'static [(String, ProtoFile)] {
+    static DEPS: std::sync::OnceLock<Vec<(String, ProtoFile)>> = std::sync::OnceLock::new();
+    DEPS.get_or_init(|| {
+        bundled::names()
+            .filter_map(|name| bundled::file(name).map(|f| (name.to_string(), f)))
+            .collect()
+    })
+}
+
 /// The references read into the model (those that do not read are left out; `validate`
-/// reports them), then every bundled file not shadowed by a reference of the same name.
-fn with_bundled(references: &[Dependency]) -> Vec<(String, ProtoFile)> {
+/// reports them), then every bundled file not shadowed by a reference of the same name. Without
+/// references (the common case) the shared bundled list is borrowed, not copied.
+fn with_bundled(references: &[Dependency]) -> std::borrow::Cow<'static, [(String, ProtoFile)]> {
+    if references.is_empty() {
+        return std::borrow::Cow::Borrowed(bundled_deps());
+    }
     let mut deps: Vec<(String, ProtoFile)> = references
         .iter()
         .filter_map(|d| read(&d.schema).ok().map(|f| (d.name.clone(), f)))
         .collect();
-    for name in bundled::names() {
+    for (name, f) in bundled_deps() {
         if !deps.iter().any(|(n, _)| n == name) {
-            if let Some(f) = bundled::file(name) {
-                deps.push((name.to_string(), f));
-            }
+            deps.push((name.clone(), f.clone()));
         }
     }
-    deps
+    std::borrow::Cow::Owned(deps)
 }
 
 impl Format for Protobuf {
