@@ -334,3 +334,89 @@ async fn hostile_protobuf_input_gets_clear_answers() {
     let (status, _) = server.get("/subjects").await;
     assert_eq!(status, 200);
 }
+
+/// A real import cycle through references to `latest` (version -1, resolved when used, as
+/// Confluent's `AbstractSchemaRegistry.resolveReferences` does): `a` v1 has no imports, `b` v1
+/// imports `a.proto` = subject `a` latest, then `a` v2 imports `b.proto` = `b` v1. Registering
+/// `a` v2 sees `b` → `a` v1 (no cycle yet); afterwards every use of `b` v1 resolves
+/// `a` latest = v2, which imports `b` again. Each route that resolves those references must
+/// answer (a clear 4xx where the schema is needed, the stored text where only shown), never
+/// loop, overflow or 500; the registry stays healthy.
+#[tokio::test]
+async fn import_cycle_through_latest_references_gets_clear_answers() {
+    let server = Server::start();
+    let a1 = "syntax = \"proto3\";\npackage cyc;\n\nmessage A {\n  string id = 1;\n}\n";
+    let b1 = "syntax = \"proto3\";\npackage cyc;\n\nimport \"a.proto\";\n\nmessage B {\n  cyc.A a = 1;\n}\n";
+    let a2 = "syntax = \"proto3\";\npackage cyc;\n\nimport \"b.proto\";\n\nmessage A {\n  string id = 1;\n  cyc.B back = 2;\n}\n";
+    let b_refs = json!([{"name": "a.proto", "subject": "a", "version": -1}]);
+    let (status, v) = server.post("/subjects/a/versions", &pb(a1)).await;
+    assert_eq!(status, 200, "{v}");
+    let (status, v) = server
+        .post("/subjects/b/versions", &pb_refs(b1, b_refs.clone()))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let b_id = v["id"].as_i64().expect("id");
+    server
+        .put("/config/a", &json!({"compatibility": "NONE"}))
+        .await;
+    let (status, v) = server
+        .post(
+            "/subjects/a/versions",
+            &pb_refs(
+                a2,
+                json!([{"name": "b.proto", "subject": "b", "version": 1}]),
+            ),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+
+    // Now `b` v1's references lead back to itself. Shown: the stored text, in either form.
+    let (status, v) = server.get(&format!("/schemas/ids/{b_id}")).await;
+    assert_eq!((status, v["schema"].as_str()), (200, Some(b1)), "{v}");
+    let (status, v) = server
+        .get(&format!("/schemas/ids/{b_id}?format=serialized"))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let (status, v) = server.get("/subjects/b/versions/1").await;
+    assert_eq!(status, 200, "{v}");
+
+    // Needed as a schema: the cycle is named, with Confluent's invalid-schema code.
+    let (status, v) = server
+        .post("/subjects/b/versions", &pb_refs(b1, b_refs.clone()))
+        .await;
+    assert!(
+        status == 200 || (status, v["error_code"].as_i64()) == (422, Some(42201)),
+        "re-registering b v1: {status} {v}"
+    );
+    let b2 = "syntax = \"proto3\";\npackage cyc;\n\nimport \"a.proto\";\n\nmessage B {\n  cyc.A a = 1;\n  string note = 2;\n}\n";
+    let (status, v) = server
+        .post("/subjects/b/versions", &pb_refs(b2, b_refs.clone()))
+        .await;
+    assert_eq!(
+        (status, v["error_code"].as_i64()),
+        (422, Some(42201)),
+        "{v}"
+    );
+    let message = v["message"].as_str().unwrap_or_default();
+    assert!(message.contains("Import cycle"), "{message}");
+    let (status, v) = server
+        .post(
+            "/compatibility/subjects/b/versions/latest",
+            &pb_refs(b2, b_refs.clone()),
+        )
+        .await;
+    assert_eq!(
+        (status, v["error_code"].as_i64()),
+        (422, Some(42201)),
+        "{v}"
+    );
+    // Lookup of the same text: found or a clear 4xx, not a loop.
+    let (status, v) = server.post("/subjects/b", &pb_refs(b1, b_refs)).await;
+    assert!(
+        status == 200 || (400..500).contains(&status),
+        "{status} {v}"
+    );
+
+    let (status, _) = server.get("/subjects").await;
+    assert_eq!(status, 200);
+}
