@@ -57,17 +57,47 @@ pub(super) struct TypeInfo<'a> {
 }
 
 /// The types of one side, by full name (`pkg.Outer.Inner`), and the package the collection
-/// ended with (the schema's own, collected last).
+/// ended with (the schema's own, collected last). `base`, when set, holds types collected
+/// before all of `types` (the bundled files, collected once per process): a name in `types`
+/// hides the same name in `base`, as a later `put` replaces an earlier one in Java.
 #[derive(Debug, Default)]
 pub(super) struct Side<'a> {
+    pub base: Option<&'a HashMap<String, TypeInfo<'a>>>,
     pub types: HashMap<String, TypeInfo<'a>>,
     pub package: String,
+}
+
+impl<'a> Side<'a> {
+    pub(super) fn get(&self, full: &str) -> Option<&TypeInfo<'a>> {
+        self.types
+            .get(full)
+            .or_else(|| self.base.and_then(|b| b.get(full)))
+    }
+
+    pub(super) fn contains(&self, full: &str) -> bool {
+        self.get(full).is_some()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.types.is_empty() && self.base.is_none_or(HashMap::is_empty)
+    }
 }
 
 /// A file to collect with its origin, in Confluent's collection order (dependencies, then the
 /// schema itself, so its own types win a clash).
 pub(super) fn collect<'a>(files: &[(Origin<'a>, &'a ProtoFile)]) -> Side<'a> {
-    let mut side = Side::default();
+    collect_over(None, files)
+}
+
+/// `collect` on top of types collected before (see `Side::base`).
+pub(super) fn collect_over<'a>(
+    base: Option<&'a HashMap<String, TypeInfo<'a>>>,
+    files: &[(Origin<'a>, &'a ProtoFile)],
+) -> Side<'a> {
+    let mut side = Side {
+        base,
+        ..Side::default()
+    };
     for (origin, file) in files {
         side.package = package_of(file);
         let mut names = Vec::new();
@@ -295,35 +325,45 @@ impl<'w, 'a> Ctx<'w, 'a> {
     /// `resolve`/`resolveFull`: a leading dot is absolute; otherwise the name is tried under
     /// the package and enclosing names, innermost first, then as it is.
     pub(super) fn resolve(&self, name: &str, is_original: bool) -> Option<String> {
-        let types = &self.world.sides[idx(is_original)].types;
+        let types = &self.world.sides[idx(is_original)];
         if types.is_empty() {
             return None;
         }
         if let Some(abs) = name.strip_prefix('.') {
-            return types.contains_key(abs).then(|| abs.to_string());
+            return types.contains(abs).then(|| abs.to_string());
         }
         let package = &self.packages[idx(is_original)];
-        let mut prefix: Vec<String> = if package.is_empty() {
+        let package_parts = if package.is_empty() {
             Vec::new()
         } else {
             java_split_dots(package)
         };
-        prefix.extend(self.name.iter().cloned());
-        while !prefix.is_empty() {
-            let candidate = format!("{}.{name}", prefix.join("."));
-            if types.contains_key(&candidate) {
+        let prefix: Vec<&str> = package_parts
+            .iter()
+            .chain(self.name.iter())
+            .map(String::as_str)
+            .collect();
+        // Each candidate is `p0.p1…pk.name`, longest first, built in one reused buffer.
+        let mut candidate = String::new();
+        for k in (1..=prefix.len()).rev() {
+            candidate.clear();
+            for part in &prefix[..k] {
+                candidate.push_str(part);
+                candidate.push('.');
+            }
+            candidate.push_str(name);
+            if types.contains(&candidate) {
                 return Some(candidate);
             }
-            prefix.pop();
         }
-        types.contains_key(name).then(|| name.to_string())
+        types.contains(name).then(|| name.to_string())
     }
 
     /// `getType`: the type `name` resolves to.
     pub(super) fn get_type(&self, name: &str, is_original: bool) -> Option<&'w TypeInfo<'a>> {
         let full = self.resolve(name, is_original)?;
         let full = full.strip_prefix('.').unwrap_or(&full);
-        self.world.sides[idx(is_original)].types.get(full)
+        self.world.sides[idx(is_original)].get(full)
     }
 }
 

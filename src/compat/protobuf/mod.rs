@@ -38,7 +38,8 @@ mod tests;
 
 use crate::schema::protobuf::model::ProtoFile;
 use crate::schema::Dependency;
-use context::{Ctx, Origin, World};
+use context::{Ctx, Origin, Side, TypeInfo, World};
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// How a failure of the check itself is reported (as the Avro and JSON checkers do).
@@ -167,6 +168,47 @@ fn files_of(l: &Loaded) -> Vec<(Origin<'_>, &ProtoFile)> {
     files
 }
 
+/// The types of the bundled files, collected once per process (no two of them define the
+/// same full name, so their relative order does not matter).
+fn bundled_types() -> &'static HashMap<String, TypeInfo<'static>> {
+    static TYPES: OnceLock<HashMap<String, TypeInfo<'static>>> = OnceLock::new();
+    TYPES.get_or_init(|| {
+        let files: Vec<(Origin<'static>, &'static ProtoFile)> = known_dependencies()
+            .iter()
+            .map(|(_, f)| (Origin::Bundled, f))
+            .collect();
+        context::collect(&files).types
+    })
+}
+
+/// The types one side sees: its references and its own types over the bundled ones collected
+/// once (`bundled_types`). That is what collecting every file in `files_of` order gives unless
+/// a reference stands in for a bundled file (same import name) or defines a type a bundled
+/// file also defines (then which one wins depends on the map order): those sides are
+/// collected in full.
+fn side_of(l: &Loaded) -> Side<'_> {
+    let base = bundled_types();
+    let shadows_bundled = l
+        .deps
+        .iter()
+        .any(|d| KNOWN_DEPENDENCIES.contains(&d.name.as_str()));
+    if !shadows_bundled {
+        let own: Vec<(Origin<'_>, &ProtoFile)> = files_of(l)
+            .into_iter()
+            .filter(|(o, _)| *o != Origin::Bundled)
+            .collect();
+        let side = context::collect_over(Some(base), &own);
+        let clash = side
+            .types
+            .iter()
+            .any(|(k, t)| matches!(t.origin, Origin::Ref { .. }) && base.contains_key(k));
+        if !clash {
+            return side;
+        }
+    }
+    context::collect(&files_of(l))
+}
+
 /// Confluent's messages for the change from `writer` (original) to `reader` (update), as
 /// `ProtobufSchema.isBackwardCompatible(previous)` and `SchemaValidatorBuilder` produce them;
 /// empty = compatible. `reader_is_new`: true for BACKWARD (the reader is the new schema:
@@ -195,10 +237,7 @@ fn differences(
 ) -> Result<Vec<difference::Difference>, String> {
     let update = reader.loaded.as_ref().map_err(String::clone)?;
     let original = writer.loaded.as_ref().map_err(String::clone)?;
-    let world = World::new(
-        context::collect(&files_of(original)),
-        context::collect(&files_of(update)),
-    );
+    let world = World::new(side_of(original), side_of(update));
     let mut ctx = Ctx::new(&world);
     diff::compare_files(&mut ctx, &original.main, &update.main);
     if let Some(e) = world.error.borrow_mut().take() {

@@ -191,3 +191,59 @@ fn golden_chains() {
         failures.join("\n")
     );
 }
+
+/// The types of a side, whichever way collected, as (full name, origin, is a map) sorted.
+fn types_seen(side: &Side<'_>) -> Vec<(String, String, bool)> {
+    let mut names: Vec<&String> = side.types.keys().collect();
+    if let Some(base) = side.base {
+        names.extend(base.keys());
+    }
+    names.sort();
+    names.dedup();
+    names
+        .into_iter()
+        .map(|n| {
+            let t = side.get(n).expect("listed");
+            (n.clone(), format!("{:?}", t.origin), t.map.is_some())
+        })
+        .collect()
+}
+
+/// `side_of` (bundled types collected once, the schema's own over them) sees exactly what
+/// collecting every file in Confluent's order sees: with no references, with references, with
+/// a reference defining a bundled type's name, and with one standing in for a bundled file.
+#[test]
+fn cached_bundled_types_see_what_a_full_collection_sees() {
+    // No two bundled files define the same full name.
+    let total: usize = known_dependencies()
+        .iter()
+        .map(|(_, f)| context::collect(&[(Origin::Bundled, f)]).types.len())
+        .sum();
+    assert_eq!(bundled_types().len(), total);
+
+    let dep = |name: &str, text: &str| Dependency::new(name.to_string(), text.to_string());
+    let cases = [
+        (
+            "syntax = \"proto3\";\npackage a;\nimport \"google/protobuf/timestamp.proto\";\nmessage M { google.protobuf.Timestamp t = 1; }\n",
+            vec![],
+        ),
+        (
+            "syntax = \"proto3\";\npackage a;\nimport \"b.proto\";\nmessage M { b.B x = 1; }\n",
+            vec![dep("b.proto", "syntax = \"proto3\";\npackage b;\nmessage B { string s = 1; }\n")],
+        ),
+        (
+            "syntax = \"proto3\";\npackage a;\nimport \"mine.proto\";\nmessage M { google.type.Date d = 1; }\n",
+            vec![dep("mine.proto", "syntax = \"proto3\";\npackage google.type;\nmessage Date { string iso = 1; }\n")],
+        ),
+        (
+            "syntax = \"proto3\";\npackage a;\nimport \"google/type/date.proto\";\nmessage M { google.type.Date d = 1; }\n",
+            vec![dep("google/type/date.proto", "syntax = \"proto3\";\npackage google.type;\nmessage Date { string iso = 1; }\n")],
+        ),
+    ];
+    for (text, refs) in cases {
+        let p = prepare(text, &refs);
+        let loaded = p.loaded.as_ref().expect("reads");
+        let full = context::collect(&files_of(loaded));
+        assert_eq!(types_seen(&side_of(loaded)), types_seen(&full), "{text}");
+    }
+}
