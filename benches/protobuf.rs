@@ -74,17 +74,19 @@ fn proto(n: usize) -> String {
 }
 
 fn avro_field(i: usize) -> Value {
-    let ty = match i % 6 {
-        0 => json!("long"),
-        1 => json!("string"),
-        2 => json!({"type": "array", "items": "double"}),
-        3 => json!({"type": "map", "values": "int"}),
-        4 => {
-            json!({"type": "record", "name": format!("R{i}"), "fields": [{"name": "a", "type": "string"}, {"name": "b", "type": "boolean"}]})
-        }
-        _ => json!("Kind"),
+    // Each field has a default, so adding one is compatible both ways (as in proto3).
+    let (ty, default) = match i % 6 {
+        0 => (json!("long"), json!(0)),
+        1 => (json!("string"), json!("")),
+        2 => (json!({"type": "array", "items": "double"}), json!([])),
+        3 => (json!({"type": "map", "values": "int"}), json!({})),
+        4 => (
+            json!({"type": "record", "name": format!("R{i}"), "fields": [{"name": "a", "type": "string"}, {"name": "b", "type": "boolean"}]}),
+            json!({"a": "", "b": false}),
+        ),
+        _ => (json!("Kind"), json!("A")),
     };
-    json!({"name": format!("p{i:03}"), "type": ty})
+    json!({"name": format!("p{i:03}"), "type": ty, "default": default})
 }
 
 fn avro_schema(n: usize) -> String {

@@ -14,6 +14,8 @@ pub(super) const MAX_DEPTH: usize = 128;
 /// Most field comparisons in one check (the diff is exponential on some shapes of imported
 /// types: each field of a referenced type is compared again for every path reaching it).
 pub(super) const MAX_STEPS: u64 = 2_000_000;
+/// Most answers `resolve` remembers in one check (hostile input must not grow it unbounded).
+const MAX_MEMO: usize = 100_000;
 
 /// Where a type was defined (`TypeElementInfo.reference()`): the schema itself (Confluent's
 /// dummy reference, equal on both sides), a referenced schema (import name and text standing
@@ -174,6 +176,9 @@ pub(super) struct World<'a> {
     pub sides: [Side<'a>; 2],
     pub steps: Cell<u64>,
     pub error: RefCell<Option<String>>,
+    /// `resolve`'s answers by side, package, name scope and name (a check asks the same
+    /// names, scalars included, for every field of a message).
+    resolved: RefCell<HashMap<String, Option<String>>>,
 }
 
 impl<'a> World<'a> {
@@ -182,6 +187,7 @@ impl<'a> World<'a> {
             sides: [original, update],
             steps: Cell::new(0),
             error: RefCell::new(None),
+            resolved: RefCell::new(HashMap::new()),
         }
     }
 
@@ -333,6 +339,27 @@ impl<'w, 'a> Ctx<'w, 'a> {
             return types.contains(abs).then(|| abs.to_string());
         }
         let package = &self.packages[idx(is_original)];
+        let mut key = String::with_capacity(package.len() + name.len() + 32);
+        key.push(if is_original { 'o' } else { 'u' });
+        key.push_str(package);
+        for part in &self.name {
+            key.push('\0');
+            key.push_str(part);
+        }
+        key.push('\u{1}');
+        key.push_str(name);
+        if let Some(known) = self.world.resolved.borrow().get(&key) {
+            return known.clone();
+        }
+        let found = self.resolve_in(types, package, name);
+        let mut memo = self.world.resolved.borrow_mut();
+        if memo.len() < MAX_MEMO {
+            memo.insert(key, found.clone());
+        }
+        found
+    }
+
+    fn resolve_in(&self, types: &Side<'_>, package: &str, name: &str) -> Option<String> {
         let package_parts = if package.is_empty() {
             Vec::new()
         } else {
