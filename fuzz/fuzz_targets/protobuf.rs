@@ -2,7 +2,8 @@
 //! printer (canonical and normalized text), validation, `format=serialized` and the
 //! compatibility checker (`compat::protobuf`). The input is one file, or two separated by a NUL
 //! byte (old, then new). For every file that reads:
-//! - the canonical text reads again to the same canonical text (the printer is a fixed point);
+//! - the canonical text reads again to the same canonical text (the printer is a fixed point,
+//!   where the text has no backslash);
 //! - validation and the serialized form answer (any verdict), and a valid file is compatible
 //!   with itself (or the check fails as Confluent's throws: one "Unexpected exception" line);
 //! - two files are compared both ways without a panic or a hang.
@@ -30,7 +31,12 @@ fuzz_target!(|data: &[u8]| {
         let again = format
             .parse(&p.canonical, &[], false)
             .expect("canonical text reads again");
-        assert_eq!(again.canonical, p.canonical, "canonical text is not stable");
+        // Wire's printer writes import paths verbatim while its reader unescapes them (`\\s`
+        // reads as `\s`, which reads as `s`), so Confluent's canonical text is not a fixed
+        // point when it holds a backslash; without one it must be.
+        if !p.canonical.contains('\\') {
+            assert_eq!(again.canonical, p.canonical, "canonical text is not stable");
+        }
         // Confluent's validation builds no descriptor, so it accepts files protoc would refuse
         // (duplicate field numbers, …), and its diff can find such a file incompatible with
         // itself (two fields on one tag: `MessageSchemaDiff` keys fields by tag). The
