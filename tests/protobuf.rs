@@ -308,6 +308,8 @@ async fn hostile_protobuf_input_gets_clear_answers() {
         ("deep option value", nested_option.as_str(), false),
         ("not base64", "!!!! definitely not a descriptor", false),
         ("base64 of garbage", "AAAAAAAAAAAA/////w==", false),
+        // A FileDescriptorProto whose `name` (field 1) holds the bytes ff fe: not UTF-8.
+        ("descriptor with invalid UTF-8", "CgL//g==", false),
         ("20,000 fields", many_fields.as_str(), true),
     ] {
         let (status, v) = server.post("/subjects/h/versions", &pb(text)).await;
@@ -321,6 +323,21 @@ async fn hostile_protobuf_input_gets_clear_answers() {
             );
         }
     }
+    // A body that is not UTF-8 (inside the schema string): a client error, not a 500.
+    let raw = b"{\"schemaType\":\"PROTOBUF\",\"schema\":\"syntax = \\\"proto3\\\"; message M { string \xff\xfe = 1; }\"}".to_vec();
+    let resp = common::client()
+        .post(format!("http://{}/subjects/h/versions", server.address()))
+        .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+        .body(raw)
+        .send()
+        .await
+        .expect("request");
+    let status = resp.status().as_u16();
+    let body = resp.text().await.unwrap_or_default();
+    assert!(
+        (400..500).contains(&status),
+        "invalid UTF-8 body: {status} {body}"
+    );
     // An import nobody provides (as in a cycle, where the other half does not exist yet): the
     // type does not resolve.
     let a = "syntax = \"proto3\";\nimport \"b.proto\";\nmessage A { B b = 1; }\n";
