@@ -28,17 +28,20 @@ fuzz_target!(|data: &[u8]| {
         let Ok(p) = format.parse(part, &[], false) else {
             continue;
         };
-        let again = format
-            .parse(&p.canonical, &[], false)
-            .expect("canonical text reads again");
         // Wire's printer writes strings (import paths, reserved names) verbatim while its
-        // reader unescapes them (`\\s` reads as `\s`, which reads as `s`), and indents every
-        // line of a nested element, those inside a string too; so Confluent's canonical text is
-        // not a fixed point when it holds a backslash or a string over several lines (a line
-        // with an odd number of quotes). Otherwise it must be.
+        // reader unescapes them (`\\s` reads as `\s`, which reads as `s`; a path ending in
+        // `\` no longer reads at all), and indents every line of a nested element, those
+        // inside a string too; so Confluent's canonical text is not a fixed point (or not
+        // readable) when it holds a backslash or a string over several lines (a line with an
+        // odd number of quotes). Otherwise it must read again to itself.
         let multiline_string = p.canonical.lines().any(|l| l.matches('"').count() % 2 == 1);
         if !p.canonical.contains('\\') && !multiline_string {
+            let again = format
+                .parse(&p.canonical, &[], false)
+                .expect("canonical text reads again");
             assert_eq!(again.canonical, p.canonical, "canonical text is not stable");
+        } else {
+            let _ = format.parse(&p.canonical, &[], false);
         }
         // Confluent's validation builds no descriptor, so it accepts files protoc would refuse
         // (duplicate field numbers, …), and its diff can find such a file incompatible with
