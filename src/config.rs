@@ -11,8 +11,8 @@ pub const DEFAULT_STORE: &str = "sqlite://./data/registry.db";
 #[command(
     name = "schema-registry",
     version,
-    about = "A Confluent-compatible Schema Registry (REST API v1, Avro).",
-    long_about = "A Confluent-compatible Schema Registry (REST API v1, Avro).\n\n\
+    about = "A Confluent-compatible Schema Registry (REST API v1; Avro, JSON Schema, Protobuf).",
+    long_about = "A Confluent-compatible Schema Registry (REST API v1; Avro, JSON Schema, Protobuf).\n\n\
         With no arguments it serves on 0.0.0.0:8081 with the embedded store in ./data."
 )]
 pub struct Cli {
