@@ -8,6 +8,7 @@ pub mod compat;
 pub mod config;
 pub mod error;
 pub mod exporter;
+pub mod guid;
 pub mod http;
 pub mod index;
 pub mod json;
