@@ -12,6 +12,9 @@ pub enum RegistryError {
     /// `None`: "Schema not found"; `Some(id)`: "Schema {id} not found".
     #[error("{}", match .0 { Some(id) => format!("Schema {id} not found"), None => "Schema not found".to_string() })]
     SchemaNotFound(Option<i64>),
+    /// A GUID no context knows (as the path gave it, parsable or not).
+    #[error("Schema {0} not found")]
+    GuidNotFound(String),
     #[error("Subject '{0}' was soft deleted.Set permanent=true to delete permanently")]
     SubjectSoftDeleted(String),
     #[error("Subject '{0}' was not deleted first before being permanently deleted")]

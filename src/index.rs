@@ -85,6 +85,8 @@ pub struct VersionEntry {
 #[derive(Debug, Clone)]
 pub struct IdEntry {
     pub body: Arc<SchemaBody>,
+    /// The body's GUID (`guid::of`), computed once per ID.
+    pub guid: crate::guid::Guid,
     /// (qualified subject, version) pairs using this ID, soft-deleted ones included.
     pub holders: BTreeSet<(String, i32)>,
 }
@@ -94,6 +96,8 @@ pub struct IdEntry {
 pub struct ContextState {
     pub ids: HashMap<i32, IdEntry>,
     pub by_content: HashMap<ContentKey, i32>,
+    /// GUID -> the newest ID bound to it (the schema type is not part of a GUID).
+    pub by_guid: HashMap<crate::guid::Guid, i32>,
     /// Highest ID ever seen in this context (never decreases while running).
     pub max_id: i32,
 }
@@ -311,16 +315,20 @@ impl Index {
         let key = body.content_key();
         let new_id = !ctx.ids.contains_key(&v.id);
         let entry = ctx.ids.entry(v.id).or_insert_with(|| IdEntry {
+            guid: crate::guid::of(&body),
             body: Arc::new(body),
             holders: BTreeSet::new(),
         });
         entry.holders.insert((subject.clone(), version));
         let body = entry.body.clone();
+        let guid = entry.guid;
         if new_id {
             // The newest ID bound to a content is the one registrations resolve to.
             ctx.by_content.insert(key, v.id);
+            ctx.by_guid.insert(guid, v.id);
         } else {
             ctx.by_content.entry(key).or_insert(v.id);
+            ctx.by_guid.entry(guid).or_insert(v.id);
         }
         self.subjects.entry(subject).or_default().insert(
             version,
@@ -362,6 +370,12 @@ impl Index {
                             ctx.by_content.insert(key, *other);
                         }
                     }
+                    if ctx.by_guid.get(&e.guid) == Some(&old.id) {
+                        ctx.by_guid.remove(&e.guid);
+                        if let Some((other, _)) = ctx.ids.iter().find(|(_, o)| o.guid == e.guid) {
+                            ctx.by_guid.insert(e.guid, *other);
+                        }
+                    }
                 }
             }
         }
@@ -375,6 +389,13 @@ impl Index {
 
     pub fn schema_by_id(&self, context: &str, id: i32) -> Option<&IdEntry> {
         self.contexts.get(context).and_then(|c| c.ids.get(&id))
+    }
+
+    /// The ID a GUID has in a context.
+    pub fn id_for_guid(&self, context: &str, guid: &crate::guid::Guid) -> Option<i32> {
+        self.contexts
+            .get(context)
+            .and_then(|c| c.by_guid.get(guid).copied())
     }
 
     pub fn id_for_content(&self, context: &str, key: &ContentKey) -> Option<i32> {

@@ -16,7 +16,7 @@ impl RegistryError {
         match self {
             SubjectNotFound(_) => (404, 40401),
             VersionNotFound(_) => (404, 40402),
-            SchemaNotFound(_) => (404, 40403),
+            SchemaNotFound(_) | GuidNotFound(_) => (404, 40403),
             SubjectSoftDeleted(_) => (404, 40404),
             SubjectNotSoftDeleted(_) => (404, 40405),
             VersionSoftDeleted(..) => (404, 40406),

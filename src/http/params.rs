@@ -138,6 +138,23 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPath {
     }
 }
 
+/// `{guid}`: taken as given (a GUID that does not parse is one no schema has: 404 40403).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path, names("guid"))]
+pub struct GuidPath(
+    /// Schema GUID (a UUID string, or 32 hex digits)
+    pub String,
+);
+
+impl<S: Send + Sync> FromRequestParts<S> for GuidPath {
+    type Rejection = RegistryError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let mut v = segments(parts, state).await?;
+        Ok(GuidPath(take(&mut v, 0)))
+    }
+}
+
 /// Boolean query flags: one struct per flag, reused by every operation that takes it.
 macro_rules! flag {
     ($(#[doc = $doc:literal])* $name:ident, $field:ident, $key:literal) => {

@@ -1,9 +1,10 @@
-//! `/schemas`, `/schemas/ids/{id}` and its `/schema`, `/subjects`, `/versions`.
+//! `/schemas`, `/schemas/ids/{id}` and its `/schema`, `/subjects`, `/versions`;
+//! `/schemas/guids/{guid}` and its `/ids` (Confluent 8).
 
 #[allow(unused_imports)]
 use super::openapi::*;
 use super::params::{
-    Aliases, Deleted, FetchMaxId, IdPath, LatestOnly, OutputFormat, Paging, SubjectHint,
+    Aliases, Deleted, FetchMaxId, GuidPath, IdPath, LatestOnly, OutputFormat, Paging, SubjectHint,
     SubjectPrefix,
 };
 use super::{ok_raw, ok_typed, AppState};
@@ -21,6 +22,8 @@ pub fn routes() -> Router<AppState> {
         .route("/schemas/ids/{id}/schema", get(by_id_schema))
         .route("/schemas/ids/{id}/subjects", get(id_subjects))
         .route("/schemas/ids/{id}/versions", get(id_versions))
+        .route("/schemas/guids/{guid}", get(by_guid))
+        .route("/schemas/guids/{guid}/ids", get(guid_ids))
 }
 
 fn hint(st: &AppState, q: &SubjectHint) -> Option<Subject> {
@@ -207,4 +210,61 @@ pub(crate) async fn id_versions(
         .map(|(subject, version)| SubjectVersion { subject, version })
         .collect();
     Ok(ok_typed(&out))
+}
+
+#[utoipa::path(
+    get,
+    path = "/schemas/guids/{guid}",
+    operation_id = "get_schema_by_guid",
+    tag = "schemas",
+    params(
+        GuidPath,
+        OutputFormat,
+    ),
+    responses(
+        (status = 200, description = "The schema (no subject, version or ID); its GUID is that of the stored form whatever `format` asks", body = SchemaByGuid),
+        BadPath,
+        (status = 404, description = "40403 no context has a schema with that GUID (also for a GUID that does not parse)", body = ErrorBody),
+    )
+)]
+pub(crate) async fn by_guid(
+    State(st): State<AppState>,
+    GuidPath(raw): GuidPath,
+    format: OutputFormat,
+) -> Result<Response, RegistryError> {
+    let (body, context) = st.registry.schema_by_guid(&raw)?;
+    let mut fields = SchemaFields::of(&body);
+    fields.schema =
+        st.registry
+            .schema_in_format(&body, &Subject::in_context(&context, ""), format.as_str());
+    Ok(ok_typed(&SchemaByGuid {
+        guid: crate::guid::render(&crate::guid::of(&body)),
+        fields,
+    }))
+}
+
+#[utoipa::path(
+    get,
+    path = "/schemas/guids/{guid}/ids",
+    operation_id = "get_ids_by_guid",
+    tag = "schemas",
+    params(
+        GuidPath,
+    ),
+    responses(
+        (status = 200, description = "The ID the GUID has in each context (the default one is `.`), by context then ID; `[]` when none", body = [ContextId]),
+        BadPath,
+    )
+)]
+pub(crate) async fn guid_ids(
+    State(st): State<AppState>,
+    GuidPath(raw): GuidPath,
+) -> Result<Response, RegistryError> {
+    let ids: Vec<ContextId> = st
+        .registry
+        .guid_ids(&raw)
+        .into_iter()
+        .map(|(context, id)| ContextId { context, id })
+        .collect();
+    Ok(ok_typed(&ids))
 }

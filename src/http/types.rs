@@ -150,6 +150,22 @@ pub struct SchemaById {
     pub max_id: Option<i32>,
 }
 
+/// `GET /schemas/guids/{guid}` (Confluent 8's `SchemaString` without subject and version).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SchemaByGuid {
+    pub guid: String,
+    #[serde(flatten)]
+    pub fields: SchemaFields,
+}
+
+/// An ID in a context (`GET /schemas/guids/{guid}/ids`; the default context is `.`).
+#[derive(Serialize, ToSchema)]
+pub struct ContextId {
+    pub context: String,
+    pub id: i32,
+}
+
 /// A (subject, version) pair.
 #[derive(Serialize, ToSchema)]
 pub struct SubjectVersion {

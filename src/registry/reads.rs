@@ -232,6 +232,46 @@ impl Registry {
         Ok((e.body.clone(), ix.max_id(&ctx)))
     }
 
+    /// `GET /schemas/guids/{guid}`: the schema with that GUID, looked for in the default
+    /// context first, then in the others in order (Confluent 8's `getByGuid`); with the
+    /// context it was found in.
+    pub fn schema_by_guid(&self, raw: &str) -> Result<(Arc<SchemaBody>, String)> {
+        let not_found = || RegistryError::GuidNotFound(raw.to_string());
+        let guid = crate::guid::parse(raw).ok_or_else(not_found)?;
+        let ix = self.read();
+        let default = std::iter::once(DEFAULT_CONTEXT);
+        let others = ix
+            .contexts
+            .keys()
+            .map(String::as_str)
+            .filter(|c| *c != DEFAULT_CONTEXT);
+        for ctx in default.chain(others) {
+            if let Some(e) = ix
+                .id_for_guid(ctx, &guid)
+                .and_then(|id| ix.schema_by_id(ctx, id))
+            {
+                return Ok((e.body.clone(), ctx.to_string()));
+            }
+        }
+        Err(not_found())
+    }
+
+    /// `GET /schemas/guids/{guid}/ids`: the ID the GUID has in each context, by context then
+    /// ID; none for a GUID that does not parse.
+    pub fn guid_ids(&self, raw: &str) -> Vec<(String, i32)> {
+        let Some(guid) = crate::guid::parse(raw) else {
+            return Vec::new();
+        };
+        let ix = self.read();
+        let mut out: Vec<(String, i32)> = ix
+            .contexts
+            .keys()
+            .filter_map(|c| ix.id_for_guid(c, &guid).map(|id| (c.clone(), id)))
+            .collect();
+        out.sort();
+        out
+    }
+
     pub fn id_usages(
         &self,
         id: i32,
