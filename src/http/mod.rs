@@ -1,6 +1,7 @@
 //! The REST API v1. Only this module knows HTTP. One file per Confluent URL family;
 //! `error.rs` owns status codes; `extract.rs` turns malformed input into Confluent errors.
 
+pub mod associations;
 pub mod auth;
 pub mod compat;
 pub mod config;
@@ -68,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         .merge(config::routes())
         .merge(compat::routes())
         .merge(exporters::routes())
+        .merge(associations::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

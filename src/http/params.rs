@@ -155,6 +155,44 @@ impl<S: Send + Sync> FromRequestParts<S> for GuidPath {
     }
 }
 
+/// The filters of Confluent 8's association lists: `resourceType` (default `topic`),
+/// `associationType` (repeatable; none = all) and `lifecycle` (`STRONG` or `WEAK`; any other
+/// value fails JAX-RS's enum conversion, which leaves the request unmatched: 404).
+#[derive(Debug, Clone, Default, IntoParams)]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
+pub struct AssociationFilter {
+    /// Resource type (default `topic`)
+    pub resource_type: Option<String>,
+    /// `key` or `value`, repeatable
+    pub association_type: Vec<String>,
+    /// `STRONG` or `WEAK`
+    pub lifecycle: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for AssociationFilter {
+    type Rejection = RegistryError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let q = query(parts);
+        let lifecycle = q.get("lifecycle").map(str::to_string);
+        if lifecycle
+            .as_deref()
+            .is_some_and(|l| !matches!(l, "STRONG" | "WEAK"))
+        {
+            return Err(super::error::not_found_error());
+        }
+        Ok(AssociationFilter {
+            resource_type: q.get("resourceType").map(str::to_string),
+            association_type: q
+                .all("associationType")
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
+            lifecycle,
+        })
+    }
+}
+
 /// Boolean query flags: one struct per flag, reused by every operation that takes it.
 macro_rules! flag {
     ($(#[doc = $doc:literal])* $name:ident, $field:ident, $key:literal) => {

@@ -166,6 +166,23 @@ pub struct ContextId {
     pub id: i32,
 }
 
+/// An association of a subject with a Kafka resource (Confluent 8.2's `Association`).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Association {
+    pub subject: String,
+    pub guid: String,
+    pub resource_name: String,
+    pub resource_namespace: String,
+    pub resource_id: String,
+    pub resource_type: String,
+    /// `key` or `value`
+    pub association_type: String,
+    /// `STRONG` or `WEAK`
+    pub lifecycle: String,
+    pub frozen: bool,
+}
+
 /// A (subject, version) pair.
 #[derive(Serialize, ToSchema)]
 pub struct SubjectVersion {
