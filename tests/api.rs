@@ -172,3 +172,13 @@ async fn health_endpoints() {
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["status"], "UP");
 }
+
+/// `GET /v1/metadata/deployment` (Confluent 8, `ServerMetadataResource`): the deployment
+/// attributes, none in an open registry (`Props.getSchemaRegistryDeployment` with the
+/// property unset gives an empty list, serialized as `[]` under `NON_NULL`).
+#[tokio::test]
+async fn server_metadata_deployment() {
+    let server = Server::start();
+    let (s, v) = server.get("/v1/metadata/deployment").await;
+    assert_eq!((s, v), (200, json!({"attributes": []})));
+}

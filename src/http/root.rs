@@ -17,6 +17,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/metadata/id", get(metadata_id))
         .route("/v1/metadata/version", get(metadata_version))
         .route("/v1/metadata/leader", get(metadata_leader))
+        .route("/v1/metadata/deployment", get(metadata_deployment))
         .route("/schemas/types", get(types))
         .route("/contexts", get(contexts))
         .route("/openapi.json", get(openapi_json))
@@ -82,6 +83,21 @@ pub(crate) async fn metadata_version() -> Response {
         commit_id: option_env!("SR_GIT_COMMIT")
             .unwrap_or("unknown")
             .to_string(),
+    })
+}
+
+/// Confluent 8's `ServerMetadataResource.getSchemaRegistryDeployment`: the attributes of
+/// `schema.registry.metadata.deployment.attributes`, which nothing in the open registry sets
+/// (Confluent's own plugins do), so the list is empty.
+#[utoipa::path(
+    get,
+    path = "/v1/metadata/deployment",
+    tag = "root",
+    responses((status = 200, description = "Deployment attributes (none)", body = Deployment))
+)]
+pub(crate) async fn metadata_deployment() -> Response {
+    ok_typed(&Deployment {
+        attributes: Vec::new(),
     })
 }
 

@@ -183,6 +183,12 @@ pub struct Association {
     pub frozen: bool,
 }
 
+/// `GET /v1/metadata/deployment`.
+#[derive(Serialize, ToSchema)]
+pub struct Deployment {
+    pub attributes: Vec<String>,
+}
+
 /// A (subject, version) pair.
 #[derive(Serialize, ToSchema)]
 pub struct SubjectVersion {
