@@ -182,3 +182,37 @@ async fn server_metadata_deployment() {
     let (s, v) = server.get("/v1/metadata/deployment").await;
     assert_eq!((s, v), (200, json!({"attributes": []})));
 }
+
+/// `GET /contexts` filters by `contextPrefix`, then pages (Confluent 8.3's
+/// `ContextsResource.listContexts`: `startsWith` on the context name, then `skip(offset)` and
+/// `limit`; a `limit` of 0 or less is the default, unlimited).
+#[tokio::test]
+async fn contexts_filter_by_prefix_and_page() {
+    let server = Server::start();
+    for s in [":.team-a:x", ":.team-b:x", ":.other:x"] {
+        let (status, v) = server
+            .post(
+                &format!("/subjects/{s}/versions"),
+                &json!({ "schema": "\"int\"" }),
+            )
+            .await;
+        assert_eq!(status, 200, "{s}: {v}");
+    }
+    for (query, want) in [
+        ("", json!([".", ".other", ".team-a", ".team-b"])),
+        ("?contextPrefix=.team", json!([".team-a", ".team-b"])),
+        (
+            "?contextPrefix=",
+            json!([".", ".other", ".team-a", ".team-b"]),
+        ),
+        ("?contextPrefix=.team&offset=1", json!([".team-b"])),
+        ("?offset=1&limit=2", json!([".other", ".team-a"])),
+        ("?limit=0", json!([".", ".other", ".team-a", ".team-b"])),
+        ("?contextPrefix=nothing", json!([])),
+    ] {
+        let (status, v) = server.get(&format!("/contexts{query}")).await;
+        assert_eq!((status, v), (200, want), "{query}");
+    }
+    let (status, _) = server.get("/contexts?limit=x").await;
+    assert_eq!(status, 404);
+}

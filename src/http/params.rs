@@ -322,6 +322,24 @@ impl<S: Send + Sync> FromRequestParts<S> for SubjectPrefix {
     }
 }
 
+/// `contextPrefix` (Confluent 8's `GET /contexts`).
+#[derive(Debug, Clone, Default, IntoParams)]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
+pub struct ContextPrefix {
+    /// Only contexts starting with this (e.g. `.team`)
+    pub context_prefix: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ContextPrefix {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        Ok(ContextPrefix {
+            context_prefix: query(parts).get("contextPrefix").map(str::to_string),
+        })
+    }
+}
+
 /// `subject`: the subject (or `:.ctx:` context) an ID is looked up in.
 #[derive(Debug, Clone, Default, IntoParams)]
 #[into_params(parameter_in = Query)]

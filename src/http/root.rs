@@ -3,6 +3,7 @@
 use super::extract::Body;
 #[allow(unused_imports)]
 use super::openapi::*;
+use super::params::{ContextPrefix, Paging};
 use super::{ok, ok_typed, AppState};
 use crate::error::RegistryError;
 use axum::extract::State;
@@ -131,14 +132,33 @@ pub(crate) async fn types() -> Response {
     ok_typed(&crate::schema::supported_types())
 }
 
+/// Confluent 8's `ContextsResource.listContexts`: the contexts starting with `contextPrefix`
+/// (when not empty), then `offset` and `limit`.
 #[utoipa::path(
     get,
     path = "/contexts",
     tag = "root",
-    responses((status = 200, description = "Contexts in use", body = [String]))
+    params(ContextPrefix, Paging),
+    responses(
+        (status = 200, description = "Contexts in use", body = [String]),
+        (status = 404, description = "offset or limit is not an int (Jersey leaves the request unmatched)", body = ErrorBody),
+    )
 )]
-pub(crate) async fn contexts(State(st): State<AppState>) -> Response {
-    ok_typed(&st.registry.contexts())
+pub(crate) async fn contexts(
+    State(st): State<AppState>,
+    prefix: ContextPrefix,
+    paging: Paging,
+) -> Response {
+    let prefix = prefix.context_prefix.unwrap_or_default();
+    let page: Vec<String> = st
+        .registry
+        .contexts()
+        .into_iter()
+        .filter(|c| c.starts_with(&prefix))
+        .skip(paging.offset)
+        .take(paging.limit)
+        .collect();
+    ok_typed(&page)
 }
 
 #[utoipa::path(
