@@ -232,13 +232,13 @@ pub(crate) async fn by_guid(
     GuidPath(raw): GuidPath,
     format: OutputFormat,
 ) -> Result<Response, RegistryError> {
-    let (body, context) = st.registry.schema_by_guid(&raw)?;
+    let (body, context, guid) = st.registry.schema_by_guid(&raw)?;
     let mut fields = SchemaFields::of(&body);
     fields.schema =
         st.registry
             .schema_in_format(&body, &Subject::in_context(&context, ""), format.as_str());
     Ok(ok_typed(&SchemaByGuid {
-        guid: crate::guid::render(&crate::guid::of(&body)),
+        guid: crate::guid::render(&guid),
         fields,
     }))
 }

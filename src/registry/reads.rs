@@ -234,8 +234,11 @@ impl Registry {
 
     /// `GET /schemas/guids/{guid}`: the schema with that GUID, looked for in the default
     /// context first, then in the others in order (Confluent 8's `getByGuid`); with the
-    /// context it was found in.
-    pub fn schema_by_guid(&self, raw: &str) -> Result<(Arc<SchemaBody>, String)> {
+    /// context it was found in and the GUID as the index holds it (no digest per request).
+    pub fn schema_by_guid(
+        &self,
+        raw: &str,
+    ) -> Result<(Arc<SchemaBody>, String, crate::guid::Guid)> {
         let not_found = || RegistryError::GuidNotFound(raw.to_string());
         let guid = crate::guid::parse(raw).ok_or_else(not_found)?;
         let ix = self.read();
@@ -250,7 +253,7 @@ impl Registry {
                 .id_for_guid(ctx, &guid)
                 .and_then(|id| ix.schema_by_id(ctx, id))
             {
-                return Ok((e.body.clone(), ctx.to_string()));
+                return Ok((e.body.clone(), ctx.to_string(), e.guid));
             }
         }
         Err(not_found())
