@@ -78,7 +78,11 @@ pub struct VersionEntry {
     pub deleted: bool,
     /// Offset of the last record that changed this version (exporters resume from it).
     pub offset: i64,
+    /// When that record was written (ms since the Unix epoch; Confluent 8's `ts`), if known.
+    pub ts: Option<i64>,
     pub body: Arc<SchemaBody>,
+    /// The body's GUID (the ID entry's, copied: answers name it without a lookup).
+    pub guid: crate::guid::Guid,
 }
 
 /// A schema ID and the versions that hold it.
@@ -100,6 +104,10 @@ pub struct ContextState {
     pub by_guid: HashMap<crate::guid::Guid, i32>,
     /// Highest ID ever seen in this context (never decreases while running).
     pub max_id: i32,
+    /// Whether `GET /contexts` lists it: a CONTEXT record (or a schema) made it, a CONTEXT
+    /// tombstone (`DELETE /contexts/{ctx}`) unlisted it. The ID space stays either way, so
+    /// an ID is never handed out twice in a context.
+    pub listed: bool,
 }
 
 /// Scope key for config and mode: `None` = global, `Some(":.ctx:")` = context, else subject.
@@ -147,6 +155,11 @@ pub struct Leadership {
 const REJECTED_KEPT: usize = 1024;
 
 impl Index {
+    /// Whether `GET /contexts` lists context `name` (see [`ContextState::listed`]).
+    pub fn context_listed(&self, name: &str) -> bool {
+        self.contexts.get(name).is_some_and(|c| c.listed)
+    }
+
     pub fn new() -> Index {
         let mut contexts = BTreeMap::new();
         contexts.insert(DEFAULT_CONTEXT.to_string(), ContextState::default());
@@ -172,6 +185,16 @@ impl Index {
     /// reading on from an older checkpoint (a warm start from its cache) meets. Unstamped
     /// records (Confluent, the embedded store, our NOOP markers) are not fenced.
     pub fn apply_fenced(&mut self, offset: i64, raw: &RawRecord, epoch: Option<i64>) {
+        self.apply_at(offset, raw, epoch, None);
+    }
+
+    /// Applies a record as the log delivered it: offset, leader epoch and write time (the
+    /// `ts` of the versions it writes).
+    pub fn apply_entry(&mut self, e: &crate::store::LogEntry) {
+        self.apply_at(e.offset, &e.record, e.epoch, e.ts);
+    }
+
+    fn apply_at(&mut self, offset: i64, raw: &RawRecord, epoch: Option<i64>, ts: Option<i64>) {
         self.applied = self.applied.max(offset);
         let rec = match record::decode(raw) {
             Ok(r) => r,
@@ -211,7 +234,7 @@ impl Index {
         }
         match (rec.key, rec.value) {
             (Key::Schema { subject, version }, Some(Value::Schema(v))) => {
-                self.apply_schema(offset, subject, version, v)
+                self.apply_schema(offset, ts, subject, version, v)
             }
             (Key::Schema { subject, version }, None) => self.remove_version(&subject, version),
             (Key::Config { subject }, Some(Value::Config(v))) => {
@@ -237,6 +260,7 @@ impl Index {
                         if *ver <= v.version && !e.deleted {
                             e.deleted = true;
                             e.offset = offset;
+                            e.ts = ts;
                         }
                     }
                 }
@@ -258,7 +282,12 @@ impl Index {
             }
             (Key::Context { context, .. }, Some(_)) => {
                 if context.starts_with('.') {
-                    self.contexts.entry(context).or_default();
+                    self.contexts.entry(context).or_default().listed = true;
+                }
+            }
+            (Key::Context { context, .. }, None) => {
+                if let Some(c) = self.contexts.get_mut(&context) {
+                    c.listed = false;
                 }
             }
             (Key::Exporter { name }, Some(Value::Exporter(v))) => {
@@ -274,7 +303,7 @@ impl Index {
             (Key::ExporterState { name }, None) => {
                 self.exporter_states.remove(&name);
             }
-            (Key::DeleteSubject { .. } | Key::ClearSubject { .. } | Key::Context { .. }, None) => {}
+            (Key::DeleteSubject { .. } | Key::ClearSubject { .. }, None) => {}
             (Key::Noop, _) => {}
             (Key::Unknown(t), _) => {
                 tracing::warn!(offset, keytype = %t, "skipping record of unknown key type")
@@ -285,7 +314,14 @@ impl Index {
         }
     }
 
-    fn apply_schema(&mut self, offset: i64, subject: String, version: i32, v: record::SchemaValue) {
+    fn apply_schema(
+        &mut self,
+        offset: i64,
+        ts: Option<i64>,
+        subject: String,
+        version: i32,
+        v: record::SchemaValue,
+    ) {
         let schema_type = match v.schema_type.as_deref() {
             None => SchemaType::Avro,
             Some(t) => match SchemaType::parse(t) {
@@ -311,6 +347,7 @@ impl Index {
         }
         self.remove_version(&subject, version);
         let ctx = self.contexts.entry(ctx_name).or_default();
+        ctx.listed = true;
         ctx.max_id = ctx.max_id.max(v.id);
         let key = body.content_key();
         let new_id = !ctx.ids.contains_key(&v.id);
@@ -336,7 +373,9 @@ impl Index {
                 id: v.id,
                 deleted: v.deleted,
                 offset,
+                ts,
                 body,
+                guid,
             },
         );
     }

@@ -22,6 +22,8 @@
 mod common;
 #[path = "common/scenarios.rs"]
 mod scenarios;
+#[path = "common/shape8x.rs"]
+mod shape8x;
 
 use std::io::{Read, Write};
 

@@ -49,7 +49,11 @@ async fn guid_rules(server: &Server) {
 
     let (status, v) = server.get(&format!("/schemas/guids/{guid}")).await;
     assert_eq!(status, 200, "{v}");
-    assert_eq!(v, json!({"guid": guid, "schema": stored["schema"]}));
+    assert_eq!(
+        v,
+        json!({"guid": guid, "schemaType": "AVRO", "schema": stored["schema"],
+               "ts": stored["ts"], "deleted": false})
+    );
     // Any case, and 32 hex digits without dashes, name the same GUID.
     for form in [guid.to_uppercase(), guid.replace('-', "")] {
         let (status, v) = server.get(&format!("/schemas/guids/{form}")).await;

@@ -334,7 +334,7 @@ async fn dump(server: &Server) -> Result<Value, String> {
         if s != 200 {
             return Err(format!("GET /schemas/ids/{id}: {s} {b}"));
         }
-        *body = b;
+        *body = common::without_ts(b);
     }
     let ids: serde_json::Map<String, Value> =
         ids.into_iter().map(|(k, v)| (k.to_string(), v)).collect();

@@ -103,7 +103,7 @@ async fn tls_listener_with_a_generated_certificate() {
         .await
         .unwrap_or_else(|e| panic!("HTTPS request failed: {e:?}\n{}", server.log()));
     assert_eq!(resp.status(), 200);
-    assert_eq!(resp.json::<Value>().await.expect("JSON"), json!({"id": 1}));
+    assert_eq!(resp.json::<Value>().await.expect("JSON")["id"], json!(1));
     let by_name = format!(
         "https://localhost:{}/subjects",
         server.url.rsplit(':').next().unwrap_or("")
@@ -368,7 +368,7 @@ async fn basic_authentication_and_roles() {
         schema(),
     )
     .await;
-    assert_eq!((a.status, &a.body), (200, &json!({"id": 1})));
+    assert_eq!((a.status, &a.body["id"]), (200, &json!(1)), "{}", a.body);
     let a = call(
         &server,
         Some(&reader),

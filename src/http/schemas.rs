@@ -105,18 +105,13 @@ pub(crate) async fn by_id(
     format: OutputFormat,
     fetch_max_id: FetchMaxId,
 ) -> Result<Response, RegistryError> {
-    let hint = hint(&st, &q);
-    let (body, max_id) = st.registry.schema_by_id(id, hint.as_ref())?;
-    let mut fields = SchemaFields::of(&body);
-    fields.schema = st.registry.schema_in_format(
-        &body,
-        &hint.unwrap_or_else(|| Subject::parse("")),
-        format.as_str(),
-    );
-    Ok(ok_typed(&SchemaById {
-        fields,
-        max_id: fetch_max_id.fetch_max_id.then_some(max_id),
-    }))
+    let v = st.registry.schema_by_id(id, q.subject.as_deref())?;
+    let text = st
+        .registry
+        .schema_in_format(&v.body, &Subject::parse(&v.subject), format.as_str());
+    let mut out = SchemaById::of(&v, text, q.subject.is_some());
+    out.max_id = fetch_max_id.fetch_max_id.then_some(v.max_id);
+    Ok(ok_typed(&out))
 }
 
 #[utoipa::path(
@@ -141,11 +136,10 @@ pub(crate) async fn by_id_schema(
     q: SubjectHint,
     format: OutputFormat,
 ) -> Result<Response, RegistryError> {
-    let hint = hint(&st, &q);
-    let (body, _) = st.registry.schema_by_id(id, hint.as_ref())?;
+    let v = st.registry.schema_by_id(id, q.subject.as_deref())?;
     Ok(ok_raw(st.registry.schema_in_format(
-        &body,
-        &hint.unwrap_or_else(|| Subject::parse("")),
+        &v.body,
+        &Subject::parse(&v.subject),
         format.as_str(),
     )))
 }
@@ -222,7 +216,7 @@ pub(crate) async fn id_versions(
         OutputFormat,
     ),
     responses(
-        (status = 200, description = "The schema (no subject, version or ID); its GUID is that of the stored form whatever `format` asks", body = SchemaByGuid),
+        (status = 200, description = "The schema (no subject, version or ID); its GUID is that of the stored form whatever `format` asks", body = SchemaById),
         BadPath,
         (status = 404, description = "40403 no context has a schema with that GUID (also for a GUID that does not parse)", body = ErrorBody),
     )
@@ -232,15 +226,13 @@ pub(crate) async fn by_guid(
     GuidPath(raw): GuidPath,
     format: OutputFormat,
 ) -> Result<Response, RegistryError> {
-    let (body, context, guid) = st.registry.schema_by_guid(&raw)?;
-    let mut fields = SchemaFields::of(&body);
-    fields.schema =
-        st.registry
-            .schema_in_format(&body, &Subject::in_context(&context, ""), format.as_str());
-    Ok(ok_typed(&SchemaByGuid {
-        guid: crate::guid::render(&guid),
-        fields,
-    }))
+    let v = st.registry.schema_by_guid(&raw)?;
+    let text = st.registry.schema_in_format(
+        &v.body,
+        &Subject::in_context(&v.context, ""),
+        format.as_str(),
+    );
+    Ok(ok_typed(&SchemaById::of(&v, text, false)))
 }
 
 #[utoipa::path(

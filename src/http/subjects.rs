@@ -141,10 +141,7 @@ pub(crate) async fn register(
         .registry
         .register(&p.subject(), req, normalize.normalize)
         .await?;
-    Ok(ok_typed(&match r.full {
-        Some(v) => RegisterSchemaResponse::version(&v),
-        None => RegisterSchemaResponse::id(r.id),
-    }))
+    Ok(ok_typed(&RegisterSchemaResponse::of(&r)))
 }
 
 #[utoipa::path(
@@ -191,8 +188,8 @@ pub(crate) async fn lookup(
             }
             e => e,
         })?;
-    let mut out = SchemaVersion::of(&v);
-    out.fields.schema = st
+    let mut out = SchemaVersion::looked_up(&v);
+    out.schema = st
         .registry
         .schema_in_format(&v.body, &subject, format.as_str());
     Ok(ok_typed(&out))
@@ -252,7 +249,7 @@ pub(crate) async fn get_version(
     let subject = st.registry.read_subject(&p.subject());
     let v = st.registry.version(&subject, spec, deleted.deleted)?;
     let mut out = SchemaVersion::of(&v);
-    out.fields.schema = st
+    out.schema = st
         .registry
         .schema_in_format(&v.body, &subject, format.as_str());
     Ok(ok_typed(&out))

@@ -2,9 +2,8 @@
 //! it (no documentation-only copies). Field order is the order Confluent writes them in;
 //! absent optional fields are left out, as Confluent leaves them out.
 
-use crate::index::SchemaBody;
-use crate::model::{Reference, SchemaType};
-use crate::registry::VersionView;
+use crate::model::Reference;
+use crate::registry::{IdView, Registered, VersionView};
 use crate::store::record::{ConfigValue, ExporterValue};
 use serde::Serialize;
 use serde_json::Value;
@@ -28,66 +27,16 @@ pub struct SchemaReference {
     pub version: i32,
 }
 
-/// Answer of a registration: `id`, and the whole version (without its subject) when
-/// Confluent returns it; then `schema` comes first, as Confluent's answer has it.
+/// Answer of a registration (Confluent 8's `RegisterSchemaResponse`): the whole version
+/// without its subject; `ts` and `deleted` only when Confluent answers the stored entity
+/// (an existing version whose metadata differs from the request's, or an IMPORT match).
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RegisterSchemaResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub schema: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub version: Option<i32>,
     pub id: i32,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub schema_type: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    #[schema(value_type = Option<Vec<SchemaReference>>)]
-    pub references: Vec<Reference>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
-    pub metadata: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
-    pub rule_set: Option<Value>,
-}
-
-impl RegisterSchemaResponse {
-    /// Only the ID.
-    pub fn id(id: i32) -> RegisterSchemaResponse {
-        RegisterSchemaResponse {
-            schema: None,
-            version: None,
-            id,
-            schema_type: None,
-            references: Vec::new(),
-            metadata: None,
-            rule_set: None,
-        }
-    }
-
-    /// The whole version.
-    pub fn version(v: &VersionView) -> RegisterSchemaResponse {
-        let f = SchemaFields::of(&v.body);
-        RegisterSchemaResponse {
-            schema: Some(f.schema),
-            version: Some(v.version),
-            id: v.id,
-            schema_type: f.schema_type,
-            references: f.references,
-            metadata: f.metadata,
-            rule_set: f.rule_set,
-        }
-    }
-}
-
-/// The schema fields shared by several answers: [schemaType], [references], [metadata],
-/// [ruleSet], schema.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct SchemaFields {
-    /// Omitted for AVRO.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub schema_type: Option<String>,
+    pub version: i32,
+    pub guid: String,
+    pub schema_type: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schema(value_type = Option<Vec<SchemaReference>>)]
     pub references: Vec<Reference>,
@@ -98,65 +47,142 @@ pub struct SchemaFields {
     #[schema(value_type = Option<Object>)]
     pub rule_set: Option<Value>,
     pub schema: String,
+    /// When the version's record was written, ms since the Unix epoch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ts: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<bool>,
 }
 
-impl SchemaFields {
-    pub fn of(body: &SchemaBody) -> SchemaFields {
-        SchemaFields {
-            schema_type: (body.schema_type != SchemaType::Avro)
-                .then(|| body.schema_type.as_str().to_string()),
-            references: body.references.clone(),
-            metadata: body.metadata.clone(),
-            rule_set: body.rule_set.clone(),
-            schema: body.schema.clone(),
+impl RegisterSchemaResponse {
+    pub fn of(r: &Registered) -> RegisterSchemaResponse {
+        let v = &r.version;
+        let b = &v.body;
+        RegisterSchemaResponse {
+            id: v.id,
+            version: v.version,
+            guid: crate::guid::render(&v.guid),
+            schema_type: b.schema_type.as_str().to_string(),
+            references: b.references.clone(),
+            metadata: b.metadata.clone(),
+            rule_set: b.rule_set.clone(),
+            schema: b.schema.clone(),
+            ts: if r.stored { v.ts } else { None },
+            deleted: r.stored.then_some(v.deleted),
         }
     }
 }
 
-/// A subject version.
+/// A subject version (Confluent 8's `Schema`; `ExtendedSchema` in `GET /schemas`). The
+/// schema type is always named (8.x writes `AVRO` too). `ts` and `deleted` come from the
+/// stored record; a lookup answers without them.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SchemaVersion {
     pub subject: String,
     pub version: i32,
     pub id: i32,
-    #[serde(flatten)]
-    pub fields: SchemaFields,
+    pub guid: String,
+    pub schema_type: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Option<Vec<SchemaReference>>)]
+    pub references: Vec<Reference>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<Value>,
+    pub schema: String,
+    /// When the version's record was written, ms since the Unix epoch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ts: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<bool>,
     /// Subjects aliasing this one (`GET /schemas?aliases=true`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub aliases: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub rule_set: Option<Value>,
 }
 
 impl SchemaVersion {
+    /// As read from the store: with `ts` and `deleted`.
     pub fn of(v: &VersionView) -> SchemaVersion {
+        let b = &v.body;
         SchemaVersion {
             subject: v.subject.clone(),
             version: v.version,
             id: v.id,
-            fields: SchemaFields::of(&v.body),
+            guid: crate::guid::render(&v.guid),
+            schema_type: b.schema_type.as_str().to_string(),
+            references: b.references.clone(),
+            metadata: b.metadata.clone(),
+            schema: b.schema.clone(),
+            ts: v.ts,
+            deleted: Some(v.deleted),
             aliases: None,
+            rule_set: b.rule_set.clone(),
+        }
+    }
+
+    /// As a lookup answers it: a copy of the request with subject, version and ID set,
+    /// no `ts` or `deleted` (8.3.1 `AbstractSchemaRegistry.lookUpSchemaUnderSubject`).
+    pub fn looked_up(v: &VersionView) -> SchemaVersion {
+        SchemaVersion {
+            ts: None,
+            deleted: None,
+            ..SchemaVersion::of(v)
         }
     }
 }
 
-/// `GET /schemas/ids/{id}`.
+/// `GET /schemas/ids/{id}` and `GET /schemas/guids/{guid}` (Confluent 8's `SchemaString`):
+/// `subject` and `version` only when the `subject` parameter was given (never by GUID).
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SchemaById {
-    #[serde(flatten)]
-    pub fields: SchemaFields,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<i32>,
+    pub guid: String,
+    pub schema_type: String,
+    pub schema: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Option<Vec<SchemaReference>>)]
+    pub references: Vec<Reference>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub rule_set: Option<Value>,
     /// With `fetchMaxId=true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_id: Option<i32>,
+    /// When the version's record was written, ms since the Unix epoch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ts: Option<i64>,
+    pub deleted: bool,
 }
 
-/// `GET /schemas/guids/{guid}` (Confluent 8's `SchemaString` without subject and version).
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct SchemaByGuid {
-    pub guid: String,
-    #[serde(flatten)]
-    pub fields: SchemaFields,
+impl SchemaById {
+    /// `schema` is the text to answer (the stored one, or another `format`).
+    pub fn of(v: &IdView, schema: String, with_subject: bool) -> SchemaById {
+        let b = &v.body;
+        SchemaById {
+            subject: with_subject.then(|| v.subject.clone()),
+            version: with_subject.then_some(v.version),
+            guid: crate::guid::render(&v.guid),
+            schema_type: b.schema_type.as_str().to_string(),
+            schema,
+            references: b.references.clone(),
+            metadata: b.metadata.clone(),
+            rule_set: b.rule_set.clone(),
+            max_id: None,
+            ts: v.ts,
+            deleted: v.deleted,
+        }
+    }
 }
 
 /// An ID in a context (`GET /schemas/guids/{guid}/ids`; the default context is `.`).

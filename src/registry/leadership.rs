@@ -259,7 +259,7 @@ impl Registry {
                         version,
                     })
                 }),
-            Key::Context { tenant, context } => ix.contexts.contains_key(context).then(|| {
+            Key::Context { tenant, context } => ix.context_listed(context).then(|| {
                 Value::Context(ContextValue {
                     tenant: Some(tenant.clone()),
                     context: Some(context.clone()),

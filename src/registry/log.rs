@@ -29,7 +29,7 @@ pub async fn replay_loop(
         let last = {
             let mut ix = index.write().unwrap_or_else(|p| p.into_inner());
             for e in batch {
-                ix.apply_fenced(e.offset, &e.record, e.epoch);
+                ix.apply_entry(&e);
                 // A refused record is the newest of the index's refusals.
                 let accepted = ix.rejected.back() != Some(&e.offset);
                 judged.push((e, accepted));

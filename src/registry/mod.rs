@@ -77,15 +77,41 @@ pub struct VersionView {
     pub id: i32,
     pub body: Arc<SchemaBody>,
     pub deleted: bool,
+    pub guid: crate::guid::Guid,
+    /// When the version's record was written (Confluent 8's `ts`), if known.
+    pub ts: Option<i64>,
 }
 
-/// What a registration answers.
+/// A schema read by ID (or GUID), with the version Confluent reads it from.
+#[derive(Debug, Clone)]
+pub struct IdView {
+    pub body: Arc<SchemaBody>,
+    pub guid: crate::guid::Guid,
+    /// The highest ID of the context (`fetchMaxId`).
+    pub max_id: i32,
+    pub context: String,
+    /// The qualified subject and version the answer is read from.
+    pub subject: String,
+    pub version: i32,
+    pub deleted: bool,
+    pub ts: Option<i64>,
+}
+
+/// What a registration answers: the version (Confluent 8 answers it whole, with its GUID).
 #[derive(Debug, Clone)]
 pub struct Registered {
-    pub id: i32,
-    /// Set when Confluent answers with the whole schema (metadata/rule set given, or an
-    /// explicit version in IMPORT mode).
-    pub full: Option<VersionView>,
+    pub version: VersionView,
+    /// Whether Confluent answers the stored entity (then with `ts` and `deleted`) rather than
+    /// a copy of the request: an existing version whose metadata differs from what was sent,
+    /// or an explicit version matched in IMPORT mode (8.3.1 `KafkaSchemaRegistry.register`
+    /// and `registerOrForward`).
+    pub stored: bool,
+}
+
+impl Registered {
+    pub fn id(&self) -> i32 {
+        self.version.id
+    }
 }
 
 /// A config update as sent (`None` = not given).
@@ -200,7 +226,7 @@ impl Registry {
         let count = existing.len();
         // By value: each record's bytes are freed as soon as it is applied.
         for e in existing {
-            ix.apply_fenced(e.offset, &e.record, e.epoch);
+            ix.apply_entry(&e);
         }
         tracing::info!(
             records = count,
@@ -307,6 +333,8 @@ impl Registry {
             id: e.id,
             body: e.body.clone(),
             deleted: e.deleted,
+            guid: e.guid,
+            ts: e.ts,
         }
     }
 }

@@ -1,18 +1,22 @@
 //! Reads: subjects, versions, a version, schemas by ID and their usages, schema lists,
 //! aliases and contexts. Each answers from the index under one short read lock.
 
-use super::{Registry, VersionSpec, VersionView};
+use super::{IdView, Registry, VersionSpec, VersionView};
 use crate::error::{RegistryError, Result};
-use crate::index::{Index, SchemaBody, VersionEntry};
+use crate::index::{Index, VersionEntry};
 use crate::model::{Subject, DEFAULT_CONTEXT};
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 impl Registry {
     pub fn contexts(&self) -> Vec<String> {
         let ix = self.read();
-        let mut out: Vec<String> = ix.contexts.keys().cloned().collect();
+        let mut out: Vec<String> = ix
+            .contexts
+            .iter()
+            .filter(|(name, c)| c.listed || name.as_str() == DEFAULT_CONTEXT)
+            .map(|(name, _)| name.clone())
+            .collect();
         out.sort_by(|a, b| (a != DEFAULT_CONTEXT, a).cmp(&(b != DEFAULT_CONTEXT, b)));
         out
     }
@@ -223,22 +227,65 @@ impl Registry {
             .unwrap_or_else(|| subject.clone())
     }
 
-    pub fn schema_by_id(&self, id: i32, hint: Option<&Subject>) -> Result<(Arc<SchemaBody>, i32)> {
+    /// `GET /schemas/ids/{id}[?subject=S]`: the version an ID is read from, found as
+    /// Confluent's `getSchemaKeyUsingContexts` finds it (7.9 and 8.3.1 alike): without a
+    /// subject (or with a bare context), any holder in that context (the default one when
+    /// none); with a subject, its version holding the ID; for an unqualified subject that
+    /// does not hold it, the same name in each other context in order, then any holder in
+    /// the default context. A qualified subject that does not hold the ID finds nothing.
+    /// `subject` is the query parameter as sent (no alias is followed).
+    pub fn schema_by_id(&self, id: i32, subject: Option<&str>) -> Result<IdView> {
         let ix = self.read();
-        let ctx = Self::context_for_id(&ix, id, hint);
-        let e = ix
-            .schema_by_id(&ctx, id)
-            .ok_or(RegistryError::SchemaNotFound(Some(id as i64)))?;
-        Ok((e.body.clone(), ix.max_id(&ctx)))
+        let not_found = || RegistryError::SchemaNotFound(Some(id as i64));
+        let Some(raw) = subject else {
+            return Self::id_view(&ix, DEFAULT_CONTEXT, id, None).ok_or_else(not_found);
+        };
+        let s = Subject::parse(raw);
+        if s.name.is_empty() {
+            return Self::id_view(&ix, &s.context, id, None).ok_or_else(not_found);
+        }
+        let q = s.qualified();
+        if let Some(v) = Self::id_view(&ix, &s.context, id, Some(&q)) {
+            return Ok(v);
+        }
+        if !s.is_default_context() {
+            return Err(not_found());
+        }
+        for ctx in ix.contexts.keys().filter(|c| c.as_str() != DEFAULT_CONTEXT) {
+            let q = Subject::in_context(ctx, &s.name).qualified();
+            if let Some(v) = Self::id_view(&ix, ctx, id, Some(&q)) {
+                return Ok(v);
+            }
+        }
+        Self::id_view(&ix, DEFAULT_CONTEXT, id, None).ok_or_else(not_found)
+    }
+
+    /// The schema ID `id` of context `ctx` as read from a version (`InMemoryCache
+    /// .schemaKeyById`): `subject`'s version holding it (none if it holds none), or, without
+    /// a subject, the first holder.
+    fn id_view(ix: &Index, ctx: &str, id: i32, subject: Option<&str>) -> Option<IdView> {
+        let e = ix.schema_by_id(ctx, id)?;
+        let (holder, version) = match subject {
+            Some(s) => e.holders.iter().find(|(h, _)| h == s)?,
+            None => e.holders.iter().next()?,
+        };
+        let v = ix.subjects.get(holder)?.get(version)?;
+        Some(IdView {
+            body: e.body.clone(),
+            guid: e.guid,
+            max_id: ix.max_id(ctx),
+            context: ctx.to_string(),
+            subject: holder.clone(),
+            version: *version,
+            deleted: v.deleted,
+            ts: v.ts,
+        })
     }
 
     /// `GET /schemas/guids/{guid}`: the schema with that GUID, looked for in the default
-    /// context first, then in the others in order (Confluent 8's `getByGuid`); with the
-    /// context it was found in and the GUID as the index holds it (no digest per request).
-    pub fn schema_by_guid(
-        &self,
-        raw: &str,
-    ) -> Result<(Arc<SchemaBody>, String, crate::guid::Guid)> {
+    /// context first, then in the others in order (Confluent 8's `getByGuid`), as the ID
+    /// it has there reads it.
+    pub fn schema_by_guid(&self, raw: &str) -> Result<IdView> {
         let not_found = || RegistryError::GuidNotFound(raw.to_string());
         let guid = crate::guid::parse(raw).ok_or_else(not_found)?;
         let ix = self.read();
@@ -249,11 +296,11 @@ impl Registry {
             .map(String::as_str)
             .filter(|c| *c != DEFAULT_CONTEXT);
         for ctx in default.chain(others) {
-            if let Some(e) = ix
+            if let Some(v) = ix
                 .id_for_guid(ctx, &guid)
-                .and_then(|id| ix.schema_by_id(ctx, id))
+                .and_then(|id| Self::id_view(&ix, ctx, id, None))
             {
-                return Ok((e.body.clone(), ctx.to_string(), e.guid));
+                return Ok(v);
             }
         }
         Err(not_found())

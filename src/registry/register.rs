@@ -163,10 +163,10 @@ fn find_existing(
             vs.iter().find(matches)
         };
         if let Some((v, e)) = found {
-            let full = (without_confluent_version(req.metadata.as_ref())
-                != without_confluent_version(e.body.metadata.as_ref()))
-            .then(|| Registry::view(&q, *v, e));
-            return Ok((Some(Registered { id: e.id, full }), stamp));
+            let stored = without_confluent_version(req.metadata.as_ref())
+                != without_confluent_version(e.body.metadata.as_ref());
+            let version = Registry::view(&q, *v, e);
+            return Ok((Some(Registered { version, stored }), stamp));
         }
     }
     // Already registered (and live) under this subject: answer with its ID.
@@ -190,9 +190,9 @@ fn find_existing(
             let version_ok = req.version.is_none_or(|rv| rv <= 0 || rv == *v);
             if id_ok && version_ok {
                 // The whole schema is answered when it differs from what was sent.
-                let full = (req.metadata != e.body.metadata || (import && req.version.is_some()))
-                    .then(|| Registry::view(&q, *v, e));
-                return Ok((Some(Registered { id: e.id, full }), stamp));
+                let stored = req.metadata != e.body.metadata || (import && req.version.is_some());
+                let version = Registry::view(&q, *v, e);
+                return Ok((Some(Registered { version, stored }), stamp));
             }
         }
     }
@@ -303,6 +303,11 @@ impl Registry {
         normalize: bool,
     ) -> Result<Registered> {
         Self::validate_subject(&subject.qualified())?;
+        // No schema lives in the true global context (8.3.1 `QualifiedSubject.isValidSubject`
+        // with `isConfigOrMode=false`).
+        if subject.context == crate::model::GLOBAL_CONTEXT {
+            return Err(RegistryError::InvalidSubject(subject.qualified()));
+        }
         if self.read_only {
             return Err(read_only_error());
         }
@@ -463,7 +468,7 @@ impl Registry {
             (id, new.latest_version + 1)
         };
         let mut records = Vec::new();
-        if !subject.is_default_context() && !ix.contexts.contains_key(&subject.context) {
+        if !subject.is_default_context() && !ix.context_listed(&subject.context) {
             records.extend(encode(
                 &ix,
                 Key::Context {
@@ -514,14 +519,22 @@ impl Registry {
                 deleted: false,
             })),
         ));
-        let full = body.metadata.is_some().then(|| VersionView {
+        let version = VersionView {
             subject: q.clone(),
             version,
             id,
+            guid: crate::guid::of(body),
             body: Arc::new(body.clone()),
             deleted: false,
-        });
-        Ok(Some((records, Registered { id, full })))
+            ts: None,
+        };
+        Ok(Some((
+            records,
+            Registered {
+                version,
+                stored: false,
+            },
+        )))
     }
 
     /// `POST /subjects/{subject}`: is this schema registered under the subject?
@@ -633,17 +646,14 @@ mod tests {
     use serde_json::json;
 
     fn entry(id: i32, schema: &str, metadata: Option<Json>, deleted: bool) -> VersionEntry {
+        let body = SchemaBody::new(SchemaType::Avro, schema.into(), vec![], metadata, None);
         VersionEntry {
             id,
             deleted,
             offset: 0,
-            body: Arc::new(SchemaBody::new(
-                SchemaType::Avro,
-                schema.into(),
-                vec![],
-                metadata,
-                None,
-            )),
+            ts: None,
+            guid: crate::guid::of(&body),
+            body: Arc::new(body),
         }
     }
 
@@ -719,7 +729,7 @@ mod tests {
         let req = SchemaRequest::default();
         let (found, stamp) = find_existing(&v, &subject, &req, &body("\"int\"")).expect("ok");
         assert!(!stamp);
-        assert_eq!(found.map(|r| r.id), Some(11));
+        assert_eq!(found.map(|r| r.id()), Some(11));
         let (found, _) = find_existing(&v, &subject, &req, &body("\"long\"")).expect("ok");
         assert!(found.is_none());
         assert_eq!(latest_version(v.versions.as_ref()), 2);

@@ -14,7 +14,7 @@
 //!   (a mirrored topic) writes nothing and has no producer: it asks for the high watermark.
 
 use super::sqlite::{OpenError, SqliteStore};
-use super::{LogEntry, RawRecord, Store, StoreError, StoreFuture};
+use super::{now_ms, LogEntry, RawRecord, Store, StoreError, StoreFuture};
 use crate::store::record::{self, Key, Record};
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, ResourceSpecifier, TopicReplication};
 use rdkafka::client::ClientContext;
@@ -27,7 +27,7 @@ use rdkafka::{ClientConfig, Message, Offset, TopicPartitionList};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex as StdMutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 /// `segment.ms` of a topic the registry creates (1 hour).
@@ -72,13 +72,6 @@ fn backend<E: std::fmt::Display>(e: E) -> StoreError {
 
 fn read_only_refusal() -> StoreError {
     StoreError::Backend("the store is read-only: nothing is written to the topic".into())
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 pub struct KafkaStore {
@@ -337,6 +330,7 @@ fn to_entry(m: &rdkafka::message::BorrowedMessage<'_>) -> LogEntry {
     });
     LogEntry {
         epoch,
+        ts: m.timestamp().to_millis(),
         offset: m.offset(),
         record: RawRecord {
             key: m.key().map(<[u8]>::to_vec).unwrap_or_default(),

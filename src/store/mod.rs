@@ -21,6 +21,17 @@ pub struct LogEntry {
     pub record: RawRecord,
     /// The leader epoch the writer stamped on the record (Kafka header), if any.
     pub epoch: Option<i64>,
+    /// When the record was written, ms since the Unix epoch (the embedded store's clock at
+    /// the append, the Kafka record's timestamp); `None` when not known (older files).
+    pub ts: Option<i64>,
+}
+
+/// The clock a record's `ts` comes from: ms since the Unix epoch (0 if the clock is before it).
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 /// Failures of the store; the registry maps them to 50001 / 50002.

@@ -377,13 +377,13 @@ impl SqliteStore {
     /// transaction; `cache` also records the cache's source and time.
     async fn write_rows(
         conn: &mut SqliteConnection,
-        entries: &[(i64, &RawRecord, Option<i64>)],
+        entries: &[(i64, &RawRecord, Option<i64>, Option<i64>)],
         end: i64,
         cache: Option<(&str, i64)>,
     ) -> Result<(), StoreError> {
         let mut tx = conn.begin().await.map_err(backend)?;
-        for (offset, record, epoch) in entries {
-            Self::upsert(&mut tx, *offset, record, *epoch).await?;
+        for (offset, record, epoch, ts) in entries {
+            Self::upsert(&mut tx, *offset, record, *epoch, *ts).await?;
         }
         sqlx::query("UPDATE log_meta SET next_offset = ?1 WHERE id = 1")
             .bind(end)
@@ -484,7 +484,7 @@ impl SqliteStore {
         let end = last.offset + 1;
         let rows: Vec<_> = entries
             .iter()
-            .map(|e| (e.offset, &e.record, e.epoch))
+            .map(|e| (e.offset, &e.record, e.epoch, e.ts))
             .collect();
         let conn = self.conn(&mut inner).await?;
         match Self::write_rows(conn, &rows, end, Some((source, saved_at_ms))).await {
@@ -545,12 +545,13 @@ impl SqliteStore {
         offset: i64,
         r: &RawRecord,
         epoch: Option<i64>,
+        ts: Option<i64>,
     ) -> Result<(), StoreError> {
         if r.value.is_none() {
             // Keep the value a tombstone deletes (see the `superseded` table).
             sqlx::query(
-                "INSERT OR REPLACE INTO superseded (\"offset\", key, value, epoch) \
-                 SELECT \"offset\", key, value, epoch FROM records WHERE key = ?1 AND value IS NOT NULL",
+                "INSERT OR REPLACE INTO superseded (\"offset\", key, value, epoch, ts) \
+                 SELECT \"offset\", key, value, epoch, ts FROM records WHERE key = ?1 AND value IS NOT NULL",
             )
             .bind(&r.key)
             .execute(&mut *conn)
@@ -558,14 +559,15 @@ impl SqliteStore {
             .map_err(backend)?;
         }
         sqlx::query(
-            "INSERT INTO records (\"offset\", key, value, epoch) VALUES (?1, ?2, ?3, ?4) \
+            "INSERT INTO records (\"offset\", key, value, epoch, ts) VALUES (?1, ?2, ?3, ?4, ?5) \
              ON CONFLICT(key) DO UPDATE SET \"offset\" = excluded.\"offset\", value = excluded.value, \
-             epoch = excluded.epoch",
+             epoch = excluded.epoch, ts = excluded.ts",
         )
         .bind(offset)
         .bind(&r.key)
         .bind(r.value.as_deref())
         .bind(epoch)
+        .bind(ts)
         .execute(conn)
         .await
         .map_err(backend)?;
@@ -624,7 +626,7 @@ impl SqliteStore {
 }
 
 /// The columns [`entry_of`] reads, in its order.
-const COLUMNS: &str = "\"offset\", key, value, epoch";
+const COLUMNS: &str = "\"offset\", key, value, epoch, ts";
 
 fn entry_of(row: &sqlx::sqlite::SqliteRow) -> Result<LogEntry, StoreError> {
     Ok(LogEntry {
@@ -634,6 +636,7 @@ fn entry_of(row: &sqlx::sqlite::SqliteRow) -> Result<LogEntry, StoreError> {
             value: row.try_get(2).map_err(backend)?,
         },
         epoch: row.try_get(3).map_err(backend)?,
+        ts: row.try_get(4).map_err(backend)?,
     })
 }
 
@@ -645,10 +648,11 @@ impl Store for SqliteStore {
             self.conn(&mut inner).await?;
             let first = inner.next_offset;
             let end = first + records.len() as i64;
+            let ts = Some(super::now_ms());
             let rows: Vec<_> = records
                 .iter()
                 .zip(first..)
-                .map(|(r, offset)| (offset, r, None))
+                .map(|(r, offset)| (offset, r, None, ts))
                 .collect();
             let conn = self.conn(&mut inner).await?;
             let written = Self::write_rows(conn, &rows, end, None).await;
@@ -676,6 +680,7 @@ impl Store for SqliteStore {
                         offset: first + i as i64,
                         record: r,
                         epoch: None,
+                        ts,
                     });
                 }
             }

@@ -846,3 +846,18 @@ pub fn client_python_or_skip(test: &str) -> Option<PathBuf> {
         }
     }
 }
+
+/// `v` without its `ts` fields (Confluent 8's record time), at any depth: two registries
+/// holding the same schemas wrote them at different times, which is all `ts` tells.
+pub fn without_ts(v: Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .filter(|(k, _)| k != "ts")
+                .map(|(k, x)| (k, without_ts(x)))
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.into_iter().map(without_ts).collect()),
+        other => other,
+    }
+}
