@@ -43,6 +43,9 @@ pub enum RegistryError {
     InvalidMode,
     #[error("{0}")]
     OperationNotPermitted(String),
+    /// `DELETE /contexts/{ctx}` on a context that still has versions (its `:.ctx:` form).
+    #[error("The specified context '{0}' is not empty.")]
+    ContextNotEmpty(String),
     #[error("One or more references exist to the schema {{magic=1,keytype=SCHEMA,subject={0},version={1}}}.")]
     ReferenceExists(String, i32),
     #[error("The specified subject '{0}' is not a valid.")]

@@ -7,6 +7,13 @@ use std::fmt;
 /// The default context, where unqualified subjects live.
 pub const DEFAULT_CONTEXT: &str = ".";
 
+/// The context of Confluent 8.1's true global scope: config and mode under the subject
+/// `:.__GLOBAL:` apply below every context's own (`QualifiedSubject.GLOBAL_CONTEXT_NAME`).
+pub const GLOBAL_CONTEXT: &str = ".__GLOBAL";
+
+/// The config and mode scope of the true global level.
+pub const GLOBAL_SCOPE: &str = ":.__GLOBAL:";
+
 /// The longest subject name we accept on writes (Confluent has no limit; Kafka topic names
 /// are at most 249 characters, so 1024 leaves room for naming strategies and contexts).
 pub const MAX_SUBJECT_LEN: usize = 1024;

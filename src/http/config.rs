@@ -3,7 +3,7 @@
 use super::extract::{object, opt_bool, opt_object, opt_string, Body};
 #[allow(unused_imports)]
 use super::openapi::*;
-use super::params::{DefaultToGlobal, Force, NamePath};
+use super::params::{DefaultToGlobal, Force, NamePath, Recursive};
 use super::{ok, ok_typed, AppState};
 use crate::error::RegistryError;
 use crate::index::Scope;
@@ -26,7 +26,12 @@ pub fn routes() -> Router<AppState> {
             "/config/{subject}",
             get(get_subject).put(put_subject).delete(delete_subject),
         )
-        .route("/mode", get(get_mode_global).put(put_mode_global))
+        .route(
+            "/mode",
+            get(get_mode_global)
+                .put(put_mode_global)
+                .delete(delete_mode_global),
+        )
         .route(
             "/mode/{subject}",
             get(get_mode_subject)
@@ -112,10 +117,15 @@ fn parse_update(v: &Value) -> Result<(ConfigUpdate, Value), RegistryError> {
     ),
     responses((status = 200, description = "Global config", body = Config))
 )]
-pub(crate) async fn get_global(State(st): State<AppState>) -> Result<Response, RegistryError> {
-    Ok(ok_typed(&Config::of(
-        &st.registry.get_config(&None, None, true)?,
-    )))
+pub(crate) async fn get_global(
+    State(st): State<AppState>,
+    default_to_global: DefaultToGlobal,
+) -> Result<Response, RegistryError> {
+    Ok(ok_typed(&Config::of(&st.registry.get_config(
+        &None,
+        None,
+        default_to_global.default_to_global,
+    )?)))
 }
 
 #[utoipa::path(
@@ -285,10 +295,18 @@ fn parse_mode(v: &Value) -> Result<(Mode, String), RegistryError> {
     path = "/mode",
     operation_id = "get_global_mode",
     tag = "mode",
-    responses((status = 200, description = "Global mode", body = ModeBody))
+    params(
+        DefaultToGlobal,
+    ),
+    responses((status = 200, description = "The default context's mode (READWRITE when none is set); with `defaultToGlobal`, then the true global's (`:.__GLOBAL:`)", body = ModeBody))
 )]
-pub(crate) async fn get_mode_global(State(st): State<AppState>) -> Result<Response, RegistryError> {
-    let m = st.registry.get_mode(&None, None, true)?;
+pub(crate) async fn get_mode_global(
+    State(st): State<AppState>,
+    default_to_global: DefaultToGlobal,
+) -> Result<Response, RegistryError> {
+    let m = st
+        .registry
+        .get_mode(&None, None, default_to_global.default_to_global)?;
     Ok(ok_typed(&ModeBody {
         mode: m.as_str().to_string(),
     }))
@@ -394,6 +412,39 @@ pub(crate) async fn put_mode_subject(
     Ok(ok_typed(&ModeBody { mode: given }))
 }
 
+/// The answer of a mode delete: `{"mode": …}`, or `{}` when a recursive delete found none
+/// (Confluent's `Mode` entity is NON_EMPTY).
+fn deleted_mode(prev: Option<crate::model::Mode>) -> Response {
+    match prev {
+        Some(m) => ok_typed(&ModeBody {
+            mode: m.as_str().to_string(),
+        }),
+        None => ok_typed(&json!({})),
+    }
+}
+
+#[utoipa::path(
+    delete,
+    path = "/mode",
+    operation_id = "delete_global_mode",
+    tag = "mode",
+    params(
+        Recursive,
+    ),
+    responses(
+        (status = 200, description = "The removed mode of the default context (READWRITE when none was set)", body = ModeBody),
+        (status = 422, description = "42205 mode changes are not allowed, or the registry is read-only (--read-only)", body = ErrorBody),
+        StoreErrors,
+    )
+)]
+pub(crate) async fn delete_mode_global(
+    State(st): State<AppState>,
+    recursive: Recursive,
+) -> Result<Response, RegistryError> {
+    let prev = st.registry.delete_mode(None, recursive.recursive).await?;
+    Ok(deleted_mode(prev))
+}
+
 #[utoipa::path(
     delete,
     path = "/mode/{subject}",
@@ -401,25 +452,29 @@ pub(crate) async fn put_mode_subject(
     tag = "mode",
     params(
         NamePath,
+        Recursive,
     ),
     responses(
-        (status = 200, description = "The removed mode", body = ModeBody),
+        (status = 200, description = "The removed mode; `{}` when `recursive` found none", body = ModeBody),
         BadPath,
-        (status = 404, description = "40401 subject has no mode", body = ErrorBody),
-        (status = 422, description = "42205 the registry is read-only (--read-only)", body = ErrorBody),
+        (status = 404, description = "40401 subject has no mode (without `recursive`)", body = ErrorBody),
+        (status = 422, description = "42205 mode changes are not allowed, or the registry is read-only (--read-only)", body = ErrorBody),
         StoreErrors,
     )
 )]
 pub(crate) async fn delete_mode_subject(
     State(st): State<AppState>,
     p: NamePath,
+    recursive: Recursive,
 ) -> Result<Response, RegistryError> {
     let (scope, _) = scope_of(&p.0);
-    let prev = st.registry.delete_mode(scope).await.map_err(|e| match e {
-        RegistryError::SubjectNotFound(_) => RegistryError::SubjectNotFound(p.0.clone()),
-        e => e,
-    })?;
-    Ok(ok_typed(&ModeBody {
-        mode: prev.as_str().to_string(),
-    }))
+    let prev = st
+        .registry
+        .delete_mode(scope, recursive.recursive)
+        .await
+        .map_err(|e| match e {
+            RegistryError::SubjectNotFound(_) => RegistryError::SubjectNotFound(p.0.clone()),
+            e => e,
+        })?;
+    Ok(deleted_mode(prev))
 }

@@ -29,6 +29,7 @@ impl RegistryError {
             InvalidCompatibility => (422, 42203),
             InvalidMode => (422, 42204),
             OperationNotPermitted(_) => (422, 42205),
+            ContextNotEmpty(_) => (422, 42211),
             ReferenceExists(..) => (422, 42206),
             InvalidSubject(_) => (422, 42208),
             BadRequest(status, _) => (*status, *status as u32),

@@ -253,6 +253,13 @@ flag!(
     "defaultToGlobal"
 );
 flag!(
+    /// On a context (or the default context's `/mode`): also delete the mode of every
+    /// subject in it; on a subject: no 404 when it has no mode
+    Recursive,
+    recursive,
+    "recursive"
+);
+flag!(
     /// Change the mode even when the registry holds schemas (IMPORT)
     Force,
     force,

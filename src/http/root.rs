@@ -7,7 +7,7 @@ use super::params::{ContextPrefix, Paging};
 use super::{ok, ok_typed, AppState};
 use crate::error::RegistryError;
 use axum::extract::State;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use serde_json::json;
@@ -21,6 +21,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/metadata/deployment", get(metadata_deployment))
         .route("/schemas/types", get(types))
         .route("/contexts", get(contexts))
+        .route("/contexts/{context}", axum::routing::delete(delete_context))
         .route("/openapi.json", get(openapi_json))
         .route("/health/live", get(live))
         .route("/health/ready", get(ready))
@@ -159,6 +160,41 @@ pub(crate) async fn contexts(
         .take(paging.limit)
         .collect();
     ok_typed(&page)
+}
+
+/// Confluent 8.1's `ContextsResource.deleteContext`: the context named as `.ctx`, `ctx` or
+/// `:.ctx:` (`ContextFilter` and `QualifiedSubject.normalizeContext`); the default context
+/// is no route (404).
+#[utoipa::path(
+    delete,
+    path = "/contexts/{context}",
+    tag = "root",
+    params(("context" = String, Path, description = "The context: `.ctx`, `ctx` or `:.ctx:`")),
+    responses(
+        (status = 204, description = "Deleted (also when it did not exist); GET /contexts no longer lists it"),
+        (status = 404, description = "The default context (no such route)", body = ErrorBody),
+        (status = 422, description = "42211 the context still has versions (soft-deleted ones count)", body = ErrorBody),
+        StoreErrors,
+    )
+)]
+pub(crate) async fn delete_context(
+    State(st): State<AppState>,
+    axum::extract::Path(raw): axum::extract::Path<String>,
+) -> Result<Response, RegistryError> {
+    let inner = match raw.strip_prefix(':') {
+        Some(rest) => rest.strip_suffix(':').unwrap_or(rest),
+        None => raw.as_str(),
+    };
+    let ctx = if inner.starts_with('.') {
+        inner.to_string()
+    } else {
+        format!(".{inner}")
+    };
+    if ctx == crate::model::DEFAULT_CONTEXT || ctx.contains(':') {
+        return Err(RegistryError::BadRequest(404, "HTTP 404 Not Found".into()));
+    }
+    st.registry.delete_context(&ctx).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 
 #[utoipa::path(

@@ -4,7 +4,7 @@
 use super::{encode, ConfigUpdate, Registry};
 use crate::error::{RegistryError, Result};
 use crate::index::{Index, Scope};
-use crate::model::{Level, Mode, Subject};
+use crate::model::{Level, Mode, Subject, GLOBAL_SCOPE};
 use crate::store::record::{ConfigValue, Key, ModeValue, Value};
 
 impl Registry {
@@ -17,18 +17,21 @@ impl Registry {
         Ok(())
     }
 
-    pub(super) fn scopes(subject: &Subject) -> [Scope; 3] {
+    /// The scopes a subject's config is read from, nearest first: the subject, its context,
+    /// the default context's (the `null` key), then Confluent 8.1's true global.
+    pub(super) fn scopes(subject: &Subject) -> [Scope; 4] {
         [
             Some(subject.qualified()),
             Some(subject.context_scope()),
             None,
+            Some(GLOBAL_SCOPE.to_string()),
         ]
     }
 
     pub(super) fn effective_config(ix: &Index, subject: Option<&Subject>) -> ConfigValue {
         let scopes: Vec<Scope> = match subject {
             Some(s) => Self::scopes(s).to_vec(),
-            None => vec![None],
+            None => vec![None, Some(GLOBAL_SCOPE.to_string())],
         };
         let mut out = ConfigValue::default();
         for sc in scopes {
@@ -63,8 +66,9 @@ impl Registry {
             .unwrap_or(self.default_level)
     }
 
-    /// Mode in force for a subject: a global READONLY_OVERRIDE wins everywhere; then the
-    /// subject's own mode; then its context's (the global mode is the default context's).
+    /// Mode in force for a subject: a global READONLY_OVERRIDE wins everywhere (7.9's rule,
+    /// kept); then the subject's own mode; then its context's (the `null` key is the default
+    /// context's); then the true global `:.__GLOBAL:` (8.1, `InMemoryCache.mode`).
     pub(super) fn mode_for(ix: &Index, subject: &Subject) -> Mode {
         let global = ix.modes.get(&None).copied();
         if global == Some(Mode::ReadOnlyOverride) {
@@ -78,7 +82,9 @@ impl Registry {
         } else {
             ix.modes.get(&Some(subject.context_scope())).copied()
         };
-        context_mode.unwrap_or(Mode::ReadWrite)
+        context_mode
+            .or_else(|| ix.modes.get(&Some(GLOBAL_SCOPE.to_string())).copied())
+            .unwrap_or(Mode::ReadWrite)
     }
 
     pub(super) fn check_writable(ix: &Index, subject: &Subject) -> Result<Mode> {
@@ -237,27 +243,68 @@ impl Registry {
         self.append_and_wait(records).await
     }
 
-    /// `DELETE /mode/{subject}`: returns the mode that was removed.
-    pub async fn delete_mode(&self, scope: Scope) -> Result<Mode> {
+    /// `DELETE /mode[/{subject}][?recursive=true]` (8.2, `ModeResource.deleteSubjectMode`,
+    /// `KafkaSchemaRegistry.deleteSubjectMode`): returns the mode that was stored, or, for
+    /// the `null` key and the true global, READWRITE when none was. A scope with no mode is
+    /// 40401 unless `recursive`. The scope's tombstone is written even when nothing was
+    /// stored; with `recursive` on a context (the `null` key is the default one), each mode
+    /// of a subject in that context gets its tombstone too (configs are not touched).
+    pub async fn delete_mode(&self, scope: Scope, recursive: bool) -> Result<Option<Mode>> {
         self.check_mode_mutable()?;
         let _w = self.lock_for_write().await?;
         let (previous, records) = {
             let ix = self.read();
             let global = ix.modes.get(&None).copied();
+            let is_global = scope.as_deref() == Some(GLOBAL_SCOPE);
             let previous = match (ix.modes.get(&scope), &scope) {
-                _ if global == Some(Mode::ReadOnlyOverride) && scope.is_some() => {
-                    Mode::ReadOnlyOverride
+                _ if global == Some(Mode::ReadOnlyOverride) && scope.is_some() && !is_global => {
+                    Some(Mode::ReadOnlyOverride)
                 }
-                (Some(m), _) => *m,
-                (None, None) => Mode::ReadWrite,
+                (Some(m), _) => Some(*m),
+                (None, None) => Some(Mode::ReadWrite),
+                (None, Some(_)) if is_global => Some(Mode::ReadWrite),
+                (None, Some(_)) if recursive => None,
                 (None, Some(s)) => return Err(RegistryError::SubjectNotFound(s.clone())),
             };
-            (previous, encode(&ix, Key::Mode { subject: scope }, None))
+            let mut records = encode(
+                &ix,
+                Key::Mode {
+                    subject: scope.clone(),
+                },
+                None,
+            );
+            // The context a recursive delete sweeps: the scope's own when it is one.
+            let context = match &scope {
+                None => Some(crate::model::DEFAULT_CONTEXT.to_string()),
+                Some(sc) => {
+                    let s = Subject::parse(sc);
+                    (sc.starts_with(":.") && s.name.is_empty()).then_some(s.context)
+                }
+            };
+            if let (true, Some(ctx)) = (recursive, context) {
+                for sc in ix.modes.keys().flatten() {
+                    let s = Subject::parse(sc);
+                    if s.context == ctx && !s.name.is_empty() {
+                        records.extend(encode(
+                            &ix,
+                            Key::Mode {
+                                subject: Some(sc.clone()),
+                            },
+                            None,
+                        ));
+                    }
+                }
+            }
+            (previous, records)
         };
         self.append_and_wait(records).await?;
         Ok(previous)
     }
 
+    /// `GET /config[/{subject}]`: the scope's own config; with `defaultToGlobal`, the one in
+    /// force. The `null` key and the true global never miss: they fall back to the server
+    /// default (8.3.1 `InMemoryCache.config`); without the flag `GET /config` does not look
+    /// at the true global.
     pub fn get_config(
         &self,
         scope: &Scope,
@@ -265,11 +312,15 @@ impl Registry {
         default_to_global: bool,
     ) -> Result<ConfigValue> {
         let ix = self.read();
-        let mut cfg = if default_to_global || scope.is_none() {
-            Self::effective_config(&ix, subject)
+        let top = scope.is_none() || scope.as_deref() == Some(GLOBAL_SCOPE);
+        let mut cfg = if scope.as_deref() == Some(GLOBAL_SCOPE) {
+            ix.configs.get(scope).cloned().unwrap_or_default()
+        } else if default_to_global {
+            Self::effective_config(&ix, scope.as_ref().and(subject))
         } else {
             match ix.configs.get(scope) {
                 Some(c) => c.clone(),
+                None if top => ConfigValue::default(),
                 None => {
                     return Err(RegistryError::SubjectConfigNotFound(
                         scope.clone().unwrap_or_default(),
@@ -277,13 +328,15 @@ impl Registry {
                 }
             }
         };
-        if cfg.compatibility_level.is_none() && (default_to_global || scope.is_none()) {
+        if cfg.compatibility_level.is_none() && (default_to_global || top) {
             cfg.compatibility_level = Some(self.default_level.as_str().to_string());
         }
         cfg.subject = None;
         Ok(cfg)
     }
 
+    /// `GET /mode[/{subject}]`: the scope's own mode; with `defaultToGlobal`, the one in
+    /// force. The `null` key and the true global never miss (READWRITE).
     pub fn get_mode(
         &self,
         scope: &Scope,
@@ -297,11 +350,19 @@ impl Registry {
         if let Some(m) = ix.modes.get(scope) {
             return Ok(*m);
         }
+        let global = || {
+            ix.modes
+                .get(&Some(GLOBAL_SCOPE.to_string()))
+                .copied()
+                .unwrap_or(Mode::ReadWrite)
+        };
         match (scope, subject) {
+            (None, _) if default_to_global => Ok(global()),
             (None, _) => Ok(Mode::ReadWrite),
+            (Some(sc), _) if sc == GLOBAL_SCOPE => Ok(Mode::ReadWrite),
             (Some(_), Some(s)) if default_to_global => Ok(Self::mode_for(&ix, s)),
             (Some(_), _) if default_to_global => {
-                Ok(ix.modes.get(&None).copied().unwrap_or(Mode::ReadWrite))
+                Ok(ix.modes.get(&None).copied().unwrap_or_else(global))
             }
             (Some(sc), _) => Err(RegistryError::SubjectModeNotFound(sc.clone())),
         }

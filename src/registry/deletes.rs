@@ -153,4 +153,31 @@ impl Registry {
         self.append_and_wait(records).await?;
         Ok(answer)
     }
+
+    /// `DELETE /contexts/{ctx}` (8.1, `KafkaSchemaRegistry.deleteContextOrForward`): refused
+    /// with 42211 while any version of a subject in it exists, soft-deleted ones included;
+    /// else its CONTEXT record is tombstoned, also when there was none (no 404). The ID
+    /// space is kept: IDs are never handed out twice.
+    pub async fn delete_context(&self, context: &str) -> Result<()> {
+        let _w = self.lock_for_write().await?;
+        let records = {
+            let ix = self.read();
+            if ix
+                .subjects
+                .keys()
+                .any(|s| Subject::parse(s).context == context)
+            {
+                return Err(RegistryError::ContextNotEmpty(format!(":{context}:")));
+            }
+            encode(
+                &ix,
+                Key::Context {
+                    tenant: crate::store::record::DEFAULT_TENANT.into(),
+                    context: context.to_string(),
+                },
+                None,
+            )
+        };
+        self.append_and_wait(records).await
+    }
 }

@@ -15,10 +15,15 @@
 #   json_client_test.py           confluent-kafka: JSON Schema serdes and references
 #   protobuf_client_test.py       confluent-kafka: Protobuf serdes (classes generated at test
 #                                 time with grpcio-tools' protoc), references, well-known types
+#   guid_header_test.py           confluent-kafka: schema GUIDs in headers (header_schema_id_serializer,
+#                                 dual_schema_id_deserializer -> GET /schemas/guids/{guid}), Avro,
+#                                 JSON Schema, Protobuf
 #   node/kafkajs_json.test.mjs    @kafkajs/confluent-schema-registry, SchemaType.JSON
 #   node/confluent_json.test.mjs  @confluentinc/schemaregistry, JSON serdes
 #   node/kafkajs_proto.test.mjs   @kafkajs/confluent-schema-registry, SchemaType.PROTOBUF
 #   node/confluent_proto.test.mjs @confluentinc/schemaregistry, Protobuf serdes
+#   node/confluent_guid.test.mjs  @confluentinc/schemaregistry, schema GUIDs in headers
+#                                 (HeaderSchemaIdSerializer, DualSchemaIdDeserializer -> getByGuid)
 #
 # Every suite runs even if an earlier one failed. The closing line adds them up:
 # "N passed, N failed" (passed = checks that held; failed = scenarios / node tests that
@@ -101,10 +106,12 @@ node_test() {  # node --test with a fixed reporter, from tests/clients/node (for
 run_suite "confluent-kafka: registry client, Avro (confluent_client_test.py)" py "$py" "$here/confluent_client_test.py"
 run_suite "confluent-kafka: JSON Schema (json_client_test.py)" py "$py" "$here/json_client_test.py"
 run_suite "confluent-kafka: Protobuf (protobuf_client_test.py)" py "$py" "$here/protobuf_client_test.py"
+run_suite "confluent-kafka: GUID headers (guid_header_test.py)" py "$py" "$here/guid_header_test.py"
 run_suite "@kafkajs/confluent-schema-registry: JSON (node/kafkajs_json.test.mjs)" node node_test kafkajs_json.test.mjs
 run_suite "@confluentinc/schemaregistry: JSON (node/confluent_json.test.mjs)" node node_test confluent_json.test.mjs
 run_suite "@kafkajs/confluent-schema-registry: PROTOBUF (node/kafkajs_proto.test.mjs)" node node_test kafkajs_proto.test.mjs
 run_suite "@confluentinc/schemaregistry: Protobuf (node/confluent_proto.test.mjs)" node node_test confluent_proto.test.mjs
+run_suite "@confluentinc/schemaregistry: GUID headers (node/confluent_guid.test.mjs)" node node_test confluent_guid.test.mjs
 
 if ((total_failed > 0)) && [[ -s "$tmp/server.log" ]]; then
   # Here rather than from sr_cleanup at exit, so that the totals stay the last line.

@@ -11,6 +11,7 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+self="$here/$(basename "${BASH_SOURCE[0]}")"  # absolute: the lock below is taken after the cd
 cd "$here"
 
 for tool in node npm; do
@@ -31,7 +32,7 @@ modules_ok() {
 }
 
 if command -v flock >/dev/null 2>&1; then
-  exec 9<"${BASH_SOURCE[0]}"
+  exec 9<"$self"
   flock -x 9
 fi
 
