@@ -183,7 +183,9 @@ pub fn classify(method: &str, path: &str) -> Access {
             [] | ["subjects", _] => Operation::Read,
             ["compatibility", "subjects", _, "versions"]
             | ["compatibility", "subjects", _, "versions", _] => Operation::Read,
-            ["subjects", _, "versions"] => Operation::Write,
+            ["subjects", _, "versions"] | ["subjects", _, "versions", _, "tags"] => {
+                Operation::Write
+            }
             _ => Operation::Admin,
         }
     } else if method == "DELETE" {

@@ -43,6 +43,9 @@ pub enum RegistryError {
     InvalidMode,
     #[error("{0}")]
     OperationNotPermitted(String),
+    /// A rule set that cannot be applied (Confluent's `RestInvalidRuleSetException`).
+    #[error("{0}")]
+    InvalidRuleSet(String),
     /// `DELETE /contexts/{ctx}` on a context that still has versions (its `:.ctx:` form).
     #[error("The specified context '{0}' is not empty.")]
     ContextNotEmpty(String),

@@ -30,6 +30,7 @@ impl RegistryError {
             InvalidMode => (422, 42204),
             OperationNotPermitted(_) => (422, 42205),
             ContextNotEmpty(_) => (422, 42211),
+            InvalidRuleSet(_) => (422, 42210),
             ReferenceExists(..) => (422, 42206),
             InvalidSubject(_) => (422, 42208),
             BadRequest(status, _) => (*status, *status as u32),

@@ -233,7 +233,7 @@ fn decode(s: &str) -> String {
         .into_owned()
 }
 
-fn type_name(v: &Value) -> &'static str {
+pub(super) fn type_name(v: &Value) -> &'static str {
     match v {
         Value::Array(_) => "Array value (token `JsonToken.START_ARRAY`)",
         Value::Object(_) => "Object value (token `JsonToken.START_OBJECT`)",
@@ -244,7 +244,7 @@ fn type_name(v: &Value) -> &'static str {
     }
 }
 
-fn bad(msg: String) -> RegistryError {
+pub(super) fn bad(msg: String) -> RegistryError {
     super::error::bad_request(msg)
 }
 
@@ -328,7 +328,7 @@ pub fn opt_object(m: &Map<String, Value>, field: &str) -> Result<Option<Value>, 
 }
 
 /// Metadata as Confluent stores it: property values are strings; empty parts are dropped.
-fn normalize_metadata(v: Value) -> Value {
+pub(super) fn normalize_metadata(v: Value) -> Value {
     match v {
         Value::Object(mut m) => {
             m.retain(|_, part| match part {

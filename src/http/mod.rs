@@ -17,6 +17,7 @@ pub mod root;
 pub mod schemas;
 pub mod serve;
 pub mod subjects;
+pub mod tags;
 pub mod types;
 
 use crate::registry::Registry;

@@ -230,6 +230,7 @@ impl Modify for Security {
         super::root::live,
         super::root::ready,
         super::subjects::list,
+        super::tags::modify_tags,
         super::subjects::versions,
         super::subjects::register,
         super::subjects::lookup,

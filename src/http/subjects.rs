@@ -35,6 +35,10 @@ pub fn routes() -> Router<AppState> {
             get(referenced_by),
         )
         .route("/subjects/{subject}/metadata", get(by_metadata))
+        .route(
+            "/subjects/{subject}/versions/{version}/tags",
+            axum::routing::post(super::tags::modify_tags),
+        )
 }
 
 #[utoipa::path(

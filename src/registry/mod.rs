@@ -26,9 +26,11 @@ mod prepare;
 mod reads;
 mod references;
 mod register;
+mod tags;
 
 pub use exporters::ExporterAction;
 pub use log::replay_loop;
+pub use tags::TagRequest;
 
 /// A version selector from a URL: a number or `latest` (`-1` is `latest` on reads).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,6 +4,7 @@
 pub mod avro;
 pub mod json;
 pub mod protobuf;
+mod tags;
 
 use crate::model::SchemaType;
 use std::any::Any;
@@ -142,20 +143,40 @@ pub trait Format: Send + Sync {
         )
     }
 
-    /// The schema with `tags` applied to the element at `path` (Confluent's schema tags, for
-    /// data contracts). Not supported unless a format says otherwise.
-    fn apply_tags(
+    /// Confluent's `ParsedSchema.copy(tagsToAdd, tagsToRemove)`: the stored schema with the
+    /// tags of some elements changed (`POST /subjects/{s}/versions/{v}/tags`). The error text
+    /// is the one Confluent answers in its 42201 message.
+    fn modify_tags(
         &self,
         _schema: &str,
         _references: &[Dependency],
-        _path: &str,
-        _tags: &[String],
+        _edits: &[TagEdit],
     ) -> Result<String, SchemaError> {
         Err(SchemaError(format!(
-            "tags are not supported for schema type {}",
+            "schema tags are not supported for schema type {} yet",
             self.schema_type().as_str()
         )))
     }
+}
+
+/// The kind of schema element a tag edit names (Confluent's `SchemaEntity.EntityType`:
+/// `sr_record`, `sr_field`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EntityType {
+    Record,
+    Field,
+}
+
+/// The tags to add to and remove from one schema element (Confluent's `SchemaTags`, merged
+/// per element as `TagSchemaRequest.schemaTagsListToMap` does; elements in the order they
+/// are first named, additions before removals).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagEdit {
+    pub entity_type: EntityType,
+    /// e.g. `com.x.User.name` (a field) or `com.x.User` (a record).
+    pub path: String,
+    pub add: Vec<String>,
+    pub remove: Vec<String>,
 }
 
 /// The formats this registry implements. Adding one: its `schema/<format>` and

@@ -15,6 +15,7 @@ pub(crate) mod model;
 mod normalize;
 mod parse;
 mod print;
+mod tags;
 
 #[cfg(test)]
 mod tests;
@@ -174,5 +175,14 @@ impl super::Format for Avro {
             (Some(r), Some(w)) => compare(r, w, reader_is_new),
             _ => vec!["Incompatible because of different schema type".to_string()],
         }
+    }
+
+    fn modify_tags(
+        &self,
+        schema: &str,
+        _references: &[super::Dependency],
+        edits: &[super::TagEdit],
+    ) -> Result<String, super::SchemaError> {
+        tags::modify(schema, edits).map_err(super::SchemaError)
     }
 }

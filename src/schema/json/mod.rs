@@ -15,6 +15,7 @@
 //!   `jsonschema` crate, whose resolver (`referencing`) sees only the references, never the
 //!   network (`validate.rs`).
 
+mod tags;
 mod validate;
 
 #[cfg(test)]
@@ -111,5 +112,14 @@ impl super::Format for JsonSchema {
             (Some(r), Some(w)) => compare(r, w, reader_is_new, lenient),
             _ => vec!["Incompatible because of different schema type".to_string()],
         }
+    }
+
+    fn modify_tags(
+        &self,
+        schema: &str,
+        _references: &[Dependency],
+        edits: &[super::TagEdit],
+    ) -> Result<String, SchemaError> {
+        tags::modify(schema, edits).map_err(SchemaError)
     }
 }

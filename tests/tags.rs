@@ -1,0 +1,147 @@
+//! Schema tags over the real server: the rules the recorded sample does not show, read
+//! from Confluent 7.9/8.3.1:
+//! - `rulesToMerge` / `rulesToRemove` change the PREVIOUS version's rule set
+//!   (`KafkaSchemaRegistry.maybeModifyPreviousRuleSet`, `RuleSet.mergeRuleSets`: old rules
+//!   not named in the new list, then the new ones); giving `ruleSet` with either is 42210
+//!   (`SubjectVersionsResource.modifyTags`);
+//! - without them, the request's `ruleSet` is the new version's;
+//! - a soft-deleted version is not found (`getUsingContexts(…, false)`);
+//! - JSON Schema paths step through `properties` with dotted names joined word by word
+//!   (`JsonSchemaUtils.findNodeFromNameBuilder`).
+
+mod common;
+
+use common::Server;
+use serde_json::{json, Value};
+
+fn rule(name: &str, expr: &str) -> Value {
+    json!({"name": name, "kind": "CONDITION", "mode": "WRITE", "type": "CEL", "expr": expr})
+}
+
+fn names(v: &Value, list: &str) -> Vec<String> {
+    v["ruleSet"][list]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|r| {
+                    format!(
+                        "{}={}",
+                        r["name"].as_str().unwrap_or("?"),
+                        r["expr"].as_str().unwrap_or("?")
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+const USER: &str = r#"{"type":"record","name":"User","fields":[{"name":"ssn","type":"string"}]}"#;
+
+#[tokio::test]
+async fn rule_sets_are_merged_and_removed_on_tag_edits() {
+    let server = Server::start();
+    let (status, v) = server
+        .post(
+            "/subjects/u/versions",
+            &json!({"schema": USER, "ruleSet": {"domainRules": [rule("A", "1"), rule("B", "2")]}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let add_pii = json!([{"schemaEntity": {"entityPath": "User.ssn", "entityType": "sr_field"}, "tags": ["PII"]}]);
+
+    // ruleSet with rulesToMerge: refused.
+    let (status, v) = server
+        .post(
+            "/subjects/u/versions/1/tags",
+            &json!({"tagsToAdd": add_pii, "ruleSet": {}, "rulesToMerge": {}}),
+        )
+        .await;
+    assert_eq!((status, &v["error_code"]), (422, &json!(42210)), "{v}");
+    assert_eq!(
+        v["message"],
+        "ruleSet should be omitted if specifying rulesToMerge or rulesToRemove"
+    );
+
+    let (status, v) = server
+        .post(
+            "/subjects/u/versions/1/tags",
+            &json!({"newVersion": 2, "tagsToAdd": add_pii,
+                    "rulesToMerge": {"domainRules": [rule("B", "20"), rule("C", "3")]}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["version"], json!(2));
+    assert_eq!(names(&v, "domainRules"), ["A=1", "B=20", "C=3"], "{v}");
+    assert!(
+        v["schema"]
+            .as_str()
+            .is_some_and(|s| s.contains(r#""confluent:tags":["PII"]"#)),
+        "{v}"
+    );
+
+    let (status, v) = server
+        .post(
+            "/subjects/u/versions/2/tags",
+            &json!({"newVersion": 3, "rulesToRemove": ["A"]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(names(&v, "domainRules"), ["B=20", "C=3"], "{v}");
+    let (_, stored) = server.get("/subjects/u/versions/3").await;
+    assert_eq!(names(&stored, "domainRules"), ["B=20", "C=3"], "{stored}");
+    assert_eq!(stored["metadata"]["properties"]["confluent:version"], "3");
+
+    // A soft-deleted version is not found.
+    server.delete("/subjects/u/versions/1").await;
+    let (status, v) = server
+        .post(
+            "/subjects/u/versions/1/tags",
+            &json!({"tagsToAdd": add_pii}),
+        )
+        .await;
+    assert_eq!((status, &v["error_code"]), (404, &json!(40402)), "{v}");
+    // A bad entity type is a binding error.
+    let (status, v) = server
+        .post(
+            "/subjects/u/versions/3/tags",
+            &json!({"tagsToAdd": [{"schemaEntity": {"entityPath": "User", "entityType": "record"}, "tags": ["X"]}]}),
+        )
+        .await;
+    assert!((400..500).contains(&status), "{status} {v}");
+}
+
+#[tokio::test]
+async fn json_schema_paths_join_dotted_property_names() {
+    let server = Server::start();
+    let doc = r#"{"type":"object","properties":{"a.b":{"type":"object","properties":{"c":{"type":"string"}}},"u":{"anyOf":[{"type":"string"},{"type":"integer"}]}}}"#;
+    let (status, v) = server
+        .post(
+            "/subjects/j/versions",
+            &json!({"schema": doc, "schemaType": "JSON"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let (status, v) = server
+        .post(
+            "/subjects/j/versions/latest/tags",
+            &json!({"tagsToAdd": [{"schemaEntity": {"entityPath": "object.a.b.object.c", "entityType": "sr_field"}, "tags": ["T"]}]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["schemaType"], "JSON");
+    assert!(
+        v["schema"]
+            .as_str()
+            .is_some_and(|s| s.contains(r#""c":{"type":"string","confluent:tags":["T"]}"#)),
+        "{v}"
+    );
+    // Branches of a composition are ordered by Confluent's schema comparator first; this
+    // registry says it does not do that rather than tag the wrong branch.
+    let (status, v) = server
+        .post(
+            "/subjects/j/versions/latest/tags",
+            &json!({"tagsToAdd": [{"schemaEntity": {"entityPath": "object.u.anyof.0", "entityType": "sr_field"}, "tags": ["T"]}]}),
+        )
+        .await;
+    assert_eq!((status, &v["error_code"]), (422, &json!(42201)), "{v}");
+}
