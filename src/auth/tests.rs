@@ -46,7 +46,8 @@ fn auth_classifies_routes() {
     assert_eq!(c("PUT", "/contexts/.c/mode"), Admin);
     assert_eq!(c("POST", "/exporters"), Admin);
     assert_eq!(c("GET", "/exporters/x/config"), Admin);
-    assert_eq!(c("POST", "/subjects/a/versions/1/tags"), Admin);
+    // A tag edit registers a new version.
+    assert_eq!(c("POST", "/subjects/a/versions/1/tags"), Write);
     assert_eq!(c("PATCH", "/subjects/a"), Admin);
     assert_eq!(c("POST", "/something/new"), Admin);
 }
