@@ -3,7 +3,7 @@
 //! `format=serialized`/`ignore_extensions`, and the checker of `compat::protobuf`.
 
 use super::model::{ProtoFile, TypeElement};
-use super::{bundled, print, read, read_dependencies, to_descriptor, validate};
+use super::{bundled, print, read, read_dependencies, tags, to_descriptor, validate};
 use crate::schema::{Dependency, Format, Parsed, Prepared, SchemaError};
 
 /// The Protobuf format.
@@ -131,5 +131,14 @@ impl Format for Protobuf {
             (Some(r), Some(w)) => compare(r, w, reader_is_new),
             _ => vec!["Incompatible because of different schema type".to_string()],
         }
+    }
+
+    fn modify_tags(
+        &self,
+        schema: &str,
+        _references: &[Dependency],
+        edits: &[crate::schema::TagEdit],
+    ) -> Result<String, SchemaError> {
+        tags::modify(schema, edits).map_err(SchemaError)
     }
 }

@@ -25,6 +25,7 @@ pub mod parse;
 pub mod parse_options;
 pub mod print;
 pub mod print_options;
+mod tags;
 #[cfg(test)]
 mod tests;
 pub mod to_descriptor;
