@@ -378,6 +378,30 @@ pub struct Paging {
     pub limit: usize,
 }
 
+/// Confluent's default and largest `limit` for schema lists (`schema.search.default.limit`,
+/// `schema.search.max.limit`): `GET /schemas`, `referencedby`, the association lists.
+pub const SCHEMA_SEARCH_LIMIT: usize = 1000;
+
+impl Paging {
+    /// The page with a largest `limit` (Confluent's `normalizeSchemaLimit`: a limit in
+    /// `1..=max` is kept, any other, absent included, is the default, here `max`).
+    pub fn capped(self, max: usize) -> Paging {
+        Paging {
+            offset: self.offset,
+            limit: if self.limit <= max { self.limit } else { max },
+        }
+    }
+
+    /// `items` skipped and limited.
+    pub fn page<T>(self, items: impl IntoIterator<Item = T>) -> Vec<T> {
+        items
+            .into_iter()
+            .skip(self.offset)
+            .take(self.limit)
+            .collect()
+    }
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for Paging {
     type Rejection = RegistryError;
 

@@ -5,7 +5,7 @@
 use super::openapi::*;
 use super::params::{
     Aliases, Deleted, FetchMaxId, GuidPath, IdPath, LatestOnly, OutputFormat, Paging, SubjectHint,
-    SubjectPrefix,
+    SubjectPrefix, SCHEMA_SEARCH_LIMIT,
 };
 use super::{ok_raw, ok_typed, AppState};
 use crate::error::RegistryError;
@@ -63,6 +63,7 @@ pub(crate) async fn list(
         latest.latest_only,
     );
     let with_aliases = aliases.aliases;
+    let paging = paging.capped(SCHEMA_SEARCH_LIMIT);
     let page: Vec<SchemaVersion> = all
         .iter()
         .skip(paging.offset)
@@ -153,6 +154,7 @@ pub(crate) async fn by_id_schema(
         IdPath,
         SubjectHint,
         Deleted,
+        Paging,
     ),
     responses(
         (status = 200, description = "Subjects using the ID", body = [String]),
@@ -165,13 +167,14 @@ pub(crate) async fn id_subjects(
     IdPath(id): IdPath,
     q: SubjectHint,
     deleted: Deleted,
+    paging: Paging,
 ) -> Result<Response, RegistryError> {
     let usages = st
         .registry
         .id_usages(id, hint(&st, &q).as_ref(), deleted.deleted)?;
     let mut subjects: Vec<String> = usages.into_iter().map(|(s, _)| s).collect();
     subjects.dedup();
-    Ok(ok_typed(&subjects))
+    Ok(ok_typed(&paging.page(subjects)))
 }
 
 #[utoipa::path(
@@ -183,6 +186,7 @@ pub(crate) async fn id_subjects(
         IdPath,
         SubjectHint,
         Deleted,
+        Paging,
     ),
     responses(
         (status = 200, description = "Versions using the ID", body = [SubjectVersion]),
@@ -195,14 +199,16 @@ pub(crate) async fn id_versions(
     IdPath(id): IdPath,
     q: SubjectHint,
     deleted: Deleted,
+    paging: Paging,
 ) -> Result<Response, RegistryError> {
     let usages = st
         .registry
         .id_usages(id, hint(&st, &q).as_ref(), deleted.deleted)?;
-    let out: Vec<SubjectVersion> = usages
-        .into_iter()
-        .map(|(subject, version)| SubjectVersion { subject, version })
-        .collect();
+    let out = paging.page(
+        usages
+            .into_iter()
+            .map(|(subject, version)| SubjectVersion { subject, version }),
+    );
     Ok(ok_typed(&out))
 }
 

@@ -5,7 +5,7 @@ use super::extract::{schema_request, Body, SCHEMA_BODY};
 use super::openapi::*;
 use super::params::{
     Deleted, DeletedOnly, MetadataFilter, NamePath, Normalize, OutputFormat, Paging, Permanent,
-    SubjectPrefix, SubjectVersionPath,
+    SubjectPrefix, SubjectVersionPath, SCHEMA_SEARCH_LIMIT,
 };
 use super::{ok_raw, ok_typed, AppState};
 use crate::error::RegistryError;
@@ -85,6 +85,7 @@ pub(crate) async fn list(
         NamePath,
         Deleted,
         DeletedOnly,
+        Paging,
     ),
     responses(
         (status = 200, description = "Version numbers", body = [i32]),
@@ -97,12 +98,13 @@ pub(crate) async fn versions(
     p: NamePath,
     deleted: Deleted,
     only: DeletedOnly,
+    paging: Paging,
 ) -> Result<Response, RegistryError> {
     let subject = st.registry.alias_target(&p.subject());
     let v = st
         .registry
         .versions(&subject, deleted.deleted, only.deleted_only)?;
-    Ok(ok_typed(&v))
+    Ok(ok_typed(&paging.page(v)))
 }
 
 #[utoipa::path(
@@ -297,9 +299,11 @@ pub(crate) async fn get_version_schema(
     tag = "subjects",
     params(
         SubjectVersionPath,
+        Deleted,
+        Paging,
     ),
     responses(
-        (status = 200, description = "IDs of schemas referencing this version", body = [i32]),
+        (status = 200, description = "IDs of schemas referencing this version (by context, then ID); only IDs a live version holds unless `deleted`; `limit` at most 1000", body = [i32]),
         BadPath,
         (status = 404, description = "40401 subject not found, 40402 version not found", body = ErrorBody),
         (status = 422, description = "42202 invalid version", body = ErrorBody),
@@ -308,10 +312,13 @@ pub(crate) async fn get_version_schema(
 pub(crate) async fn referenced_by(
     State(st): State<AppState>,
     p: SubjectVersionPath,
+    deleted: Deleted,
+    paging: Paging,
 ) -> Result<Response, RegistryError> {
     let spec = p.spec(true)?;
     let subject = st.registry.read_subject(&p.subject());
-    Ok(ok_typed(&st.registry.referenced_by(&subject, spec)?))
+    let ids = st.registry.referenced_by(&subject, spec, deleted.deleted)?;
+    Ok(ok_typed(&paging.capped(SCHEMA_SEARCH_LIMIT).page(ids)))
 }
 
 #[utoipa::path(

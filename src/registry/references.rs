@@ -111,17 +111,35 @@ impl Registry {
         }
     }
 
-    pub fn referenced_by(&self, subject: &Subject, spec: VersionSpec) -> Result<Vec<i32>> {
+    /// `GET …/versions/{v}/referencedby` (8.3.1 `AbstractSchemaRegistry.getReferencedBy`):
+    /// the IDs of the schemas referencing the version, by context then ID; without
+    /// `deleted`, only IDs some live version still holds.
+    pub fn referenced_by(
+        &self,
+        subject: &Subject,
+        spec: VersionSpec,
+        deleted: bool,
+    ) -> Result<Vec<i32>> {
         let v = self.version(subject, spec, true)?;
         let ix = self.read();
-        let mut ids: Vec<i32> = ix
+        let mut ids: Vec<(String, i32)> = ix
             .referenced_by(&subject.qualified(), v.version)
             .into_iter()
-            .filter(|r| !r.3)
-            .map(|r| r.2)
+            .map(|r| (Subject::parse(&r.0).context, r.2))
+            .filter(|(ctx, id)| {
+                deleted
+                    || ix.schema_by_id(ctx, *id).is_some_and(|e| {
+                        e.holders.iter().any(|(s, ver)| {
+                            ix.subjects
+                                .get(s)
+                                .and_then(|vs| vs.get(ver))
+                                .is_some_and(|x| !x.deleted)
+                        })
+                    })
+            })
             .collect();
-        ids.sort_unstable();
+        ids.sort();
         ids.dedup();
-        Ok(ids)
+        Ok(ids.into_iter().map(|(_, id)| id).collect())
     }
 }
