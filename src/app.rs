@@ -65,7 +65,8 @@ pub async fn open_registry(
         crate::error::RegistryError::Store(m) | crate::error::RegistryError::StoreTimeout(m) => m,
         other => other.to_string(),
     })?
-    .with_policy(args.mode_mutability, args.group_id.clone());
+    .with_policy(args.mode_mutability, args.group_id.clone())
+    .rejecting_empty_subjects(args.schema_reject_empty_subject);
     Ok((Arc::new(registry), cluster_id))
 }
 

@@ -118,6 +118,11 @@ pub struct ServeArgs {
     #[arg(long, env = "SR_MODE_MUTABILITY", default_value_t = true, action = clap::ArgAction::Set)]
     pub mode_mutability: bool,
 
+    /// Refuse registrations under an empty subject name (`:.ctx:`), answering 42208
+    /// (Confluent 8.3's schema.reject.empty.subject).
+    #[arg(long, env = "SR_SCHEMA_REJECT_EMPTY_SUBJECT", default_value_t = false, action = clap::ArgAction::Set)]
+    pub schema_reject_empty_subject: bool,
+
     /// The registry cluster's name, reported by /v1/metadata/id (Confluent's
     /// schema.registry.group.id).
     #[arg(long, env = "SR_GROUP_ID", default_value = "schema-registry")]

@@ -105,6 +105,21 @@ impl Subject {
     }
 
     /// The scope key of this subject's context (`:.ctx:`), used for context-level config/mode.
+    /// A reference's subject as `referenceFormat=qualified` shows it under this (parent)
+    /// subject: an unqualified one in the parent's context when that is not the default
+    /// (`QualifiedSubject.qualifySubjectWithParent`).
+    pub fn qualify_reference(&self, reference: &str) -> String {
+        let r = Subject::parse(reference);
+        if !r.is_default_context() || self.is_default_context() {
+            return reference.to_string();
+        }
+        Subject {
+            context: self.context.clone(),
+            name: reference.to_string(),
+        }
+        .qualified()
+    }
+
     pub fn context_scope(&self) -> String {
         format!(":{}:", self.context)
     }

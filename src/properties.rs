@@ -197,6 +197,10 @@ pub fn map(props: &BTreeMap<String, String>) -> Result<Loaded, String> {
     for (key, var) in [
         ("leader.eligibility", "SR_LEADER_ELIGIBILITY"),
         ("mode.mutability", "SR_MODE_MUTABILITY"),
+        (
+            "schema.reject.empty.subject",
+            "SR_SCHEMA_REJECT_EMPTY_SUBJECT",
+        ),
     ] {
         if let Some(v) = get(key) {
             env(var, boolean(key, &v)?);

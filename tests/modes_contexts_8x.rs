@@ -210,3 +210,71 @@ async fn context_delete_only_when_empty() {
     assert!(v["id"].as_i64().expect("id") > first_id, "{v}");
     assert_eq!(server.get("/contexts").await.1, json!([".", ".gone"]));
 }
+
+/// `referenceFormat=qualified` (8.1, `SchemasResource.getSchema`,
+/// `SubjectVersionsResource.getSchemaByVersion`, `QualifiedSubject.qualifySubjectWithParent`):
+/// references of a schema in a non-default context are named in that context; only the
+/// exact word `qualified` does it, and by ID only when `subject` is given.
+#[tokio::test]
+async fn reference_format_qualified_names_references_in_their_context() {
+    let server = Server::start();
+    let dep = r#"{"type":"record","name":"Dep","fields":[{"name":"d","type":"int"}]}"#;
+    let (status, v) = server
+        .post("/subjects/:.c:dep/versions", &json!({"schema": dep}))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let body = json!({
+        "schema": r#"{"type":"record","name":"R","fields":[{"name":"x","type":"Dep"}]}"#,
+        "references": [{"name": "Dep", "subject": "dep", "version": 1}],
+    });
+    let (status, v) = server.post("/subjects/:.c:r/versions", &body).await;
+    assert_eq!(status, 200, "{v}");
+    let id = v["id"].as_i64().expect("id");
+    let reference = |v: &serde_json::Value| v["references"][0]["subject"].clone();
+    let (_, v) = server
+        .get("/subjects/:.c:r/versions/1?referenceFormat=qualified")
+        .await;
+    assert_eq!(reference(&v), json!(":.c:dep"), "{v}");
+    let (_, v) = server
+        .get("/subjects/:.c:r/versions/1?referenceFormat=QUALIFIED")
+        .await;
+    assert_eq!(reference(&v), json!("dep"), "{v}");
+    let (_, v) = server
+        .get(&format!(
+            "/schemas/ids/{id}?subject=:.c:r&referenceFormat=qualified"
+        ))
+        .await;
+    assert_eq!(reference(&v), json!(":.c:dep"), "{v}");
+    let (_, v) = server
+        .get(&format!(
+            "/contexts/.c/schemas/ids/{id}?referenceFormat=qualified"
+        ))
+        .await;
+    assert_eq!(reference(&v), json!(":.c:dep"), "{v}");
+}
+
+/// `schema.reject.empty.subject` (8.3.0, `SubjectVersionsResource.register` →
+/// `isValidSubject(…, allowEmpty)`): off by default; on, a registration under an empty
+/// subject name (`:.ctx:`) is 42208. Lookups are not affected.
+#[tokio::test]
+async fn empty_subjects_are_refused_only_when_configured() {
+    let default = Server::start();
+    let (status, v) = default
+        .post("/subjects/:.c:/versions", &json!({"schema": S}))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let strict = Server::builder()
+        .args(["--schema-reject-empty-subject", "true"])
+        .start();
+    let (status, v) = strict
+        .post("/subjects/:.c:/versions", &json!({"schema": S}))
+        .await;
+    assert_eq!((status, &v["error_code"]), (422, &json!(42208)), "{v}");
+    assert_eq!(v["message"], "The specified subject ':.c:' is not a valid.");
+    let (status, v) = strict
+        .post("/subjects/:.c:/versions", &json!({"schema": S}))
+        .await;
+    assert_eq!(status, 422, "{v}");
+    let (status, _) = strict.post("/subjects/:.c:", &json!({"schema": S})).await;
+    assert_eq!(status, 404);
+}

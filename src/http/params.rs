@@ -284,6 +284,31 @@ flag!(
     "aliases"
 );
 
+/// `referenceFormat` (8.1): `qualified` (exactly) names each reference of a schema in a
+/// non-default context with that context (`:.ctx:name`); anything else changes nothing.
+#[derive(Debug, Clone, Default, IntoParams)]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
+pub struct ReferenceFormat {
+    /// `qualified`: references in the schema's context
+    pub reference_format: Option<String>,
+}
+
+impl ReferenceFormat {
+    pub fn qualified(&self) -> bool {
+        self.reference_format.as_deref() == Some("qualified")
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ReferenceFormat {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        Ok(ReferenceFormat {
+            reference_format: query(parts).get("referenceFormat").map(str::to_string),
+        })
+    }
+}
+
 /// `format`: the output form of the schema text, dependent on the schema type (Protobuf:
 /// `serialized` for a base64 `FileDescriptorProto`, `ignore_extensions`; blank or unknown: the
 /// stored text, as Confluent answers).

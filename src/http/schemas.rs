@@ -4,8 +4,8 @@
 #[allow(unused_imports)]
 use super::openapi::*;
 use super::params::{
-    Aliases, Deleted, FetchMaxId, GuidPath, IdPath, LatestOnly, OutputFormat, Paging, SubjectHint,
-    SubjectPrefix, SCHEMA_SEARCH_LIMIT,
+    Aliases, Deleted, FetchMaxId, GuidPath, IdPath, LatestOnly, OutputFormat, Paging,
+    ReferenceFormat, SubjectHint, SubjectPrefix, SCHEMA_SEARCH_LIMIT,
 };
 use super::{ok_raw, ok_typed, AppState};
 use crate::error::RegistryError;
@@ -92,6 +92,7 @@ pub(crate) async fn list(
         SubjectHint,
         OutputFormat,
         FetchMaxId,
+        ReferenceFormat,
     ),
     responses(
         (status = 200, description = "The schema", body = SchemaById),
@@ -105,6 +106,7 @@ pub(crate) async fn by_id(
     q: SubjectHint,
     format: OutputFormat,
     fetch_max_id: FetchMaxId,
+    reference_format: ReferenceFormat,
 ) -> Result<Response, RegistryError> {
     let v = st.registry.schema_by_id(id, q.subject.as_deref())?;
     let text = st
@@ -112,6 +114,13 @@ pub(crate) async fn by_id(
         .schema_in_format(&v.body, &Subject::parse(&v.subject), format.as_str());
     let mut out = SchemaById::of(&v, text, q.subject.is_some());
     out.max_id = fetch_max_id.fetch_max_id.then_some(v.max_id);
+    // Only with `subject` given: the answer's subject is the parent (8.3.1 `getSchema`).
+    if reference_format.qualified() && q.subject.is_some() {
+        let parent = Subject::parse(&v.subject);
+        for r in &mut out.references {
+            r.subject = parent.qualify_reference(&r.subject);
+        }
+    }
     Ok(ok_typed(&out))
 }
 

@@ -5,7 +5,7 @@ use super::extract::{schema_request, Body, SCHEMA_BODY};
 use super::openapi::*;
 use super::params::{
     Deleted, DeletedOnly, MetadataFilter, NamePath, Normalize, OutputFormat, Paging, Permanent,
-    SubjectPrefix, SubjectVersionPath, SCHEMA_SEARCH_LIMIT,
+    ReferenceFormat, SubjectPrefix, SubjectVersionPath, SCHEMA_SEARCH_LIMIT,
 };
 use super::{ok_raw, ok_typed, AppState};
 use crate::error::RegistryError;
@@ -237,6 +237,7 @@ pub(crate) async fn delete_subject(
         SubjectVersionPath,
         Deleted,
         OutputFormat,
+        ReferenceFormat,
     ),
     responses(
         (status = 200, description = "The version", body = SchemaVersion),
@@ -250,6 +251,7 @@ pub(crate) async fn get_version(
     p: SubjectVersionPath,
     deleted: Deleted,
     format: OutputFormat,
+    reference_format: ReferenceFormat,
 ) -> Result<Response, RegistryError> {
     let spec = p.spec(true)?;
     let subject = st.registry.read_subject(&p.subject());
@@ -258,6 +260,12 @@ pub(crate) async fn get_version(
     out.schema = st
         .registry
         .schema_in_format(&v.body, &subject, format.as_str());
+    if reference_format.qualified() {
+        let parent = crate::model::Subject::parse(&v.subject);
+        for r in &mut out.references {
+            r.subject = parent.qualify_reference(&r.subject);
+        }
+    }
     Ok(ok_typed(&out))
 }
 

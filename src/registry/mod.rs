@@ -172,6 +172,9 @@ pub struct Registry {
     read_only: bool,
     /// Whether modes may be changed through the API (Confluent's mode.mutability).
     mode_mutable: bool,
+    /// Whether registering under an empty subject name (`:.ctx:`) is refused (Confluent
+    /// 8.3's schema.reject.empty.subject).
+    reject_empty_subject: bool,
     /// The cluster's name (Confluent's schema.registry.group.id).
     group_id: String,
 }
@@ -252,6 +255,7 @@ impl Registry {
             fence: AtomicI64::new(-1),
             read_only,
             mode_mutable: true,
+            reject_empty_subject: false,
             group_id: "schema-registry".into(),
         })
     }
@@ -261,6 +265,12 @@ impl Registry {
     pub fn with_policy(mut self, mode_mutable: bool, group_id: String) -> Registry {
         self.mode_mutable = mode_mutable;
         self.group_id = group_id;
+        self
+    }
+
+    /// Sets schema.reject.empty.subject.
+    pub fn rejecting_empty_subjects(mut self, reject: bool) -> Registry {
+        self.reject_empty_subject = reject;
         self
     }
 

@@ -305,7 +305,9 @@ impl Registry {
         Self::validate_subject(&subject.qualified())?;
         // No schema lives in the true global context (8.3.1 `QualifiedSubject.isValidSubject`
         // with `isConfigOrMode=false`).
-        if subject.context == crate::model::GLOBAL_CONTEXT {
+        if subject.context == crate::model::GLOBAL_CONTEXT
+            || (self.reject_empty_subject && subject.name.is_empty())
+        {
             return Err(RegistryError::InvalidSubject(subject.qualified()));
         }
         if self.read_only {
