@@ -137,6 +137,8 @@ pub struct Index {
     /// Keys whose newest record was refused (written by a deposed leader). Compaction would
     /// keep that record and drop the valid one before it, so the leader rewrites these keys.
     pub to_repair: BTreeSet<Vec<u8>>,
+    /// Confluent 8.2's associations of Kafka resources with subjects, by their key.
+    pub associations: BTreeMap<record::AssociationKey, record::AssociationValue>,
     /// Exporter definitions and states, by name.
     pub exporters: BTreeMap<String, record::ExporterValue>,
     pub exporter_states: BTreeMap<String, record::ExporterStateValue>,
@@ -302,6 +304,12 @@ impl Index {
             }
             (Key::ExporterState { name }, None) => {
                 self.exporter_states.remove(&name);
+            }
+            (Key::Association(k), Some(Value::Association(v))) => {
+                self.associations.insert(k, v);
+            }
+            (Key::Association(k), None) => {
+                self.associations.remove(&k);
             }
             (Key::DeleteSubject { .. } | Key::ClearSubject { .. }, None) => {}
             (Key::Noop, _) => {}

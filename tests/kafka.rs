@@ -696,3 +696,101 @@ async fn a_write_timed_out_in_flight_does_not_wedge_writes_after_a_broker_restar
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// `ASSOC` records a Confluent 8.2+ registry wrote (key bytes as its `AssociationKey`, value
+/// as its `AssociationValue`) are served by the three lists with their filters and order
+/// (8.3.1 `AbstractSchemaRegistry.getAssociationsBy*`, `Association.compareTo`), and a
+/// tombstone removes one; also after a restart.
+#[tokio::test]
+async fn associations_written_by_confluent_are_listed() {
+    let Some(broker) = broker_or_skip("associations_written_by_confluent_are_listed") else {
+        return;
+    };
+    let topic = format!("_schemas_assoc_{}", std::process::id());
+    create_topic(&broker, &topic, 1, "compact").await;
+    let key = |name: &str, ns: &str, ty: &str, subject: &str| {
+        format!(
+            r#"{{"keytype":"ASSOC","tenant":"default","resourceName":"{name}","resourceNamespace":"{ns}","resourceType":"topic","associationType":"{ty}","subject":"{subject}","magic":0}}"#
+        )
+    };
+    let value = |name: &str, ns: &str, id: &str, ty: &str, subject: &str, lifecycle: &str| {
+        json!({"subject": subject, "guid": format!("00000000-0000-4000-8000-{:012}", name.len() + ty.len()),
+               "tenant": "default", "resourceName": name, "resourceNamespace": ns, "resourceId": id,
+               "resourceType": "topic", "associationType": ty, "lifecycle": lifecycle, "frozen": false})
+        .to_string()
+    };
+    let k1 = key("orders", "lkc-1", "value", ":.lkc-1:orders-value");
+    let v1 = value(
+        "orders",
+        "lkc-1",
+        "id-1",
+        "value",
+        ":.lkc-1:orders-value",
+        "STRONG",
+    );
+    let k2 = key("orders", "lkc-1", "key", "orders-key");
+    let v2 = value("orders", "lkc-1", "id-1", "key", "orders-key", "WEAK");
+    let k3 = key("payments", "lkc-2", "value", "payments-value");
+    let v3 = value(
+        "payments",
+        "lkc-2",
+        "id-2",
+        "value",
+        "payments-value",
+        "STRONG",
+    );
+    let recs: Vec<(&[u8], Option<&[u8]>)> = vec![
+        (k1.as_bytes(), Some(v1.as_bytes())),
+        (k2.as_bytes(), Some(v2.as_bytes())),
+        (k3.as_bytes(), Some(v3.as_bytes())),
+    ];
+    produce(&broker, &topic, &recs).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let start = || {
+        Server::builder()
+            .kafka(&broker.address())
+            .topic(&topic)
+            .dir(dir.path())
+            .start()
+    };
+    let mut server = start();
+    // The clients' probe: any namespace, this topic, the value.
+    let (status, v) = server
+        .get("/associations/resources/-/orders?resourceType=topic&associationType=value")
+        .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v.as_array().map(Vec::len), Some(1), "{v}");
+    assert_eq!(v[0]["subject"], ":.lkc-1:orders-value");
+    assert_eq!(v[0]["lifecycle"], "STRONG");
+    assert_eq!(v[0]["resourceId"], "id-1");
+    // By resource ID: both types, key before value (association type order).
+    let (_, v) = server.get("/associations/resources/id-1").await;
+    let types: Vec<&str> = v
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x["associationType"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(types, ["key", "value"], "{v}");
+    let (_, v) = server
+        .get("/associations/resources/id-1?lifecycle=WEAK")
+        .await;
+    assert_eq!(v[0]["subject"], "orders-key", "{v}");
+    // A namespace listed whole with the name wildcard; by subject.
+    let (_, v) = server.get("/associations/resources/lkc-2/-").await;
+    assert_eq!(v[0]["resourceName"], "payments", "{v}");
+    let (_, v) = server.get("/associations/subjects/orders-key").await;
+    assert_eq!(v.as_array().map(Vec::len), Some(1), "{v}");
+    let (_, v) = server
+        .get("/associations/resources/-/-?resourceType=group")
+        .await;
+    assert_eq!(v, json!([]));
+    // A tombstone removes it, also for a node started afterwards.
+    produce(&broker, &topic, &[(k2.as_bytes(), None)]).await;
+    server.kill9();
+    let server = start();
+    let (_, v) = server.get("/associations/resources/id-1").await;
+    assert_eq!(v.as_array().map(Vec::len), Some(1), "{v}");
+}

@@ -415,12 +415,9 @@ pub(crate) async fn put_mode_subject(
 /// The answer of a mode delete: `{"mode": …}`, or `{}` when a recursive delete found none
 /// (Confluent's `Mode` entity is NON_EMPTY).
 fn deleted_mode(prev: Option<crate::model::Mode>) -> Response {
-    match prev {
-        Some(m) => ok_typed(&ModeBody {
-            mode: m.as_str().to_string(),
-        }),
-        None => ok_typed(&json!({})),
-    }
+    ok_typed(&DeletedMode {
+        mode: prev.map(|m| m.as_str().to_string()),
+    })
 }
 
 #[utoipa::path(
@@ -432,7 +429,7 @@ fn deleted_mode(prev: Option<crate::model::Mode>) -> Response {
         Recursive,
     ),
     responses(
-        (status = 200, description = "The removed mode of the default context (READWRITE when none was set)", body = ModeBody),
+        (status = 200, description = "The removed mode of the default context (READWRITE when none was set)", body = DeletedMode),
         (status = 422, description = "42205 mode changes are not allowed, or the registry is read-only (--read-only)", body = ErrorBody),
         StoreErrors,
     )
@@ -455,7 +452,7 @@ pub(crate) async fn delete_mode_global(
         Recursive,
     ),
     responses(
-        (status = 200, description = "The removed mode; `{}` when `recursive` found none", body = ModeBody),
+        (status = 200, description = "The removed mode; `{}` when `recursive` found none", body = DeletedMode),
         BadPath,
         (status = 404, description = "40401 subject has no mode (without `recursive`)", body = ErrorBody),
         (status = 422, description = "42205 mode changes are not allowed, or the registry is read-only (--read-only)", body = ErrorBody),

@@ -283,6 +283,7 @@ impl Modify for Security {
         RegisterSchemaResponse,
         SchemaVersion,
         SchemaById,
+        DeletedMode,
         ContextId,
         Association,
         Deployment,

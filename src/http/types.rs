@@ -276,6 +276,14 @@ pub struct ModeBody {
     pub mode: String,
 }
 
+/// Answer of a mode delete: the removed mode, or `{}` when a recursive delete found none
+/// (Confluent's `Mode` entity is NON_EMPTY).
+#[derive(Serialize, ToSchema)]
+pub struct DeletedMode {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+}
+
 /// Compatibility check answer (`messages` with `verbose=true`).
 #[derive(Serialize, ToSchema)]
 pub struct CompatibilityCheckResponse {

@@ -266,6 +266,7 @@ impl Registry {
                 })
             }),
             Key::Exporter { name } => ix.exporters.get(name).cloned().map(Value::Exporter),
+            Key::Association(k) => ix.associations.get(k).cloned().map(Value::Association),
             Key::ExporterState { name } => ix
                 .exporter_states
                 .get(name)

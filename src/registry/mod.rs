@@ -17,6 +17,7 @@ use std::sync::{Arc, RwLock, RwLockReadGuard};
 use std::time::Duration;
 use tokio::sync::{watch, Mutex};
 
+mod associations;
 mod config;
 mod deletes;
 pub mod exporters;
@@ -28,6 +29,7 @@ mod references;
 mod register;
 mod tags;
 
+pub use associations::{AssociationFilters, AssociationQuery};
 pub use exporters::ExporterAction;
 pub use log::replay_loop;
 pub use tags::TagRequest;

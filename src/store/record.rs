@@ -34,6 +34,9 @@ pub enum Key {
     Noop,
     /// A context came into use.
     Context { tenant: String, context: String },
+    /// Confluent 8.2's association of a Kafka resource with a subject (`AssociationKey`,
+    /// keytype `ASSOC`; the subject is qualified).
+    Association(AssociationKey),
     /// Ours, not Confluent's (its readers skip unknown key types): who leads, under which
     /// epoch. One key, so compaction keeps the newest.
     Leadership,
@@ -43,6 +46,44 @@ pub enum Key {
     ExporterState { name: String },
     /// A key type this version does not know: logged and skipped.
     Unknown(String),
+}
+
+/// The fields of an `ASSOC` key, in Confluent's order (`AssociationKey`): one association
+/// per resource name, namespace, type, association type and subject.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AssociationKey {
+    pub tenant: String,
+    pub resource_name: String,
+    pub resource_namespace: String,
+    pub resource_type: String,
+    pub association_type: String,
+    pub subject: String,
+}
+
+/// Value of an `ASSOC` record (Confluent 8.2's `AssociationValue`; `frozen` always written).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssociationValue {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_namespace: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub association_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifecycle: Option<String>,
+    #[serde(default)]
+    pub frozen: bool,
 }
 
 /// Value of a LEADERSHIP record: `node` leads under `epoch` (a claim of `epoch + 1` takes
@@ -178,6 +219,7 @@ pub enum Value {
     Leadership(LeadershipValue),
     Exporter(ExporterValue),
     ExporterState(ExporterStateValue),
+    Association(AssociationValue),
     /// NOOP records carry no meaningful value.
     Empty,
 }
@@ -267,6 +309,23 @@ pub fn encode_key(key: &Key) -> Vec<u8> {
             push_str(&mut out, context);
             out.push_str(",\"magic\":0}");
         }
+        Key::Association(k) => {
+            out.push_str("\"ASSOC\",\"tenant\":");
+            push_str(&mut out, &k.tenant);
+            for (name, v) in [
+                ("resourceName", &k.resource_name),
+                ("resourceNamespace", &k.resource_namespace),
+                ("resourceType", &k.resource_type),
+                ("associationType", &k.association_type),
+                ("subject", &k.subject),
+            ] {
+                out.push_str(",\"");
+                out.push_str(name);
+                out.push_str("\":");
+                push_str(&mut out, v);
+            }
+            out.push_str(",\"magic\":0}");
+        }
         Key::Unknown(raw) => return raw.as_bytes().to_vec(),
     }
     out.into_bytes()
@@ -284,6 +343,7 @@ pub fn encode_value(value: &Value) -> Vec<u8> {
         Value::Leadership(v) => serde_json::to_vec(v),
         Value::Exporter(v) => serde_json::to_vec(v),
         Value::ExporterState(v) => serde_json::to_vec(v),
+        Value::Association(v) => serde_json::to_vec(v),
         Value::Empty => Ok(b"{}".to_vec()),
     };
     // Serialising these plain structs cannot fail (string keys, no custom serialisers).
@@ -311,6 +371,14 @@ struct AnyKey {
     context: Option<String>,
     #[serde(default)]
     name: Option<String>,
+    #[serde(default, rename = "resourceName")]
+    resource_name: Option<String>,
+    #[serde(default, rename = "resourceNamespace")]
+    resource_namespace: Option<String>,
+    #[serde(default, rename = "resourceType")]
+    resource_type: Option<String>,
+    #[serde(default, rename = "associationType")]
+    association_type: Option<String>,
 }
 
 /// Decodes a key leniently (any field order, any magic, unknown fields ignored).
@@ -355,6 +423,19 @@ pub fn decode_key(bytes: &[u8]) -> Result<Key, DecodeError> {
             tenant: k.tenant.unwrap_or_else(|| DEFAULT_TENANT.to_string()),
             context: k.context.unwrap_or_default(),
         },
+        "ASSOC" => {
+            let need = |f: Option<String>, what: &str| {
+                f.ok_or_else(|| DecodeError::Key(format!("no {what} in an ASSOC key")))
+            };
+            Key::Association(AssociationKey {
+                tenant: k.tenant.unwrap_or_else(|| DEFAULT_TENANT.to_string()),
+                resource_name: need(k.resource_name, "resourceName")?,
+                resource_namespace: need(k.resource_namespace, "resourceNamespace")?,
+                resource_type: need(k.resource_type, "resourceType")?,
+                association_type: need(k.association_type, "associationType")?,
+                subject: need_subject(k.subject)?,
+            })
+        }
         other => Key::Unknown(other.to_string()),
     })
 }
@@ -394,6 +475,9 @@ pub fn decode_value(key: &Key, bytes: Option<&[u8]>) -> Result<Option<Value>, De
         Key::ExporterState { .. } => Value::ExporterState(
             serde_json::from_slice(bytes).map_err(|e| err("EXPORTER_STATE", e))?,
         ),
+        Key::Association(_) => {
+            Value::Association(serde_json::from_slice(bytes).map_err(|e| err("ASSOC", e))?)
+        }
         Key::Noop | Key::Unknown(_) => Value::Empty,
     };
     Ok(Some(v))
@@ -412,6 +496,21 @@ mod tests {
 
     fn key_str(k: &Key) -> String {
         String::from_utf8(encode_key(k)).expect("utf8")
+    }
+
+    /// Confluent 8.2's `AssociationKey` (`storage/AssociationKey.java`: keytype, tenant,
+    /// resourceName, resourceNamespace, resourceType, associationType, subject, magic 0).
+    #[test]
+    fn association_keys_are_byte_identical_to_confluent() {
+        let golden = r#"{"keytype":"ASSOC","tenant":"default","resourceName":"orders","resourceNamespace":"lkc-1","resourceType":"topic","associationType":"value","subject":":.lkc-1:orders-value","magic":0}"#;
+        let key = decode_key(golden.as_bytes()).expect("decodes");
+        assert_eq!(key_str(&key), golden);
+        let value = br#"{"subject":":.lkc-1:orders-value","guid":"6f1d3c9e-0000-4000-8000-000000000001","tenant":"default","resourceName":"orders","resourceNamespace":"lkc-1","resourceId":"id-1","resourceType":"topic","associationType":"value","lifecycle":"STRONG","frozen":false,"unknown":1}"#;
+        let Some(Value::Association(v)) = decode_value(&key, Some(value)).expect("value") else {
+            panic!("an association value")
+        };
+        assert_eq!(v.lifecycle.as_deref(), Some("STRONG"));
+        assert_eq!(v.resource_id.as_deref(), Some("id-1"));
     }
 
     #[test]
