@@ -43,7 +43,8 @@ async fn rule_sets_are_merged_and_removed_on_tag_edits() {
     let (status, v) = server
         .post(
             "/subjects/u/versions",
-            &json!({"schema": USER, "ruleSet": {"domainRules": [rule("A", "1"), rule("B", "2")]}}),
+            &json!({"schema": USER, "ruleSet": {"domainRules": [rule("A", "1"), rule("B", "2")],
+                    "encodingRules": [rule("A", "9")]}}),
         )
         .await;
     assert_eq!(status, 200, "{v}");
@@ -87,6 +88,8 @@ async fn rule_sets_are_merged_and_removed_on_tag_edits() {
         .await;
     assert_eq!(status, 200, "{v}");
     assert_eq!(names(&v, "domainRules"), ["B=20", "C=3"], "{v}");
+    // All three lists are filtered (8.3.1 `maybeModifyPreviousRuleSet`).
+    assert_eq!(names(&v, "encodingRules"), Vec::<String>::new(), "{v}");
     let (_, stored) = server.get("/subjects/u/versions/3").await;
     assert_eq!(names(&stored, "domainRules"), ["B=20", "C=3"], "{stored}");
     assert_eq!(stored["metadata"]["properties"]["confluent:version"], "3");

@@ -101,7 +101,8 @@ impl Registry {
                 req.rules_to_merge.clone(),
             );
             if let (Some(Json::Object(m)), Some(remove)) = (&mut rs, &req.rules_to_remove) {
-                for kind in ["migrationRules", "domainRules"] {
+                // 8.3.1 `maybeModifyPreviousRuleSet` filters all three lists.
+                for kind in RULE_KINDS {
                     if let Some(Json::Array(rules)) = m.get_mut(kind) {
                         rules.retain(|r| {
                             rule_name(r).is_none_or(|n| !remove.iter().any(|x| x == n))
