@@ -4,7 +4,7 @@
 pub mod avro;
 pub mod json;
 pub mod protobuf;
-mod tags;
+pub(crate) mod tags;
 
 use crate::model::SchemaType;
 use std::any::Any;

@@ -44,6 +44,14 @@ pub(crate) fn as_text(v: Option<&Json>) -> String {
     out
 }
 
+/// The entry `key` of an object node, with its position (Jackson's `get` on an `ObjectNode`).
+pub(crate) fn child<'a>(node: &'a Json, key: &str) -> Option<(usize, &'a Json)> {
+    match node {
+        Json::Obj(m) => m.iter().position(|(k, _)| k == key).map(|i| (i, &m[i].1)),
+        _ => None,
+    }
+}
+
 /// Positions (in objects' entry lists and in arrays) from the root to a node.
 pub(crate) type NodePath = Vec<usize>;
 

@@ -16,17 +16,10 @@
 //! - Nothing found: "No matching path '…' found in the schema"; a field path with fewer than
 //!   two parts fails as Java's `Arrays.copyOfRange` does ("0 > -1").
 
-use super::super::tags::{as_text, edit_tags, extend, illegal, java_split, NodePath};
+use super::super::tags::{as_text, child, edit_tags, extend, illegal, java_split, NodePath};
 use super::super::{EntityType, TagEdit};
 use crate::json::{write_json, Json, JsonReader};
 use std::collections::VecDeque;
-
-pub(crate) fn child<'a>(node: &'a Json, key: &str) -> Option<(usize, &'a Json)> {
-    match node {
-        Json::Obj(m) => m.iter().position(|(k, _)| k == key).map(|i| (i, &m[i].1)),
-        _ => None,
-    }
-}
 
 fn find(root: &Json, kind: EntityType, path: &str) -> Result<NodePath, String> {
     let ids = java_split(path);

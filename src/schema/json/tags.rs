@@ -11,17 +11,10 @@
 //! branches with its schema comparator first; this registry answers only when there is one
 //! branch, and says so otherwise.
 
-use super::super::tags::{edit_tags, extend, illegal, java_split, NodePath};
+use super::super::tags::{child, edit_tags, extend, illegal, java_split, NodePath};
 use super::super::{EntityType, TagEdit};
 use crate::json::{Json, JsonReader};
 use std::collections::VecDeque;
-
-fn child<'a>(node: &'a Json, key: &str) -> Option<(usize, &'a Json)> {
-    match node {
-        Json::Obj(m) => m.iter().position(|(k, _)| k == key).map(|i| (i, &m[i].1)),
-        _ => None,
-    }
-}
 
 /// `findNodeFromNameBuilder`: the property of `node` named by the next words.
 fn by_name<'a>(

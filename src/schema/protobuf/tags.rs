@@ -16,26 +16,11 @@
 
 use super::model::{Message, OptionElement, OptionValue, ProtoFile, TypeElement};
 use super::{print, read};
+use crate::schema::tags::{illegal, java_split};
 use crate::schema::{EntityType, TagEdit};
 
 const FIELD_META: &str = "confluent.field_meta";
 const MESSAGE_META: &str = "confluent.message_meta";
-
-fn illegal(msg: impl std::fmt::Display) -> String {
-    format!("java.lang.IllegalArgumentException: {msg}")
-}
-
-/// Java's `String.split("\\.")`.
-fn java_split(path: &str) -> Vec<&str> {
-    if !path.contains('.') {
-        return vec![path];
-    }
-    let mut parts: Vec<&str> = path.split('.').collect();
-    while parts.last().is_some_and(|p| p.is_empty()) {
-        parts.pop();
-    }
-    parts
-}
 
 fn message_mut<'a>(types: &'a mut [TypeElement], name: &str) -> Option<&'a mut Message> {
     types.iter_mut().find_map(|t| match t {
