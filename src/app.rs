@@ -66,7 +66,8 @@ pub async fn open_registry(
         other => other.to_string(),
     })?
     .with_policy(args.mode_mutability, args.group_id.clone())
-    .rejecting_empty_subjects(args.schema_reject_empty_subject);
+    .rejecting_empty_subjects(args.schema_reject_empty_subject)
+    .validating_new_schemas(args.schema_validate_new_schemas);
     Ok((Arc::new(registry), cluster_id))
 }
 

@@ -186,13 +186,19 @@ pub fn classify(method: &str, path: &str) -> Access {
             ["subjects", _, "versions"] | ["subjects", _, "versions", _, "tags"] => {
                 Operation::Write
             }
+            // Associations (8.2): a batch get only reads; creating one may register schemas.
+            ["associations:batchGet"] => Operation::Read,
+            ["associations"] | ["associations:batchMutate"] => Operation::Write,
             _ => Operation::Admin,
         }
     } else if method == "DELETE" {
         match segs.as_slice() {
             ["subjects", _] | ["subjects", _, "versions", _] => Operation::Write,
+            ["associations", "resources", _] => Operation::Write,
             _ => Operation::Admin,
         }
+    } else if method == "PUT" && matches!(segs.as_slice(), ["associations", "resources", _]) {
+        Operation::Write
     } else {
         Operation::Admin
     };

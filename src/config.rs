@@ -123,6 +123,13 @@ pub struct ServeArgs {
     #[arg(long, env = "SR_SCHEMA_REJECT_EMPTY_SUBJECT", default_value_t = false, action = clap::ArgAction::Set)]
     pub schema_reject_empty_subject: bool,
 
+    /// Strict parsing of new schemas (Avro field defaults and names) when registering without
+    /// an ID and in compatibility checks (Confluent 8's schema.validate.new.schemas, whose
+    /// default there is true). Unset: 7.9's rule, defaults validated only when normalizing.
+    /// A `validateNewSchemas` config wins over it.
+    #[arg(long, env = "SR_SCHEMA_VALIDATE_NEW_SCHEMAS", action = clap::ArgAction::Set)]
+    pub schema_validate_new_schemas: Option<bool>,
+
     /// The registry cluster's name, reported by /v1/metadata/id (Confluent's
     /// schema.registry.group.id).
     #[arg(long, env = "SR_GROUP_ID", default_value = "schema-registry")]

@@ -67,6 +67,10 @@ pub enum RegistryError {
     /// An exporter API error: (Confluent error_code, message).
     #[error("{1}")]
     Exporter(u32, String),
+    /// An association API error (Confluent 8.2): (error_code, message); the status is the
+    /// code's first three digits (42212 → 422, 40903 → 409, 500 → 500).
+    #[error("{1}")]
+    Association(u32, String),
     /// Forwarding to the leader failed.
     #[error("Error while forwarding the request to the leader: {0}")]
     Forwarding(String),

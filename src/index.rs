@@ -138,10 +138,20 @@ pub struct Index {
     /// keep that record and drop the valid one before it, so the leader rewrites these keys.
     pub to_repair: BTreeSet<Vec<u8>>,
     /// Confluent 8.2's associations of Kafka resources with subjects, by their key.
-    pub associations: BTreeMap<record::AssociationKey, record::AssociationValue>,
+    pub associations: BTreeMap<record::AssociationKey, AssociationEntry>,
     /// Exporter definitions and states, by name.
     pub exporters: BTreeMap<String, record::ExporterValue>,
     pub exporter_states: BTreeMap<String, record::ExporterStateValue>,
+}
+
+/// An association as the log holds it, with the times Confluent derives from its records:
+/// `create_ts` from the first record under its key, `update_ts` from the newest
+/// (8.3.1 `KafkaStoreMessageHandler`, `AssociationValue.toAssociationEntity`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssociationEntry {
+    pub value: record::AssociationValue,
+    pub create_ts: Option<i64>,
+    pub update_ts: Option<i64>,
 }
 
 /// Who leads a shared log, as its newest valid LEADERSHIP record says.
@@ -306,7 +316,15 @@ impl Index {
                 self.exporter_states.remove(&name);
             }
             (Key::Association(k), Some(Value::Association(v))) => {
-                self.associations.insert(k, v);
+                let create_ts = self.associations.get(&k).map_or(ts, |e| e.create_ts);
+                self.associations.insert(
+                    k,
+                    AssociationEntry {
+                        value: v,
+                        create_ts,
+                        update_ts: ts,
+                    },
+                );
             }
             (Key::Association(k), None) => {
                 self.associations.remove(&k);

@@ -201,6 +201,10 @@ pub fn map(props: &BTreeMap<String, String>) -> Result<Loaded, String> {
             "schema.reject.empty.subject",
             "SR_SCHEMA_REJECT_EMPTY_SUBJECT",
         ),
+        (
+            "schema.validate.new.schemas",
+            "SR_SCHEMA_VALIDATE_NEW_SCHEMAS",
+        ),
     ] {
         if let Some(v) = get(key) {
             env(var, boolean(key, &v)?);

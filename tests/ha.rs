@@ -418,3 +418,65 @@ async fn kill9_of_the_leader_at_default_settings_stops_writes_for_under_4_s() {
         );
     }
 }
+
+/// Association writes sent to a follower are forwarded to the leader (8.3.1
+/// `KafkaSchemaRegistry.createAssociationOrForward` and friends), and every node answers
+/// the result from its own replay of the log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn association_writes_on_a_follower_reach_the_leader() {
+    let Some(broker) = broker_or_skip("association_writes_on_a_follower_reach_the_leader") else {
+        return;
+    };
+    let topic = format!("_schemas_ha_assoc_{}", std::process::id());
+    let dirs: Vec<tempfile::TempDir> = (0..2).map(|_| tempfile::tempdir().expect("dir")).collect();
+    let nodes: Vec<Server> = dirs
+        .iter()
+        .map(|d| {
+            Server::builder()
+                .kafka(&broker.address())
+                .topic(&topic)
+                .dir(d.path())
+                .start()
+        })
+        .collect();
+    let all: Vec<&Server> = nodes.iter().collect();
+    let leader = agreed_leader(&all, Duration::from_secs(30)).await;
+    let follower = nodes.iter().find(|n| n.url != leader).expect("a follower");
+    let (status, v) = follower
+        .post(
+            "/associations",
+            &json!({"resourceName": "orders", "resourceNamespace": "lkc-1", "resourceId": "id-1",
+                    "associations": [{"schema": {"schema": "\"string\""}}]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["associations"][0]["subject"], ":.lkc-1:orders-value");
+    for node in &nodes {
+        until_listed(node, 1).await;
+    }
+    let (status, _) = follower
+        .delete("/associations/resources/id-1?cascadeLifecycle=true")
+        .await;
+    assert_eq!(status, 204);
+    for node in &nodes {
+        until_listed(node, 0).await;
+    }
+}
+
+/// Polls a node until resource `id-1` lists `n` associations (a follower applies the
+/// leader's records a little later), bounded.
+async fn until_listed(node: &Server, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, list) = node.get("/associations/resources/id-1").await;
+        if list.as_array().map(Vec::len) == Some(n) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} never listed {n}: {list}",
+            node.url
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

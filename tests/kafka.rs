@@ -794,3 +794,50 @@ async fn associations_written_by_confluent_are_listed() {
     let (_, v) = server.get("/associations/resources/id-1").await;
     assert_eq!(v.as_array().map(Vec::len), Some(1), "{v}");
 }
+
+/// An association created here is an `ASSOC` record with Confluent's key bytes (8.3.1
+/// `AssociationKey`: keytype, tenant, resourceName, resourceNamespace, resourceType,
+/// associationType, subject, magic) and its `AssociationValue` (no `createTs`); a delete is a
+/// tombstone under the same key.
+#[tokio::test]
+async fn associations_created_here_are_confluent_records() {
+    let Some(broker) = broker_or_skip("associations_created_here_are_confluent_records") else {
+        return;
+    };
+    let topic = format!("_schemas_assoc_w_{}", std::process::id());
+    create_topic(&broker, &topic, 1, "compact").await;
+    let dir = tempfile::tempdir().expect("dir");
+    let server = Server::builder()
+        .kafka(&broker.address())
+        .topic(&topic)
+        .dir(dir.path())
+        .start();
+    let (status, v) = server
+        .post(
+            "/associations",
+            &json!({"resourceName": "orders", "resourceNamespace": "lkc-1", "resourceId": "id-9",
+                    "associations": [{"schema": {"schema": "\"string\""}}]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let (status, _) = server
+        .delete("/associations/resources/id-9?cascadeLifecycle=true")
+        .await;
+    assert_eq!(status, 204);
+    let all = read_all(&broker, &topic);
+    let key = r#"{"keytype":"ASSOC","tenant":"default","resourceName":"orders","resourceNamespace":"lkc-1","resourceType":"topic","associationType":"value","subject":":.lkc-1:orders-value","magic":0}"#;
+    let written: Vec<&Option<String>> = all
+        .iter()
+        .filter(|(_, k, _)| k == key)
+        .map(|(_, _, v)| v)
+        .collect();
+    assert_eq!(written.len(), 2, "a value then a tombstone: {all:?}");
+    let value: Value = serde_json::from_str(written[0].as_deref().unwrap_or("null")).expect("json");
+    assert_eq!(value["subject"], ":.lkc-1:orders-value");
+    assert_eq!(value["tenant"], "default");
+    assert_eq!(value["resourceId"], "id-9");
+    assert_eq!(value["lifecycle"], "STRONG");
+    assert_eq!(value["frozen"], true);
+    assert!(value.get("createTs").is_none(), "{value}");
+    assert_eq!(written[1], &None);
+}

@@ -278,3 +278,75 @@ async fn empty_subjects_are_refused_only_when_configured() {
     let (status, _) = strict.post("/subjects/:.c:", &json!({"schema": S})).await;
     assert_eq!(status, 404);
 }
+
+/// `validateNewSchemas` (8.x config field and `schema.validate.new.schemas`; 8.3.1
+/// `AbstractSchemaRegistry.isSchemaNewSchemaValidationEnabled`, `KafkaSchemaRegistry.register`
+/// passes `isNew = id < 0 && validateNewSchemas`, `isCompatible` passes `validateNewSchemas`,
+/// `AvroSchema.getParser` validates defaults when new). Unset, the 7.9 rule stays: a bad
+/// default is accepted unless normalizing.
+#[tokio::test]
+async fn validate_new_schemas_makes_new_avro_defaults_strict() {
+    const BAD: &str =
+        r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int","default":"x"}]}"#;
+    const GOOD: &str = r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int"}]}"#;
+    let server = Server::start();
+    let (status, v) = server
+        .post("/subjects/lenient/versions", &json!({"schema": BAD}))
+        .await;
+    assert_eq!(status, 200, "7.9's rule by default: {v}");
+
+    let (status, v) = server
+        .put("/config/strict", &json!({"validateNewSchemas": true}))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let (_, v) = server.get("/config/strict").await;
+    assert_eq!(v["validateNewSchemas"], true, "{v}");
+    let (status, v) = server
+        .post("/subjects/strict/versions", &json!({"schema": BAD}))
+        .await;
+    assert_eq!((status, &v["error_code"]), (422, &json!(42201)), "{v}");
+    let (status, v) = server
+        .post("/subjects/strict/versions", &json!({"schema": GOOD}))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    // A compatibility check parses the candidate as new too.
+    let (status, v) = server
+        .post(
+            "/compatibility/subjects/strict/versions/latest",
+            &json!({"schema": BAD}),
+        )
+        .await;
+    assert_eq!((status, &v["error_code"]), (422, &json!(42201)), "{v}");
+    // A registration with an explicit ID (IMPORT) is not new: not strict.
+    let (status, _) = server
+        .put("/mode/strict?force=true", &json!({"mode": "IMPORT"}))
+        .await;
+    assert_eq!(status, 200);
+    let (status, v) = server
+        .post(
+            "/subjects/strict/versions",
+            &json!({"schema": BAD, "id": 100, "version": 5}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+
+    // The server-wide default, and a config that turns it off again.
+    let strict = Server::builder()
+        .args(["--schema-validate-new-schemas", "true"])
+        .start();
+    let (status, v) = strict
+        .post("/subjects/any/versions", &json!({"schema": BAD}))
+        .await;
+    assert_eq!((status, &v["error_code"]), (422, &json!(42201)), "{v}");
+    let (status, _) = strict
+        .put("/config/loose", &json!({"validateNewSchemas": false}))
+        .await;
+    assert_eq!(status, 200);
+    let (status, v) = strict
+        .post(
+            "/subjects/loose/versions?normalize=true",
+            &json!({"schema": BAD}),
+        )
+        .await;
+    assert_eq!(status, 200, "false: never strict, even normalizing: {v}");
+}

@@ -77,6 +77,7 @@ fn parse_update(v: &Value) -> Result<(ConfigUpdate, Value), RegistryError> {
         alias: opt_string(m, "alias")?,
         normalize: opt_bool(m, "normalize")?,
         validate_fields: opt_bool(m, "validateFields")?,
+        validate_new_schemas: opt_bool(m, "validateNewSchemas")?,
         compatibility_level: None,
         // `CompatibilityPolicy.forName`: any case; an unknown name is no policy.
         compatibility_policy: opt_string(m, "compatibilityPolicy")?.and_then(|p| {

@@ -35,6 +35,10 @@ impl RegistryError {
             InvalidSubject(_) => (422, 42208),
             BadRequest(status, _) => (*status, *status as u32),
             Exporter(code, _) => (if *code == 40450 { 404 } else { 409 }, *code),
+            Association(code, _) => (
+                (if *code >= 10000 { code / 100 } else { *code }) as u16,
+                *code,
+            ),
             Store(_) => (500, 50001),
             StoreTimeout(_) => (500, 50002),
             Forwarding(_) => (500, 50003),

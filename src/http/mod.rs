@@ -20,9 +20,10 @@ pub mod subjects;
 pub mod tags;
 pub mod types;
 
+use crate::model::DEFAULT_CONTEXT;
 use crate::registry::Registry;
 use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::Uri;
+use axum::http::{Method, Uri};
 use axum::response::Response;
 use axum::Router;
 use std::sync::Arc;
@@ -206,6 +207,32 @@ fn rewrite_context_urls(mut req: Request) -> Request {
             ),
             None,
         ),
+        // 8.3.1 `ContextFilter`: association writes take the context as `context` (which
+        // replaces any given); other association routes just lose the prefix.
+        [first, ..] if first.starts_with("associations") => {
+            let path = join(&segs, &[]);
+            if matches!(*req.method(), Method::POST | Method::PUT) {
+                let scope = if ctx == DEFAULT_CONTEXT {
+                    String::new()
+                } else {
+                    format!("%3A{enc_ctx}%3A")
+                };
+                let kept: Vec<&str> = query
+                    .as_deref()
+                    .unwrap_or_default()
+                    .split('&')
+                    .filter(|p| !p.is_empty() && *p != "context" && !p.starts_with("context="))
+                    .collect();
+                let mut q = format!("context={scope}");
+                for p in kept {
+                    q.push('&');
+                    q.push_str(p);
+                }
+                format!("{path}?{q}")
+            } else {
+                with_q(path, None)
+            }
+        }
         _ => return req,
     };
     set_uri(&mut req, &new);

@@ -17,6 +17,51 @@ use utoipa::openapi::path::Operation;
 use utoipa::openapi::RefOr;
 use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
 
+/// One association to create or update (Confluent 8.2's `AssociationCreateOrUpdateInfo`).
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct AssociationCreateOrUpdateInfo {
+    /// Default (STRONG): `:.{resourceNamespace}:{resourceName}-{associationType}`
+    pub subject: Option<String>,
+    /// `key` or `value` (default)
+    pub association_type: Option<String>,
+    /// `STRONG` or `WEAK`
+    pub lifecycle: Option<String>,
+    pub frozen: Option<bool>,
+    /// A schema to register under the subject (implies STRONG)
+    pub schema: Option<RegisterSchemaRequest>,
+    pub normalize: Option<bool>,
+}
+
+/// `POST /associations`, `PUT /associations/resources/{resourceId}` body (Confluent 8.2's
+/// `AssociationCreateOrUpdateRequest`).
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct AssociationCreateOrUpdateRequest {
+    pub resource_name: String,
+    pub resource_namespace: String,
+    pub resource_id: Option<String>,
+    /// `topic` (default)
+    pub resource_type: Option<String>,
+    pub associations: Vec<AssociationCreateOrUpdateInfo>,
+}
+
+/// `POST /associations:batchGet` body: `{"requests": [{resourceId | resourceName +
+/// resourceNamespace, resourceType?, associationTypes?, lifecycle?}]}`.
+#[derive(ToSchema)]
+pub struct AssociationBatchGetRequest {
+    #[schema(value_type = Vec<Object>)]
+    pub requests: Vec<serde_json::Value>,
+}
+
+/// `POST /associations:batchMutate` body: `{"requests": [{resourceName, resourceNamespace,
+/// resourceId, resourceType?, associations: [{opType: CREATE|UPSERT|DELETE, …}]}]}`.
+#[derive(ToSchema)]
+pub struct AssociationBatchRequest {
+    #[schema(value_type = Vec<Object>)]
+    pub requests: Vec<serde_json::Value>,
+}
+
 /// Body of register, lookup and compatibility requests.
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -248,6 +293,11 @@ impl Modify for Security {
         super::associations::by_subject,
         super::associations::by_resource_name,
         super::associations::by_resource_id,
+        super::associations::create,
+        super::associations::upsert,
+        super::associations::delete,
+        super::associations::batch_get,
+        super::associations::batch_mutate,
         super::schemas::id_subjects,
         super::schemas::id_versions,
         super::config::get_global,
@@ -286,6 +336,14 @@ impl Modify for Security {
         DeletedMode,
         ContextId,
         Association,
+        AssociationInfo,
+        AssociationResponse,
+        AssociationResult,
+        AssociationBatchResponse,
+        AssociationCreateOrUpdateInfo,
+        AssociationCreateOrUpdateRequest,
+        AssociationBatchGetRequest,
+        AssociationBatchRequest,
         Deployment,
         SubjectVersion,
         ConfigUpdateRequest,

@@ -217,6 +217,44 @@ macro_rules! flag {
 }
 
 flag!(
+    /// Check only: nothing is written
+    DryRun,
+    dry_run,
+    "dryRun"
+);
+flag!(
+    /// Answer each association's subject's latest version too
+    IncludeSchemas,
+    include_schemas,
+    "includeSchemas"
+);
+flag!(
+    /// Also delete a STRONG association's subject (soft, then permanently)
+    CascadeLifecycle,
+    cascade_lifecycle,
+    "cascadeLifecycle"
+);
+
+/// `context` of association writes (`/contexts/{ctx}/associations` sets it): the context an
+/// unqualified subject is taken in.
+#[derive(Debug, Clone, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ContextParam {
+    /// A context (`:.ctx:`); default: the default context
+    pub context: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ContextParam {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        Ok(ContextParam {
+            context: query(parts).get("context").map(str::to_string),
+        })
+    }
+}
+
+flag!(
     /// Include soft-deleted subjects or versions
     Deleted,
     deleted,
@@ -350,6 +388,48 @@ impl<S: Send + Sync> FromRequestParts<S> for SubjectPrefix {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
         Ok(SubjectPrefix {
             subject_prefix: query(parts).get("subjectPrefix").map(str::to_string),
+        })
+    }
+}
+
+/// The filters `GET /schemas` gained in 8.2: `ruleType` (versions with a rule of this type),
+/// and `resourceType`, `associationType` (repeatable), `lifecycle` (repeatable: `STRONG`,
+/// `WEAK`, or `NONE` for subjects without association; anything else leaves the request
+/// unmatched, 404, as JAX-RS's enum conversion does).
+#[derive(Debug, Clone, Default, IntoParams)]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
+pub struct SchemaFilters {
+    /// Only versions whose rule set has a rule of this type (e.g. `CEL`)
+    pub rule_type: Option<String>,
+    /// Only subjects associated with a resource of this type (and answer their associations)
+    pub resource_type: Option<String>,
+    /// Only subjects with an association of this type (`key`, `value`), repeatable
+    pub association_type: Vec<String>,
+    /// `STRONG`, `WEAK`, or `NONE` (subjects without association), repeatable
+    pub lifecycle: Vec<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for SchemaFilters {
+    type Rejection = RegistryError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let q = query(parts);
+        let lifecycle: Vec<String> = q.all("lifecycle").into_iter().map(str::to_string).collect();
+        if lifecycle
+            .iter()
+            .any(|l| !matches!(l.as_str(), "STRONG" | "WEAK" | "NONE"))
+        {
+            return Err(super::error::not_found_error());
+        }
+        Ok(SchemaFilters {
+            rule_type: q.get("ruleType").map(str::to_string),
+            resource_type: q.get("resourceType").map(str::to_string),
+            association_type: q
+                .all("associationType")
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
+            lifecycle,
         })
     }
 }

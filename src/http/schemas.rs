@@ -5,7 +5,7 @@
 use super::openapi::*;
 use super::params::{
     Aliases, Deleted, FetchMaxId, GuidPath, IdPath, LatestOnly, OutputFormat, Paging,
-    ReferenceFormat, SubjectHint, SubjectPrefix, SCHEMA_SEARCH_LIMIT,
+    ReferenceFormat, SchemaFilters, SubjectHint, SubjectPrefix, SCHEMA_SEARCH_LIMIT,
 };
 use super::{ok_raw, ok_typed, AppState};
 use crate::error::RegistryError;
@@ -42,11 +42,12 @@ fn hint(st: &AppState, q: &SubjectHint) -> Option<Subject> {
         Deleted,
         LatestOnly,
         Aliases,
+        SchemaFilters,
         Paging,
     ),
     responses(
-        (status = 200, description = "Schemas", body = [SchemaVersion]),
-        (status = 404, description = "offset or limit is not an int (Jersey leaves the request unmatched)", body = ErrorBody),
+        (status = 200, description = "Schemas (with their subjects' `associations` when an association filter is given)", body = [SchemaVersion]),
+        (status = 404, description = "offset or limit is not an int, or lifecycle is not STRONG, WEAK or NONE (Jersey leaves the request unmatched)", body = ErrorBody),
     )
 )]
 pub(crate) async fn list(
@@ -55,20 +56,57 @@ pub(crate) async fn list(
     deleted: Deleted,
     latest: LatestOnly,
     aliases: Aliases,
+    filters: SchemaFilters,
     paging: Paging,
 ) -> Result<Response, RegistryError> {
-    let all = st.registry.schemas(
+    let mut all = st.registry.schemas(
         prefix.subject_prefix.as_deref(),
         deleted.deleted,
         latest.latest_only,
     );
+    // After `latestOnly`, as Confluent's post-filter (8.3.1 `schemasByVersion`).
+    if let Some(rule_type) = filters.rule_type.as_deref().filter(|t| !t.is_empty()) {
+        all.retain(|v| has_rule_of_type(v.body.rule_set.as_ref(), rule_type));
+    }
     let with_aliases = aliases.aliases;
-    let paging = paging.capped(SCHEMA_SEARCH_LIMIT);
-    let page: Vec<SchemaVersion> = all
+    let by_association = !filters.association_type.is_empty()
+        || filters.resource_type.is_some()
+        || !filters.lifecycle.is_empty();
+    let wanted: Vec<&str> = filters
+        .lifecycle
         .iter()
+        .map(String::as_str)
+        .filter(|l| *l != "NONE")
+        .collect();
+    let unassociated = filters.lifecycle.iter().any(|l| l == "NONE");
+    let paging = paging.capped(SCHEMA_SEARCH_LIMIT);
+    // 8.3.1 `SchemasResource.getSchemas`: the association filters drop versions before
+    // `offset` and `limit` apply.
+    let kept = all.iter().filter_map(|v| {
+        if !by_association {
+            return Some((v, None));
+        }
+        let found = st.registry.associations_of(
+            &v.subject,
+            filters.resource_type.as_deref(),
+            &filters.association_type,
+        );
+        if found.is_empty() {
+            return unassociated.then_some((v, None));
+        }
+        if wanted.is_empty() {
+            return filters.lifecycle.is_empty().then_some((v, Some(found)));
+        }
+        let matching: Vec<_> = found
+            .into_iter()
+            .filter(|a| wanted.contains(&a.lifecycle.as_str()))
+            .collect();
+        (!matching.is_empty()).then_some((v, Some(matching)))
+    });
+    let page: Vec<SchemaVersion> = kept
         .skip(paging.offset)
         .take(paging.limit)
-        .map(|v| {
+        .map(|(v, associations)| {
             let mut j = SchemaVersion::of(v);
             if with_aliases {
                 let aliases = st.registry.aliases_of(&v.subject);
@@ -76,10 +114,21 @@ pub(crate) async fn list(
                     j.aliases = Some(aliases);
                 }
             }
+            j.associations = associations.map(|a| a.iter().map(Association::of).collect());
             j
         })
         .collect();
     Ok(ok_typed(&page))
+}
+
+/// `RuleSet.hasRulesWithType`: a domain, migration or encoding rule of this type.
+fn has_rule_of_type(rule_set: Option<&serde_json::Value>, rule_type: &str) -> bool {
+    let Some(rs) = rule_set else { return false };
+    ["domainRules", "migrationRules", "encodingRules"]
+        .iter()
+        .filter_map(|k| rs.get(*k).and_then(|v| v.as_array()))
+        .flatten()
+        .any(|r| r.get("type").and_then(|t| t.as_str()) == Some(rule_type))
 }
 
 #[utoipa::path(

@@ -3,7 +3,9 @@
 //! absent optional fields are left out, as Confluent leaves them out.
 
 use crate::model::Reference;
-use crate::registry::{IdView, Registered, VersionView};
+use crate::registry::{
+    AssociationAnswer, AssociationView, BatchResult, IdView, Registered, VersionView,
+};
 use crate::store::record::{ConfigValue, ExporterValue};
 use serde::Serialize;
 use serde_json::Value;
@@ -99,6 +101,9 @@ pub struct SchemaVersion {
     /// Subjects aliasing this one (`GET /schemas?aliases=true`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub aliases: Option<Vec<String>>,
+    /// The subject's associations (`GET /schemas` with an association filter).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub associations: Option<Vec<Association>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub rule_set: Option<Value>,
@@ -120,6 +125,7 @@ impl SchemaVersion {
             ts: v.ts,
             deleted: Some(v.deleted),
             aliases: None,
+            associations: None,
             rule_set: b.rule_set.clone(),
         }
     }
@@ -192,21 +198,156 @@ pub struct ContextId {
     pub id: i32,
 }
 
-/// An association of a subject with a Kafka resource (Confluent 8.2's `Association`).
+/// An association of a subject with a Kafka resource (Confluent 8.2's `Association`;
+/// empty fields are left out, `frozen` is always there).
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Association {
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub subject: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub guid: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub resource_name: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub resource_namespace: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub resource_id: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub resource_type: String,
     /// `key` or `value`
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub association_type: String,
     /// `STRONG` or `WEAK`
     pub lifecycle: String,
     pub frozen: bool,
+    /// When the association was first written, ms since the Unix epoch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub create_ts: Option<i64>,
+    /// When it was last written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub update_ts: Option<i64>,
+}
+
+impl Association {
+    pub fn of(a: &AssociationView) -> Association {
+        Association {
+            subject: a.subject.clone(),
+            guid: a.guid.clone(),
+            resource_name: a.resource_name.clone(),
+            resource_namespace: a.resource_namespace.clone(),
+            resource_id: a.resource_id.clone(),
+            resource_type: a.resource_type.clone(),
+            association_type: a.association_type.clone(),
+            lifecycle: a.lifecycle.as_str().to_string(),
+            frozen: a.frozen,
+            create_ts: a.create_ts,
+            update_ts: a.update_ts,
+        }
+    }
+}
+
+/// One association in a write's answer (Confluent 8.2's `AssociationInfo`): `schema` is
+/// the version the write registered for its type (batch get: the subject's latest).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AssociationInfo {
+    pub subject: String,
+    pub association_type: String,
+    /// `STRONG` or `WEAK`
+    pub lifecycle: String,
+    pub frozen: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema: Option<SchemaVersion>,
+}
+
+/// The answer of an association write (Confluent 8.2's `AssociationResponse`): only the
+/// associations written (none on a dry run or an idempotent repeat: then no
+/// `associations` at all).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AssociationResponse {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource_namespace: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource_type: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub associations: Vec<AssociationInfo>,
+}
+
+impl AssociationResponse {
+    pub fn of(a: &AssociationAnswer) -> AssociationResponse {
+        let some = |s: &Option<String>| s.clone().filter(|s| !s.is_empty());
+        AssociationResponse {
+            resource_name: some(&a.resource_name),
+            resource_namespace: some(&a.resource_namespace),
+            resource_id: some(&a.resource_id),
+            resource_type: some(&a.resource_type),
+            associations: a
+                .associations
+                .iter()
+                .map(|i| AssociationInfo {
+                    subject: i.subject.clone(),
+                    association_type: i.association_type.clone(),
+                    lifecycle: i.lifecycle.as_str().to_string(),
+                    frozen: i.frozen,
+                    schema: i.schema.as_ref().map(|s| {
+                        let v = SchemaVersion::of(&s.version);
+                        if s.stored {
+                            v
+                        } else {
+                            SchemaVersion {
+                                ts: None,
+                                deleted: None,
+                                ..v
+                            }
+                        }
+                    }),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One item of a batch answer (Confluent 8.2's `AssociationResult`): its error or its result.
+#[derive(Serialize, ToSchema)]
+pub struct AssociationResult {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<ErrorBody>)]
+    pub error: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<AssociationResponse>,
+}
+
+/// `POST /associations:batchGet` and `:batchMutate` answer 207 with one result per request,
+/// in order (Confluent 8.2's `AssociationBatchResponse`).
+#[derive(Serialize, ToSchema)]
+pub struct AssociationBatchResponse {
+    pub results: Vec<AssociationResult>,
+}
+
+impl AssociationBatchResponse {
+    pub fn of(items: &[BatchResult]) -> AssociationBatchResponse {
+        AssociationBatchResponse {
+            results: items
+                .iter()
+                .map(|r| match r {
+                    BatchResult::Error(e) => AssociationResult {
+                        error: Some(e.clone()),
+                        result: None,
+                    },
+                    BatchResult::Done(a) => AssociationResult {
+                        error: None,
+                        result: Some(AssociationResponse::of(a)),
+                    },
+                })
+                .collect(),
+        }
+    }
 }
 
 /// `GET /v1/metadata/deployment`.
@@ -233,6 +374,8 @@ pub struct Config {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub validate_fields: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub validate_new_schemas: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub compatibility_level: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compatibility_policy: Option<String>,
@@ -258,6 +401,7 @@ impl Config {
             alias: c.alias.clone(),
             normalize: c.normalize,
             validate_fields: c.validate_fields,
+            validate_new_schemas: c.validate_new_schemas,
             compatibility_level: c.compatibility_level.clone(),
             compatibility_policy: c.compatibility_policy.clone(),
             compatibility_group: c.compatibility_group.clone(),

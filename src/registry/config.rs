@@ -46,6 +46,7 @@ impl Registry {
                 fill!(alias);
                 fill!(normalize);
                 fill!(validate_fields);
+                fill!(validate_new_schemas);
                 fill!(compatibility_level);
                 fill!(compatibility_policy);
                 fill!(compatibility_group);
@@ -126,6 +127,7 @@ impl Registry {
             take!(alias);
             take!(normalize);
             take!(validate_fields);
+            take!(validate_new_schemas);
             take!(compatibility_policy);
             take!(compatibility_group);
             take!(default_metadata);

@@ -37,6 +37,17 @@ impl Registry {
             if !permanent && e.deleted {
                 return Err(RegistryError::VersionSoftDeleted(q.clone(), v));
             }
+            // A subject bound to a resource keeps a live version and is never hard-deleted
+            // (8.3.1 `KafkaSchemaRegistry.deleteSchemaVersion`). Confluent's own answer to
+            // the soft case is an unmapped exception (500); we answer its code, 40907.
+            if Self::has_associations(&ix, &q) {
+                if permanent {
+                    return Err(super::associations::exists_for_subject(&q));
+                }
+                if !versions.iter().any(|(o, oe)| *o != v && !oe.deleted) {
+                    return Err(super::associations::no_active_version(&q));
+                }
+            }
             if permanent && !e.deleted {
                 return Err(RegistryError::VersionNotSoftDeleted(q.clone(), v));
             }
@@ -91,10 +102,24 @@ impl Registry {
     /// `DELETE /subjects/{subject}`.
     pub async fn delete_subject(&self, subject: &Subject, permanent: bool) -> Result<Vec<i32>> {
         let _w = self.lock_for_write().await?;
+        self.delete_subject_locked(subject, permanent).await
+    }
+
+    /// The same, for a caller holding the writer lock (an association's cascade).
+    pub(super) async fn delete_subject_locked(
+        &self,
+        subject: &Subject,
+        permanent: bool,
+    ) -> Result<Vec<i32>> {
         let q = subject.qualified();
         let (records, answer) = {
             let ix = self.read();
             Self::check_writable(&ix, subject)?;
+            // 8.3.1 `KafkaSchemaRegistry.deleteSubject`: soft or permanent, refused while
+            // any association names the subject.
+            if Self::has_associations(&ix, &q) {
+                return Err(super::associations::exists_for_subject(&q));
+            }
             let versions = ix
                 .versions(&q)
                 .ok_or_else(|| RegistryError::SubjectNotFound(q.clone()))?;

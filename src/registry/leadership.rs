@@ -266,7 +266,10 @@ impl Registry {
                 })
             }),
             Key::Exporter { name } => ix.exporters.get(name).cloned().map(Value::Exporter),
-            Key::Association(k) => ix.associations.get(k).cloned().map(Value::Association),
+            Key::Association(k) => ix
+                .associations
+                .get(k)
+                .map(|e| Value::Association(e.value.clone())),
             Key::ExporterState { name } => ix
                 .exporter_states
                 .get(name)

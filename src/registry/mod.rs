@@ -29,7 +29,12 @@ mod references;
 mod register;
 mod tags;
 
-pub use associations::{AssociationFilters, AssociationQuery};
+pub use associations::request::invalid as association_invalid;
+pub use associations::{
+    AssociationAnswer, AssociationFilters, AssociationInfoAnswer, AssociationQuery,
+    AssociationView, AssociationWrite, BatchGetQuery, BatchMutateRequest, BatchOp, BatchResult,
+    InfoRequest, Lifecycle,
+};
 pub use exporters::ExporterAction;
 pub use log::replay_loop;
 pub use tags::TagRequest;
@@ -177,6 +182,8 @@ pub struct Registry {
     /// Whether registering under an empty subject name (`:.ctx:`) is refused (Confluent
     /// 8.3's schema.reject.empty.subject).
     reject_empty_subject: bool,
+    /// schema.validate.new.schemas (`None`: 7.9's rule).
+    validate_new_default: Option<bool>,
     /// The cluster's name (Confluent's schema.registry.group.id).
     group_id: String,
 }
@@ -258,6 +265,7 @@ impl Registry {
             read_only,
             mode_mutable: true,
             reject_empty_subject: false,
+            validate_new_default: None,
             group_id: "schema-registry".into(),
         })
     }
@@ -273,6 +281,12 @@ impl Registry {
     /// Sets schema.reject.empty.subject.
     pub fn rejecting_empty_subjects(mut self, reject: bool) -> Registry {
         self.reject_empty_subject = reject;
+        self
+    }
+
+    /// Sets schema.validate.new.schemas (`None`: 7.9's rule).
+    pub fn validating_new_schemas(mut self, validate: Option<bool>) -> Registry {
+        self.validate_new_default = validate;
         self
     }
 

@@ -96,6 +96,11 @@ pub(super) struct ParseInput {
     pub import: bool,
     /// The subject's effective `validateFields` (strict validation).
     pub validate_fields: bool,
+    /// The effective `validateNewSchemas` (config, else the server's; `None`: 7.9's rule).
+    pub validate_new: Option<bool>,
+    /// Whether the schema is new: registered without an ID, or checked for compatibility
+    /// (8.3.1 `KafkaSchemaRegistry.register`, `AbstractSchemaRegistry.isCompatible`).
+    pub is_new: bool,
 }
 
 impl Registry {
@@ -154,7 +159,12 @@ impl Registry {
 
     /// What parsing `req` needs from the index (taken under the read lock; the parse itself
     /// runs without it).
-    pub(super) fn parse_input(ix: &Index, subject: &Subject, req: &SchemaRequest) -> ParseInput {
+    pub(super) fn parse_input(
+        &self,
+        ix: &Index,
+        subject: &Subject,
+        req: &SchemaRequest,
+    ) -> ParseInput {
         let mut texts = Vec::new();
         let refs = Self::resolve_refs(
             ix,
@@ -170,6 +180,8 @@ impl Registry {
             refs,
             normalize_config: config.normalize.unwrap_or(false),
             validate_fields: config.validate_fields.unwrap_or(false),
+            validate_new: config.validate_new_schemas.or(self.validate_new_default),
+            is_new: false,
             import: Self::mode_for(ix, subject) == crate::model::Mode::Import,
         }
     }
@@ -220,9 +232,14 @@ impl Registry {
             .as_ref()
             .map_err(|e| Self::invalid_schema(subject, req, &schema, e))?;
         let normalize = normalize || input.normalize_config;
-        // Confluent validates defaults only when normalising (or when configured to); a
-        // schema with a bad default is otherwise accepted as it was before 7.x.
-        let parsed = schema::parse(schema_type, &schema, ref_texts, normalize)
+        // Strict parsing (Avro defaults validated): with `validateNewSchemas` set, for new
+        // schemas only (8.3.1 `AvroSchema.getParser`, `isNew`); unset, 7.9's rule: when
+        // normalising (`AvroSchemaProvider`), so a bad default is otherwise accepted.
+        let strict = match input.validate_new {
+            Some(v) => v && input.is_new,
+            None => normalize,
+        };
+        let parsed = schema::parse(schema_type, &schema, ref_texts, strict)
             .map_err(|e| Self::invalid_schema(subject, req, &schema, &e.0))?;
         if !input.import {
             if let Some(f) = schema::format(schema_type) {

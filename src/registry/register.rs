@@ -302,6 +302,45 @@ impl Registry {
         req: SchemaRequest,
         normalize: bool,
     ) -> Result<Registered> {
+        let subject = &self.register_target(subject)?;
+        // Fast path: already registered under the subject. No writer lock, any node.
+        let planned = match self.plan_register(subject, &req, normalize)? {
+            Plan::Existing(r) => return Ok(r),
+            Plan::New(planned) => *planned,
+        };
+        let _w = self.lock_for_write().await?;
+        self.commit_planned(subject, &req, normalize, planned).await
+    }
+
+    /// A registration by a caller that already holds the writer lock (an association that
+    /// carries its schema).
+    pub(super) async fn register_locked(
+        &self,
+        subject: &Subject,
+        req: &SchemaRequest,
+        normalize: bool,
+    ) -> Result<Registered> {
+        let subject = &self.register_target(subject)?;
+        let planned = match self.plan_register(subject, req, normalize)? {
+            Plan::Existing(r) => return Ok(r),
+            Plan::New(planned) => *planned,
+        };
+        self.commit_planned(subject, req, normalize, planned).await
+    }
+
+    /// Would this registration pass (name, mode, schema, compatibility)? Nothing is written.
+    pub(super) fn check_planned(
+        &self,
+        subject: &Subject,
+        req: &SchemaRequest,
+        normalize: bool,
+    ) -> Result<()> {
+        let subject = &self.register_target(subject)?;
+        self.plan_register(subject, req, normalize).map(|_| ())
+    }
+
+    /// The subject a registration writes to (its alias followed), once its name passes.
+    fn register_target(&self, subject: &Subject) -> Result<Subject> {
         Self::validate_subject(&subject.qualified())?;
         // No schema lives in the true global context (8.3.1 `QualifiedSubject.isValidSubject`
         // with `isConfigOrMode=false`).
@@ -313,25 +352,29 @@ impl Registry {
         if self.read_only {
             return Err(read_only_error());
         }
-        let subject = &self.alias_target(subject);
-        // Fast path: already registered under the subject. No writer lock, any node.
-        let (mut view, mut new) = match self.plan_register(subject, &req, normalize)? {
-            Plan::Existing(r) => return Ok(r),
-            Plan::New(planned) => *planned,
-        };
-        let _w = self.lock_for_write().await?;
-        // The plan stands if the index has not moved since its view; else plan again.
+        Ok(self.alias_target(subject))
+    }
+
+    /// Writes a planned registration (the writer lock held): the plan stands if the index
+    /// has not moved since its view; else it is made again.
+    async fn commit_planned(
+        &self,
+        subject: &Subject,
+        req: &SchemaRequest,
+        normalize: bool,
+        (mut view, mut new): (RegisterView, NewVersion),
+    ) -> Result<Registered> {
         let mut tries = 0;
         loop {
             let strict = tries < REGISTER_TRIES;
             if let Some((records, outcome)) =
-                self.build_records(&view, subject, &req, &new, strict)?
+                self.build_records(&view, subject, req, &new, strict)?
             {
                 self.append_and_wait(records).await?;
                 return Ok(outcome);
             }
             tries += 1;
-            (view, new) = match self.plan_register(subject, &req, normalize)? {
+            (view, new) = match self.plan_register(subject, req, normalize)? {
                 Plan::Existing(r) => return Ok(r),
                 Plan::New(planned) => *planned,
             };
@@ -373,7 +416,8 @@ impl Registry {
         let latest_live = versions.and_then(|vs| vs.values().rev().find(|e| !e.deleted));
         let cfg = Self::effective_config(&ix, Some(subject));
         let effective = effective_request(req, latest_live, &cfg);
-        let parse = Self::parse_input(&ix, subject, &effective);
+        let mut parse = self.parse_input(&ix, subject, &effective);
+        parse.is_new = explicit_id.is_none();
         let content_ids = versions
             .map(|vs| {
                 vs.iter()
@@ -548,7 +592,7 @@ impl Registry {
         deleted: bool,
     ) -> Result<VersionView> {
         let q = subject.qualified();
-        let input = Self::parse_input(&self.read(), subject, req);
+        let input = self.parse_input(&self.read(), subject, req);
         // The stored text may be the request's canonical or its normalized form.
         let (body, normalized) = Self::prepare_with_normalized(subject, req, &input, normalize)?;
         let ix = self.read();
@@ -583,7 +627,8 @@ impl Registry {
         verbose: bool,
     ) -> Result<CompatResult> {
         let q = subject.qualified();
-        let input = Self::parse_input(&self.read(), subject, req);
+        let mut input = self.parse_input(&self.read(), subject, req);
+        input.is_new = true;
         let body = match Self::prepare(subject, req, &input, normalize) {
             Ok(b) => b,
             Err(e @ RegistryError::InvalidSchema(_)) if verbose => {
@@ -671,6 +716,8 @@ mod tests {
                 normalize_config: false,
                 import: false,
                 validate_fields: false,
+                validate_new: None,
+                is_new: true,
             },
             content_ids: versions.iter().map(|(v, e)| (*v, Some(e.id))).collect(),
             versions: (!versions.is_empty()).then_some(versions),

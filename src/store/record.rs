@@ -158,6 +158,10 @@ pub struct ConfigValue {
     pub normalize: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validate_fields: Option<bool>,
+    /// Confluent 8's `validateNewSchemas`: strict parsing (Avro defaults and names) of
+    /// schemas being registered or checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validate_new_schemas: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compatibility_level: Option<String>,
     /// Confluent 8.2's `compatibilityPolicy` (`STRICT`, `LENIENT`, `LOGICAL`).
