@@ -6,6 +6,7 @@ pub mod check;
 pub mod client;
 pub mod compat;
 pub mod config;
+pub mod contract;
 pub mod error;
 pub mod exporter;
 pub mod guid;

@@ -44,7 +44,7 @@ async fn rule_sets_are_merged_and_removed_on_tag_edits() {
         .post(
             "/subjects/u/versions",
             &json!({"schema": USER, "ruleSet": {"domainRules": [rule("A", "1"), rule("B", "2")],
-                    "encodingRules": [rule("A", "9")]}}),
+                    "encodingRules": [rule("E", "9")]}}),
         )
         .await;
     assert_eq!(status, 200, "{v}");
@@ -83,7 +83,7 @@ async fn rule_sets_are_merged_and_removed_on_tag_edits() {
     let (status, v) = server
         .post(
             "/subjects/u/versions/2/tags",
-            &json!({"newVersion": 3, "rulesToRemove": ["A"]}),
+            &json!({"newVersion": 3, "rulesToRemove": ["A", "E"]}),
         )
         .await;
     assert_eq!(status, 200, "{v}");

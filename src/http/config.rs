@@ -1,6 +1,6 @@
 //! `/config[/{subject}]` and `/mode[/{subject}]`.
 
-use super::extract::{object, opt_bool, opt_object, opt_string, Body};
+use super::extract::{object, opt_bool, opt_contract, opt_string, validate_rule_sets, Body};
 #[allow(unused_imports)]
 use super::openapi::*;
 use super::params::{DefaultToGlobal, Force, NamePath, Recursive};
@@ -72,12 +72,15 @@ fn parse_update(v: &Value) -> Result<(ConfigUpdate, Value), RegistryError> {
         }
         Some(_) => return Err(RegistryError::InvalidCompatibility),
     };
+    // 8.3.1 `ConfigResource.updateTopLevelConfig`: after the level, before the write.
+    validate_rule_sets(m, &["defaultRuleSet", "overrideRuleSet"])?;
     let value = ConfigValue {
         subject: None,
         alias: opt_string(m, "alias")?,
         normalize: opt_bool(m, "normalize")?,
         validate_fields: opt_bool(m, "validateFields")?,
         validate_new_schemas: opt_bool(m, "validateNewSchemas")?,
+        validate_rules: opt_bool(m, "validateRules")?,
         compatibility_level: None,
         // `CompatibilityPolicy.forName`: any case; an unknown name is no policy.
         compatibility_policy: opt_string(m, "compatibilityPolicy")?.and_then(|p| {
@@ -85,10 +88,10 @@ fn parse_update(v: &Value) -> Result<(ConfigUpdate, Value), RegistryError> {
             matches!(p.as_str(), "STRICT" | "LENIENT" | "LOGICAL").then_some(p)
         }),
         compatibility_group: opt_string(m, "compatibilityGroup")?,
-        default_metadata: opt_object(m, "defaultMetadata")?,
-        override_metadata: opt_object(m, "overrideMetadata")?,
-        default_rule_set: opt_object(m, "defaultRuleSet")?,
-        override_rule_set: opt_object(m, "overrideRuleSet")?,
+        default_metadata: opt_contract(m, "defaultMetadata", crate::contract::metadata)?,
+        override_metadata: opt_contract(m, "overrideMetadata", crate::contract::metadata)?,
+        default_rule_set: opt_contract(m, "defaultRuleSet", crate::contract::rule_set)?,
+        override_rule_set: opt_contract(m, "overrideRuleSet", crate::contract::rule_set)?,
     };
     let mut echo = Map::new();
     if let Some(c) = &compatibility {

@@ -315,40 +315,27 @@ pub fn opt_bool(m: &Map<String, Value>, field: &str) -> Result<Option<bool>, Reg
     }
 }
 
-/// An object field (metadata, rule sets), kept as JSON.
-pub fn opt_object(m: &Map<String, Value>, field: &str) -> Result<Option<Value>, RegistryError> {
+/// A `metadata` or rule set field bound to Confluent's entity (see `crate::contract`).
+pub fn opt_contract(
+    m: &Map<String, Value>,
+    field: &str,
+    bind: fn(&Value) -> Result<Value, RegistryError>,
+) -> Result<Option<Value>, RegistryError> {
     match m.get(field) {
         None | Some(Value::Null) => Ok(None),
-        Some(v @ Value::Object(_)) => Ok(Some(v.clone())),
-        Some(other) => Err(bad(format!(
-            "Cannot deserialize value of type `{field}` from {}",
-            type_name(other)
-        ))),
+        Some(v) => bind(v).map(Some),
     }
 }
 
-/// Metadata as Confluent stores it: property values are strings; empty parts are dropped.
-pub(super) fn normalize_metadata(v: Value) -> Value {
-    match v {
-        Value::Object(mut m) => {
-            m.retain(|_, part| match part {
-                Value::Object(o) => !o.is_empty(),
-                Value::Array(a) => !a.is_empty(),
-                Value::Null => false,
-                _ => true,
-            });
-            if let Some(Value::Object(props)) = m.get_mut("properties") {
-                for (_, pv) in props.iter_mut() {
-                    if !pv.is_string() && !pv.is_null() {
-                        let text = pv.to_string();
-                        *pv = Value::String(text);
-                    }
-                }
-            }
-            Value::Object(m)
+/// `RuleSet.validate` on the request's own rule set fields (before their defaults are
+/// filled in: an empty name is "Empty rule name", not a missing one): 42210.
+pub fn validate_rule_sets(m: &Map<String, Value>, fields: &[&str]) -> Result<(), RegistryError> {
+    for f in fields {
+        if let Some(v) = m.get(*f).filter(|v| !v.is_null()) {
+            crate::contract::validate_rule_set(v)?;
         }
-        other => other,
     }
+    Ok(())
 }
 
 /// Parses a register / lookup / compatibility body.
@@ -402,8 +389,8 @@ pub fn schema_request(v: &Value) -> Result<SchemaRequest, RegistryError> {
         schema,
         schema_type: opt_string(m, "schemaType")?,
         references,
-        metadata: opt_object(m, "metadata")?.map(normalize_metadata),
-        rule_set: opt_object(m, "ruleSet")?,
+        metadata: opt_contract(m, "metadata", crate::contract::metadata)?,
+        rule_set: opt_contract(m, "ruleSet", crate::contract::rule_set)?,
         id: opt_int(m, "id")?,
         version: opt_int(m, "version")?,
         invalid_reference,

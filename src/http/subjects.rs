@@ -143,6 +143,10 @@ pub(crate) async fn register(
     let body = body
         .ok_or_else(|| super::error::unprocessable("register.arg5 must not be null (was null)"))?;
     let req = schema_request(&body)?;
+    // 8.3.1 `SubjectVersionsResource.register`: before the subject name is checked.
+    if let serde_json::Value::Object(m) = &body {
+        super::extract::validate_rule_sets(m, &["ruleSet"])?;
+    }
     let r = st
         .registry
         .register(&p.subject(), req, normalize.normalize)

@@ -2,7 +2,7 @@
 //! as Jackson binds it, and the new version answered as a registration is.
 
 use super::extract::{
-    bad, normalize_metadata, object, opt_int, opt_object, opt_string, type_name, Body, SCHEMA_BODY,
+    bad, object, opt_contract, opt_int, opt_string, type_name, Body, SCHEMA_BODY,
 };
 #[allow(unused_imports)]
 use super::openapi::*;
@@ -46,6 +46,9 @@ pub(crate) async fn modify_tags(
         return Err(RegistryError::InvalidRuleSet(
             "ruleSet should be omitted if specifying rulesToMerge or rulesToRemove".into(),
         ));
+    }
+    if let Value::Object(m) = &body {
+        super::extract::validate_rule_sets(m, &["ruleSet", "rulesToMerge"])?;
     }
     let r = st.registry.modify_tags(&p.subject(), spec, req).await?;
     Ok(ok_typed(&RegisterSchemaResponse::of(&r)))
@@ -173,9 +176,9 @@ fn tag_request(v: &Value) -> Result<crate::registry::TagRequest, RegistryError> 
     Ok(crate::registry::TagRequest {
         new_version: opt_int(m, "newVersion")?,
         edits,
-        metadata: opt_object(m, "metadata")?.map(normalize_metadata),
-        rule_set: opt_object(m, "ruleSet")?,
-        rules_to_merge: opt_object(m, "rulesToMerge")?,
+        metadata: opt_contract(m, "metadata", crate::contract::metadata)?,
+        rule_set: opt_contract(m, "ruleSet", crate::contract::rule_set)?,
+        rules_to_merge: opt_contract(m, "rulesToMerge", crate::contract::rule_set)?,
         rules_to_remove,
     })
 }

@@ -376,6 +376,8 @@ pub struct Config {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub validate_new_schemas: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub validate_rules: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub compatibility_level: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compatibility_policy: Option<String>,
@@ -402,6 +404,7 @@ impl Config {
             normalize: c.normalize,
             validate_fields: c.validate_fields,
             validate_new_schemas: c.validate_new_schemas,
+            validate_rules: c.validate_rules,
             compatibility_level: c.compatibility_level.clone(),
             compatibility_policy: c.compatibility_policy.clone(),
             compatibility_group: c.compatibility_group.clone(),

@@ -47,6 +47,7 @@ impl Registry {
                 fill!(normalize);
                 fill!(validate_fields);
                 fill!(validate_new_schemas);
+                fill!(validate_rules);
                 fill!(compatibility_level);
                 fill!(compatibility_policy);
                 fill!(compatibility_group);
@@ -128,6 +129,7 @@ impl Registry {
             take!(normalize);
             take!(validate_fields);
             take!(validate_new_schemas);
+            take!(validate_rules);
             take!(compatibility_policy);
             take!(compatibility_group);
             take!(default_metadata);

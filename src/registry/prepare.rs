@@ -3,9 +3,10 @@
 
 use super::{Registry, SchemaRequest};
 use crate::error::{RegistryError, Result};
-use crate::index::{Index, SchemaBody};
+use crate::index::{Index, SchemaBody, VersionEntry};
 use crate::model::{SchemaType, Subject};
 use crate::schema;
+use crate::store::record::ConfigValue;
 use serde_json::Value as Json;
 use std::collections::BTreeSet;
 
@@ -82,6 +83,49 @@ pub(super) fn with_confluent_version(md: Option<Json>, version: i32) -> Option<J
         p.insert(CONFLUENT_VERSION.into(), Json::String(version.to_string()));
     }
     Some(Json::Object(m))
+}
+
+/// Step: the request as registered (7.9 and 8.3.1 `maybeSetMetadataRuleSet`): a request
+/// without metadata inherits the subject's latest version's, and, separately, one without a
+/// rule set its rule set; a request with metadata or rules but no schema re-registers the
+/// latest schema with them. Then the config's defaults go under the result and its
+/// overrides over it (`mergeMetadata`, `mergeRuleSets`). Nothing of this in IMPORT mode:
+/// an imported version is stored as sent.
+pub(super) fn effective_request(
+    req: &SchemaRequest,
+    latest_live: Option<&VersionEntry>,
+    cfg: &ConfigValue,
+    import: bool,
+) -> SchemaRequest {
+    let mut effective = req.clone();
+    if import {
+        return effective;
+    }
+    if let Some(latest) = latest_live {
+        if req.metadata.is_none() {
+            effective.metadata = latest.body.metadata.clone();
+        }
+        if req.rule_set.is_none() {
+            effective.rule_set = latest.body.rule_set.clone();
+        }
+        let no_schema = req.schema.as_deref().is_none_or(|s| s.trim().is_empty());
+        if no_schema && (req.metadata.is_some() || req.rule_set.is_some()) {
+            effective.schema = Some(latest.body.schema.clone());
+            effective.schema_type = (latest.body.schema_type != SchemaType::Avro)
+                .then(|| latest.body.schema_type.as_str().to_string());
+            effective.references = latest.body.references.clone();
+        }
+    }
+    if cfg.default_metadata.is_some() || cfg.override_metadata.is_some() {
+        let merged = merge_metadata(cfg.default_metadata.as_ref(), effective.metadata.as_ref());
+        effective.metadata = merge_metadata(merged.as_ref(), cfg.override_metadata.as_ref());
+    }
+    if cfg.default_rule_set.is_some() || cfg.override_rule_set.is_some() {
+        let merged =
+            super::tags::merge_rule_sets(cfg.default_rule_set.clone(), effective.rule_set.take());
+        effective.rule_set = super::tags::merge_rule_sets(merged, cfg.override_rule_set.clone());
+    }
+    effective
 }
 
 /// What parsing a request needs from the index: copied under the read lock, so that the

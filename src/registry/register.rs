@@ -12,7 +12,7 @@
 //! before). Appending and waiting for the store happen with no index lock held.
 
 use super::prepare::{
-    confluent_version, merge_metadata, with_confluent_version, without_confluent_version,
+    confluent_version, effective_request, with_confluent_version, without_confluent_version,
     ParseInput,
 };
 use super::{
@@ -23,7 +23,7 @@ use crate::compat::{self, Candidate, Previous};
 use crate::error::{RegistryError, Result};
 use crate::index::{ContentKey, Index, SchemaBody, VersionEntry};
 use crate::model::{Level, Mode, SchemaType, Subject};
-use crate::store::record::{ConfigValue, ContextValue, Key, SchemaValue, Value, DEFAULT_TENANT};
+use crate::store::record::{ContextValue, Key, SchemaValue, Value, DEFAULT_TENANT};
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -77,36 +77,6 @@ enum Plan {
     Existing(Registered),
     /// A new version, compatible with the earlier ones.
     New(Box<(RegisterView, NewVersion)>),
-}
-
-/// Step: the request as registered. As Confluent 7.x: a request without metadata and rule
-/// set inherits those of the subject's latest version; a request with metadata but no
-/// schema re-registers the latest schema with the new metadata. Then config
-/// defaultMetadata goes under the request's, overrideMetadata over it.
-fn effective_request(
-    req: &SchemaRequest,
-    latest_live: Option<&VersionEntry>,
-    cfg: &ConfigValue,
-) -> SchemaRequest {
-    let mut effective = req.clone();
-    if let Some(latest) = latest_live {
-        if req.metadata.is_none() && req.rule_set.is_none() {
-            effective.metadata = latest.body.metadata.clone();
-            effective.rule_set = latest.body.rule_set.clone();
-        }
-        let no_schema = req.schema.as_deref().is_none_or(|s| s.trim().is_empty());
-        if no_schema && (req.metadata.is_some() || req.rule_set.is_some()) {
-            effective.schema = Some(latest.body.schema.clone());
-            effective.schema_type = (latest.body.schema_type != SchemaType::Avro)
-                .then(|| latest.body.schema_type.as_str().to_string());
-            effective.references = latest.body.references.clone();
-        }
-    }
-    if cfg.default_metadata.is_some() || cfg.override_metadata.is_some() {
-        let merged = merge_metadata(cfg.default_metadata.as_ref(), effective.metadata.as_ref());
-        effective.metadata = merge_metadata(merged.as_ref(), cfg.override_metadata.as_ref());
-    }
-    effective
 }
 
 /// Step: an earlier version of the subject that this registration answers with, if any
@@ -415,7 +385,7 @@ impl Registry {
         let versions = ix.versions(&q);
         let latest_live = versions.and_then(|vs| vs.values().rev().find(|e| !e.deleted));
         let cfg = Self::effective_config(&ix, Some(subject));
-        let effective = effective_request(req, latest_live, &cfg);
+        let effective = effective_request(req, latest_live, &cfg, import);
         let mut parse = self.parse_input(&ix, subject, &effective);
         parse.is_new = explicit_id.is_none();
         let content_ids = versions
@@ -611,7 +581,11 @@ impl Registry {
                     without_confluent_version(req.metadata.as_ref())
                         == without_confluent_version(e.body.metadata.as_ref())
                 };
-                same_metadata && same
+                // A rule set, when given, must be the stored one (`canLookup` compares it);
+                // none given finds the version as 8.3.1's retry populated from the latest
+                // does (`lookUpSchemaUnderSubject`).
+                let same_rules = body.rule_set.is_none() || body.rule_set == e.body.rule_set;
+                same_metadata && same && same_rules
             })
             .map(|(v, e)| Self::view(&q, *v, e))
             .ok_or(RegistryError::SchemaNotFound(None))
@@ -690,6 +664,7 @@ impl Registry {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::record::ConfigValue;
     use serde_json::json;
 
     fn entry(id: i32, schema: &str, metadata: Option<Json>, deleted: bool) -> VersionEntry {
@@ -745,7 +720,7 @@ mod tests {
             schema: Some("\"int\"".into()),
             ..Default::default()
         };
-        let eff = effective_request(&req, Some(&latest), &ConfigValue::default());
+        let eff = effective_request(&req, Some(&latest), &ConfigValue::default(), false);
         assert_eq!(eff.metadata, Some(json!({"properties": {"a": "1"}})));
         assert_eq!(eff.schema.as_deref(), Some("\"int\""));
         // Metadata without a schema re-registers the latest schema.
@@ -753,7 +728,7 @@ mod tests {
             metadata: Some(json!({"properties": {"b": "2"}})),
             ..Default::default()
         };
-        let eff = effective_request(&req, Some(&latest), &ConfigValue::default());
+        let eff = effective_request(&req, Some(&latest), &ConfigValue::default(), false);
         assert_eq!(eff.schema.as_deref(), Some("\"string\""));
         // Config metadata: default under the request's, override over it.
         let cfg = ConfigValue {
@@ -761,7 +736,7 @@ mod tests {
             override_metadata: Some(json!({"properties": {"c": "4"}})),
             ..Default::default()
         };
-        let eff = effective_request(&req, None, &cfg);
+        let eff = effective_request(&req, None, &cfg, false);
         assert_eq!(
             eff.metadata,
             Some(json!({"properties": {"b": "2", "c": "4"}}))

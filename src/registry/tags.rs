@@ -28,7 +28,7 @@ fn rule_name(r: &Json) -> Option<&str> {
 
 /// `RuleSet.mergeRuleSets`: per list, the old rules not named in the new list, then the new
 /// ones; `enableAt` from the new set when it has one.
-fn merge_rule_sets(old: Option<Json>, new: Option<Json>) -> Option<Json> {
+pub(super) fn merge_rule_sets(old: Option<Json>, new: Option<Json>) -> Option<Json> {
     let (Some(Json::Object(old)), Some(Json::Object(new))) = (&old, &new) else {
         return new.or(old);
     };

@@ -162,6 +162,10 @@ pub struct ConfigValue {
     /// schemas being registered or checked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validate_new_schemas: Option<bool>,
+    /// Confluent 8.2's `validateRules`: kept and answered (no behaviour in Confluent's open
+    /// code either).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validate_rules: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compatibility_level: Option<String>,
     /// Confluent 8.2's `compatibilityPolicy` (`STRICT`, `LENIENT`, `LOGICAL`).
