@@ -545,15 +545,30 @@ impl Index {
         self.contexts.get(context).map_or(0, |c| c.max_id)
     }
 
-    /// The versions (subject, version) whose schema references `subject`/`version`.
+    /// The versions (subject, version) whose schema references `subject`/`version` (the
+    /// qualified subject). An unqualified reference names a subject in its holder's context
+    /// (7.9 and 8.3.1 `InMemoryCache.schemaRegistered`, `qualifySubjectWithParent`).
     pub fn referenced_by(&self, subject: &str, version: i32) -> Vec<(String, i32, i32, bool)> {
         let mut out = Vec::new();
         for (s, vs) in &self.subjects {
+            let holder = crate::model::Subject::parse(s);
+            let names = |r: &crate::model::Reference| {
+                let named = crate::model::Subject::parse(&r.subject);
+                if named.is_default_context()
+                    && !holder.is_default_context()
+                    && !r.subject.starts_with(":.")
+                {
+                    crate::model::Subject::in_context(&holder.context, &r.subject).qualified()
+                        == subject
+                } else {
+                    r.subject == subject
+                }
+            };
             for (v, e) in vs {
                 if e.body
                     .references
                     .iter()
-                    .any(|r| r.subject == subject && r.version == version)
+                    .any(|r| r.version == version && names(r))
                 {
                     out.push((s.clone(), *v, e.id, e.deleted));
                 }

@@ -354,7 +354,8 @@ pub(crate) async fn delete_version(
     p: SubjectVersionPath,
     permanent: Permanent,
 ) -> Result<Response, RegistryError> {
-    let spec = p.spec(false)?;
+    // `-1` is `latest` here too (`VersionId`).
+    let spec = p.spec(true)?;
     let v = st
         .registry
         .delete_version(&p.subject(), spec, permanent.permanent)

@@ -19,7 +19,9 @@ impl Registry {
         let q = subject.qualified();
         let (records, version) = {
             let ix = self.read();
-            Self::check_writable(&ix, subject)?;
+            // The version first (7.9 and 8.3.1 `validateDeleteSchemaVersion`, run before
+            // the mode): `latest` (also `-1`) is the newest live version; none, or a number
+            // that is not there, is 40402 when the subject has versions, else 40401.
             let versions = ix
                 .versions(&q)
                 .ok_or_else(|| RegistryError::SubjectNotFound(q.clone()))?;
@@ -28,7 +30,7 @@ impl Registry {
                     .iter()
                     .rev()
                     .find(|(_, e)| !e.deleted)
-                    .ok_or_else(|| RegistryError::SubjectNotFound(q.clone()))?,
+                    .ok_or_else(|| RegistryError::VersionNotFound("-1".into()))?,
                 VersionSpec::Number(n) => versions
                     .get_key_value(&n)
                     .ok_or_else(|| RegistryError::VersionNotFound(n.to_string()))?,
@@ -37,6 +39,7 @@ impl Registry {
             if !permanent && e.deleted {
                 return Err(RegistryError::VersionSoftDeleted(q.clone(), v));
             }
+            Self::check_writable(&ix, subject)?;
             // A subject bound to a resource keeps a live version and is never hard-deleted
             // (8.3.1 `KafkaSchemaRegistry.deleteSchemaVersion`). Confluent's own answer to
             // the soft case is an unmapped exception (500); we answer its code, 40907.
@@ -48,9 +51,7 @@ impl Registry {
                     return Err(super::associations::no_active_version(&q));
                 }
             }
-            if permanent && !e.deleted {
-                return Err(RegistryError::VersionNotSoftDeleted(q.clone(), v));
-            }
+            // References before "not soft-deleted first" (both versions' order).
             let referrers = ix.referenced_by(&q, v);
             let blocking = if permanent {
                 !referrers.is_empty()
@@ -59,6 +60,9 @@ impl Registry {
             };
             if blocking {
                 return Err(RegistryError::ReferenceExists(q.clone(), v));
+            }
+            if permanent && !e.deleted {
+                return Err(RegistryError::VersionNotSoftDeleted(q.clone(), v));
             }
             let key = Key::Schema {
                 subject: q.clone(),

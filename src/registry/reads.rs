@@ -38,7 +38,9 @@ impl Registry {
                 let any_live = vs.values().any(|e| !e.deleted);
                 let any_deleted = vs.values().any(|e| e.deleted);
                 if deleted_only {
-                    any_deleted
+                    // Only subjects whose versions are all soft-deleted (7.9 and 8.3.1
+                    // `extractUniqueSubjects`).
+                    any_deleted && !any_live
                 } else if deleted {
                     true
                 } else {
@@ -100,12 +102,19 @@ impl Registry {
         let q = subject.qualified();
         let vs = Self::subject_versions(&ix, &q, deleted)?;
         match spec {
+            // `latest` is the newest live version, also with `deleted` (7.9 and 8.3.1
+            // `get(subject, -1, …)` is `getLatestVersion`); none: 40402 "Version -1 not
+            // found." when soft-deleted ones count, else the subject is not found.
             VersionSpec::Latest => vs
                 .iter()
                 .rev()
-                .find(|(_, e)| deleted || !e.deleted)
+                .find(|(_, e)| !e.deleted)
                 .map(|(v, e)| Self::view(&q, *v, e))
-                .ok_or(RegistryError::SubjectNotFound(q)),
+                .ok_or(if deleted {
+                    RegistryError::VersionNotFound("-1".into())
+                } else {
+                    RegistryError::SubjectNotFound(q)
+                }),
             VersionSpec::Number(n) => vs
                 .get(&n)
                 .filter(|e| deleted || !e.deleted)

@@ -319,9 +319,6 @@ impl Registry {
         {
             return Err(RegistryError::InvalidSubject(subject.qualified()));
         }
-        if self.read_only {
-            return Err(read_only_error());
-        }
         Ok(self.alias_target(subject))
     }
 
@@ -359,7 +356,18 @@ impl Registry {
         req: &SchemaRequest,
         normalize: bool,
     ) -> Result<Plan> {
-        let view = self.register_view(subject, req)?;
+        let gated = if self.read_only {
+            Err(read_only_error())
+        } else {
+            self.register_view(subject, req, true)
+        };
+        let view = match gated {
+            Ok(v) => v,
+            Err(refused @ RegistryError::OperationNotPermitted(_)) => {
+                return self.existing_despite_mode(subject, req, normalize, refused)
+            }
+            Err(e) => return Err(e),
+        };
         let body = Self::prepare(subject, &view.effective, &view.parse, normalize)?;
         let (existing, stamp) = find_existing(&view, subject, req, &body)?;
         if let Some(r) = existing {
@@ -369,15 +377,53 @@ impl Registry {
         Ok(Plan::New(Box::new((view, new))))
     }
 
-    /// Step: the subject and its mode (writable? IMPORT?), and a copy of what the rest of
-    /// the plan needs from the index, under one short read lock.
-    fn register_view(&self, subject: &Subject, req: &SchemaRequest) -> Result<RegisterView> {
+    /// A registration the mode refuses (READONLY, IMPORT without an ID, a `--read-only`
+    /// node) still answers a schema the subject already holds: Confluent looks it up before
+    /// it checks the mode, unless the config has default or override metadata or rule sets
+    /// (7.9 and 8.3.1 `KafkaSchemaRegistry.registerOrForward`). A schema that does not parse
+    /// is 42201 there too; anything else is the refusal.
+    fn existing_despite_mode(
+        &self,
+        subject: &Subject,
+        req: &SchemaRequest,
+        normalize: bool,
+        refused: RegistryError,
+    ) -> Result<Plan> {
+        let mut view = self.register_view(subject, req, false)?;
+        let cfg = Self::effective_config(&self.read(), Some(subject));
+        let defaults = cfg.default_metadata.is_some()
+            || cfg.override_metadata.is_some()
+            || cfg.default_rule_set.is_some()
+            || cfg.override_rule_set.is_some();
+        if defaults {
+            return Err(refused);
+        }
+        view.import = false;
+        let body = Self::prepare(subject, &view.effective, &view.parse, normalize)?;
+        match find_existing(&view, subject, req, &body) {
+            Ok((Some(r), _)) => Ok(Plan::Existing(r)),
+            _ => Err(refused),
+        }
+    }
+
+    /// Step: the subject and its mode (writable? IMPORT? checked when `gate`), and a copy
+    /// of what the rest of the plan needs from the index, under one short read lock.
+    fn register_view(
+        &self,
+        subject: &Subject,
+        req: &SchemaRequest,
+        gate: bool,
+    ) -> Result<RegisterView> {
         let q = subject.qualified();
         let ix = self.read();
-        let mode = Self::check_writable(&ix, subject)?;
+        let mode = if gate {
+            Self::check_writable(&ix, subject)?
+        } else {
+            Self::mode_for(&ix, subject)
+        };
         let import = mode == Mode::Import;
         let explicit_id = req.id.filter(|id| *id >= 0);
-        if import && explicit_id.is_none() {
+        if gate && import && explicit_id.is_none() {
             return Err(RegistryError::OperationNotPermitted(format!(
                 "Subject {q} is not in read-write mode"
             )));
@@ -601,19 +647,9 @@ impl Registry {
         verbose: bool,
     ) -> Result<CompatResult> {
         let q = subject.qualified();
-        let mut input = self.parse_input(&self.read(), subject, req);
-        input.is_new = true;
-        let body = match Self::prepare(subject, req, &input, normalize) {
-            Ok(b) => b,
-            Err(e @ RegistryError::InvalidSchema(_)) if verbose => {
-                return Ok(CompatResult {
-                    compatible: false,
-                    messages: vec![e.to_string()],
-                })
-            }
-            Err(e) => return Err(e),
-        };
-        // What the check needs, copied under a short read lock; the check runs without it.
+        // The version first, then the schema (7.9 and 8.3.1 `CompatibilityResource`): a
+        // number that is not a live version is 40402; `latest` of a subject without live
+        // versions checks against nothing, which is compatible.
         let (level, cfg, previous) = {
             let ix = self.read();
             let level = self.level_for(&ix, subject);
@@ -631,18 +667,24 @@ impl Registry {
                 Some(VersionSpec::Latest) => live.last().copied().into_iter().collect(),
                 Some(VersionSpec::Number(n)) => match live.iter().find(|(v, _)| *v == n) {
                     Some(x) => vec![*x],
-                    None if live.is_empty() => {
-                        return Err(RegistryError::SubjectNotFound(q));
-                    }
                     None => return Err(RegistryError::VersionNotFound(n.to_string())),
                 },
             };
             let previous = Self::previous_versions(&ix, subject, chosen);
-            if spec.is_some() && previous.is_empty() && ix.versions(&q).is_none() {
-                return Err(RegistryError::SubjectNotFound(q));
-            }
             let cfg = Self::effective_config(&ix, Some(subject));
             (level, cfg, previous)
+        };
+        let mut input = self.parse_input(&self.read(), subject, req);
+        input.is_new = true;
+        let body = match Self::prepare(subject, req, &input, normalize) {
+            Ok(b) => b,
+            Err(e @ RegistryError::InvalidSchema(_)) if verbose => {
+                return Ok(CompatResult {
+                    compatible: false,
+                    messages: vec![e.to_string()],
+                })
+            }
+            Err(e) => return Err(e),
         };
         let new_refs = input.refs.unwrap_or_default();
         let group = cfg.compatibility_group.as_deref();

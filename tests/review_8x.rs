@@ -1,0 +1,156 @@
+//! Rules read from Confluent's code (7.9 and 8.3.1 agree on each) that the recorded sample
+//! does not show, found by the endpoint reviews in `docs/notes/review-subjects-8x.md` and
+//! `docs/notes/review-config-schemas-8x.md`. Each test names the Java it follows.
+
+mod common;
+
+use common::Server;
+use serde_json::{json, Value};
+
+const A: &str = r#"{"type":"record","name":"A","fields":[{"name":"x","type":"int"}]}"#;
+const B: &str = r#"{"type":"record","name":"A","fields":[{"name":"x","type":"int"},{"name":"y","type":"int","default":1}]}"#;
+
+async fn register(server: &Server, subject: &str, body: Value) -> Value {
+    let (status, v) = server
+        .post(&format!("/subjects/{subject}/versions"), &body)
+        .await;
+    assert_eq!(status, 200, "{subject}: {v}");
+    v
+}
+
+/// `CompatibilityResource.testCompatibilityBySubjectName`: the version is looked up first;
+/// `latest` of a subject without live versions checks against nothing (compatible); a
+/// number that is not a live version is 40402, before the schema is parsed.
+#[tokio::test]
+async fn compatibility_checks_on_missing_subjects_and_versions() {
+    let server = Server::start();
+    let (status, v) = server
+        .post(
+            "/compatibility/subjects/nothing-yet/versions/latest",
+            &json!({"schema": A}),
+        )
+        .await;
+    assert_eq!((status, v), (200, json!({"is_compatible": true})));
+    let (status, v) = server
+        .post(
+            "/compatibility/subjects/nothing-yet/versions/3",
+            &json!({"schema": "not a schema"}),
+        )
+        .await;
+    assert_eq!(
+        (status, v),
+        (
+            404,
+            json!({"error_code": 40402, "message": "Version 3 not found."})
+        )
+    );
+}
+
+/// `KafkaSchemaRegistry.registerOrForward`: a schema the subject already holds is answered
+/// before the mode is checked, so producers that auto-register keep working against a
+/// READONLY subject (and in IMPORT mode without an ID); a new one is refused.
+#[tokio::test]
+async fn registering_a_known_schema_succeeds_in_readonly_and_import_modes() {
+    let server = Server::start();
+    let first = register(&server, "ro", json!({"schema": A})).await;
+    for mode in ["READONLY", "IMPORT"] {
+        let (status, _) = server
+            .put("/mode/ro?force=true", &json!({"mode": mode}))
+            .await;
+        assert_eq!(status, 200);
+        let (status, v) = server
+            .post("/subjects/ro/versions", &json!({"schema": A}))
+            .await;
+        assert_eq!(status, 200, "{mode}: {v}");
+        assert_eq!(v["id"], first["id"], "{mode}: {v}");
+        let (status, v) = server
+            .post("/subjects/ro/versions", &json!({"schema": B}))
+            .await;
+        assert_eq!(
+            (status, &v["error_code"]),
+            (422, &json!(42205)),
+            "{mode}: {v}"
+        );
+    }
+}
+
+/// `get(subject, -1, …)` is `getLatestVersion`: the newest live version even with
+/// `deleted=true`; none live: 40402 "Version -1 not found." with `deleted`, else 40401
+/// (`SubjectVersionsResource.getSchemaByVersion`). `DELETE …/versions/-1` is `latest`
+/// (`VersionId`), and the version is validated before the mode
+/// (`validateDeleteSchemaVersion`). `deletedOnly` lists subjects whose versions are all
+/// soft-deleted (`extractUniqueSubjects`).
+#[tokio::test]
+async fn latest_is_the_newest_live_version() {
+    let server = Server::start();
+    register(&server, "l", json!({"schema": A})).await;
+    register(&server, "l", json!({"schema": B})).await;
+    let (status, _) = server.delete("/subjects/l/versions/2").await;
+    assert_eq!(status, 200);
+    let (_, v) = server.get("/subjects/l/versions/latest?deleted=true").await;
+    assert_eq!(v["version"], 1, "{v}");
+    let (_, subjects) = server.get("/subjects?deletedOnly=true").await;
+    assert_eq!(subjects, json!([]), "l still has a live version");
+
+    let (status, v) = server.delete("/subjects/l/versions/-1").await;
+    assert_eq!(
+        (status, v),
+        (200, json!(1)),
+        "-1 deleted the latest live version"
+    );
+    let (_, subjects) = server.get("/subjects?deletedOnly=true").await;
+    assert_eq!(subjects, json!(["l"]));
+    let (status, v) = server.get("/subjects/l/versions/latest?deleted=true").await;
+    assert_eq!(
+        (status, v),
+        (
+            404,
+            json!({"error_code": 40402, "message": "Version -1 not found."})
+        )
+    );
+    let (status, v) = server.get("/subjects/l/versions/latest").await;
+    assert_eq!((status, &v["error_code"]), (404, &json!(40401)), "{v}");
+    let (status, v) = server.delete("/subjects/l/versions/latest").await;
+    assert_eq!(
+        (status, v),
+        (
+            404,
+            json!({"error_code": 40402, "message": "Version -1 not found."})
+        )
+    );
+    // The version is checked before the mode: a soft-deleted one is 40406 in READONLY too.
+    let (status, _) = server
+        .put("/mode/l?force=true", &json!({"mode": "READONLY"}))
+        .await;
+    assert_eq!(status, 200);
+    let (status, v) = server.delete("/subjects/l/versions/1").await;
+    assert_eq!((status, &v["error_code"]), (404, &json!(40406)), "{v}");
+}
+
+/// `InMemoryCache.schemaRegistered` qualifies an unqualified reference with its holder's
+/// context: a holder in `.a` referencing `dep` references `:.a:dep` (so `referencedby`
+/// lists it and deletes are refused), not the default context's `dep`.
+#[tokio::test]
+async fn references_inside_a_context_name_that_contexts_subjects() {
+    let server = Server::start();
+    let dep = register(&server, ":.a:dep", json!({"schema": A})).await;
+    register(&server, "dep", json!({"schema": B})).await;
+    let holder = register(
+        &server,
+        ":.a:holder",
+        json!({"schema": r#"{"type":"record","name":"H","fields":[{"name":"a","type":"A"}]}"#,
+               "references": [{"name": "A", "subject": "dep", "version": 1}]}),
+    )
+    .await;
+    assert_ne!(holder["id"], dep["id"]);
+    let (_, by) = server
+        .get("/subjects/:.a:dep/versions/1/referencedby")
+        .await;
+    assert_eq!(by, json!([holder["id"]]));
+    let (_, by) = server.get("/subjects/dep/versions/1/referencedby").await;
+    assert_eq!(by, json!([]), "the default context's dep is not referenced");
+    let (status, v) = server.delete("/subjects/:.a:dep/versions/1").await;
+    assert_eq!((status, &v["error_code"]), (422, &json!(42206)), "{v}");
+    let (status, _) = server.delete("/subjects/dep/versions/1").await;
+    assert_eq!(status, 200);
+}
