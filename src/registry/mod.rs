@@ -18,6 +18,7 @@ use std::time::Duration;
 use tokio::sync::{watch, Mutex};
 
 mod associations;
+mod compatibility;
 mod config;
 mod deletes;
 pub mod exporters;
