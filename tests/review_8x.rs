@@ -154,3 +154,66 @@ async fn references_inside_a_context_name_that_contexts_subjects() {
     let (status, _) = server.delete("/subjects/dep/versions/1").await;
     assert_eq!(status, 200);
 }
+
+/// Small rules: `deleteSubjectOrForward` checks 40401/40404 before the mode; `__GLOBAL` and
+/// `__EMPTY` are not subject names (`QualifiedSubject.isValidSubject`); a blank schema looks
+/// up nothing (`canonicalizeSchema` → null: 40401 or 40403); a blank `offset`/`limit` is the
+/// default (Jersey's `@DefaultValue`); `VersionId` trims; the lookup's body is `arg5`.
+#[tokio::test]
+async fn small_rules_read_from_the_resources() {
+    let server = Server::start();
+    register(&server, "gone", json!({"schema": A})).await;
+    let (status, _) = server.delete("/subjects/gone").await;
+    assert_eq!(status, 200);
+    let (status, _) = server
+        .put("/mode?force=true", &json!({"mode": "READONLY"}))
+        .await;
+    assert_eq!(status, 200);
+    let (status, v) = server.delete("/subjects/missing").await;
+    assert_eq!((status, &v["error_code"]), (404, &json!(40401)), "{v}");
+    let (status, v) = server.delete("/subjects/gone").await;
+    assert_eq!((status, &v["error_code"]), (404, &json!(40404)), "{v}");
+    let (status, _) = server
+        .put("/mode?force=true", &json!({"mode": "READWRITE"}))
+        .await;
+    assert_eq!(status, 200);
+
+    for name in ["__GLOBAL", "__EMPTY", ":.c:__GLOBAL"] {
+        let (status, v) = server
+            .post(&format!("/subjects/{name}/versions"), &json!({"schema": A}))
+            .await;
+        assert_eq!(
+            (status, &v["error_code"]),
+            (422, &json!(42208)),
+            "{name}: {v}"
+        );
+    }
+
+    register(&server, "s", json!({"schema": A})).await;
+    let (status, v) = server.post("/subjects/s", &json!({"schema": "  "})).await;
+    assert_eq!((status, &v["error_code"]), (404, &json!(40403)), "{v}");
+    let (status, v) = server.post("/subjects/none", &json!({})).await;
+    assert_eq!((status, &v["error_code"]), (404, &json!(40401)), "{v}");
+    let (status, v) = server
+        .request(
+            "POST",
+            "/subjects/s",
+            Some("null"),
+            Some("application/json"),
+        )
+        .await;
+    assert_eq!(
+        (status, &v["message"]),
+        (
+            422,
+            &json!("lookUpSchemaUnderSubject.arg5 must not be null (was null)")
+        )
+    );
+
+    let (status, v) = server.get("/subjects?offset=&limit=").await;
+    assert_eq!(status, 200, "{v}");
+    let (status, _) = server.get("/subjects?limit=%205").await;
+    assert_eq!(status, 404, "Integer.valueOf does not trim");
+    let (status, v) = server.get("/subjects/s/versions/%20latest").await;
+    assert_eq!((status, &v["version"]), (200, &json!(1)), "{v}");
+}

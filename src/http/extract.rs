@@ -194,14 +194,15 @@ impl Query {
         self.0.get(name).map(String::as_str)
     }
 
-    /// `offset` and `limit` as Jersey parses them: a value that is not an integer makes the
-    /// resource unmatched (404); a non-positive limit means no limit.
+    /// `offset` and `limit` as Jersey parses them: a blank value is the default; one that
+    /// is not an integer (untrimmed, as `Integer.valueOf` reads it) makes the resource
+    /// unmatched (404); a non-positive limit means no limit.
     pub fn paging(&self) -> Result<(usize, usize), RegistryError> {
         let parse = |name: &str| -> Result<Option<i64>, RegistryError> {
             match self.0.get(name) {
                 None => Ok(None),
+                Some(v) if v.is_empty() => Ok(None),
                 Some(v) => v
-                    .trim()
                     .parse::<i32>()
                     .map(|n| Some(i64::from(n)))
                     .map_err(|_| super::error::not_found_error()),

@@ -181,7 +181,7 @@ pub(crate) async fn lookup(
     Body(body): Body<SCHEMA_BODY>,
 ) -> Result<Response, RegistryError> {
     let body = body.ok_or_else(|| {
-        super::error::unprocessable("lookUpSchemaUnderSubject.arg4 must not be null (was null)")
+        super::error::unprocessable("lookUpSchemaUnderSubject.arg5 must not be null (was null)")
     })?;
     let req = schema_request(&body)?;
     let asked = p.subject();

@@ -118,12 +118,8 @@ impl Registry {
         let q = subject.qualified();
         let (records, answer) = {
             let ix = self.read();
-            Self::check_writable(&ix, subject)?;
-            // 8.3.1 `KafkaSchemaRegistry.deleteSubject`: soft or permanent, refused while
-            // any association names the subject.
-            if Self::has_associations(&ix, &q) {
-                return Err(super::associations::exists_for_subject(&q));
-            }
+            // Found and not already soft-deleted first, then the mode (7.9 and 8.3.1
+            // `deleteSubjectOrForward` before `deleteSubject`).
             let versions = ix
                 .versions(&q)
                 .ok_or_else(|| RegistryError::SubjectNotFound(q.clone()))?;
@@ -132,6 +128,15 @@ impl Registry {
                 .filter(|(_, e)| !e.deleted)
                 .map(|(v, _)| *v)
                 .collect();
+            if !permanent && live.is_empty() {
+                return Err(RegistryError::SubjectSoftDeleted(q.clone()));
+            }
+            Self::check_writable(&ix, subject)?;
+            // 8.3.1 `KafkaSchemaRegistry.deleteSubject`: soft or permanent, refused while
+            // any association names the subject.
+            if Self::has_associations(&ix, &q) {
+                return Err(super::associations::exists_for_subject(&q));
+            }
             if permanent {
                 // Version by version, oldest first: a reference to it refuses the delete before
                 // the version's not being soft-deleted does (KafkaSchemaRegistry.deleteSubject).

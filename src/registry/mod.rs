@@ -51,7 +51,8 @@ impl VersionSpec {
     /// Parses as Confluent does: `latest` in any case, or an integer in [1, 2^31-1]
     /// (surrounding spaces and a `+` accepted); `-1` means latest when `minus_one_is_latest`.
     pub fn parse(raw: &str, minus_one_is_latest: bool) -> Result<VersionSpec> {
-        if raw.eq_ignore_ascii_case("latest") {
+        // `VersionId` trims before it matches `latest`.
+        if raw.trim().eq_ignore_ascii_case("latest") {
             return Ok(VersionSpec::Latest);
         }
         match raw.trim().parse::<i32>() {

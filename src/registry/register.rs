@@ -309,9 +309,11 @@ impl Registry {
     /// The subject a registration writes to (its alias followed), once its name passes.
     fn register_target(&self, subject: &Subject) -> Result<Subject> {
         Self::validate_subject(&subject.qualified())?;
-        // No schema lives in the true global context (8.3.1 `QualifiedSubject.isValidSubject`
-        // with `isConfigOrMode=false`).
+        // No schema lives in the true global context, nor under the reserved names
+        // `__GLOBAL` and `__EMPTY` (7.9 and 8.3.1 `QualifiedSubject.isValidSubject` with
+        // `isConfigOrMode=false`).
         if subject.context == crate::model::GLOBAL_CONTEXT
+            || matches!(subject.name.as_str(), "__GLOBAL" | "__EMPTY")
             || (self.reject_empty_subject && subject.name.is_empty())
         {
             return Err(RegistryError::InvalidSubject(subject.qualified()));
@@ -605,6 +607,12 @@ impl Registry {
         deleted: bool,
     ) -> Result<VersionView> {
         let q = subject.qualified();
+        // A blank schema finds nothing (`canonicalizeSchema` answers null, no error).
+        if req.schema.as_deref().is_none_or(|s| s.trim().is_empty()) {
+            let ix = self.read();
+            Self::subject_versions(&ix, &q, deleted)?;
+            return Err(RegistryError::SchemaNotFound(None));
+        }
         let input = self.parse_input(&self.read(), subject, req);
         // The stored text may be the request's canonical or its normalized form.
         let (body, normalized) = Self::prepare_with_normalized(subject, req, &input, normalize)?;
