@@ -217,3 +217,34 @@ async fn small_rules_read_from_the_resources() {
     let (status, v) = server.get("/subjects/s/versions/%20latest").await;
     assert_eq!((status, &v["version"]), (200, &json!(1)), "{v}");
 }
+
+/// `AliasFilter` (7.9 and 8.3.1): a subject whose own config names an alias is replaced by
+/// it on every `/subjects/{s}` and `/compatibility/subjects/{s}` route, deletes included,
+/// whether or not it holds versions itself; `/config/{s}` is not rewritten.
+#[tokio::test]
+async fn aliases_apply_on_every_subject_route() {
+    let server = Server::start();
+    register(&server, "target", json!({"schema": A})).await;
+    register(&server, "old", json!({"schema": B})).await;
+    let (status, _) = server.put("/config/old", &json!({"alias": "target"})).await;
+    assert_eq!(status, 200);
+    let (_, v) = server.get("/subjects/old/versions/latest").await;
+    assert_eq!(v["subject"], "target", "{v}");
+    let (_, v) = server
+        .post(
+            "/compatibility/subjects/old/versions/latest",
+            &json!({"schema": B}),
+        )
+        .await;
+    assert_eq!(v["is_compatible"], true, "{v}");
+    let (_, v) = server.get("/config/old").await;
+    assert_eq!(v["alias"], "target", "{v}");
+    let (status, v) = server.delete("/subjects/old/versions/1").await;
+    assert_eq!((status, v), (200, json!(1)));
+    let (status, _) = server.get("/subjects/target/versions").await;
+    assert_eq!(status, 404, "the target's version went");
+    let (_, v) = server.get("/subjects/target/versions?deleted=true").await;
+    assert_eq!(v, json!([1]));
+    let (_, v) = server.get("/subjects/old/versions?deleted=true").await;
+    assert_eq!(v, json!([1]), "old's own version is behind the alias");
+}

@@ -39,6 +39,7 @@ async fn check(
         )
     })?;
     let req = schema_request(&body)?;
+    let subject = st.registry.alias_target(&subject);
     let r = st
         .registry
         .check_compatibility(&subject, spec, &req, normalize, verbose)?;
@@ -62,7 +63,7 @@ async fn check(
     responses(
         (status = 200, description = "Verdict against the versions the level requires", body = CompatibilityCheckResponse),
         BodyErrors,
-        (status = 404, description = "40401 subject not found", body = ErrorBody),
+        (status = 404, description = "40402 version not found (a subject without live versions is compatible at `latest`)", body = ErrorBody),
         (status = 422, description = "42201 invalid schema (or no body)", body = ErrorBody),
     )
 )]
@@ -90,7 +91,7 @@ pub(crate) async fn check_all(
     responses(
         (status = 200, description = "Verdict against one version", body = CompatibilityCheckResponse),
         BodyErrors,
-        (status = 404, description = "40401 subject not found, 40402 version not found", body = ErrorBody),
+        (status = 404, description = "40402 version not found (`latest` of a subject without live versions is compatible)", body = ErrorBody),
         (status = 422, description = "42201 invalid schema (or no body), 42202 invalid version", body = ErrorBody),
     )
 )]

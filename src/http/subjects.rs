@@ -228,7 +228,7 @@ pub(crate) async fn delete_subject(
 ) -> Result<Response, RegistryError> {
     let v = st
         .registry
-        .delete_subject(&p.subject(), permanent.permanent)
+        .delete_subject(&st.registry.alias_target(&p.subject()), permanent.permanent)
         .await?;
     Ok(ok_typed(&v))
 }
@@ -358,7 +358,11 @@ pub(crate) async fn delete_version(
     let spec = p.spec(true)?;
     let v = st
         .registry
-        .delete_version(&p.subject(), spec, permanent.permanent)
+        .delete_version(
+            &st.registry.alias_target(&p.subject()),
+            spec,
+            permanent.permanent,
+        )
         .await?;
     Ok(ok_typed(&v))
 }

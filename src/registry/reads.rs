@@ -187,10 +187,9 @@ impl Registry {
     }
 
     pub(super) fn alias_in(ix: &Index, subject: &Subject) -> Subject {
+        // 7.9 and 8.3.1 `AliasFilter`: any subject whose own config names an alias is
+        // replaced by it, on every `/subjects/{s}` route, whatever it holds itself.
         let q = subject.qualified();
-        if ix.subjects.contains_key(&q) {
-            return subject.clone();
-        }
         match ix.configs.get(&Some(q)).and_then(|c| c.alias.as_deref()) {
             Some(target) if !target.is_empty() => {
                 let t = Subject::parse(target);
