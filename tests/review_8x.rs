@@ -248,3 +248,29 @@ async fn aliases_apply_on_every_subject_route() {
     let (_, v) = server.get("/subjects/old/versions?deleted=true").await;
     assert_eq!(v, json!([1]), "old's own version is behind the alias");
 }
+
+/// The top-level config is refused under a read-only global mode (7.9 and 8.3.1
+/// `updateConfig` / `deleteSubjectConfig` ask `isReadOnlyMode(null)`).
+#[tokio::test]
+async fn the_top_level_config_is_read_only_under_a_read_only_global_mode() {
+    let server = Server::start();
+    let (status, _) = server
+        .put("/mode?force=true", &json!({"mode": "READONLY"}))
+        .await;
+    assert_eq!(status, 200);
+    let refused = json!({"error_code": 42205, "message": "Subject null is in read-only mode"});
+    let (status, v) = server
+        .put("/config", &json!({"compatibility": "NONE"}))
+        .await;
+    assert_eq!((status, v), (422, refused.clone()));
+    let (status, v) = server.delete("/config").await;
+    assert_eq!((status, v), (422, refused));
+    let (status, _) = server
+        .put("/mode?force=true", &json!({"mode": "READWRITE"}))
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = server
+        .put("/config", &json!({"compatibility": "NONE"}))
+        .await;
+    assert_eq!(status, 200);
+}

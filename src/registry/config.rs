@@ -100,6 +100,17 @@ impl Registry {
         Ok(mode)
     }
 
+    /// The top-level config is refused under a read-only global mode too (7.9 and 8.3.1
+    /// `updateConfig`/`deleteConfig` ask `isReadOnlyMode(null)`), in 7.9's words.
+    fn check_top_level_writable(ix: &Index) -> Result<()> {
+        if Self::mode_for(ix, &Subject::parse("")).is_read_only() {
+            return Err(RegistryError::OperationNotPermitted(
+                "Subject null is in read-only mode".into(),
+            ));
+        }
+        Ok(())
+    }
+
     /// `PUT /config[/{subject}]`. Returns nothing: the handler echoes the request.
     pub async fn put_config(
         &self,
@@ -110,8 +121,12 @@ impl Registry {
         let _w = self.lock_for_write().await?;
         let records = {
             let ix = self.read();
-            if let Some(s) = subject {
-                Self::check_writable(&ix, s)?;
+            match subject {
+                Some(s) => {
+                    Self::check_writable(&ix, s)?;
+                }
+                None if scope.is_none() => Self::check_top_level_writable(&ix)?,
+                None => {}
             }
             let mut merged = ix.configs.get(&scope).cloned().unwrap_or_default();
             let u = update.value;
@@ -181,8 +196,12 @@ impl Registry {
                 (None, None) => ConfigValue::default(),
                 (None, Some(s)) => return Err(RegistryError::SubjectNotFound(s.clone())),
             };
-            if let Some(s) = subject {
-                Self::check_writable(&ix, s)?;
+            match subject {
+                Some(s) => {
+                    Self::check_writable(&ix, s)?;
+                }
+                None if scope.is_none() => Self::check_top_level_writable(&ix)?,
+                None => {}
             }
             (prev, encode(&ix, Key::Config { subject: scope }, None))
         };
