@@ -610,13 +610,17 @@ async fn schema_lists_filter_by_association_and_rule_type() {
             })
             .unwrap_or_default()
     };
-    let (_, v) = server.get("/schemas?lifecycle=STRONG").await;
+    let (_, v) = server
+        .get("/schemas?subjectPrefix=:*:&lifecycle=STRONG")
+        .await;
     assert_eq!(subjects(&v), [":.lkc-1:orders-value"], "{v}");
     assert_eq!(v[0]["associations"][0]["resourceId"], "t-1", "{v}");
     let (_, v) = server.get("/schemas?lifecycle=NONE").await;
     assert_eq!(subjects(&v), ["free"], "{v}");
     assert!(v[0].get("associations").is_none(), "{v}");
-    let (_, v) = server.get("/schemas?resourceType=topic").await;
+    let (_, v) = server
+        .get("/schemas?subjectPrefix=:*:&resourceType=topic")
+        .await;
     assert_eq!(subjects(&v), [":.lkc-1:orders-value", "shared"], "{v}");
     let (_, v) = server.get("/schemas?associationType=key").await;
     assert_eq!(v, json!([]));

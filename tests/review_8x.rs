@@ -274,3 +274,53 @@ async fn the_top_level_config_is_read_only_under_a_read_only_global_mode() {
         .await;
     assert_eq!(status, 200);
 }
+
+/// Prefixes (`SchemasResource` default `""`, `SubjectsResource` default `:*:`; `allVersions`
+/// ranges under `QualifiedSubject`'s order): no prefix on `/schemas` and an explicit empty
+/// one on `/subjects` mean the default context; `:*:x` is `x…` in every context.
+/// `DELETE /config/:.__GLOBAL:` always finds a config (the server default). A scope without
+/// a mode is 40401 before `mode.mutability` is looked at (`ModeResource`).
+#[tokio::test]
+async fn prefixes_global_config_and_mode_deletes() {
+    let server = Server::start();
+    register(&server, "foo", json!({"schema": A})).await;
+    register(&server, ":.c:foo", json!({"schema": A})).await;
+    register(&server, ":.c:bar", json!({"schema": A})).await;
+    let subjects = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x["subject"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let (_, v) = server.get("/schemas").await;
+    assert_eq!(subjects(&v), ["foo"]);
+    let (_, v) = server.get("/schemas?subjectPrefix=:*:foo").await;
+    assert_eq!(subjects(&v), [":.c:foo", "foo"]);
+    let (_, v) = server.get("/subjects?subjectPrefix=").await;
+    assert_eq!(v, json!(["foo"]));
+    let (_, v) = server.get("/subjects").await;
+    assert_eq!(v, json!([":.c:bar", ":.c:foo", "foo"]));
+
+    let (status, v) = server.delete("/config/:.__GLOBAL:").await;
+    assert_eq!(
+        (status, v),
+        (200, json!({"compatibilityLevel": "BACKWARD"}))
+    );
+
+    let frozen = Server::builder()
+        .args(["--mode-mutability", "false"])
+        .start();
+    let (status, v) = frozen.delete("/mode/nothing").await;
+    assert_eq!((status, &v["error_code"]), (404, &json!(40401)), "{v}");
+    let (status, v) = frozen.delete("/mode").await;
+    assert_eq!(
+        (status, v),
+        (
+            422,
+            json!({"error_code": 42205, "message": "Mode changes are not allowed"})
+        )
+    );
+}

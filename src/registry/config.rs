@@ -11,7 +11,7 @@ impl Registry {
     pub(super) fn check_mode_mutable(&self) -> Result<()> {
         if !self.mode_mutable {
             return Err(RegistryError::OperationNotPermitted(
-                "Mode changes are not allowed (mode.mutability=false)".into(),
+                "Mode changes are not allowed".into(),
             ));
         }
         Ok(())
@@ -194,6 +194,12 @@ impl Registry {
             let prev = match (ix.configs.get(&scope), &scope) {
                 (Some(c), _) => c.clone(),
                 (None, None) => ConfigValue::default(),
+                // The true global scope always has a config (the server default): 8.3.1
+                // `InMemoryCache.config` never answers null for it.
+                (None, Some(s)) if s == GLOBAL_SCOPE => ConfigValue {
+                    compatibility_level: Some(self.default_level.as_str().to_string()),
+                    ..ConfigValue::default()
+                },
                 (None, Some(s)) => return Err(RegistryError::SubjectNotFound(s.clone())),
             };
             match subject {
@@ -273,6 +279,18 @@ impl Registry {
     /// stored; with `recursive` on a context (the `null` key is the default one), each mode
     /// of a subject in that context gets its tombstone too (configs are not touched).
     pub async fn delete_mode(&self, scope: Scope, recursive: bool) -> Result<Option<Mode>> {
+        // A scope without a mode is 40401 before the mutability check (8.3.1
+        // `ModeResource.deleteSubjectMode`; the check is inside `deleteSubjectMode`).
+        {
+            let ix = self.read();
+            let is_global = scope.as_deref() == Some(GLOBAL_SCOPE);
+            if let Some(s) = &scope {
+                let overridden = ix.modes.get(&None) == Some(&Mode::ReadOnlyOverride);
+                if !ix.modes.contains_key(&scope) && !is_global && !recursive && !overridden {
+                    return Err(RegistryError::SubjectNotFound(s.clone()));
+                }
+            }
+        }
         self.check_mode_mutable()?;
         let _w = self.lock_for_write().await?;
         let (previous, records) = {

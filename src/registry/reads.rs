@@ -23,8 +23,10 @@ impl Registry {
 
     pub fn subjects(&self, prefix: Option<&str>, deleted: bool, deleted_only: bool) -> Vec<String> {
         let ix = self.read();
+        // Absent is `:*:` (every context); an explicit empty prefix is the default context.
         let matches_prefix = |s: &str| match prefix {
             None => true,
+            Some("") => Subject::parse(s).is_default_context(),
             Some(p) if p.starts_with(":*:") => {
                 let rest = &p[3..];
                 Subject::parse(s).name.starts_with(rest)
@@ -363,10 +365,18 @@ impl Registry {
         let ix = self.read();
         let mut out = Vec::new();
         for (s, vs) in &ix.subjects {
-            if let Some(p) = prefix {
-                if !s.starts_with(p) {
-                    continue;
-                }
+            // `:*:` is every context (`allVersions`' context wildcard), as on `/subjects`.
+            // No prefix is `""`: the default context only (the key range `""`..`"\u{ffff}"`
+            // under `QualifiedSubject`'s order, 7.9 and 8.3.1 `SchemasResource`).
+            let matches = match prefix {
+                None | Some("") => Subject::parse(s).is_default_context(),
+                Some(p) => match p.strip_prefix(":*:") {
+                    Some(rest) => Subject::parse(s).name.starts_with(rest),
+                    None => s.starts_with(p),
+                },
+            };
+            if !matches {
+                continue;
             }
             let live: Vec<(&i32, &VersionEntry)> =
                 vs.iter().filter(|(_, e)| deleted || !e.deleted).collect();
