@@ -324,3 +324,32 @@ async fn prefixes_global_config_and_mode_deletes() {
         )
     );
 }
+
+/// `/schemas/ids/{id}/subjects` and `/versions` read the ID where
+/// `getSchemaKeyUsingContexts` finds it (`listVersionsForId`): a qualified subject that does
+/// not hold it finds nothing (40403 "Schema not found"); an unqualified one falls back to
+/// the contexts that hold it.
+#[tokio::test]
+async fn id_usages_follow_get_schema_key_using_contexts() {
+    let server = Server::start();
+    let held = register(&server, ":.c:x", json!({"schema": A})).await;
+    register(&server, ":.c:y", json!({"schema": B})).await;
+    let id = held["id"].as_i64().unwrap_or(-1);
+    let (status, v) = server
+        .get(&format!("/schemas/ids/{id}/subjects?subject=:.c:y"))
+        .await;
+    assert_eq!(
+        (status, v),
+        (
+            404,
+            json!({"error_code": 40403, "message": "Schema not found"})
+        )
+    );
+    let (status, v) = server
+        .get(&format!("/schemas/ids/{id}/versions?subject=x"))
+        .await;
+    assert_eq!(
+        (status, v),
+        (200, json!([{"subject": ":.c:x", "version": 1}]))
+    );
+}

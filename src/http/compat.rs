@@ -31,13 +31,8 @@ async fn check(
     spec: Option<VersionSpec>,
     Normalize { normalize }: Normalize,
     Verbose { verbose }: Verbose,
-    body: Option<serde_json::Value>,
+    body: serde_json::Value,
 ) -> Result<Response, RegistryError> {
-    let body = body.ok_or_else(|| {
-        super::error::unprocessable(
-            "testCompatibilityBySubjectName.arg4 must not be null (was null)",
-        )
-    })?;
     let req = schema_request(&body)?;
     let subject = st.registry.alias_target(&subject);
     let r = st
@@ -74,6 +69,10 @@ pub(crate) async fn check_all(
     verbose: Verbose,
     Body(body): Body<SCHEMA_BODY>,
 ) -> Result<Response, RegistryError> {
+    // The null body is refused by bean validation, named as Jersey names the parameter.
+    let body = body.ok_or_else(|| {
+        super::error::unprocessable("testCompatibilityForSubject.arg3 must not be null (was null)")
+    })?;
     check(st, p.subject(), None, normalize, verbose, body).await
 }
 
@@ -102,7 +101,12 @@ pub(crate) async fn check_one(
     verbose: Verbose,
     Body(body): Body<SCHEMA_BODY>,
 ) -> Result<Response, RegistryError> {
-    // Parsed after the body, as Confluent does.
+    // The body (bean validation) before the version, which the method parses.
+    let body = body.ok_or_else(|| {
+        super::error::unprocessable(
+            "testCompatibilityBySubjectName.arg4 must not be null (was null)",
+        )
+    })?;
     let spec = p.spec(true)?;
     check(st, p.subject(), Some(spec), normalize, verbose, body).await
 }

@@ -29,7 +29,7 @@ pub fn routes() -> Router<AppState> {
 fn hint(st: &AppState, q: &SubjectHint) -> Option<Subject> {
     q.subject
         .as_deref()
-        .map(|s| st.registry.read_subject(&Subject::parse(s)))
+        .map(|s| st.registry.alias_target(&Subject::parse(s)))
 }
 
 #[utoipa::path(

@@ -156,32 +156,6 @@ impl Registry {
             .ok_or(RegistryError::SchemaNotFound(None))
     }
 
-    /// Finds the context an ID is looked up in, as Confluent does: a qualified hint names
-    /// its context; an unqualified subject name is looked for with this ID in the default
-    /// context, then in every other context (so a consumer passing its subject finds IDs an
-    /// exporter put in a context); otherwise the default context.
-    pub(super) fn context_for_id(ix: &Index, id: i32, hint: Option<&Subject>) -> String {
-        let Some(h) = hint else {
-            return DEFAULT_CONTEXT.to_string();
-        };
-        if !h.is_default_context() || h.name.is_empty() {
-            return h.context.clone();
-        }
-        let holds = |ctx: &str| {
-            let q = Subject::in_context(ctx, &h.name).qualified();
-            ix.schema_by_id(ctx, id)
-                .is_some_and(|e| e.holders.iter().any(|(s, _)| *s == q))
-        };
-        if holds(DEFAULT_CONTEXT) {
-            return DEFAULT_CONTEXT.to_string();
-        }
-        ix.contexts
-            .keys()
-            .find(|c| c.as_str() != DEFAULT_CONTEXT && holds(c))
-            .cloned()
-            .unwrap_or_else(|| DEFAULT_CONTEXT.to_string())
-    }
-
     /// A subject without versions whose subject-level config names an `alias` stands for
     /// that other subject.
     pub fn alias_target(&self, subject: &Subject) -> Subject {
@@ -338,8 +312,14 @@ impl Registry {
         hint: Option<&Subject>,
         deleted: bool,
     ) -> Result<Vec<(String, i32)>> {
+        // The context is the one `getSchemaKeyUsingContexts` reads the ID from (7.9 and
+        // 8.3.1 `listVersionsForId`): a qualified subject not holding it finds nothing.
+        let hint = hint.map(Subject::qualified);
+        let ctx = self
+            .schema_by_id(id, hint.as_deref())
+            .map_err(|_| RegistryError::SchemaNotFound(None))?
+            .context;
         let ix = self.read();
-        let ctx = Self::context_for_id(&ix, id, hint);
         let e = ix
             .schema_by_id(&ctx, id)
             .ok_or(RegistryError::SchemaNotFound(None))?;
