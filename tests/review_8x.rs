@@ -353,3 +353,29 @@ async fn id_usages_follow_get_schema_key_using_contexts() {
         (200, json!([{"subject": ":.c:x", "version": 1}]))
     );
 }
+
+/// `isValidSubject(…, isConfigOrMode=true)` on `PUT /config/{s}` (after the level, 7.9 and
+/// 8.3.1 `ConfigResource`) and `PUT /mode/{s}` (before the mode, `ModeResource`).
+#[tokio::test]
+async fn config_and_mode_names_are_checked_where_confluent_checks_them() {
+    let server = Server::start();
+    let (status, v) = server
+        .put("/config/__GLOBAL", &json!({"compatibility": "bogus"}))
+        .await;
+    assert_eq!((status, &v["error_code"]), (422, &json!(42203)), "{v}");
+    let (status, v) = server
+        .put("/config/:.c:__EMPTY", &json!({"compatibility": "NONE"}))
+        .await;
+    assert_eq!((status, &v["error_code"]), (422, &json!(42208)), "{v}");
+    let (status, v) = server
+        .put("/mode/__GLOBAL", &json!({"mode": "bogus"}))
+        .await;
+    assert_eq!((status, &v["error_code"]), (422, &json!(42208)), "{v}");
+    let (status, _) = server
+        .put("/mode/:.__GLOBAL:", &json!({"mode": "READWRITE"}))
+        .await;
+    assert_eq!(
+        status, 200,
+        "the global scope itself is a name for config and mode"
+    );
+}

@@ -242,8 +242,9 @@ pub(crate) async fn put_subject(
     let body = body.ok_or_else(|| {
         super::error::unprocessable("updateSubjectLevelConfig.arg2 must not be null (was null)")
     })?;
-    crate::registry::Registry::validate_subject(&p.0)?;
+    // The level and rule sets first, then the name (7.9 and 8.3.1 `ConfigResource`).
     let (update, echo) = parse_update(&body)?;
+    valid_scope_name(&p.0)?;
     let (scope, subject) = scope_of(&p.0);
     st.registry
         .put_config(scope, subject.as_ref(), update)
@@ -282,6 +283,16 @@ pub(crate) async fn delete_subject(
         })?;
     prev.subject = None;
     Ok(ok_typed(&Config::of(&prev)))
+}
+
+/// `QualifiedSubject.isValidSubject(…, isConfigOrMode=true)`: no control character, and
+/// the name part is not `__GLOBAL` or `__EMPTY` (the `:.__GLOBAL:` context itself is fine).
+fn valid_scope_name(raw: &str) -> Result<(), RegistryError> {
+    crate::registry::Registry::validate_subject(raw)?;
+    if matches!(Subject::parse(raw).name.as_str(), "__GLOBAL" | "__EMPTY") {
+        return Err(RegistryError::InvalidSubject(raw.to_string()));
+    }
+    Ok(())
 }
 
 fn parse_mode(v: &Value) -> Result<(Mode, String), RegistryError> {
@@ -397,7 +408,7 @@ pub(crate) async fn get_mode_subject(
     responses(
         (status = 200, description = "The mode as given", body = ModeBody),
         BodyErrors,
-        (status = 422, description = "42204 invalid mode (or no body), 42205 not permitted (IMPORT with versions, without force)", body = ErrorBody),
+        (status = 422, description = "42204 invalid mode (or no body), 42205 not permitted (IMPORT with versions, without force), 42208 invalid subject name", body = ErrorBody),
         StoreErrors,
     )
 )]
@@ -410,6 +421,8 @@ pub(crate) async fn put_mode_subject(
     let body = body.ok_or_else(|| {
         super::error::unprocessable("updateMode.arg2 must not be null (was null)")
     })?;
+    // The name before the mode (7.9 and 8.3.1 `ModeResource.updateMode`).
+    valid_scope_name(&p.0)?;
     let (mode, given) = parse_mode(&body)?;
     let (scope, _) = scope_of(&p.0);
     st.registry.put_mode(scope, mode, force.force).await?;
