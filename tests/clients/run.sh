@@ -18,6 +18,8 @@
 #   guid_header_test.py           confluent-kafka: schema GUIDs in headers (header_schema_id_serializer,
 #                                 dual_schema_id_deserializer -> GET /schemas/guids/{guid}), Avro,
 #                                 JSON Schema, Protobuf
+#   rules_test.py                 confluent-kafka: data-contract rules (CEL condition, JSONata
+#                                 migration) run by the client's executors
 #   association_test.py           confluent-kafka: associations (create/list/delete, and the
 #                                 default AssociatedNameStrategy picking the associated subject)
 #   node/kafkajs_json.test.mjs    @kafkajs/confluent-schema-registry, SchemaType.JSON
@@ -110,6 +112,7 @@ run_suite "confluent-kafka: JSON Schema (json_client_test.py)" py "$py" "$here/j
 run_suite "confluent-kafka: Protobuf (protobuf_client_test.py)" py "$py" "$here/protobuf_client_test.py"
 run_suite "confluent-kafka: GUID headers (guid_header_test.py)" py "$py" "$here/guid_header_test.py"
 run_suite "confluent-kafka: associations (association_test.py)" py "$py" "$here/association_test.py"
+run_suite "confluent-kafka: CEL and JSONata rules (rules_test.py)" py "$py" "$here/rules_test.py"
 run_suite "@kafkajs/confluent-schema-registry: JSON (node/kafkajs_json.test.mjs)" node node_test kafkajs_json.test.mjs
 run_suite "@confluentinc/schemaregistry: JSON (node/confluent_json.test.mjs)" node node_test confluent_json.test.mjs
 run_suite "@kafkajs/confluent-schema-registry: PROTOBUF (node/kafkajs_proto.test.mjs)" node node_test kafkajs_proto.test.mjs
