@@ -379,3 +379,38 @@ async fn config_and_mode_names_are_checked_where_confluent_checks_them() {
         "the global scope itself is a name for config and mode"
     );
 }
+
+/// `GET /subjects/{s}/metadata` (7.9 and 8.3.1 `getLatestWithMetadata`): keys and values
+/// paired in order (an unpaired key is dropped, a later duplicate wins); only versions with
+/// properties match; the asked subject only (no other context).
+#[tokio::test]
+async fn metadata_lookups_pair_keys_with_values() {
+    let server = Server::start();
+    register(
+        &server,
+        "m",
+        json!({"schema": A, "metadata": {"properties": {"owner": "x", "tier": "1"}}}),
+    )
+    .await;
+    register(&server, "m", json!({"schema": B, "metadata": {}})).await;
+    let (status, v) = server.get("/subjects/m/metadata?key=zz").await;
+    assert_eq!(
+        (status, &v["version"]),
+        (200, &json!(1)),
+        "unpaired key dropped: {v}"
+    );
+    let (_, v) = server
+        .get("/subjects/m/metadata?key=owner&value=y&key=owner&value=x")
+        .await;
+    assert_eq!(v["version"], 1, "the later duplicate wins: {v}");
+    let (status, v) = server.get("/subjects/m/metadata?key=tier&value=2").await;
+    assert_eq!((status, &v["error_code"]), (404, &json!(40403)), "{v}");
+    register(
+        &server,
+        ":.c:only",
+        json!({"schema": A, "metadata": {"properties": {"k": "v"}}}),
+    )
+    .await;
+    let (status, v) = server.get("/subjects/only/metadata?key=k&value=v").await;
+    assert_eq!((status, &v["error_code"]), (404, &json!(40401)), "{v}");
+}

@@ -388,13 +388,16 @@ pub(crate) async fn by_metadata(
     filter: MetadataFilter,
     deleted: Deleted,
 ) -> Result<Response, RegistryError> {
-    let wanted: Vec<(&str, Option<&str>)> = filter
+    // Keys and values paired in order (the shorter list decides; a later key wins), and
+    // only the asked subject (its alias followed), as 7.9 and 8.3.1 `SubjectsResource
+    // .getLatestWithMetadata` read them.
+    let wanted: std::collections::BTreeMap<String, String> = filter
         .key
         .iter()
-        .enumerate()
-        .map(|(i, k)| (k.as_str(), filter.value.get(i).map(String::as_str)))
+        .zip(filter.value.iter())
+        .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    let subject = st.registry.read_subject(&p.subject());
+    let subject = st.registry.alias_target(&p.subject());
     let v = st
         .registry
         .version_by_metadata(&subject, &wanted, deleted.deleted)?;

@@ -130,27 +130,30 @@ impl Registry {
     pub fn version_by_metadata(
         &self,
         subject: &Subject,
-        wanted: &[(&str, Option<&str>)],
+        wanted: &BTreeMap<String, String>,
         deleted: bool,
     ) -> Result<VersionView> {
         let ix = self.read();
         let q = subject.qualified();
         let vs = Self::subject_versions(&ix, &q, deleted)?;
+        // 7.9 and 8.3.1 `getLatestWithMetadata`: newest first, a version with properties
+        // holding every wanted pair.
         vs.iter()
             .rev()
             .filter(|(_, e)| deleted || !e.deleted)
             .find(|(_, e)| {
-                let props = e
+                let Some(props) = e
                     .body
                     .metadata
                     .as_ref()
                     .and_then(|m| m.get("properties"))
-                    .and_then(Json::as_object);
-                wanted.iter().all(|(k, v)| {
-                    props
-                        .and_then(|p| p.get(*k))
-                        .is_some_and(|pv| v.is_none_or(|v| pv.as_str() == Some(v)))
-                })
+                    .and_then(Json::as_object)
+                else {
+                    return false;
+                };
+                wanted
+                    .iter()
+                    .all(|(k, v)| props.get(k).and_then(Json::as_str) == Some(v.as_str()))
             })
             .map(|(v, e)| Self::view(&q, *v, e))
             .ok_or(RegistryError::SchemaNotFound(None))
