@@ -414,3 +414,33 @@ async fn metadata_lookups_pair_keys_with_values() {
     let (status, v) = server.get("/subjects/only/metadata?key=k&value=v").await;
     assert_eq!((status, &v["error_code"]), (404, &json!(40401)), "{v}");
 }
+
+/// 8.x `ConfigUpdateRequest` fields are `Optional`: an explicit JSON `null` clears the stored
+/// value, an absent field keeps it (`ConfigValue.update`).
+#[tokio::test]
+async fn null_clears_a_config_field() {
+    let server = Server::start();
+    let rules =
+        json!({"domainRules": [{"name": "r", "mode": "WRITE", "type": "CEL", "expr": "true"}]});
+    let (status, _) = server
+        .put(
+            "/config/s",
+            &json!({"alias": "t", "normalize": true, "defaultRuleSet": rules}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = server
+        .put("/config/s", &json!({"alias": null, "validateFields": true}))
+        .await;
+    assert_eq!(status, 200);
+    let (_, v) = server.get("/config/s").await;
+    assert!(v.get("alias").is_none(), "{v}");
+    assert_eq!(v["normalize"], true, "{v}");
+    assert_eq!(v["validateFields"], true, "{v}");
+    assert_eq!(v["defaultRuleSet"]["domainRules"][0]["name"], "r", "{v}");
+    let (_, _) = server
+        .put("/config/s", &json!({"defaultRuleSet": null}))
+        .await;
+    let (_, v) = server.get("/config/s").await;
+    assert!(v.get("defaultRuleSet").is_none(), "{v}");
+}

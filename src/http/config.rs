@@ -59,6 +59,21 @@ fn config_json(c: &ConfigValue) -> Value {
     serde_json::to_value(Config::of(c)).unwrap_or_default()
 }
 
+/// The config fields an explicit `null` clears.
+const CLEARABLE: [&str; 11] = [
+    "alias",
+    "normalize",
+    "validateFields",
+    "validateNewSchemas",
+    "validateRules",
+    "compatibilityPolicy",
+    "compatibilityGroup",
+    "defaultMetadata",
+    "overrideMetadata",
+    "defaultRuleSet",
+    "overrideRuleSet",
+];
+
 /// Parses a config update; the answer echoes what was given.
 fn parse_update(v: &Value) -> Result<(ConfigUpdate, Value), RegistryError> {
     let m = object(v, "ConfigUpdateRequest")?;
@@ -100,8 +115,16 @@ fn parse_update(v: &Value) -> Result<(ConfigUpdate, Value), RegistryError> {
     if let Value::Object(rest) = config_json(&value) {
         echo.extend(rest);
     }
+    // Explicit nulls clear (8.x). The level is not among them: a scope's record always
+    // carries the level in force (see `Registry::put_config`).
+    let cleared: Vec<&'static str> = CLEARABLE
+        .iter()
+        .copied()
+        .filter(|f| matches!(m.get(*f), Some(Value::Null)))
+        .collect();
     // Store the canonical upper-case level name.
     let update = ConfigUpdate {
+        cleared,
         compatibility: compatibility
             .as_deref()
             .and_then(Level::parse)

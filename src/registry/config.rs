@@ -151,6 +151,22 @@ impl Registry {
             take!(override_metadata);
             take!(default_rule_set);
             take!(override_rule_set);
+            for field in &update.cleared {
+                match *field {
+                    "alias" => merged.alias = None,
+                    "normalize" => merged.normalize = None,
+                    "validateFields" => merged.validate_fields = None,
+                    "validateNewSchemas" => merged.validate_new_schemas = None,
+                    "validateRules" => merged.validate_rules = None,
+                    "compatibilityPolicy" => merged.compatibility_policy = None,
+                    "compatibilityGroup" => merged.compatibility_group = None,
+                    "defaultMetadata" => merged.default_metadata = None,
+                    "overrideMetadata" => merged.override_metadata = None,
+                    "defaultRuleSet" => merged.default_rule_set = None,
+                    "overrideRuleSet" => merged.override_rule_set = None,
+                    _ => {}
+                }
+            }
             if merged.compatibility_level.is_none() && scope.is_some() {
                 // Confluent stores the level in force at the time with a new scope config.
                 let parent = match subject {

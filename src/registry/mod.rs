@@ -130,6 +130,9 @@ impl Registered {
 pub struct ConfigUpdate {
     pub compatibility: Option<String>,
     pub value: ConfigValue,
+    /// Fields given as an explicit JSON `null`: 8.x clears them (`ConfigUpdateRequest`'s
+    /// `Optional` fields, `ConfigValue.update`); absent ones are kept.
+    pub cleared: Vec<&'static str>,
 }
 
 /// Result of a compatibility check.
