@@ -444,3 +444,30 @@ async fn null_clears_a_config_field() {
     let (_, v) = server.get("/config/s").await;
     assert!(v.get("defaultRuleSet").is_none(), "{v}");
 }
+
+/// 8.x `deletedAsNegative` (`SubjectVersionsResource.listVersions`,
+/// `LookupFilter.DELETED_AS_NEGATIVE`): every version, soft-deleted ones negative, in the
+/// order of their absolute values; a subject with only soft-deleted versions is 40401
+/// unless `deleted` is given too.
+#[tokio::test]
+async fn versions_can_list_soft_deleted_ones_as_negative() {
+    let server = Server::start();
+    register(&server, "n", json!({"schema": A})).await;
+    register(&server, "n", json!({"schema": B})).await;
+    let (status, _) = server.delete("/subjects/n/versions/1").await;
+    assert_eq!(status, 200);
+    let (_, v) = server
+        .get("/subjects/n/versions?deletedAsNegative=true")
+        .await;
+    assert_eq!(v, json!([-1, 2]));
+    let (status, _) = server.delete("/subjects/n/versions/2").await;
+    assert_eq!(status, 200);
+    let (status, v) = server
+        .get("/subjects/n/versions?deletedAsNegative=true")
+        .await;
+    assert_eq!((status, &v["error_code"]), (404, &json!(40401)), "{v}");
+    let (_, v) = server
+        .get("/subjects/n/versions?deletedAsNegative=true&deleted=true")
+        .await;
+    assert_eq!(v, json!([-1, -2]));
+}

@@ -261,6 +261,12 @@ flag!(
     "deleted"
 );
 flag!(
+    /// Soft-deleted versions too, as negative numbers (8.x)
+    DeletedAsNegative,
+    deleted_as_negative,
+    "deletedAsNegative"
+);
+flag!(
     /// Only soft-deleted subjects or versions
     DeletedOnly,
     deleted_only,

@@ -4,8 +4,8 @@ use super::extract::{schema_request, Body, SCHEMA_BODY};
 #[allow(unused_imports)]
 use super::openapi::*;
 use super::params::{
-    Deleted, DeletedOnly, MetadataFilter, NamePath, Normalize, OutputFormat, Paging, Permanent,
-    ReferenceFormat, SubjectPrefix, SubjectVersionPath, SCHEMA_SEARCH_LIMIT,
+    Deleted, DeletedAsNegative, DeletedOnly, MetadataFilter, NamePath, Normalize, OutputFormat,
+    Paging, Permanent, ReferenceFormat, SubjectPrefix, SubjectVersionPath, SCHEMA_SEARCH_LIMIT,
 };
 use super::{ok_raw, ok_typed, AppState};
 use crate::error::RegistryError;
@@ -85,6 +85,7 @@ pub(crate) async fn list(
         NamePath,
         Deleted,
         DeletedOnly,
+        DeletedAsNegative,
         Paging,
     ),
     responses(
@@ -98,12 +99,16 @@ pub(crate) async fn versions(
     p: NamePath,
     deleted: Deleted,
     only: DeletedOnly,
+    negative: DeletedAsNegative,
     paging: Paging,
 ) -> Result<Response, RegistryError> {
     let subject = st.registry.alias_target(&p.subject());
-    let v = st
-        .registry
-        .versions(&subject, deleted.deleted, only.deleted_only)?;
+    let v = st.registry.versions(
+        &subject,
+        deleted.deleted,
+        only.deleted_only,
+        negative.deleted_as_negative,
+    )?;
     Ok(ok_typed(&paging.page(v)))
 }
 

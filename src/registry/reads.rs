@@ -58,6 +58,7 @@ impl Registry {
         subject: &Subject,
         deleted: bool,
         deleted_only: bool,
+        deleted_as_negative: bool,
     ) -> Result<Vec<i32>> {
         let ix = self.read();
         let q = subject.qualified();
@@ -66,6 +67,18 @@ impl Registry {
             None if subject.name.is_empty() => return Ok(vec![]),
             None => return Err(RegistryError::SubjectNotFound(q)),
         };
+        // 8.x `deletedAsNegative`: every version, soft-deleted ones as `-v`, in the order of
+        // their absolute values; the subject must exist as `deleted`/`deletedOnly` say
+        // (`SubjectVersionsResource.listVersions`, `LookupFilter.DELETED_AS_NEGATIVE`).
+        if deleted_as_negative {
+            if !(deleted || deleted_only || vs.values().any(|e| !e.deleted)) {
+                return Err(RegistryError::SubjectNotFound(q));
+            }
+            return Ok(vs
+                .iter()
+                .map(|(v, e)| if e.deleted { -*v } else { *v })
+                .collect());
+        }
         let out: Vec<i32> = vs
             .iter()
             .filter(|(_, e)| {
