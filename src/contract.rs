@@ -30,7 +30,8 @@ fn bad(msg: String) -> RegistryError {
     RegistryError::BadRequest(400, msg)
 }
 
-fn type_name(v: &Json) -> &'static str {
+/// Jackson's name for a JSON token in its binding messages.
+pub fn type_name(v: &Json) -> &'static str {
     match v {
         Json::Array(_) => "Array value (token `JsonToken.START_ARRAY`)",
         Json::Object(_) => "Object value (token `JsonToken.START_OBJECT`)",
@@ -41,7 +42,8 @@ fn type_name(v: &Json) -> &'static str {
     }
 }
 
-fn object<'a>(v: &'a Json, what: &str) -> Result<&'a Map<String, Json>> {
+/// The value must be a JSON object (named `what` in messages, as Jackson does).
+pub fn object<'a>(v: &'a Json, what: &str) -> Result<&'a Map<String, Json>> {
     match v {
         Json::Object(m) => Ok(m),
         other => Err(bad(format!(
@@ -52,7 +54,7 @@ fn object<'a>(v: &'a Json, what: &str) -> Result<&'a Map<String, Json>> {
 }
 
 /// A string as Jackson binds one: scalars coerced to their text; containers refused.
-fn string(v: &Json) -> Result<Option<String>> {
+pub fn string(v: &Json) -> Result<Option<String>> {
     match v {
         Json::Null => Ok(None),
         Json::String(s) => Ok(Some(s.clone())),

@@ -6,7 +6,9 @@
 //! delete, batch get and mutate) bind their bodies as Jackson does and leave the rules to
 //! `registry::associations`. Research notes: `docs/notes/associations-8x.md`.
 
-use super::extract::{object, opt_bool, opt_string, schema_request, type_name, Body, SCHEMA_BODY};
+use super::extract::{
+    bad, object, opt_bool, opt_string, schema_request, type_name, Body, SCHEMA_BODY,
+};
 #[allow(unused_imports)]
 use super::openapi::*;
 use super::params::{
@@ -149,10 +151,6 @@ fn missing_body(method_arg: &str) -> RegistryError {
     super::error::unprocessable(format!("{method_arg} must not be null (was null)"))
 }
 
-fn bad(msg: String) -> RegistryError {
-    super::error::bad_request(msg)
-}
-
 const LIFECYCLE_CLASS: &str =
     "io.confluent.kafka.schemaregistry.client.rest.entities.LifecyclePolicy";
 const OP_CLASS: &str =
@@ -186,18 +184,6 @@ fn opt_list<T>(
         Some(Value::Array(items)) => items.iter().map(each).collect::<Result<_, _>>().map(Some),
         Some(other) => Err(bad(format!(
             "Cannot deserialize value of type `java.util.ArrayList<{element}>` from {}",
-            type_name(other)
-        ))),
-    }
-}
-
-fn string_element(v: &Value) -> Result<String, RegistryError> {
-    match v {
-        Value::String(s) => Ok(s.clone()),
-        Value::Number(n) => Ok(n.to_string()),
-        Value::Bool(b) => Ok(b.to_string()),
-        other => Err(bad(format!(
-            "Cannot deserialize value of type `java.lang.String` from {}",
             type_name(other)
         ))),
     }
@@ -262,7 +248,13 @@ fn get_query(m: &Map<String, Value>) -> Result<BatchGetQuery, RegistryError> {
         resource_namespace: opt_string(m, "resourceNamespace")?,
         resource_id: opt_string(m, "resourceId")?,
         resource_type: opt_string(m, "resourceType")?,
-        association_types: opt_list(m, "associationTypes", "java.lang.String", string_element)?,
+        association_types: opt_list(
+            m,
+            "associationTypes",
+            "java.lang.String",
+            crate::contract::string,
+        )?
+        .map(|types| types.into_iter().flatten().collect()),
         lifecycle: opt_lifecycle(m, "lifecycle")?,
     })
 }

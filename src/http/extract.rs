@@ -234,31 +234,13 @@ fn decode(s: &str) -> String {
         .into_owned()
 }
 
-pub(super) fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Array(_) => "Array value (token `JsonToken.START_ARRAY`)",
-        Value::Object(_) => "Object value (token `JsonToken.START_OBJECT`)",
-        Value::String(_) => "String value",
-        Value::Number(_) => "Number value",
-        Value::Bool(_) => "Boolean value",
-        Value::Null => "null",
-    }
-}
+pub(super) use crate::contract::type_name;
 
 pub(super) fn bad(msg: String) -> RegistryError {
     super::error::bad_request(msg)
 }
 
-/// The body must be a JSON object (named `what` in messages, as Jackson does).
-pub fn object<'a>(v: &'a Value, what: &str) -> Result<&'a Map<String, Value>, RegistryError> {
-    match v {
-        Value::Object(m) => Ok(m),
-        other => Err(bad(format!(
-            "Cannot deserialize value of type `{what}` from {}",
-            type_name(other)
-        ))),
-    }
-}
+pub use crate::contract::object;
 
 /// A string field; scalars are coerced to their text as Jackson does; objects/arrays are 400.
 pub fn opt_string(m: &Map<String, Value>, field: &str) -> Result<Option<String>, RegistryError> {

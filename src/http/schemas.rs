@@ -82,15 +82,28 @@ pub(crate) async fn list(
     let paging = paging.capped(SCHEMA_SEARCH_LIMIT);
     // 8.3.1 `SchemasResource.getSchemas`: the association filters drop versions before
     // `offset` and `limit` apply.
+    // Each subject's associations once, not once per version.
+    let mut of_subject: std::collections::HashMap<&str, Vec<crate::registry::AssociationView>> =
+        std::collections::HashMap::new();
+    if by_association {
+        for v in &all {
+            of_subject.entry(v.subject.as_str()).or_insert_with(|| {
+                st.registry.associations_of(
+                    &v.subject,
+                    filters.resource_type.as_deref(),
+                    &filters.association_type,
+                )
+            });
+        }
+    }
     let kept = all.iter().filter_map(|v| {
         if !by_association {
             return Some((v, None));
         }
-        let found = st.registry.associations_of(
-            &v.subject,
-            filters.resource_type.as_deref(),
-            &filters.association_type,
-        );
+        let found = of_subject
+            .get(v.subject.as_str())
+            .cloned()
+            .unwrap_or_default();
         if found.is_empty() {
             return unassociated.then_some((v, None));
         }

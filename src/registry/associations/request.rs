@@ -327,29 +327,47 @@ pub fn default_subject(namespace: &str, name: &str, association_type: &str) -> S
     format!(":.{namespace}:{name}-{association_type}")
 }
 
+/// The checks both request forms share: the resource, then a non-empty `associations`
+/// list; answers the namespace and name the default subjects are made of.
+fn check_request<'a, T>(
+    name: &Option<String>,
+    namespace: &Option<String>,
+    id: &Option<String>,
+    resource_type: &mut Option<String>,
+    list: &'a mut Option<Vec<T>>,
+    dry_run: bool,
+) -> Result<(String, String, &'a mut Vec<T>), IllegalProperty> {
+    check_resource(
+        name.as_deref(),
+        namespace.as_deref(),
+        id.as_deref(),
+        resource_type,
+        dry_run,
+    )?;
+    match list.as_mut() {
+        Some(l) if !l.is_empty() => Ok((
+            namespace.clone().unwrap_or_default(),
+            name.clone().unwrap_or_default(),
+            l,
+        )),
+        _ => Err(IllegalProperty::new(
+            "associations",
+            "cannot be null or empty",
+        )),
+    }
+}
+
 impl AssociationWrite {
     /// `AssociationCreateOrUpdateRequest.validate(isCreate, dryRun)`.
     pub(super) fn validate(&mut self, is_create: bool, dry_run: bool) -> Checked {
-        check_resource(
-            self.resource_name.as_deref(),
-            self.resource_namespace.as_deref(),
-            self.resource_id.as_deref(),
+        let (ns, name, infos) = check_request(
+            &self.resource_name,
+            &self.resource_namespace,
+            &self.resource_id,
             &mut self.resource_type,
+            &mut self.associations,
             dry_run,
         )?;
-        let (ns, name) = (
-            self.resource_namespace.clone().unwrap_or_default(),
-            self.resource_name.clone().unwrap_or_default(),
-        );
-        let infos = match self.associations.as_mut() {
-            Some(a) if !a.is_empty() => a,
-            _ => {
-                return Err(IllegalProperty::new(
-                    "associations",
-                    "cannot be null or empty",
-                ))
-            }
-        };
         for info in infos.iter_mut() {
             info.validate(is_create, false)?;
             if is_create {
@@ -363,26 +381,14 @@ impl AssociationWrite {
 impl BatchMutateRequest {
     /// `AssociationOpRequest.validate(dryRun)`.
     pub(super) fn validate(&mut self, dry_run: bool) -> Checked {
-        check_resource(
-            self.resource_name.as_deref(),
-            self.resource_namespace.as_deref(),
-            self.resource_id.as_deref(),
+        let (ns, name, ops) = check_request(
+            &self.resource_name,
+            &self.resource_namespace,
+            &self.resource_id,
             &mut self.resource_type,
+            &mut self.ops,
             dry_run,
         )?;
-        let (ns, name) = (
-            self.resource_namespace.clone().unwrap_or_default(),
-            self.resource_name.clone().unwrap_or_default(),
-        );
-        let ops = match self.ops.as_mut() {
-            Some(o) if !o.is_empty() => o,
-            _ => {
-                return Err(IllegalProperty::new(
-                    "associations",
-                    "cannot be null or empty",
-                ))
-            }
-        };
         for op in ops.iter_mut() {
             match op {
                 BatchOp::Create(info) => {

@@ -13,7 +13,7 @@ use super::{
     select, AssociationFilters, AssociationQuery, AssociationView, AssociationWrite, Lifecycle,
 };
 use crate::error::{RegistryError, Result};
-use crate::model::{Mode, Subject, DEFAULT_CONTEXT};
+use crate::model::{Mode, Subject};
 use crate::registry::{encode, Registered, Registry, VersionView};
 use crate::store::record::{AssociationValue, Key, Value, DEFAULT_TENANT};
 use serde_json::Value as Json;
@@ -103,12 +103,9 @@ fn read_only_subject(s: &Subject) -> RegistryError {
 /// `QualifiedSubject.create(tenant, context, subject)`: an unqualified subject goes into the
 /// request's context (the `context` parameter, `:.ctx:` as `/contexts/{ctx}/` sets it).
 fn in_context(context: Option<&str>, subject: &str) -> Subject {
-    let ctx = context.map(|c| Subject::parse(c).context);
-    match ctx {
-        Some(c) if c != DEFAULT_CONTEXT && !subject.starts_with(":.") => {
-            Subject::parse(&format!(":{c}:{subject}"))
-        }
-        _ => Subject::parse(subject),
+    match context {
+        Some(c) => Subject::in_context(&Subject::parse(c).context, subject),
+        None => Subject::parse(subject),
     }
 }
 
@@ -163,15 +160,6 @@ impl Registry {
                 association_types: types.to_vec(),
                 lifecycle: lifecycle.map(|l| l.as_str().to_string()),
             },
-        )
-    }
-
-    /// Associations naming `subject` (any resource type).
-    fn by_subject(&self, qualified: &str) -> Vec<AssociationView> {
-        select(
-            &self.read(),
-            &AssociationQuery::Subject(qualified.to_string()),
-            &AssociationFilters::default(),
         )
     }
 
@@ -413,7 +401,7 @@ impl Registry {
                 return Err(no_active_version(&subject));
             }
             let others: Vec<AssociationView> = self
-                .by_subject(&subject)
+                .associations_of(&subject, None, &[])
                 .into_iter()
                 .filter(|a| {
                     old.is_none_or(|o| {
