@@ -471,3 +471,73 @@ async fn versions_can_list_soft_deleted_ones_as_negative() {
         .await;
     assert_eq!(v, json!([-1, -2]));
 }
+
+/// 7.9 and 8.3.1 `InMemoryCache.config`: the config in force is the first stored record of
+/// subject → its context (`:.ctx:`, or the `null` key in the default context) → `:.__GLOBAL:`,
+/// taken **whole**; a record without a level gets the server default's
+/// (`populateCompatibilityLevel`), never the next scope's. The writer
+/// (`KafkaSchemaRegistry.updateConfig` → `ConfigValue.update`) merges only into the same
+/// key's record, so a new subject record stores just the fields given.
+#[tokio::test]
+async fn the_config_in_force_is_the_nearest_record_whole() {
+    const X_STRING: &str =
+        r#"{"type":"record","name":"A","fields":[{"name":"x","type":"string"}]}"#;
+    let server = Server::start();
+    // The default context's top-level record does not reach a named context.
+    let (status, _) = server
+        .put("/config", &json!({"compatibility": "NONE"}))
+        .await;
+    assert_eq!(status, 200);
+    register(&server, ":.c:s", json!({"schema": A})).await;
+    let (status, v) = server
+        .post("/subjects/:.c:s/versions", &json!({"schema": X_STRING}))
+        .await;
+    assert_eq!((status, &v["error_code"]), (409, &json!(409)), "{v}");
+    // ...but it does reach the default context's subjects.
+    register(&server, "plain", json!({"schema": A})).await;
+    register(&server, "plain", json!({"schema": X_STRING})).await;
+
+    // A subject record without a level: the server default (BACKWARD), not the top-level
+    // FULL, is shown and enforced.
+    let (status, _) = server
+        .put(
+            "/config",
+            &json!({"compatibility": "FULL", "normalize": true}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = server
+        .put("/config/s", &json!({"compatibilityGroup": "g"}))
+        .await;
+    assert_eq!(status, 200);
+    let (_, v) = server.get("/config/s").await;
+    assert_eq!(v["compatibilityLevel"], "BACKWARD", "{v}");
+    let (_, v) = server.get("/config/s?defaultToGlobal=true").await;
+    assert_eq!(v["compatibilityLevel"], "BACKWARD", "{v}");
+    assert_eq!(v["compatibilityGroup"], "g", "{v}");
+    assert!(
+        v.get("normalize").is_none(),
+        "fields are not merged across scopes: {v}"
+    );
+    // Dropping a field without a default is BACKWARD-compatible (the new reader ignores it)
+    // but not FORWARD (an old reader needs it): accepted in `s`, refused under the FULL of
+    // the top-level record in a subject without its own.
+    const EMPTY: &str = r#"{"type":"record","name":"A","fields":[]}"#;
+    register(&server, "s", json!({"schema": A})).await;
+    register(&server, "s", json!({"schema": EMPTY})).await;
+    register(&server, "full", json!({"schema": A})).await;
+    let (status, v) = server
+        .post("/subjects/full/versions", &json!({"schema": EMPTY}))
+        .await;
+    assert_eq!((status, &v["error_code"]), (409, &json!(409)), "{v}");
+
+    // Deleting the subject record answers it, its missing level filled from the default.
+    let (status, v) = server.delete("/config/s").await;
+    assert_eq!(status, 200);
+    assert_eq!(v["compatibilityLevel"], "BACKWARD", "{v}");
+    assert_eq!(v["compatibilityGroup"], "g", "{v}");
+    // Now the top-level record is the nearest: FULL and normalize.
+    let (_, v) = server.get("/config/s?defaultToGlobal=true").await;
+    assert_eq!(v["compatibilityLevel"], "FULL", "{v}");
+    assert_eq!(v["normalize"], true, "{v}");
+}

@@ -192,14 +192,9 @@ pub(crate) async fn put_global(
     )
 )]
 pub(crate) async fn delete_global(State(st): State<AppState>) -> Result<Response, RegistryError> {
-    let prev = st.registry.delete_config(None, None).await?;
-    let mut prev = prev;
-    if prev.compatibility_level.is_none() {
-        prev.compatibility_level = st
-            .registry
-            .get_config(&None, None, true)?
-            .compatibility_level;
-    }
+    // The removed record, its level filled from the server default (8.3.1
+    // `ConfigResource.deleteTopLevelConfig` answers `getConfig(null)`).
+    let mut prev = st.registry.delete_config(None, None).await?;
     prev.subject = None;
     Ok(ok_typed(&Config::of(&prev)))
 }

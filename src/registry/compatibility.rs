@@ -44,7 +44,7 @@ impl Registry {
                 },
             };
             let previous = Self::previous_versions(&ix, subject, chosen);
-            let cfg = Self::effective_config(&ix, Some(subject));
+            let cfg = self.effective_config(&ix, Some(subject));
             (level, cfg, previous)
         };
         let mut input = self.parse_input(&self.read(), subject, req);

@@ -17,51 +17,42 @@ impl Registry {
         Ok(())
     }
 
-    /// The scopes a subject's config is read from, nearest first: the subject, its context,
-    /// the default context's (the `null` key), then Confluent 8.1's true global.
-    pub(super) fn scopes(subject: &Subject) -> [Scope; 4] {
-        [
-            Some(subject.qualified()),
-            Some(subject.context_scope()),
-            None,
-            Some(GLOBAL_SCOPE.to_string()),
-        ]
+    /// The config records a subject's config is read from, nearest first: the subject, its
+    /// context (`:.ctx:`, or the `null` key for the default context), then Confluent 8.1's
+    /// true global. Without a subject: the `null` key, then the true global.
+    fn chain(subject: Option<&Subject>) -> Vec<Scope> {
+        let global = Some(GLOBAL_SCOPE.to_string());
+        match subject {
+            Some(s) if s.is_default_context() => vec![Some(s.qualified()), None, global],
+            Some(s) => vec![Some(s.qualified()), Some(s.context_scope()), global],
+            None => vec![None, global],
+        }
     }
 
-    pub(super) fn effective_config(ix: &Index, subject: Option<&Subject>) -> ConfigValue {
-        let scopes: Vec<Scope> = match subject {
-            Some(s) => Self::scopes(s).to_vec(),
-            None => vec![None, Some(GLOBAL_SCOPE.to_string())],
-        };
-        let mut out = ConfigValue::default();
-        for sc in scopes {
-            if let Some(c) = ix.configs.get(&sc) {
-                macro_rules! fill {
-                    ($f:ident) => {
-                        if out.$f.is_none() {
-                            out.$f = c.$f.clone();
-                        }
-                    };
-                }
-                fill!(alias);
-                fill!(normalize);
-                fill!(validate_fields);
-                fill!(validate_new_schemas);
-                fill!(validate_rules);
-                fill!(compatibility_level);
-                fill!(compatibility_policy);
-                fill!(compatibility_group);
-                fill!(default_metadata);
-                fill!(override_metadata);
-                fill!(default_rule_set);
-                fill!(override_rule_set);
-            }
-        }
+    /// The config in force: the **first stored record** of the chain, whole (fields are not
+    /// merged across scopes), with a missing level taken from the server default, not from
+    /// the next scope (7.9 and 8.3.1 `InMemoryCache.config` and `populateCompatibilityLevel`).
+    /// No record anywhere: the server default level alone.
+    pub(super) fn effective_config(&self, ix: &Index, subject: Option<&Subject>) -> ConfigValue {
+        let mut out = Self::chain(subject)
+            .iter()
+            .find_map(|sc| ix.configs.get(sc))
+            .cloned()
+            .unwrap_or_default();
+        self.fill_level(&mut out);
         out
     }
 
+    /// A record without a level answers with the server default's (the writer stores only
+    /// the fields given: `ConfigValue.update`).
+    fn fill_level(&self, cfg: &mut ConfigValue) {
+        if cfg.compatibility_level.is_none() {
+            cfg.compatibility_level = Some(self.default_level.as_str().to_string());
+        }
+    }
+
     pub(super) fn level_for(&self, ix: &Index, subject: &Subject) -> Level {
-        Self::effective_config(ix, Some(subject))
+        self.effective_config(ix, Some(subject))
             .compatibility_level
             .as_deref()
             .and_then(Level::parse)
@@ -167,25 +158,6 @@ impl Registry {
                     _ => {}
                 }
             }
-            if merged.compatibility_level.is_none() && scope.is_some() {
-                // Confluent stores the level in force at the time with a new scope config.
-                let parent = match subject {
-                    Some(s)
-                        if scope.as_deref() != Some(s.context_scope().as_str())
-                            && !s.is_default_context() =>
-                    {
-                        ix.configs
-                            .get(&Some(s.context_scope()))
-                            .or_else(|| ix.configs.get(&None))
-                    }
-                    _ => ix.configs.get(&None),
-                };
-                merged.compatibility_level = Some(
-                    parent
-                        .and_then(|c| c.compatibility_level.clone())
-                        .unwrap_or_else(|| self.default_level.as_str().to_string()),
-                );
-            }
             merged.subject = scope.clone();
             encode(
                 &ix,
@@ -225,6 +197,8 @@ impl Registry {
                 None if scope.is_none() => Self::check_top_level_writable(&ix)?,
                 None => {}
             }
+            let mut prev = prev;
+            self.fill_level(&mut prev);
             (prev, encode(&ix, Key::Config { subject: scope }, None))
         };
         self.append_and_wait(records).await?;
@@ -373,7 +347,7 @@ impl Registry {
         let mut cfg = if scope.as_deref() == Some(GLOBAL_SCOPE) {
             ix.configs.get(scope).cloned().unwrap_or_default()
         } else if default_to_global {
-            Self::effective_config(&ix, scope.as_ref().and(subject))
+            self.effective_config(&ix, scope.as_ref().and(subject))
         } else {
             match ix.configs.get(scope) {
                 Some(c) => c.clone(),
@@ -385,9 +359,7 @@ impl Registry {
                 }
             }
         };
-        if cfg.compatibility_level.is_none() && (default_to_global || top) {
-            cfg.compatibility_level = Some(self.default_level.as_str().to_string());
-        }
+        self.fill_level(&mut cfg);
         cfg.subject = None;
         Ok(cfg)
     }

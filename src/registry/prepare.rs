@@ -219,7 +219,7 @@ impl Registry {
             &mut texts,
         )
         .map(|()| texts);
-        let config = Self::effective_config(ix, Some(subject));
+        let config = self.effective_config(ix, Some(subject));
         ParseInput {
             refs,
             normalize_config: config.normalize.unwrap_or(false),

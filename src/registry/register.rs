@@ -389,7 +389,7 @@ impl Registry {
         refused: RegistryError,
     ) -> Result<Plan> {
         let mut view = self.register_view(subject, req, false)?;
-        let cfg = Self::effective_config(&self.read(), Some(subject));
+        let cfg = self.effective_config(&self.read(), Some(subject));
         let defaults = cfg.default_metadata.is_some()
             || cfg.override_metadata.is_some()
             || cfg.default_rule_set.is_some()
@@ -429,7 +429,7 @@ impl Registry {
         }
         let versions = ix.versions(&q);
         let latest_live = versions.and_then(|vs| vs.values().rev().find(|e| !e.deleted));
-        let cfg = Self::effective_config(&ix, Some(subject));
+        let cfg = self.effective_config(&ix, Some(subject));
         let effective = effective_request(req, latest_live, &cfg, import);
         let mut parse = self.parse_input(&ix, subject, &effective);
         parse.is_new = explicit_id.is_none();
