@@ -541,3 +541,72 @@ async fn the_config_in_force_is_the_nearest_record_whole() {
     assert_eq!(v["compatibilityLevel"], "FULL", "{v}");
     assert_eq!(v["normalize"], true, "{v}");
 }
+
+/// Small binding and naming rules of the config, mode and root resources:
+/// - 7.9 and 8.3.1 `ConfigResource`/`ModeResource` normalise the subject
+///   (`QualifiedSubject.normalize`) before they name it in a 404, so `:.:foo` is `foo`;
+/// - `ConfigUpdateRequest.compatibility` is a `String`: a container is Jackson's 400, a
+///   scalar is coerced and then refused as a level (42203);
+/// - 8.x `ConfigUpdateRequest`/`Config` carry `aliasForDeks`, stored, answered and cleared
+///   by an explicit null like `alias`;
+/// - `RootResource.post` binds `Map<String, String>`: a non-object body or a container
+///   value is 400, scalars are fine.
+#[tokio::test]
+async fn config_mode_and_root_bindings() {
+    let server = Server::start();
+    let (status, v) = server.get("/config/:.:foo").await;
+    assert_eq!(
+        (status, v),
+        (
+            404,
+            json!({"error_code": 40408, "message": "Subject 'foo' does not have subject-level compatibility configured"})
+        )
+    );
+    let (status, v) = server.get("/mode/:.:foo").await;
+    assert_eq!(status, 404, "{v}");
+    assert_eq!(
+        v["message"],
+        "Subject 'foo' does not have subject-level mode configured"
+    );
+    let (status, v) = server.delete("/config/:.:foo").await;
+    assert_eq!(
+        (status, v),
+        (
+            404,
+            json!({"error_code": 40401, "message": "Subject 'foo' not found."})
+        )
+    );
+
+    for bad in [json!({}), json!([])] {
+        let (status, v) = server
+            .put("/config/c", &json!({"compatibility": bad}))
+            .await;
+        assert_eq!((status, &v["error_code"]), (400, &json!(400)), "{v}");
+    }
+    let (status, v) = server.put("/config/c", &json!({"compatibility": 5})).await;
+    assert_eq!((status, &v["error_code"]), (422, &json!(42203)), "{v}");
+
+    let (status, v) = server
+        .put("/config/d", &json!({"aliasForDeks": "other"}))
+        .await;
+    assert_eq!((status, &v["aliasForDeks"]), (200, &json!("other")), "{v}");
+    let (_, v) = server.get("/config/d").await;
+    assert_eq!(v["aliasForDeks"], "other", "{v}");
+    server
+        .put(
+            "/config/d",
+            &json!({"aliasForDeks": null, "normalize": true}),
+        )
+        .await;
+    let (_, v) = server.get("/config/d").await;
+    assert!(v.get("aliasForDeks").is_none(), "{v}");
+
+    for bad in [json!([1]), json!({"a": {"b": 1}}), json!({"a": [1]})] {
+        let (status, v) = server.post("/", &bad).await;
+        assert_eq!((status, &v["error_code"]), (400, &json!(400)), "{bad}: {v}");
+    }
+    let (status, v) = server
+        .post("/", &json!({"a": 1, "b": "x", "c": null, "d": true}))
+        .await;
+    assert_eq!((status, v), (200, json!({})));
+}

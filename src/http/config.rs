@@ -41,6 +41,8 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The scope a `/config/{x}` or `/mode/{x}` path addresses.
+/// The scope a path names, qualified: errors name it in this normalised form, as 7.9 and
+/// 8.3.1 `ConfigResource`/`ModeResource` do after `QualifiedSubject.normalize`.
 fn scope_of(raw: &str) -> (Scope, Option<Subject>) {
     let s = Subject::parse(raw);
     if raw.starts_with(":.") && s.name.is_empty() {
@@ -60,8 +62,9 @@ fn config_json(c: &ConfigValue) -> Value {
 }
 
 /// The config fields an explicit `null` clears.
-const CLEARABLE: [&str; 11] = [
+const CLEARABLE: [&str; 12] = [
     "alias",
+    "aliasForDeks",
     "normalize",
     "validateFields",
     "validateNewSchemas",
@@ -77,21 +80,17 @@ const CLEARABLE: [&str; 11] = [
 /// Parses a config update; the answer echoes what was given.
 fn parse_update(v: &Value) -> Result<(ConfigUpdate, Value), RegistryError> {
     let m = object(v, "ConfigUpdateRequest")?;
-    let compatibility = match m.get("compatibility") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => {
-            if Level::parse(s).is_none() {
-                return Err(RegistryError::InvalidCompatibility);
-            }
-            Some(s.clone())
-        }
-        Some(_) => return Err(RegistryError::InvalidCompatibility),
+    // Bound to a String as Jackson binds one (a container is 400), then looked up by name.
+    let compatibility = match opt_string(m, "compatibility")? {
+        Some(s) if Level::parse(&s).is_none() => return Err(RegistryError::InvalidCompatibility),
+        level => level,
     };
     // 8.3.1 `ConfigResource.updateTopLevelConfig`: after the level, before the write.
     validate_rule_sets(m, &["defaultRuleSet", "overrideRuleSet"])?;
     let value = ConfigValue {
         subject: None,
         alias: opt_string(m, "alias")?,
+        alias_for_deks: opt_string(m, "aliasForDeks")?,
         normalize: opt_bool(m, "normalize")?,
         validate_fields: opt_bool(m, "validateFields")?,
         validate_new_schemas: opt_bool(m, "validateNewSchemas")?,
@@ -220,19 +219,11 @@ pub(crate) async fn get_subject(
     default_to_global: DefaultToGlobal,
 ) -> Result<Response, RegistryError> {
     let (scope, subject) = scope_of(&p.0);
-    let c = st
-        .registry
-        .get_config(
-            &scope,
-            subject.as_ref(),
-            default_to_global.default_to_global,
-        )
-        .map_err(|e| match e {
-            RegistryError::SubjectConfigNotFound(_) => {
-                RegistryError::SubjectConfigNotFound(p.0.clone())
-            }
-            e => e,
-        })?;
+    let c = st.registry.get_config(
+        &scope,
+        subject.as_ref(),
+        default_to_global.default_to_global,
+    )?;
     Ok(ok_typed(&Config::of(&c)))
 }
 
@@ -291,14 +282,7 @@ pub(crate) async fn delete_subject(
     p: NamePath,
 ) -> Result<Response, RegistryError> {
     let (scope, subject) = scope_of(&p.0);
-    let mut prev = st
-        .registry
-        .delete_config(scope, subject.as_ref())
-        .await
-        .map_err(|e| match e {
-            RegistryError::SubjectNotFound(_) => RegistryError::SubjectNotFound(p.0.clone()),
-            e => e,
-        })?;
+    let mut prev = st.registry.delete_config(scope, subject.as_ref()).await?;
     prev.subject = None;
     Ok(ok_typed(&Config::of(&prev)))
 }
@@ -395,19 +379,11 @@ pub(crate) async fn get_mode_subject(
     default_to_global: DefaultToGlobal,
 ) -> Result<Response, RegistryError> {
     let (scope, subject) = scope_of(&p.0);
-    let m = st
-        .registry
-        .get_mode(
-            &scope,
-            subject.as_ref(),
-            default_to_global.default_to_global,
-        )
-        .map_err(|e| match e {
-            RegistryError::SubjectModeNotFound(_) => {
-                RegistryError::SubjectModeNotFound(p.0.clone())
-            }
-            e => e,
-        })?;
+    let m = st.registry.get_mode(
+        &scope,
+        subject.as_ref(),
+        default_to_global.default_to_global,
+    )?;
     Ok(ok_typed(&ModeBody {
         mode: m.as_str().to_string(),
     }))
@@ -500,13 +476,6 @@ pub(crate) async fn delete_mode_subject(
     recursive: Recursive,
 ) -> Result<Response, RegistryError> {
     let (scope, _) = scope_of(&p.0);
-    let prev = st
-        .registry
-        .delete_mode(scope, recursive.recursive)
-        .await
-        .map_err(|e| match e {
-            RegistryError::SubjectNotFound(_) => RegistryError::SubjectNotFound(p.0.clone()),
-            e => e,
-        })?;
+    let prev = st.registry.delete_mode(scope, recursive.recursive).await?;
     Ok(deleted_mode(prev))
 }

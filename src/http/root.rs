@@ -48,11 +48,22 @@ pub(crate) async fn root() -> Response {
         BodyErrors,
     )
 )]
-pub(crate) async fn root_post(_body: Body) -> Response {
-    // Confluent parses the body (400 on invalid JSON) and answers {}. The route is open
-    // without credentials, so it takes the small limits (64 KiB, 2,000 elements, checked
-    // before anything is built): bounded, whoever sends it.
-    ok(json!({}))
+pub(crate) async fn root_post(Body(body): Body) -> Result<Response, RegistryError> {
+    // Confluent binds the body to `Map<String, String>` (7.9 and 8.3.1
+    // `RootResource.post`) and answers {}: invalid JSON, a non-object, or a value Jackson
+    // cannot bind to a String (an object or an array) is 400. The route is open without
+    // credentials, so it takes the small limits (64 KiB, 2,000 elements, checked before
+    // anything is built): bounded, whoever sends it.
+    if let Some(v) = &body {
+        let m = crate::contract::object(
+            v,
+            "java.util.LinkedHashMap<java.lang.String,java.lang.String>",
+        )?;
+        for value in m.values() {
+            crate::contract::string(value)?;
+        }
+    }
+    Ok(ok(json!({})))
 }
 
 #[utoipa::path(

@@ -370,6 +370,8 @@ pub struct Config {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alias: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub alias_for_deks: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub normalize: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub validate_fields: Option<bool>,
@@ -401,6 +403,7 @@ impl Config {
     pub fn of(c: &ConfigValue) -> Config {
         Config {
             alias: c.alias.clone(),
+            alias_for_deks: c.alias_for_deks.clone(),
             normalize: c.normalize,
             validate_fields: c.validate_fields,
             validate_new_schemas: c.validate_new_schemas,

@@ -132,6 +132,7 @@ impl Registry {
                 };
             }
             take!(alias);
+            take!(alias_for_deks);
             take!(normalize);
             take!(validate_fields);
             take!(validate_new_schemas);
@@ -145,6 +146,7 @@ impl Registry {
             for field in &update.cleared {
                 match *field {
                     "alias" => merged.alias = None,
+                    "aliasForDeks" => merged.alias_for_deks = None,
                     "normalize" => merged.normalize = None,
                     "validateFields" => merged.validate_fields = None,
                     "validateNewSchemas" => merged.validate_new_schemas = None,

@@ -154,6 +154,10 @@ pub struct ConfigValue {
     pub subject: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alias: Option<String>,
+    /// Confluent 8.x `aliasForDeks`: the alias the DEK registry routes use (stored and
+    /// answered; `AliasFilter` applies it on `dek-registry` paths only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alias_for_deks: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub normalize: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
