@@ -41,6 +41,8 @@ pub enum RegistryError {
     InvalidCompatibility,
     #[error("Invalid mode. Valid values are READWRITE, READONLY, and IMPORT.")]
     InvalidMode,
+    #[error("Forward mode only supported on global level")]
+    ForwardModeNotGlobal,
     #[error("{0}")]
     OperationNotPermitted(String),
     /// A rule set that cannot be applied (Confluent's `RestInvalidRuleSetException`).

@@ -205,6 +205,8 @@ pub enum Mode {
     ReadOnly,
     ReadOnlyOverride,
     Import,
+    /// 8.x `FORWARD` (only settable on `:.__GLOBAL:`): registrations behave as in IMPORT.
+    Forward,
 }
 
 impl Mode {
@@ -214,6 +216,7 @@ impl Mode {
             Mode::ReadOnly,
             Mode::ReadOnlyOverride,
             Mode::Import,
+            Mode::Forward,
         ]
         .into_iter()
         .find(|m| m.as_str().eq_ignore_ascii_case(s))
@@ -225,7 +228,14 @@ impl Mode {
             Mode::ReadOnly => "READONLY",
             Mode::ReadOnlyOverride => "READONLY_OVERRIDE",
             Mode::Import => "IMPORT",
+            Mode::Forward => "FORWARD",
         }
+    }
+
+    /// 8.3.1 `Mode.isImportOrForwardMode`: registrations may carry IDs and skip the
+    /// compatibility check.
+    pub fn is_import_or_forward(self) -> bool {
+        matches!(self, Mode::Import | Mode::Forward)
     }
 
     pub fn is_read_only(self) -> bool {

@@ -610,3 +610,55 @@ async fn config_mode_and_root_bindings() {
         .await;
     assert_eq!((status, v), (200, json!({})));
 }
+
+/// 8.3.1 `ModeResource.updateMode`, `KafkaSchemaRegistry.setMode`, `Mode.isImportOrForwardMode`:
+/// `FORWARD` spelt exactly is refused (42204) except on `:.__GLOBAL:` (the check compares
+/// the exact text, so another spelling passes it); under FORWARD registrations behave as
+/// under IMPORT (`AbstractSchemaRegistry.checkRegisterMode`: an ID is required). A `null`
+/// mode is accepted, answered as given, and removes the scope's mode.
+#[tokio::test]
+async fn forward_mode_and_null_mode() {
+    let server = Server::start();
+    for path in ["/mode", "/mode/s", "/mode/:.c:"] {
+        let (status, v) = server.put(path, &json!({"mode": "FORWARD"})).await;
+        assert_eq!(
+            (status, v),
+            (
+                422,
+                json!({"error_code": 42204, "message": "Forward mode only supported on global level"})
+            ),
+            "{path}"
+        );
+    }
+    let (status, v) = server
+        .put("/mode/:.__GLOBAL:", &json!({"mode": "FORWARD"}))
+        .await;
+    assert_eq!((status, v), (200, json!({"mode": "FORWARD"})));
+    let (_, v) = server.get("/mode/f?defaultToGlobal=true").await;
+    assert_eq!(v, json!({"mode": "FORWARD"}));
+    let (status, v) = server
+        .post("/subjects/f/versions", &json!({"schema": A}))
+        .await;
+    assert_eq!((status, &v["error_code"]), (422, &json!(42205)), "{v}");
+    let v = register(&server, "f", json!({"schema": A, "id": 50})).await;
+    assert_eq!(v["id"], 50, "{v}");
+
+    let (status, v) = server
+        .put("/mode/:.__GLOBAL:", &json!({"mode": null}))
+        .await;
+    assert_eq!((status, v), (200, json!({"mode": null})));
+    let (_, v) = server.get("/mode/f?defaultToGlobal=true").await;
+    assert_eq!(v, json!({"mode": "READWRITE"}));
+
+    let (status, _) = server.put("/mode/s", &json!({"mode": "READONLY"})).await;
+    assert_eq!(status, 200);
+    let (status, v) = server.put("/mode/s", &json!({"mode": null})).await;
+    assert_eq!((status, v), (200, json!({"mode": null})));
+    let (status, v) = server.get("/mode/s").await;
+    assert_eq!((status, &v["error_code"]), (404, &json!(40409)), "{v}");
+
+    let (status, v) = server.put("/mode/s", &json!({"mode": {}})).await;
+    assert_eq!((status, &v["error_code"]), (400, &json!(400)), "{v}");
+    let (status, v) = server.put("/mode/s", &json!({"mode": "forward"})).await;
+    assert_eq!((status, v), (200, json!({"mode": "forward"})));
+}

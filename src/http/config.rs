@@ -7,7 +7,7 @@ use super::params::{DefaultToGlobal, Force, NamePath, Recursive};
 use super::{ok, ok_typed, AppState};
 use crate::error::RegistryError;
 use crate::index::Scope;
-use crate::model::{Level, Mode, Subject};
+use crate::model::{Level, Mode, Subject, GLOBAL_SCOPE};
 use crate::registry::ConfigUpdate;
 use crate::store::record::ConfigValue;
 use axum::extract::State;
@@ -297,14 +297,25 @@ fn valid_scope_name(raw: &str) -> Result<(), RegistryError> {
     Ok(())
 }
 
-fn parse_mode(v: &Value) -> Result<(Mode, String), RegistryError> {
+/// A mode update as 8.3.1 `ModeResource.updateMode` reads it: `mode` is an
+/// `Optional<String>` (scalars coerced, a container 400); `null` removes the scope's mode;
+/// a name in any case, but `FORWARD` spelt exactly so only on `:.__GLOBAL:`. Returns the
+/// mode and the answer (the request: `{"mode": null}` for a removal).
+fn parse_mode(v: &Value, scope: &Scope) -> Result<(Option<Mode>, Value), RegistryError> {
     let m = object(v, "ModeUpdateRequest")?;
-    match m.get("mode") {
-        Some(Value::String(s)) => Mode::parse(s)
-            .map(|mode| (mode, s.clone()))
-            .ok_or(RegistryError::InvalidMode),
-        _ => Err(RegistryError::InvalidMode),
+    let given = match m.get("mode") {
+        // No field: Confluent's `getOptionalMode()` is null and it fails (500); we refuse.
+        None => return Err(RegistryError::InvalidMode),
+        Some(v) => crate::contract::string(v)?,
+    };
+    let mode = match &given {
+        None => None,
+        Some(s) => Some(Mode::parse(s).ok_or(RegistryError::InvalidMode)?),
+    };
+    if given.as_deref() == Some("FORWARD") && scope.as_deref() != Some(GLOBAL_SCOPE) {
+        return Err(RegistryError::ForwardModeNotGlobal);
     }
+    Ok((mode, json!({ "mode": given })))
 }
 
 #[utoipa::path(
@@ -334,12 +345,12 @@ pub(crate) async fn get_mode_global(
     path = "/mode",
     operation_id = "put_global_mode",
     tag = "mode",
-    request_body(content = ModeBody, content_type = "application/vnd.schemaregistry.v1+json"),
+    request_body(content = ModeUpdate, content_type = "application/vnd.schemaregistry.v1+json"),
     params(
         Force,
     ),
     responses(
-        (status = 200, description = "The mode as given", body = ModeBody),
+        (status = 200, description = "The mode as given", body = ModeUpdate),
         BodyErrors,
         (status = 422, description = "42204 invalid mode (or no body), 42205 not permitted (IMPORT with subjects, without force)", body = ErrorBody),
         StoreErrors,
@@ -353,9 +364,9 @@ pub(crate) async fn put_mode_global(
     let body = body.ok_or_else(|| {
         super::error::unprocessable("updateTopLevelMode.arg1 must not be null (was null)")
     })?;
-    let (mode, given) = parse_mode(&body)?;
+    let (mode, answer) = parse_mode(&body, &None)?;
     st.registry.put_mode(None, mode, force.force).await?;
-    Ok(ok_typed(&ModeBody { mode: given }))
+    Ok(super::ok(answer))
 }
 
 #[utoipa::path(
@@ -394,13 +405,13 @@ pub(crate) async fn get_mode_subject(
     path = "/mode/{subject}",
     operation_id = "put_subject_mode",
     tag = "mode",
-    request_body(content = ModeBody, content_type = "application/vnd.schemaregistry.v1+json"),
+    request_body(content = ModeUpdate, content_type = "application/vnd.schemaregistry.v1+json"),
     params(
         NamePath,
         Force,
     ),
     responses(
-        (status = 200, description = "The mode as given", body = ModeBody),
+        (status = 200, description = "The mode as given", body = ModeUpdate),
         BodyErrors,
         (status = 422, description = "42204 invalid mode (or no body), 42205 not permitted (IMPORT with versions, without force), 42208 invalid subject name", body = ErrorBody),
         StoreErrors,
@@ -417,10 +428,10 @@ pub(crate) async fn put_mode_subject(
     })?;
     // The name before the mode (7.9 and 8.3.1 `ModeResource.updateMode`).
     valid_scope_name(&p.0)?;
-    let (mode, given) = parse_mode(&body)?;
     let (scope, _) = scope_of(&p.0);
+    let (mode, answer) = parse_mode(&body, &scope)?;
     st.registry.put_mode(scope, mode, force.force).await?;
-    Ok(ok_typed(&ModeBody { mode: given }))
+    Ok(super::ok(answer))
 }
 
 /// The answer of a mode delete: `{"mode": …}`, or `{}` when a recursive delete found none

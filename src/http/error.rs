@@ -27,7 +27,7 @@ impl RegistryError {
             InvalidSchema(_) => (422, 42201),
             InvalidVersion(_) => (422, 42202),
             InvalidCompatibility => (422, 42203),
-            InvalidMode => (422, 42204),
+            InvalidMode | ForwardModeNotGlobal => (422, 42204),
             OperationNotPermitted(_) => (422, 42205),
             ContextNotEmpty(_) => (422, 42211),
             InvalidRuleSet(_) => (422, 42210),

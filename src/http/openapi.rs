@@ -349,6 +349,7 @@ impl Modify for Security {
         ConfigUpdateRequest,
         Config,
         ModeBody,
+        ModeUpdate,
         CompatibilityCheckResponse,
         ExporterName,
         ExporterInfo,

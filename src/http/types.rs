@@ -426,6 +426,14 @@ pub struct ModeBody {
     pub mode: String,
 }
 
+/// `PUT /mode[/{subject}]` request and answer (8.x): a mode name in any case (`FORWARD`
+/// only on `:.__GLOBAL:`), or `null` to remove the scope's mode.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"mode": "READONLY"}))]
+pub struct ModeUpdate {
+    pub mode: Option<String>,
+}
+
 /// Answer of a mode delete: the removed mode, or `{}` when a recursive delete found none
 /// (Confluent's `Mode` entity is NON_EMPTY).
 #[derive(Serialize, ToSchema)]

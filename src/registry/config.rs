@@ -207,8 +207,9 @@ impl Registry {
         Ok(previous)
     }
 
-    /// `PUT /mode[/{subject}]`.
-    pub async fn put_mode(&self, scope: Scope, mode: Mode, force: bool) -> Result<()> {
+    /// `PUT /mode[/{subject}]`; `None` (8.x `{"mode": null}`) removes the scope's mode
+    /// with a tombstone, whether or not one was set (8.3.1 `KafkaSchemaRegistry.setMode`).
+    pub async fn put_mode(&self, scope: Scope, mode: Option<Mode>, force: bool) -> Result<()> {
         self.check_mode_mutable()?;
         let _w = self.lock_for_write().await?;
         let mut records = Vec::new();
@@ -219,7 +220,7 @@ impl Registry {
                 None => ix.modes.get(&None).copied().unwrap_or(Mode::ReadWrite),
                 Some(sc) => Self::mode_for(&ix, &Subject::parse(sc)),
             };
-            if mode == Mode::Import && !force && current != Mode::Import {
+            if mode == Some(Mode::Import) && !force && current != Mode::Import {
                 let in_scope = |s: &str| match &scope {
                     None => true,
                     Some(sc) if sc.starts_with(":.") && sc.ends_with(':') => {
@@ -255,10 +256,12 @@ impl Registry {
                 Key::Mode {
                     subject: scope.clone(),
                 },
-                Some(Value::Mode(ModeValue {
-                    subject: scope,
-                    mode: mode.as_str().to_string(),
-                })),
+                mode.map(|mode| {
+                    Value::Mode(ModeValue {
+                        subject: scope,
+                        mode: mode.as_str().to_string(),
+                    })
+                }),
             ));
         }
         self.append_and_wait(records).await

@@ -226,7 +226,7 @@ impl Registry {
             validate_fields: config.validate_fields.unwrap_or(false),
             validate_new: config.validate_new_schemas.or(self.validate_new_default),
             is_new: false,
-            import: Self::mode_for(ix, subject) == crate::model::Mode::Import,
+            import: Self::mode_for(ix, subject).is_import_or_forward(),
         }
     }
 

@@ -19,7 +19,7 @@ use super::{encode, read_only_error, Registered, Registry, SchemaRequest, Versio
 use crate::compat::{self, Candidate, Previous};
 use crate::error::{RegistryError, Result};
 use crate::index::{ContentKey, Index, SchemaBody, VersionEntry};
-use crate::model::{Level, Mode, SchemaType, Subject};
+use crate::model::{Level, SchemaType, Subject};
 use crate::store::record::{ContextValue, Key, SchemaValue, Value, DEFAULT_TENANT};
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
@@ -420,7 +420,7 @@ impl Registry {
         } else {
             Self::mode_for(&ix, subject)
         };
-        let import = mode == Mode::Import;
+        let import = mode.is_import_or_forward();
         let explicit_id = req.id.filter(|id| *id >= 0);
         if gate && import && explicit_id.is_none() {
             return Err(RegistryError::OperationNotPermitted(format!(
