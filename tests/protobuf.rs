@@ -133,6 +133,30 @@ async fn serialized_descriptors_round_trip_to_the_same_id() {
     // What a descriptor registers is stored as .proto text.
     let (_, v) = server.get("/subjects/s/versions/1").await;
     assert_eq!(v["schema"], ORDER);
+    // 8.3.1 `SubjectVersionsResource.register` and `SubjectsResource.getLatestWithMetadata`
+    // take `format` too; without it the text is the stored one.
+    let (status, v) = server
+        .post("/subjects/s/versions?format=serialized", &pb(ORDER))
+        .await;
+    assert_eq!(
+        (status, v["schema"].as_str()),
+        (200, Some(b64.as_str())),
+        "{v}"
+    );
+    let (_, v) = server.post("/subjects/s/versions", &pb(ORDER)).await;
+    assert_eq!(v["schema"], ORDER);
+    let mut with_meta = pb(ORDER);
+    with_meta["metadata"] = serde_json::json!({"properties": {"team": "a"}});
+    let (status, v) = server.post("/subjects/m/versions", &with_meta).await;
+    assert_eq!(status, 200, "{v}");
+    let (status, v) = server
+        .get("/subjects/m/metadata?key=team&value=a&format=serialized")
+        .await;
+    assert_eq!(
+        (status, v["schema"].as_str()),
+        (200, Some(b64.as_str())),
+        "{v}"
+    );
 }
 
 /// Imports resolve through references by import name, transitively; `google/protobuf/*` and

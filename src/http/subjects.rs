@@ -120,6 +120,7 @@ pub(crate) async fn versions(
     params(
         NamePath,
         Normalize,
+        OutputFormat,
     ),
     responses(
         (status = 200, description = "Registered (or already registered)", body = RegisterSchemaResponse, links(
@@ -143,6 +144,7 @@ pub(crate) async fn register(
     State(st): State<AppState>,
     p: NamePath,
     normalize: Normalize,
+    format: OutputFormat,
     Body(body): Body<SCHEMA_BODY>,
 ) -> Result<Response, RegistryError> {
     let body = body
@@ -152,11 +154,18 @@ pub(crate) async fn register(
     if let serde_json::Value::Object(m) = &body {
         super::extract::validate_rule_sets(m, &["ruleSet"])?;
     }
+    let subject = p.subject();
     let r = st
         .registry
-        .register(&p.subject(), req, normalize.normalize)
+        .register(&subject, req, normalize.normalize)
         .await?;
-    Ok(ok_typed(&RegisterSchemaResponse::of(&r)))
+    let mut answer = RegisterSchemaResponse::of(&r);
+    // 8.3.1 `SubjectVersionsResource.register`: a non-blank `format` reformats the schema
+    // of the answer (the GUID is kept).
+    answer.schema = st
+        .registry
+        .schema_in_format(&r.version.body, &subject, format.as_str());
+    Ok(ok_typed(&answer))
 }
 
 #[utoipa::path(
@@ -380,6 +389,7 @@ pub(crate) async fn delete_version(
         NamePath,
         MetadataFilter,
         Deleted,
+        OutputFormat,
     ),
     responses(
         (status = 200, description = "The latest version whose metadata properties match", body = SchemaVersion),
@@ -392,6 +402,7 @@ pub(crate) async fn by_metadata(
     p: NamePath,
     filter: MetadataFilter,
     deleted: Deleted,
+    format: OutputFormat,
 ) -> Result<Response, RegistryError> {
     // Keys and values paired in order (the shorter list decides; a later key wins), and
     // only the asked subject (its alias followed), as 7.9 and 8.3.1 `SubjectsResource
@@ -406,5 +417,10 @@ pub(crate) async fn by_metadata(
     let v = st
         .registry
         .version_by_metadata(&subject, &wanted, deleted.deleted)?;
-    Ok(ok_typed(&SchemaVersion::of(&v)))
+    // 8.3.1 `SubjectsResource.getLatestWithMetadata`: `format` as on the version reads.
+    let mut answer = SchemaVersion::of(&v);
+    answer.schema = st
+        .registry
+        .schema_in_format(&v.body, &subject, format.as_str());
+    Ok(ok_typed(&answer))
 }
