@@ -662,3 +662,52 @@ async fn forward_mode_and_null_mode() {
     let (status, v) = server.put("/mode/s", &json!({"mode": "forward"})).await;
     assert_eq!((status, v), (200, json!({"mode": "forward"})));
 }
+
+/// 7.9 and 8.3.1 `AbstractSchemaRegistry.getUsingContexts` and
+/// `lookUpSchemaUnderSubjectUsingContexts` fall back **per request**: the default context's
+/// subject first, then the same name in each other context, for that very version or
+/// schema; when none answers, `SubjectVersionsResource.getSchemaByVersion` and
+/// `SubjectsResource.lookUpSchemaUnderSubject` decide 40401/40402/40403 on the asked subject.
+#[tokio::test]
+async fn reads_fall_back_across_contexts_per_version() {
+    const C: &str = r#"{"type":"record","name":"A","fields":[{"name":"x","type":"int"},{"name":"y","type":"int","default":1},{"name":"z","type":"int","default":2}]}"#;
+    let server = Server::start();
+    register(&server, ":.a:only", json!({"schema": A})).await;
+    let (status, v) = server.get("/subjects/only/versions/5").await;
+    assert_eq!(
+        (status, v),
+        (
+            404,
+            json!({"error_code": 40401, "message": "Subject 'only' not found."})
+        )
+    );
+    let (_, v) = server.get("/subjects/only/versions/1").await;
+    assert_eq!(v["subject"], ":.a:only", "{v}");
+
+    register(&server, "foo", json!({"schema": A})).await;
+    register(&server, "foo", json!({"schema": B})).await;
+    for s in [A, B, C] {
+        register(&server, ":.a:foo", json!({"schema": s})).await;
+    }
+    let (status, v) = server.get("/subjects/foo/versions/3").await;
+    assert_eq!((status, &v["subject"]), (200, &json!(":.a:foo")), "{v}");
+    assert_eq!(v["schema"], C, "{v}");
+    let (status, v) = server.get("/subjects/foo/versions/2").await;
+    assert_eq!((status, &v["subject"]), (200, &json!("foo")), "{v}");
+    let (status, _) = server.get("/subjects/foo/versions/3/schema").await;
+    assert_eq!(status, 200);
+    let (status, v) = server.get("/subjects/foo/versions/4").await;
+    assert_eq!((status, &v["error_code"]), (404, &json!(40402)), "{v}");
+
+    let (status, v) = server.post("/subjects/foo", &json!({"schema": C})).await;
+    assert_eq!((status, &v["subject"]), (200, &json!(":.a:foo")), "{v}");
+    assert_eq!(v["version"], 3, "{v}");
+    let (status, v) = server
+        .post("/subjects/foo", &json!({"schema": "\"string\""}))
+        .await;
+    assert_eq!((status, &v["error_code"]), (404, &json!(40403)), "{v}");
+    let (status, v) = server
+        .post("/subjects/nowhere", &json!({"schema": "\"string\""}))
+        .await;
+    assert_eq!((status, &v["error_code"]), (404, &json!(40401)), "{v}");
+}

@@ -198,20 +198,10 @@ pub(crate) async fn lookup(
         super::error::unprocessable("lookUpSchemaUnderSubject.arg5 must not be null (was null)")
     })?;
     let req = schema_request(&body)?;
-    let asked = p.subject();
-    let subject = st.registry.read_subject(&asked);
-    let fell_back = subject != asked;
-    let v = st
-        .registry
-        .lookup(&subject, &req, normalize.normalize, deleted.deleted)
-        .map_err(|e| match e {
-            RegistryError::SubjectNotFound(_) => RegistryError::SubjectNotFound(p.0.clone()),
-            // A schema not found under a subject of another context: the asked one is missing.
-            RegistryError::SchemaNotFound(_) if fell_back => {
-                RegistryError::SubjectNotFound(p.0.clone())
-            }
-            e => e,
-        })?;
+    let (subject, v) = st.registry.read_using_contexts(&p.subject(), |s| {
+        st.registry
+            .lookup(s, &req, normalize.normalize, deleted.deleted)
+    })?;
     let mut out = SchemaVersion::looked_up(&v);
     out.schema = st
         .registry
@@ -272,8 +262,9 @@ pub(crate) async fn get_version(
     reference_format: ReferenceFormat,
 ) -> Result<Response, RegistryError> {
     let spec = p.spec(true)?;
-    let subject = st.registry.read_subject(&p.subject());
-    let v = st.registry.version(&subject, spec, deleted.deleted)?;
+    let (subject, v) = st.registry.read_using_contexts(&p.subject(), |s| {
+        st.registry.version(s, spec, deleted.deleted)
+    })?;
     let mut out = SchemaVersion::of(&v);
     out.schema = st
         .registry
@@ -310,8 +301,9 @@ pub(crate) async fn get_version_schema(
     format: OutputFormat,
 ) -> Result<Response, RegistryError> {
     let spec = p.spec(true)?;
-    let subject = st.registry.read_subject(&p.subject());
-    let v = st.registry.version(&subject, spec, deleted.deleted)?;
+    let (subject, v) = st.registry.read_using_contexts(&p.subject(), |s| {
+        st.registry.version(s, spec, deleted.deleted)
+    })?;
     Ok(ok_raw(st.registry.schema_in_format(
         &v.body,
         &subject,
@@ -342,8 +334,11 @@ pub(crate) async fn referenced_by(
     paging: Paging,
 ) -> Result<Response, RegistryError> {
     let spec = p.spec(true)?;
-    let subject = st.registry.read_subject(&p.subject());
-    let ids = st.registry.referenced_by(&subject, spec, deleted.deleted)?;
+    // 8.3.1 `SubjectVersionsResource.getReferencedBy` reads the version through
+    // `getSchemaByVersion` (deleted ones included), so it falls back across contexts too.
+    let (_, ids) = st.registry.read_using_contexts(&p.subject(), |s| {
+        st.registry.referenced_by(s, spec, deleted.deleted)
+    })?;
     Ok(ok_typed(&paging.capped(SCHEMA_SEARCH_LIMIT).page(ids)))
 }
 

@@ -208,23 +208,45 @@ impl Registry {
         out
     }
 
-    /// Reads of an unqualified subject that does not exist in the default context fall
-    /// back to the first other context holding a subject of that name, as Confluent does.
-    pub fn read_subject(&self, subject: &Subject) -> Subject {
-        let ix = self.read();
-        let subject = &Self::alias_in(&ix, subject);
-        if !subject.is_default_context() || subject.name.is_empty() {
-            return subject.clone();
+    /// A read of one version or one schema under a subject, falling back across contexts
+    /// **per request**, as 7.9 and 8.3.1 `getUsingContexts` and
+    /// `lookUpSchemaUnderSubjectUsingContexts` do: `read` is tried on the subject (its alias
+    /// followed); when it finds nothing and the name is an unqualified default-context one,
+    /// on the same name in each other context in order, and the first answer wins (errors
+    /// there are ignored, as Confluent ignores `InvalidSchemaException` in the loop). When
+    /// none answers, the error is the asked subject's (40401 when it has no versions, else
+    /// 40402/40403: the resources decide it with `hasSubjects` on the asked subject). Returns
+    /// the subject that answered.
+    pub fn read_using_contexts<T>(
+        &self,
+        subject: &Subject,
+        mut read: impl FnMut(&Subject) -> Result<T>,
+    ) -> Result<(Subject, T)> {
+        let (asked, others) = {
+            let ix = self.read();
+            let asked = Self::alias_in(&ix, subject);
+            let others: Vec<Subject> = if asked.is_default_context() && !asked.name.is_empty() {
+                ix.contexts
+                    .keys()
+                    .filter(|c| c.as_str() != DEFAULT_CONTEXT)
+                    .map(|c| Subject::in_context(c, &asked.name))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            (asked, others)
+        };
+        let first = match read(&asked) {
+            Ok(v) => return Ok((asked, v)),
+            Err(e) if is_not_found(&e) => e,
+            Err(e) => return Err(e),
+        };
+        for s in others {
+            if let Ok(v) = read(&s) {
+                return Ok((s, v));
+            }
         }
-        if ix.subjects.contains_key(&subject.qualified()) {
-            return subject.clone();
-        }
-        ix.contexts
-            .keys()
-            .filter(|c| c.as_str() != DEFAULT_CONTEXT)
-            .map(|c| Subject::in_context(c, &subject.name))
-            .find(|s| ix.subjects.contains_key(&s.qualified()))
-            .unwrap_or_else(|| subject.clone())
+        Err(first)
     }
 
     /// `GET /schemas/ids/{id}[?subject=S]`: the version an ID is read from, found as
@@ -408,4 +430,14 @@ fn in_hash_map_order(holders: &std::collections::BTreeSet<(String, i32)>) -> Vec
     let mut out: Vec<&(String, i32)> = holders.iter().collect();
     out.sort_by_key(|(s, _)| bucket(s));
     out
+}
+
+/// The "nothing there" answers after which a read tries the next context.
+fn is_not_found(e: &RegistryError) -> bool {
+    matches!(
+        e,
+        RegistryError::SubjectNotFound(_)
+            | RegistryError::VersionNotFound(_)
+            | RegistryError::SchemaNotFound(_)
+    )
 }

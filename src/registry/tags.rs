@@ -73,8 +73,7 @@ impl Registry {
         req: TagRequest,
     ) -> Result<Registered> {
         Self::validate_subject(&subject.qualified())?;
-        let read_from = self.read_subject(subject);
-        let v = self.version(&read_from, spec, false)?;
+        let (_, v) = self.read_using_contexts(subject, |s| self.version(s, spec, false))?;
         let format = crate::schema::format(v.body.schema_type).ok_or_else(|| {
             RegistryError::InvalidSchema(format!(
                 "schema type {} is not supported",
