@@ -711,3 +711,34 @@ async fn reads_fall_back_across_contexts_per_version() {
         .await;
     assert_eq!((status, &v["error_code"]), (404, &json!(40401)), "{v}");
 }
+
+/// `GET /schemas?aliases=true` (7.9 and 8.3.1 `AbstractSchemaRegistry
+/// .allVersionsIncludingAliasesWithSubjectPrefix` and `getAliases`): aliases are read from
+/// the configs of the subjects the prefix matches, qualified with their config's context
+/// (`qualifySubjectWithParent`); a target outside the prefix has its versions added.
+#[tokio::test]
+async fn schemas_with_aliases_follow_the_prefix_configs() {
+    let server = Server::start();
+    register(&server, "new", json!({"schema": A})).await;
+    let (status, _) = server.put("/config/old", &json!({"alias": "new"})).await;
+    assert_eq!(status, 200);
+    let (_, v) = server.get("/schemas?subjectPrefix=old&aliases=true").await;
+    assert_eq!(v.as_array().map(Vec::len), Some(1), "{v}");
+    assert_eq!(v[0]["subject"], "new", "{v}");
+    assert_eq!(v[0]["aliases"], json!(["old"]), "{v}");
+    let (_, v) = server.get("/schemas?subjectPrefix=old").await;
+    assert_eq!(v, json!([]));
+    // The prefix `new` matches no aliasing config: no aliases listed.
+    let (_, v) = server.get("/schemas?subjectPrefix=new&aliases=true").await;
+    assert_eq!(v[0]["subject"], "new", "{v}");
+    assert!(v[0].get("aliases").is_none(), "{v}");
+
+    register(&server, ":.c:n2", json!({"schema": A})).await;
+    let (status, _) = server.put("/config/:.c:o2", &json!({"alias": "n2"})).await;
+    assert_eq!(status, 200);
+    let (_, v) = server
+        .get("/schemas?subjectPrefix=:.c:o&aliases=true")
+        .await;
+    assert_eq!(v[0]["subject"], ":.c:n2", "{v}");
+    assert_eq!(v[0]["aliases"], json!([":.c:o2"]), "{v}");
+}

@@ -59,16 +59,24 @@ pub(crate) async fn list(
     filters: SchemaFilters,
     paging: Paging,
 ) -> Result<Response, RegistryError> {
-    let mut all = st.registry.schemas(
-        prefix.subject_prefix.as_deref(),
-        deleted.deleted,
-        latest.latest_only,
-    );
+    let (mut all, alias_map) = if aliases.aliases {
+        st.registry.schemas_with_aliases(
+            prefix.subject_prefix.as_deref(),
+            deleted.deleted,
+            latest.latest_only,
+        )
+    } else {
+        let all = st.registry.schemas(
+            prefix.subject_prefix.as_deref(),
+            deleted.deleted,
+            latest.latest_only,
+        );
+        (all, Default::default())
+    };
     // After `latestOnly`, as Confluent's post-filter (8.3.1 `schemasByVersion`).
     if let Some(rule_type) = filters.rule_type.as_deref().filter(|t| !t.is_empty()) {
         all.retain(|v| has_rule_of_type(v.body.rule_set.as_ref(), rule_type));
     }
-    let with_aliases = aliases.aliases;
     let by_association = !filters.association_type.is_empty()
         || filters.resource_type.is_some()
         || !filters.lifecycle.is_empty();
@@ -121,12 +129,7 @@ pub(crate) async fn list(
         .take(paging.limit)
         .map(|(v, associations)| {
             let mut j = SchemaVersion::of(v);
-            if with_aliases {
-                let aliases = st.registry.aliases_of(&v.subject);
-                if !aliases.is_empty() {
-                    j.aliases = Some(aliases);
-                }
-            }
+            j.aliases = alias_map.get(&v.subject).cloned();
             j.associations = associations.map(|a| a.iter().map(Association::of).collect());
             j
         })

@@ -183,29 +183,20 @@ impl Registry {
         // replaced by it, on every `/subjects/{s}` route, whatever it holds itself.
         let q = subject.qualified();
         match ix.configs.get(&Some(q)).and_then(|c| c.alias.as_deref()) {
-            Some(target) if !target.is_empty() => {
-                let t = Subject::parse(target);
-                if t.is_default_context() && !subject.is_default_context() {
-                    Subject::in_context(&subject.context, target)
-                } else {
-                    t
-                }
-            }
+            Some(target) if !target.is_empty() => Self::qualify_alias(subject, target),
             _ => subject.clone(),
         }
     }
 
-    /// Subjects whose config makes them aliases of `subject`.
-    pub fn aliases_of(&self, subject: &str) -> Vec<String> {
-        let ix = self.read();
-        let mut out: Vec<String> = ix
-            .configs
-            .iter()
-            .filter(|(_, c)| c.alias.as_deref() == Some(subject))
-            .filter_map(|(scope, _)| scope.clone())
-            .collect();
-        out.sort();
-        out
+    /// `QualifiedSubject.qualifySubjectWithParent`: an unqualified alias lives in the
+    /// context of the subject whose config names it.
+    fn qualify_alias(parent: &Subject, alias: &str) -> Subject {
+        let t = Subject::parse(alias);
+        if t.is_default_context() && !parent.is_default_context() {
+            Subject::in_context(&parent.context, alias)
+        } else {
+            t
+        }
     }
 
     /// A read of one version or one schema under a subject, falling back across contexts
@@ -382,31 +373,68 @@ impl Registry {
     ) -> Vec<VersionView> {
         let ix = self.read();
         let mut out = Vec::new();
-        for (s, vs) in &ix.subjects {
-            // `:*:` is every context (`allVersions`' context wildcard), as on `/subjects`.
-            // No prefix is `""`: the default context only (the key range `""`..`"\u{ffff}"`
-            // under `QualifiedSubject`'s order, 7.9 and 8.3.1 `SchemasResource`).
-            let matches = match prefix {
-                None | Some("") => Subject::parse(s).is_default_context(),
-                Some(p) => match p.strip_prefix(":*:") {
-                    Some(rest) => Subject::parse(s).name.starts_with(rest),
-                    None => s.starts_with(p),
-                },
-            };
-            if !matches {
-                continue;
-            }
-            let live: Vec<(&i32, &VersionEntry)> =
-                vs.iter().filter(|(_, e)| deleted || !e.deleted).collect();
-            if latest_only {
-                if let Some((v, e)) = live.last() {
-                    out.push(Self::view(s, **v, e));
-                }
-            } else {
-                out.extend(live.into_iter().map(|(v, e)| Self::view(s, *v, e)));
-            }
+        for (s, vs) in ix
+            .subjects
+            .iter()
+            .filter(|(s, _)| schemas_prefix(prefix, s))
+        {
+            Self::push_versions(&mut out, s, vs, deleted, latest_only);
         }
         out
+    }
+
+    fn push_versions(
+        out: &mut Vec<VersionView>,
+        s: &str,
+        vs: &std::collections::BTreeMap<i32, VersionEntry>,
+        deleted: bool,
+        latest_only: bool,
+    ) {
+        let live: Vec<(&i32, &VersionEntry)> =
+            vs.iter().filter(|(_, e)| deleted || !e.deleted).collect();
+        if latest_only {
+            if let Some((v, e)) = live.last() {
+                out.push(Self::view(s, **v, e));
+            }
+        } else {
+            out.extend(live.into_iter().map(|(v, e)| Self::view(s, *v, e)));
+        }
+    }
+
+    /// `GET /schemas?aliases=true` (7.9 and 8.3.1
+    /// `allVersionsIncludingAliasesWithSubjectPrefix`, `getAliases`): the aliases come from
+    /// the configs of the subjects the prefix matches, each qualified with its config's
+    /// context; the versions of an alias target outside the prefix are added; the result is
+    /// sorted again. Returns the versions and, per target subject, its aliases (in subject
+    /// order).
+    pub fn schemas_with_aliases(
+        &self,
+        prefix: Option<&str>,
+        deleted: bool,
+        latest_only: bool,
+    ) -> (Vec<VersionView>, BTreeMap<String, Vec<String>>) {
+        let mut out = self.schemas(prefix, deleted, latest_only);
+        let ix = self.read();
+        let mut aliases: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (scope, c) in &ix.configs {
+            let (Some(s), Some(alias)) = (scope, c.alias.as_deref()) else {
+                continue;
+            };
+            if !schemas_prefix(prefix, s) {
+                continue;
+            }
+            let target = Self::qualify_alias(&Subject::parse(s), alias).qualified();
+            aliases.entry(target).or_default().push(s.clone());
+        }
+        let listed: std::collections::HashSet<String> =
+            out.iter().map(|v| v.subject.clone()).collect();
+        for target in aliases.keys().filter(|t| !listed.contains(*t)) {
+            if let Some(vs) = ix.subjects.get(target) {
+                Self::push_versions(&mut out, target, vs, deleted, latest_only);
+            }
+        }
+        out.sort_by(|a, b| (&a.subject, a.version).cmp(&(&b.subject, b.version)));
+        (out, aliases)
     }
 }
 
@@ -440,4 +468,18 @@ fn is_not_found(e: &RegistryError) -> bool {
             | RegistryError::VersionNotFound(_)
             | RegistryError::SchemaNotFound(_)
     )
+}
+
+/// The subjects `GET /schemas` lists for `subjectPrefix`: `:*:` is every context
+/// (`allVersions`' context wildcard), as on `/subjects`; no prefix is `""`, the default
+/// context only (the key range `""`..`"\u{ffff}"` under `QualifiedSubject`'s order, 7.9 and
+/// 8.3.1 `SchemasResource`).
+fn schemas_prefix(prefix: Option<&str>, s: &str) -> bool {
+    match prefix {
+        None | Some("") => Subject::parse(s).is_default_context(),
+        Some(p) => match p.strip_prefix(":*:") {
+            Some(rest) => Subject::parse(s).name.starts_with(rest),
+            None => s.starts_with(p),
+        },
+    }
 }
