@@ -148,3 +148,52 @@ async fn json_schema_paths_join_dotted_property_names() {
         .await;
     assert_eq!((status, &v["error_code"]), (422, &json!(42201)), "{v}");
 }
+
+/// 7.9 and 8.3.1 `RegisterSchemaRequest.schemaTagsToAdd`/`schemaTagsToRemove` and
+/// `AbstractSchemaRegistry.register(subject, request, normalize)`: the schema's tags are
+/// changed before it is registered, as version -1 (so `confluent:version` is stamped)
+/// unless the request gives one; an element the schema lacks is 42201.
+#[tokio::test]
+async fn register_applies_schema_tags_to_add_and_remove() {
+    let server = Server::start();
+    let add_pii = json!([{"schemaEntity": {"entityPath": "User.ssn", "entityType": "sr_field"}, "tags": ["PII", "X"]}]);
+    let (status, v) = server
+        .post(
+            "/subjects/r/versions",
+            &json!({"schema": USER, "schemaTagsToAdd": add_pii}),
+        )
+        .await;
+    assert_eq!((status, &v["version"]), (200, &json!(1)), "{v}");
+    let (_, stored) = server.get("/subjects/r/versions/1").await;
+    assert!(
+        stored["schema"]
+            .as_str()
+            .is_some_and(|s| s.contains(r#""confluent:tags":["PII","X"]"#)),
+        "{stored}"
+    );
+    assert_eq!(stored["metadata"]["properties"]["confluent:version"], "1");
+
+    let tagged = stored["schema"].as_str().unwrap_or_default().to_string();
+    let (status, v) = server
+        .post(
+            "/subjects/r/versions",
+            &json!({"schema": tagged, "schemaTagsToRemove": [{"schemaEntity": {"entityPath": "User.ssn", "entityType": "sr_field"}, "tags": ["X"]}]}),
+        )
+        .await;
+    assert_eq!((status, &v["version"]), (200, &json!(2)), "{v}");
+    let (_, stored) = server.get("/subjects/r/versions/2").await;
+    assert!(
+        stored["schema"]
+            .as_str()
+            .is_some_and(|s| s.contains(r#""confluent:tags":["PII"]"#)),
+        "{stored}"
+    );
+
+    let (status, v) = server
+        .post(
+            "/subjects/r/versions",
+            &json!({"schema": USER, "schemaTagsToAdd": [{"schemaEntity": {"entityPath": "User.nope", "entityType": "sr_field"}, "tags": ["T"]}]}),
+        )
+        .await;
+    assert_eq!((status, &v["error_code"]), (422, &json!(42201)), "{v}");
+}

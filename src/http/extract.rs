@@ -378,6 +378,8 @@ pub fn schema_request(v: &Value) -> Result<SchemaRequest, RegistryError> {
         version: opt_int(m, "version")?,
         invalid_reference,
         reference_texts,
+        tag_edits: super::tags::tag_edits(m, "schemaTagsToAdd", "schemaTagsToRemove")?,
+        propagate_schema_tags: opt_bool(m, "propagateSchemaTags")? == Some(true),
     })
 }
 

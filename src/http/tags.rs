@@ -59,8 +59,43 @@ pub(crate) async fn modify_tags(
 /// element as `schemaTagsListToMap` does), `metadata`, `ruleSet`, `rulesToMerge`,
 /// `rulesToRemove`.
 fn tag_request(v: &Value) -> Result<crate::registry::TagRequest, RegistryError> {
-    use crate::schema::{EntityType, TagEdit};
     let m = object(v, "TagSchemaRequest")?;
+    let edits = tag_edits(m, "tagsToAdd", "tagsToRemove")?;
+    let rules_to_remove = match m.get("rulesToRemove") {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(a)) => Some(
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect(),
+        ),
+        Some(other) => {
+            return Err(bad(format!(
+                "Cannot deserialize value of type `java.util.ArrayList<java.lang.String>` from {}",
+                type_name(other)
+            )))
+        }
+    };
+    Ok(crate::registry::TagRequest {
+        new_version: opt_int(m, "newVersion")?,
+        edits,
+        metadata: opt_contract(m, "metadata", crate::contract::metadata)?,
+        rule_set: opt_contract(m, "ruleSet", crate::contract::rule_set)?,
+        rules_to_merge: opt_contract(m, "rulesToMerge", crate::contract::rule_set)?,
+        rules_to_remove,
+    })
+}
+
+/// Two `List<SchemaTags>` fields (`[{schemaEntity: {entityPath, entityType}, tags}]`) as
+/// Jackson binds them, merged per element as `TagSchemaRequest.schemaTagsListToMap` does:
+/// the edits in the order elements are first named, additions before removals. Used by
+/// the tags route (`tagsToAdd`/`tagsToRemove`) and by register
+/// (`schemaTagsToAdd`/`schemaTagsToRemove`, 7.9 and 8.3.1 `RegisterSchemaRequest`).
+pub(super) fn tag_edits(
+    m: &serde_json::Map<String, Value>,
+    add_field: &str,
+    remove_field: &str,
+) -> Result<Vec<crate::schema::TagEdit>, RegistryError> {
+    use crate::schema::{EntityType, TagEdit};
     type Entities = Vec<((String, EntityType), Vec<String>)>;
     let entities = |field: &str| -> Result<Entities, RegistryError> {
         let mut out: Entities = Vec::new();
@@ -134,8 +169,8 @@ fn tag_request(v: &Value) -> Result<crate::registry::TagRequest, RegistryError> 
         }
         Ok(out)
     };
-    let add = entities("tagsToAdd")?;
-    let remove = entities("tagsToRemove")?;
+    let add = entities(add_field)?;
+    let remove = entities(remove_field)?;
     let mut edits: Vec<TagEdit> = add
         .iter()
         .map(|((path, kind), tags)| TagEdit {
@@ -159,26 +194,5 @@ fn tag_request(v: &Value) -> Result<crate::registry::TagRequest, RegistryError> 
             }),
         }
     }
-    let rules_to_remove = match m.get("rulesToRemove") {
-        None | Some(Value::Null) => None,
-        Some(Value::Array(a)) => Some(
-            a.iter()
-                .filter_map(|x| x.as_str().map(str::to_string))
-                .collect(),
-        ),
-        Some(other) => {
-            return Err(bad(format!(
-                "Cannot deserialize value of type `java.util.ArrayList<java.lang.String>` from {}",
-                type_name(other)
-            )))
-        }
-    };
-    Ok(crate::registry::TagRequest {
-        new_version: opt_int(m, "newVersion")?,
-        edits,
-        metadata: opt_contract(m, "metadata", crate::contract::metadata)?,
-        rule_set: opt_contract(m, "ruleSet", crate::contract::rule_set)?,
-        rules_to_merge: opt_contract(m, "rulesToMerge", crate::contract::rule_set)?,
-        rules_to_remove,
-    })
+    Ok(edits)
 }

@@ -78,6 +78,11 @@ pub struct SchemaRequest {
     pub invalid_reference: Option<String>,
     /// The references as Confluent prints them in messages (null fields as `null`).
     pub reference_texts: Vec<String>,
+    /// Register only: `schemaTagsToAdd`/`schemaTagsToRemove`, applied to the schema before
+    /// it is registered (7.9 and 8.3.1 `AbstractSchemaRegistry.register(subject, request, …)`).
+    pub tag_edits: Vec<crate::schema::TagEdit>,
+    /// Register only: `propagateSchemaTags` (the previous version's inline tags are copied).
+    pub propagate_schema_tags: bool,
 }
 
 /// A subject version as answered by the API.

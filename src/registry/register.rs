@@ -270,6 +270,7 @@ impl Registry {
         normalize: bool,
     ) -> Result<Registered> {
         let subject = &self.register_target(subject)?;
+        let req = self.apply_request_tags(subject, req)?;
         // Fast path: already registered under the subject. No writer lock, any node.
         let planned = match self.plan_register(subject, &req, normalize)? {
             Plan::Existing(r) => return Ok(r),

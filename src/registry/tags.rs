@@ -122,7 +122,42 @@ impl Registry {
             version: Some(new_version),
             invalid_reference: None,
             reference_texts: Vec::new(),
+            ..SchemaRequest::default()
         };
         self.register(subject, request, false).await
+    }
+
+    /// A registration's own tag edits (7.9 and 8.3.1 `AbstractSchemaRegistry.register(subject,
+    /// request, normalize)`): with `schemaTagsToAdd`/`schemaTagsToRemove` the schema is
+    /// parsed, its tags changed and its canonical text registered, as version `-1` (stamped
+    /// with `confluent:version`) unless the request names one. An element the schema does
+    /// not have is 42201, as on the tags route.
+    pub(super) fn apply_request_tags(
+        &self,
+        subject: &Subject,
+        mut req: SchemaRequest,
+    ) -> Result<SchemaRequest> {
+        if req.tag_edits.is_empty() {
+            return Ok(req);
+        }
+        let ty = match req.schema_type.as_deref() {
+            None => SchemaType::Avro,
+            // An unknown type is refused by the registration itself.
+            Some(t) => match SchemaType::parse(t) {
+                Some(ty) => ty,
+                None => return Ok(req),
+            },
+        };
+        let Some(format) = crate::schema::format(ty) else {
+            return Ok(req);
+        };
+        let deps = Self::refs_texts(&self.read(), subject, &req.references);
+        let text = req.schema.as_deref().unwrap_or_default();
+        let changed = format
+            .modify_tags(text, &deps, &req.tag_edits)
+            .map_err(|e| RegistryError::InvalidSchema(e.0))?;
+        req.schema = Some(changed);
+        req.version = req.version.or(Some(-1));
+        Ok(req)
     }
 }
