@@ -742,3 +742,23 @@ async fn schemas_with_aliases_follow_the_prefix_configs() {
     assert_eq!(v[0]["subject"], ":.c:n2", "{v}");
     assert_eq!(v[0]["aliases"], json!([":.c:o2"]), "{v}");
 }
+
+/// 7.9 and 8.3.1 `SubjectVersionsResource.listVersions` on `:.ctx:` (an empty subject
+/// name): `hasSubjects` matches any subject of the context
+/// (`InMemoryCache.matchingSubjectPredicate`), so the answer is `[]` when the context
+/// holds one, else 40401; the listing itself is of the exact key (no versions).
+#[tokio::test]
+async fn versions_of_a_bare_context() {
+    let server = Server::start();
+    register(&server, ":.c:x", json!({"schema": A})).await;
+    let (status, v) = server.get("/subjects/:.c:/versions").await;
+    assert_eq!((status, v), (200, json!([])));
+    let (status, v) = server.get("/subjects/:.d:/versions").await;
+    assert_eq!(
+        (status, v),
+        (
+            404,
+            json!({"error_code": 40401, "message": "Subject ':.d:' not found."})
+        )
+    );
+}

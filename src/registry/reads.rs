@@ -64,7 +64,19 @@ impl Registry {
         let q = subject.qualified();
         let vs = match ix.versions(&q) {
             Some(vs) => vs,
-            None if subject.name.is_empty() => return Ok(vec![]),
+            // `:.ctx:` itself: `hasSubjects` matches any subject of the context (7.9 and
+            // 8.3.1 `InMemoryCache.matchingSubjectPredicate`), then its own versions (none).
+            None if subject.name.is_empty() => {
+                let any = ix.subjects.iter().any(|(s, vs)| {
+                    Subject::parse(s).context == subject.context
+                        && vs.values().any(|e| deleted || deleted_only || !e.deleted)
+                });
+                return if any {
+                    Ok(vec![])
+                } else {
+                    Err(RegistryError::SubjectNotFound(q))
+                };
+            }
             None => return Err(RegistryError::SubjectNotFound(q)),
         };
         // 8.x `deletedAsNegative`: every version, soft-deleted ones as `-v`, in the order of
