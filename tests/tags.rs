@@ -197,3 +197,67 @@ async fn register_applies_schema_tags_to_add_and_remove() {
         .await;
     assert_eq!((status, &v["error_code"]), (422, &json!(42201)), "{v}");
 }
+
+/// 7.9 and 8.3.1 `findTags` (`SchemasResource.getSchema`,
+/// `SubjectVersionsResource.getSchemaByVersion`, `AbstractSchemaRegistry.extractSchemaTags`):
+/// the inline-tagged elements carrying one of the tags asked for (`*`: all) come back as
+/// `schemaTags`; none matching leaves the field out (`Schema` is NON_EMPTY). And
+/// `propagateSchemaTags` on register (`maybePropagateSchemaTags`): the latest version's
+/// inline tags are added to the same elements of the new schema.
+#[tokio::test]
+async fn find_tags_and_propagate_schema_tags() {
+    const USER2: &str = r#"{"type":"record","name":"User","fields":[{"name":"ssn","type":"string"},{"name":"age","type":"int","default":0}]}"#;
+    let server = Server::start();
+    let tags = json!([
+        {"schemaEntity": {"entityPath": "User.ssn", "entityType": "sr_field"}, "tags": ["PII"]},
+        {"schemaEntity": {"entityPath": "User", "entityType": "sr_record"}, "tags": ["REC"]}
+    ]);
+    let (status, v) = server
+        .post(
+            "/subjects/f/versions",
+            &json!({"schema": USER, "schemaTagsToAdd": tags}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let id = v["id"].as_i64().unwrap_or_default();
+    let pii = json!([{"schemaEntity": {"entityPath": "User.ssn", "entityType": "sr_field"}, "tags": ["PII"]}]);
+    for path in [
+        format!("/schemas/ids/{id}?findTags=PII"),
+        "/subjects/f/versions/1?findTags=PII".to_string(),
+        "/subjects/f/versions/latest?findTags=X&findTags=PII".to_string(),
+    ] {
+        let (status, v) = server.get(&path).await;
+        assert_eq!((status, &v["schemaTags"]), (200, &pii), "{path}: {v}");
+    }
+    let (_, v) = server.get("/subjects/f/versions/1?findTags=*").await;
+    assert_eq!(v["schemaTags"].as_array().map(Vec::len), Some(2), "{v}");
+    let (_, v) = server
+        .get(&format!("/schemas/ids/{id}?findTags=NOPE"))
+        .await;
+    assert!(v.get("schemaTags").is_none(), "{v}");
+
+    // Without propagation the new version has no tags; with it, the latest's are copied.
+    let (status, v) = server
+        .post("/subjects/f/versions", &json!({"schema": USER2}))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let (_, v) = server.get("/subjects/f/versions/latest?findTags=*").await;
+    assert!(v.get("schemaTags").is_none(), "{v}");
+    const USER3: &str = r#"{"type":"record","name":"User","fields":[{"name":"ssn","type":"string"},{"name":"age","type":"int","default":0},{"name":"n","type":"int","default":1}]}"#;
+    server.delete("/subjects/f/versions/2").await;
+    let (status, v) = server
+        .post(
+            "/subjects/f/versions",
+            &json!({"schema": USER3, "propagateSchemaTags": true}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let (_, v) = server.get("/subjects/f/versions/latest?findTags=*").await;
+    assert_eq!(v["schemaTags"].as_array().map(Vec::len), Some(2), "{v}");
+    assert!(
+        v["schema"]
+            .as_str()
+            .is_some_and(|s| s.contains(r#""confluent:tags":["PII"]"#)),
+        "{v}"
+    );
+}

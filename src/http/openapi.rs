@@ -350,6 +350,8 @@ impl Modify for Security {
         Config,
         ModeBody,
         ModeUpdate,
+        SchemaTags,
+        SchemaEntity,
         CompatibilityCheckResponse,
         ExporterName,
         ExporterInfo,

@@ -545,3 +545,23 @@ impl<S: Send + Sync> FromRequestParts<S> for MetadataFilter {
         })
     }
 }
+
+/// `findTags` (repeatable): the tags whose inline-tagged elements the answer lists in
+/// `schemaTags` (`*`: every tagged element).
+#[derive(Debug, Clone, Default, IntoParams)]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
+pub struct FindTags {
+    /// Find tagged entities for the given tags, or `*` for all tags (repeatable)
+    pub find_tags: Vec<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for FindTags {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        let q = query(parts);
+        Ok(FindTags {
+            find_tags: q.all("findTags").into_iter().map(str::to_string).collect(),
+        })
+    }
+}

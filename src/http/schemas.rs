@@ -4,7 +4,7 @@
 #[allow(unused_imports)]
 use super::openapi::*;
 use super::params::{
-    Aliases, Deleted, FetchMaxId, GuidPath, IdPath, LatestOnly, OutputFormat, Paging,
+    Aliases, Deleted, FetchMaxId, FindTags, GuidPath, IdPath, LatestOnly, OutputFormat, Paging,
     ReferenceFormat, SchemaFilters, SubjectHint, SubjectPrefix, SCHEMA_SEARCH_LIMIT,
 };
 use super::{ok_raw, ok_typed, AppState};
@@ -158,6 +158,7 @@ fn has_rule_of_type(rule_set: Option<&serde_json::Value>, rule_type: &str) -> bo
         OutputFormat,
         FetchMaxId,
         ReferenceFormat,
+        FindTags,
     ),
     responses(
         (status = 200, description = "The schema", body = SchemaById),
@@ -172,12 +173,20 @@ pub(crate) async fn by_id(
     format: OutputFormat,
     fetch_max_id: FetchMaxId,
     reference_format: ReferenceFormat,
+    find_tags: FindTags,
 ) -> Result<Response, RegistryError> {
     let v = st.registry.schema_by_id(id, q.subject.as_deref())?;
+    let parent = Subject::parse(&v.subject);
     let text = st
         .registry
-        .schema_in_format(&v.body, &Subject::parse(&v.subject), format.as_str());
+        .schema_in_format(&v.body, &parent, format.as_str());
     let mut out = SchemaById::of(&v, text, q.subject.is_some());
+    // 7.9 and 8.3.1 `SchemasResource.getSchema`: `findTags` lists the matching
+    // inline-tagged elements (`extractSchemaTags`).
+    if !find_tags.find_tags.is_empty() {
+        let entities = st.registry.tagged_entities(&v.body, &parent);
+        out.schema_tags = SchemaTags::find(entities, &find_tags.find_tags);
+    }
     out.max_id = fetch_max_id.fetch_max_id.then_some(v.max_id);
     // Only with `subject` given: the answer's subject is the parent (8.3.1 `getSchema`).
     if reference_format.qualified() && q.subject.is_some() {

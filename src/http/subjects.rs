@@ -4,8 +4,9 @@ use super::extract::{schema_request, Body, SCHEMA_BODY};
 #[allow(unused_imports)]
 use super::openapi::*;
 use super::params::{
-    Deleted, DeletedAsNegative, DeletedOnly, MetadataFilter, NamePath, Normalize, OutputFormat,
-    Paging, Permanent, ReferenceFormat, SubjectPrefix, SubjectVersionPath, SCHEMA_SEARCH_LIMIT,
+    Deleted, DeletedAsNegative, DeletedOnly, FindTags, MetadataFilter, NamePath, Normalize,
+    OutputFormat, Paging, Permanent, ReferenceFormat, SubjectPrefix, SubjectVersionPath,
+    SCHEMA_SEARCH_LIMIT,
 };
 use super::{ok_raw, ok_typed, AppState};
 use crate::error::RegistryError;
@@ -246,6 +247,7 @@ pub(crate) async fn delete_subject(
         Deleted,
         OutputFormat,
         ReferenceFormat,
+        FindTags,
     ),
     responses(
         (status = 200, description = "The version", body = SchemaVersion),
@@ -260,12 +262,19 @@ pub(crate) async fn get_version(
     deleted: Deleted,
     format: OutputFormat,
     reference_format: ReferenceFormat,
+    find_tags: FindTags,
 ) -> Result<Response, RegistryError> {
     let spec = p.spec(true)?;
     let (subject, v) = st.registry.read_using_contexts(&p.subject(), |s| {
         st.registry.version(s, spec, deleted.deleted)
     })?;
     let mut out = SchemaVersion::of(&v);
+    // 7.9 and 8.3.1 `SubjectVersionsResource.getSchemaByVersion`: `findTags` lists the
+    // matching inline-tagged elements (`extractSchemaTags`), before `format` applies.
+    if !find_tags.find_tags.is_empty() {
+        let entities = st.registry.tagged_entities(&v.body, &subject);
+        out.schema_tags = SchemaTags::find(entities, &find_tags.find_tags);
+    }
     out.schema = st
         .registry
         .schema_in_format(&v.body, &subject, format.as_str());

@@ -93,6 +93,9 @@ pub struct SchemaVersion {
     #[schema(value_type = Option<Object>)]
     pub metadata: Option<Value>,
     pub schema: String,
+    /// With `findTags`: the inline-tagged elements that carry one of the tags asked for.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub schema_tags: Vec<SchemaTags>,
     /// When the version's record was written, ms since the Unix epoch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ts: Option<i64>,
@@ -122,6 +125,7 @@ impl SchemaVersion {
             references: b.references.clone(),
             metadata: b.metadata.clone(),
             schema: b.schema.clone(),
+            schema_tags: Vec::new(),
             ts: v.ts,
             deleted: Some(v.deleted),
             aliases: None,
@@ -162,6 +166,9 @@ pub struct SchemaById {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub rule_set: Option<Value>,
+    /// With `findTags`: the inline-tagged elements that carry one of the tags asked for.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub schema_tags: Vec<SchemaTags>,
     /// With `fetchMaxId=true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_id: Option<i32>,
@@ -184,10 +191,50 @@ impl SchemaById {
             references: b.references.clone(),
             metadata: b.metadata.clone(),
             rule_set: b.rule_set.clone(),
+            schema_tags: Vec::new(),
             max_id: None,
             ts: v.ts,
             deleted: v.deleted,
         }
+    }
+}
+
+/// One inline-tagged schema element and its tags (Confluent's `SchemaTags`).
+#[derive(Serialize, ToSchema, Debug, Clone, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SchemaTags {
+    pub schema_entity: SchemaEntity,
+    pub tags: Vec<String>,
+}
+
+/// A schema element (Confluent's `SchemaEntity`): `entityType` is `sr_record` or `sr_field`.
+#[derive(Serialize, ToSchema, Debug, Clone, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SchemaEntity {
+    pub entity_path: String,
+    pub entity_type: String,
+}
+
+impl SchemaTags {
+    /// 7.9 and 8.3.1 `AbstractSchemaRegistry.extractSchemaTags`: the inline-tagged elements
+    /// of a schema having one of `wanted` (`*`: all), in the schema's order.
+    pub fn find(entities: Vec<crate::schema::TaggedEntity>, wanted: &[String]) -> Vec<SchemaTags> {
+        let wildcard = wanted.iter().any(|t| t == "*");
+        entities
+            .into_iter()
+            .filter(|e| wildcard || e.tags.iter().any(|t| wanted.contains(t)))
+            .map(|e| SchemaTags {
+                schema_entity: SchemaEntity {
+                    entity_path: e.path,
+                    entity_type: match e.entity_type {
+                        crate::schema::EntityType::Record => "sr_record",
+                        crate::schema::EntityType::Field => "sr_field",
+                    }
+                    .to_string(),
+                },
+                tags: e.tags,
+            })
+            .collect()
     }
 }
 

@@ -111,6 +111,25 @@ impl Registry {
         }
     }
 
+    /// The inline-tagged elements of a stored schema (Confluent's `inlineTaggedEntities`),
+    /// references resolved from `in_context`'s context; a schema that no longer parses has
+    /// none.
+    pub fn tagged_entities(
+        &self,
+        body: &SchemaBody,
+        in_context: &Subject,
+    ) -> Vec<crate::schema::TaggedEntity> {
+        let Some(f) = crate::schema::format(body.schema_type) else {
+            return Vec::new();
+        };
+        let deps = {
+            let ix = self.read();
+            Self::refs_texts(&ix, in_context, &body.references)
+        };
+        f.inline_tagged_entities(&body.schema, &deps)
+            .unwrap_or_default()
+    }
+
     /// `GET …/versions/{v}/referencedby` (8.3.1 `AbstractSchemaRegistry.getReferencedBy`):
     /// the IDs of the schemas referencing the version, by context then ID; without
     /// `deleted`, only IDs some live version still holds.

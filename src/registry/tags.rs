@@ -131,13 +131,15 @@ impl Registry {
     /// request, normalize)`): with `schemaTagsToAdd`/`schemaTagsToRemove` the schema is
     /// parsed, its tags changed and its canonical text registered, as version `-1` (stamped
     /// with `confluent:version`) unless the request names one. An element the schema does
-    /// not have is 42201, as on the tags route.
+    /// not have is 42201, as on the tags route. Then `propagateSchemaTags`
+    /// (`maybePropagateSchemaTags`, outside IMPORT/FORWARD mode): the inline tags of the
+    /// subject's latest live version are added to the same elements of the new schema.
     pub(super) fn apply_request_tags(
         &self,
         subject: &Subject,
         mut req: SchemaRequest,
     ) -> Result<SchemaRequest> {
-        if req.tag_edits.is_empty() {
+        if req.tag_edits.is_empty() && !req.propagate_schema_tags {
             return Ok(req);
         }
         let ty = match req.schema_type.as_deref() {
@@ -151,13 +153,44 @@ impl Registry {
         let Some(format) = crate::schema::format(ty) else {
             return Ok(req);
         };
-        let deps = Self::refs_texts(&self.read(), subject, &req.references);
-        let text = req.schema.as_deref().unwrap_or_default();
-        let changed = format
-            .modify_tags(text, &deps, &req.tag_edits)
-            .map_err(|e| RegistryError::InvalidSchema(e.0))?;
-        req.schema = Some(changed);
-        req.version = req.version.or(Some(-1));
+        let (deps, previous) = {
+            let ix = self.read();
+            let previous = if Self::mode_for(&ix, subject).is_import_or_forward() {
+                None
+            } else {
+                ix.versions(&subject.qualified())
+                    .and_then(|vs| vs.values().rev().find(|e| !e.deleted))
+                    .map(|e| e.body.clone())
+            };
+            (Self::refs_texts(&ix, subject, &req.references), previous)
+        };
+        let change = |text: &str, edits: &[TagEdit]| {
+            format
+                .modify_tags(text, &deps, edits)
+                .map_err(|e| RegistryError::InvalidSchema(e.0))
+        };
+        if !req.tag_edits.is_empty() {
+            let text = req.schema.as_deref().unwrap_or_default();
+            req.schema = Some(change(text, &req.tag_edits)?);
+            req.version = req.version.or(Some(-1));
+        }
+        let blank = req.schema.as_deref().is_none_or(|s| s.trim().is_empty());
+        if let (true, false, Some(previous)) = (req.propagate_schema_tags, blank, previous) {
+            let edits: Vec<TagEdit> = self
+                .tagged_entities(&previous, subject)
+                .into_iter()
+                .map(|e| TagEdit {
+                    entity_type: e.entity_type,
+                    path: e.path,
+                    add: e.tags,
+                    remove: Vec::new(),
+                })
+                .collect();
+            if !edits.is_empty() {
+                let text = req.schema.as_deref().unwrap_or_default();
+                req.schema = Some(change(text, &edits)?);
+            }
+        }
         Ok(req)
     }
 }

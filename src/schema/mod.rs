@@ -157,6 +157,18 @@ pub trait Format: Send + Sync {
             self.schema_type().as_str()
         )))
     }
+
+    /// Confluent's `ParsedSchema.inlineTaggedEntities()`: every schema element carrying inline
+    /// tags (`confluent:tags`, Protobuf's `(confluent.message_meta)` / `(confluent.field_meta)`
+    /// `tags`), with its tags, in Confluent's order (the order of its `LinkedHashMap`). Used by
+    /// `?findTags=` (`extractSchemaTags`) and by `propagateSchemaTags`; the caller filters.
+    fn inline_tagged_entities(
+        &self,
+        _schema: &str,
+        _references: &[Dependency],
+    ) -> Result<Vec<TaggedEntity>, SchemaError> {
+        Ok(Vec::new())
+    }
 }
 
 /// The kind of schema element a tag edit names (Confluent's `SchemaEntity.EntityType`:
@@ -165,6 +177,61 @@ pub trait Format: Send + Sync {
 pub enum EntityType {
     Record,
     Field,
+}
+
+/// One schema element with inline tags (Confluent's `SchemaEntity` and its tags, as
+/// `SchemaTags` serializes them: `{"entity": {"entityPath": …, "entityType": …}, "tags": […]}`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaggedEntity {
+    pub entity_type: EntityType,
+    /// e.g. `com.x.User.name` (Avro), `object.name` (JSON Schema), `User.name` (Protobuf).
+    pub path: String,
+    /// The element's tags, each once, in their first written order (a `LinkedHashSet`).
+    pub tags: Vec<String>,
+}
+
+/// Tagged entities collected as Confluent's `LinkedHashMap<SchemaEntity, Set<String>>` does:
+/// an element already present (same type, same path without a leading dot, as
+/// `SchemaEntity.equals` compares them) keeps its position and takes the new tags; elements
+/// without tags are not recorded.
+#[derive(Debug, Default)]
+pub(crate) struct TaggedEntities(Vec<TaggedEntity>);
+
+impl TaggedEntities {
+    pub(crate) fn put(&mut self, entity_type: EntityType, path: String, tags: Vec<String>) {
+        if tags.is_empty() {
+            return;
+        }
+        let normalized = |p: &str| p.strip_prefix('.').unwrap_or(p).to_string();
+        let key = normalized(&path);
+        match self
+            .0
+            .iter_mut()
+            .find(|e| e.entity_type == entity_type && normalized(&e.path) == key)
+        {
+            Some(e) => e.tags = tags,
+            None => self.0.push(TaggedEntity {
+                entity_type,
+                path,
+                tags,
+            }),
+        }
+    }
+
+    pub(crate) fn into_vec(self) -> Vec<TaggedEntity> {
+        self.0
+    }
+}
+
+/// Tags without duplicates, in first-seen order (Java's `LinkedHashSet`).
+pub(crate) fn distinct(tags: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for t in tags {
+        if !out.contains(&t) {
+            out.push(t);
+        }
+    }
+    out
 }
 
 /// The tags to add to and remove from one schema element (Confluent's `SchemaTags`, merged

@@ -108,3 +108,89 @@ pub(crate) fn edit_tags(root: &mut Json, at: &[usize], edit: &TagEdit) -> Result
     }
     Ok(())
 }
+
+/// Java's `toString()` of the object a JSON value becomes in Avro's `getObjectProp` or in
+/// everit's unprocessed properties: text as is, numbers and booleans spelled, `null`, lists as
+/// `[a, b]` and maps as `{k=v}` (entries in document order).
+pub(crate) fn java_to_string(v: &Json) -> String {
+    match v {
+        Json::Null => "null".to_string(),
+        Json::Arr(items) => {
+            let parts: Vec<String> = items.iter().map(java_to_string).collect();
+            format!("[{}]", parts.join(", "))
+        }
+        Json::Obj(m) => {
+            let parts: Vec<String> = m
+                .iter()
+                .map(|(k, x)| format!("{k}={}", java_to_string(x)))
+                .collect();
+            format!("{{{}}}", parts.join(", "))
+        }
+        Json::Float(_) => {
+            let mut out = String::new();
+            write_json(&mut out, v);
+            out
+        }
+        other => as_text(Some(other)),
+    }
+}
+
+/// The inline tags a `confluent:tags` value holds, as Confluent's `getInlineTags` reads them:
+/// only a JSON array counts; each element's `toString()`, duplicates dropped.
+pub(crate) fn inline_tags(v: Option<&Json>) -> Vec<String> {
+    match v {
+        Some(Json::Arr(items)) => super::distinct(items.iter().map(java_to_string)),
+        _ => Vec::new(),
+    }
+}
+
+/// `String.hashCode()`.
+pub(crate) fn java_hash(s: &str) -> u32 {
+    s.encode_utf16()
+        .fold(0u32, |h, c| h.wrapping_mul(31).wrapping_add(u32::from(c)))
+}
+
+/// Java `HashMap.tableSizeFor`: the power of two at or above `n` (1 for 0).
+fn table_size_for(n: usize) -> usize {
+    n.max(1).next_power_of_two()
+}
+
+/// Grows a table as `HashMap.resize` does while `n` entries exceed 3/4 of it.
+fn grown(mut table: usize, n: usize) -> usize {
+    while n > table * 3 / 4 {
+        table *= 2;
+    }
+    table
+}
+
+/// The table of a `new HashMap<>()` after `n` puts.
+pub(crate) fn table_default(n: usize) -> usize {
+    grown(16, n)
+}
+
+/// The table of a `new HashMap<>(n)` after `n` puts.
+pub(crate) fn table_sized(n: usize) -> usize {
+    grown(table_size_for(n), n)
+}
+
+/// The table of a `new HashMap<>(map)` copy of `n` entries (Java 19 and later:
+/// `tableSizeFor(ceil(n / 0.75))`).
+pub(crate) fn table_copied(n: usize) -> usize {
+    table_size_for((n * 4).div_ceil(3))
+}
+
+/// The iteration order of a Java `HashMap` with `table` buckets filled with `keys` in order:
+/// by bucket (the spread `String.hashCode`), then by insertion within a bucket (resizes keep
+/// it). Positions into `keys`. (Buckets of 8 and more keys turned into trees are not modelled.)
+pub(crate) fn java_hash_order<S: AsRef<str>>(keys: &[S], table: usize) -> Vec<usize> {
+    let mut idx: Vec<(usize, usize)> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            let h = java_hash(k.as_ref());
+            (((h ^ (h >> 16)) as usize) & (table - 1), i)
+        })
+        .collect();
+    idx.sort_unstable();
+    idx.into_iter().map(|(_, i)| i).collect()
+}

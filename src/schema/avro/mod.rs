@@ -185,4 +185,14 @@ impl super::Format for Avro {
     ) -> Result<String, super::SchemaError> {
         tags::modify(schema, edits).map_err(super::SchemaError)
     }
+
+    fn inline_tagged_entities(
+        &self,
+        schema: &str,
+        references: &[super::Dependency],
+    ) -> Result<Vec<super::TaggedEntity>, super::SchemaError> {
+        let model = parse_model(schema, &texts(references))
+            .map_err(|e| super::SchemaError(e.to_string()))?;
+        Ok(tags::tagged_entities(&model))
+    }
 }

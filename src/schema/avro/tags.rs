@@ -16,10 +16,14 @@
 //! - Nothing found: "No matching path '…' found in the schema"; a field path with fewer than
 //!   two parts fails as Java's `Arrays.copyOfRange` does ("0 > -1").
 
-use super::super::tags::{as_text, child, edit_tags, extend, illegal, java_split, NodePath};
-use super::super::{EntityType, TagEdit};
+use super::super::tags::{
+    as_text, child, edit_tags, extend, illegal, inline_tags, java_split, NodePath, TAGS,
+};
+use super::super::{EntityType, TagEdit, TaggedEntities, TaggedEntity};
+use super::model::{Kind, Node};
+use super::{AvroSchema, MAX_PRINT_DEPTH};
 use crate::json::{write_json, Json, JsonReader};
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 
 fn find(root: &Json, kind: EntityType, path: &str) -> Result<NodePath, String> {
     let ids = java_split(path);
@@ -116,6 +120,61 @@ pub(super) fn modify(schema: &str, edits: &[TagEdit]) -> Result<String, String> 
     Ok(out)
 }
 
+/// Confluent's `AvroSchema.inlineTaggedEntities` (8.3.1, `getInlineTaggedEntitiesRecursively`):
+/// from the root of the parsed schema (whose named types may come from its references), unions
+/// through their branches, arrays through their items, maps through their values, and records
+/// once each by full name: the record's own tags (`sr_record`, path its full name), then for
+/// each field in order its tags (`sr_field`, `fullName.field`) followed by the walk of its
+/// type. Enums, fixeds and primitives carry none. Tags: the `confluent:tags` array of the
+/// record or field (anything else counts as none), each element's `toString()`, once.
+pub(super) fn tagged_entities(schema: &AvroSchema) -> Vec<TaggedEntity> {
+    let mut out = TaggedEntities::default();
+    let mut visited: HashSet<String> = HashSet::new();
+    walk(schema.nodes(), schema.root(), &mut visited, &mut out, 0);
+    out.into_vec()
+}
+
+fn walk(
+    nodes: &[Node],
+    id: usize,
+    visited: &mut HashSet<String>,
+    out: &mut TaggedEntities,
+    depth: usize,
+) {
+    let Some(node) = nodes.get(id) else { return };
+    // Named types are visited once and anonymous ones nest no deeper than the parse allowed.
+    if depth > MAX_PRINT_DEPTH {
+        return;
+    }
+    match node.kind {
+        Kind::Union | Kind::Array | Kind::Map => {
+            for &c in &node.children {
+                walk(nodes, c, visited, out, depth + 1);
+            }
+        }
+        Kind::Record => {
+            let full = node.full_name().to_string();
+            if !visited.insert(full.clone()) {
+                return;
+            }
+            out.put(EntityType::Record, full.clone(), prop_tags(&node.props));
+            for f in node.fields.iter().flatten() {
+                out.put(
+                    EntityType::Field,
+                    format!("{full}.{}", f.name),
+                    prop_tags(&f.props),
+                );
+                walk(nodes, f.ty, visited, out, depth + 1);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn prop_tags(props: &[(String, Json)]) -> Vec<String> {
+    inline_tags(props.iter().find(|(k, _)| k == TAGS).map(|(_, v)| v))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,5 +233,70 @@ mod tests {
         assert!(out.contains(r#""confluent:tags":["Y","Z"]"#), "{out}");
         let out = modify(s, &[edit(EntityType::Field, "U.a", &[], &["X", "Y"])]).expect("ok");
         assert!(!out.contains("confluent:tags"), "{out}");
+    }
+
+    // `AvroSchema.inlineTaggedEntities` / `getInlineTaggedEntitiesRecursively` (8.3.1).
+    fn entities(schema: &str, refs: &[&str]) -> Vec<(EntityType, String, Vec<String>)> {
+        let model = super::super::parse_model(schema, refs).expect("parses");
+        tagged_entities(&model)
+            .into_iter()
+            .map(|e| (e.entity_type, e.path, e.tags))
+            .collect()
+    }
+
+    fn ent(kind: EntityType, path: &str, tags: &[&str]) -> (EntityType, String, Vec<String>) {
+        (
+            kind,
+            path.to_string(),
+            tags.iter().map(|s| s.to_string()).collect(),
+        )
+    }
+
+    #[test]
+    fn records_then_each_field_then_its_type_by_full_name() {
+        let s = r#"{"type":"record","name":"A","namespace":"n","confluent:tags":["R","R","S"],
+            "fields":[
+              {"name":"x","type":"int","confluent:tags":["PII"]},
+              {"name":"b","confluent:tags":["OUTER"],"type":{"type":"array","items":{"type":"record","name":"B","confluent:tags":["BR"],
+                 "fields":[{"name":"c","type":["null",{"type":"map","values":{"type":"record","name":"C","namespace":"m",
+                   "fields":[{"name":"d","type":"int","confluent:tags":["D"]}]}}]}]}}},
+              {"name":"again","type":"B","confluent:tags":[]},
+              {"name":"e","type":{"type":"enum","name":"E","symbols":["X"],"confluent:tags":["ENUM"]}},
+              {"name":"y","type":"string","confluent:tags":[1,true]}
+            ]}"#;
+        assert_eq!(
+            entities(s, &[]),
+            vec![
+                ent(EntityType::Record, "n.A", &["R", "S"]),
+                ent(EntityType::Field, "n.A.x", &["PII"]),
+                ent(EntityType::Field, "n.A.b", &["OUTER"]),
+                ent(EntityType::Record, "n.B", &["BR"]),
+                ent(EntityType::Field, "m.C.d", &["D"]),
+                ent(EntityType::Field, "n.A.y", &["1", "true"]),
+            ]
+        );
+    }
+
+    #[test]
+    fn untagged_schemas_and_non_array_tags_give_nothing() {
+        let s = r#"{"type":"record","name":"U","confluent:tags":"PII","fields":[{"name":"a","type":"int"}]}"#;
+        assert_eq!(entities(s, &[]), vec![]);
+        assert_eq!(entities(r#""string""#, &[]), vec![]);
+    }
+
+    #[test]
+    fn referenced_records_are_walked_where_used() {
+        let r = r#"{"type":"record","name":"Addr","namespace":"x","fields":[{"name":"zip","type":"string","confluent:tags":["PII"]}]}"#;
+        let s = r#"{"type":"record","name":"User","fields":[{"name":"home","type":"x.Addr"},{"name":"work","type":"x.Addr"}]}"#;
+        assert_eq!(
+            entities(s, &[r]),
+            vec![ent(EntityType::Field, "x.Addr.zip", &["PII"])]
+        );
+        // A union at the root walks its branches.
+        let u = r#"["null",{"type":"record","name":"V","fields":[{"name":"v","type":"int","confluent:tags":["T"]}]}]"#;
+        assert_eq!(
+            entities(u, &[]),
+            vec![ent(EntityType::Field, "V.v", &["T"])]
+        );
     }
 }

@@ -15,6 +15,7 @@
 //!   `jsonschema` crate, whose resolver (`referencing`) sees only the references, never the
 //!   network (`validate.rs`).
 
+mod entities;
 mod tags;
 mod validate;
 
@@ -121,5 +122,13 @@ impl super::Format for JsonSchema {
         edits: &[super::TagEdit],
     ) -> Result<String, SchemaError> {
         tags::modify(schema, edits).map_err(SchemaError)
+    }
+
+    fn inline_tagged_entities(
+        &self,
+        schema: &str,
+        _references: &[Dependency],
+    ) -> Result<Vec<super::TaggedEntity>, SchemaError> {
+        Ok(entities::tagged_entities(&read(schema)?))
     }
 }

@@ -141,4 +141,12 @@ impl Format for Protobuf {
     ) -> Result<String, SchemaError> {
         tags::modify(schema, edits).map_err(SchemaError)
     }
+
+    fn inline_tagged_entities(
+        &self,
+        schema: &str,
+        _references: &[Dependency],
+    ) -> Result<Vec<crate::schema::TaggedEntity>, SchemaError> {
+        Ok(tags::tagged_entities(&super::read(schema)?))
+    }
 }

@@ -17,7 +17,8 @@
 use super::model::{Message, OptionElement, OptionValue, ProtoFile, TypeElement};
 use super::{print, read};
 use crate::schema::tags::{illegal, java_split};
-use crate::schema::{EntityType, TagEdit};
+use crate::schema::{distinct, EntityType, TagEdit, TaggedEntities, TaggedEntity};
+use std::collections::HashSet;
 
 const FIELD_META: &str = "confluent.field_meta";
 const MESSAGE_META: &str = "confluent.message_meta";
@@ -275,6 +276,96 @@ pub(super) fn modify(schema: &str, edits: &[TagEdit]) -> Result<String, String> 
     Ok(print::print(&file, false, false))
 }
 
+/// Confluent's `ProtobufSchema.inlineTaggedEntities` (8.3.1, `getInlineTaggedEntitiesRecursively`):
+/// the file's messages in declaration order (enums, services, extensions and the references'
+/// files are not visited), each once by its path: the message's name below its parents'
+/// (`Outer.Inner`, no package). Per message: its `(confluent.message_meta)` tags (`sr_record`),
+/// then the tags of the fields of its oneofs (oneof by oneof), then those of its other fields
+/// (`(confluent.field_meta)`, `sr_field`, path `Message.field`), then its nested messages.
+/// Tags: the `tags` of the meta option after `mergeOptions`, a list or a single value
+/// (`findTags`), each once.
+pub(super) fn tagged_entities(file: &ProtoFile) -> Vec<TaggedEntity> {
+    let mut out = TaggedEntities::default();
+    let mut visited: HashSet<String> = HashSet::new();
+    walk_types(&file.types, "", &mut visited, &mut out);
+    out.into_vec()
+}
+
+fn walk_types(
+    types: &[TypeElement],
+    scope: &str,
+    visited: &mut HashSet<String>,
+    out: &mut TaggedEntities,
+) {
+    for t in types {
+        if let TypeElement::Message(m) = t {
+            walk_message(m, scope, visited, out);
+        }
+    }
+}
+
+fn walk_message(m: &Message, scope: &str, visited: &mut HashSet<String>, out: &mut TaggedEntities) {
+    let scoped = format!("{scope}{}", m.name);
+    if !visited.insert(scoped.clone()) {
+        return;
+    }
+    out.put(
+        EntityType::Record,
+        scoped.clone(),
+        meta_tags(&m.options, MESSAGE_META),
+    );
+    let oneof_fields = m.oneofs.iter().flat_map(|o| o.fields.iter());
+    for f in oneof_fields.chain(m.fields.iter()) {
+        out.put(
+            EntityType::Field,
+            format!("{scoped}.{}", f.name),
+            meta_tags(&f.options, FIELD_META),
+        );
+    }
+    walk_types(&m.nested, &format!("{scoped}."), visited, out);
+}
+
+/// `findMeta(name, options).getTags()`: the merged option's `tags` entry.
+fn meta_tags(options: &[OptionElement], meta: &str) -> Vec<String> {
+    let merged = merge_options(options);
+    let Some((_, option)) = merged.iter().find(|(k, _)| k == meta) else {
+        return Vec::new();
+    };
+    let value = match &option.value {
+        OptionValue::Map(entries) => entries.iter().find(|(k, _)| k == "tags").map(|(_, v)| v),
+        OptionValue::Option(inner) if inner.name == "tags" => Some(&inner.value),
+        _ => None,
+    };
+    match value {
+        Some(OptionValue::List(items)) => distinct(items.iter().map(option_text)),
+        Some(single) => vec![option_text(single)],
+        None => Vec::new(),
+    }
+}
+
+/// The `toString()` of an option value as Wire holds it (scalars as written; aggregates and
+/// lists in Java's `Map` and `List` forms).
+fn option_text(v: &OptionValue) -> String {
+    match v {
+        OptionValue::String(s)
+        | OptionValue::Boolean(s)
+        | OptionValue::Number(s)
+        | OptionValue::Enum(s) => s.clone(),
+        OptionValue::Map(entries) => {
+            let parts: Vec<String> = entries
+                .iter()
+                .map(|(k, x)| format!("{k}={}", option_text(x)))
+                .collect();
+            format!("{{{}}}", parts.join(", "))
+        }
+        OptionValue::List(items) => {
+            let parts: Vec<String> = items.iter().map(option_text).collect();
+            format!("[{}]", parts.join(", "))
+        }
+        OptionValue::Option(inner) => format!("{}={}", inner.name, option_text(&inner.value)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -337,5 +428,66 @@ mod tests {
         );
         let out = modify(&out, &[edit(EntityType::Field, "M.a", &[], &["A", "B"])]).expect("a");
         assert!(out.contains("string a = 1;"), "{out}");
+    }
+
+    // `ProtobufSchema.inlineTaggedEntities` / `getInlineTaggedEntitiesRecursively` (8.3.1).
+    fn entities(schema: &str) -> Vec<(EntityType, String, Vec<String>)> {
+        tagged_entities(&read(schema).expect("reads"))
+            .into_iter()
+            .map(|e| (e.entity_type, e.path, e.tags))
+            .collect()
+    }
+
+    fn ent(kind: EntityType, path: &str, tags: &[&str]) -> (EntityType, String, Vec<String>) {
+        (
+            kind,
+            path.to_string(),
+            tags.iter().map(|s| s.to_string()).collect(),
+        )
+    }
+
+    #[test]
+    fn messages_oneof_fields_then_fields_then_nested_messages() {
+        let f = r#"syntax = "proto3";
+package p.q;
+import "confluent/meta.proto";
+enum Color {
+  option (confluent.enum_meta).tags = "ENUM";
+  RED = 0;
+}
+message Outer {
+  option (confluent.message_meta) = { tags: ["R1", "R2", "R1"] };
+  string a = 1 [(confluent.field_meta).tags = "A"];
+  oneof choice {
+    string s = 2 [(confluent.field_meta) = { tags: "S" tags: "S2" }];
+    int32 t = 3;
+  }
+  message Inner {
+    option (confluent.message_meta).tags = "IN";
+    int64 x = 1 [(confluent.field_meta) = { doc: "d", tags: ["X"] }, (confluent.field_meta).tags = "Y"];
+  }
+  Inner i = 4 [(confluent.field_meta) = { tags: [] }];
+  map<string, Inner> m = 5 [(confluent.field_meta).tags = "M"];
+}
+message Second {
+  string plain = 1;
+}
+"#;
+        assert_eq!(
+            entities(f),
+            vec![
+                ent(EntityType::Record, "Outer", &["R1", "R2"]),
+                ent(EntityType::Field, "Outer.s", &["S", "S2"]),
+                ent(EntityType::Field, "Outer.a", &["A"]),
+                ent(EntityType::Field, "Outer.m", &["M"]),
+                ent(EntityType::Record, "Outer.Inner", &["IN"]),
+                ent(EntityType::Field, "Outer.Inner.x", &["X", "Y"]),
+            ]
+        );
+    }
+
+    #[test]
+    fn untagged_files_give_nothing() {
+        assert_eq!(entities(FILE), vec![]);
     }
 }
