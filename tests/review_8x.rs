@@ -762,3 +762,42 @@ async fn versions_of_a_bare_context() {
         )
     );
 }
+
+/// 8.3.1 `KafkaSchemaRegistry.deleteSubject` and `deleteSchemaVersion`: a permanent delete
+/// that leaves the subject without versions removes its own mode and config (7.9 did it
+/// at the soft delete; after the permanent one both agree); a soft delete keeps them.
+#[tokio::test]
+async fn permanent_deletes_take_the_subject_config_and_mode() {
+    let server = Server::start();
+    for s in ["whole", "last"] {
+        register(&server, s, json!({"schema": A})).await;
+        let (status, _) = server
+            .put(&format!("/config/{s}"), &json!({"compatibility": "NONE"}))
+            .await;
+        assert_eq!(status, 200);
+        let (status, _) = server
+            .put(&format!("/mode/{s}"), &json!({"mode": "READWRITE"}))
+            .await;
+        assert_eq!(status, 200);
+    }
+    let (status, _) = server.delete("/subjects/whole").await;
+    assert_eq!(status, 200);
+    let (status, v) = server.get("/config/whole").await;
+    assert_eq!((status, &v["compatibilityLevel"]), (200, &json!("NONE")));
+    let (status, _) = server.delete("/subjects/whole?permanent=true").await;
+    assert_eq!(status, 200);
+    let (status, v) = server.get("/config/whole").await;
+    assert_eq!((status, &v["error_code"]), (404, &json!(40408)), "{v}");
+    let (status, v) = server.get("/mode/whole").await;
+    assert_eq!((status, &v["error_code"]), (404, &json!(40409)), "{v}");
+
+    server.delete("/subjects/last/versions/1").await;
+    let (status, _) = server
+        .delete("/subjects/last/versions/1?permanent=true")
+        .await;
+    assert_eq!(status, 200);
+    let (status, v) = server.get("/config/last").await;
+    assert_eq!((status, &v["error_code"]), (404, &json!(40408)), "{v}");
+    let (status, v) = server.get("/mode/last").await;
+    assert_eq!((status, &v["error_code"]), (404, &json!(40409)), "{v}");
+}

@@ -69,7 +69,13 @@ impl Registry {
                 version: v,
             };
             let records = if permanent {
-                encode(&ix, key, None)
+                let mut records = encode(&ix, key, None);
+                // The subject's last version gone: its own mode and config go too (8.3.1
+                // `KafkaSchemaRegistry.deleteSchemaVersion`).
+                if versions.len() == 1 {
+                    records.extend(Self::scope_tombstones(&ix, &q));
+                }
+                records
             } else {
                 encode(
                     &ix,
@@ -81,6 +87,25 @@ impl Registry {
         };
         self.append_and_wait(records).await?;
         Ok(version)
+    }
+
+    /// Tombstones for a subject's own mode and config records, those that exist.
+    fn scope_tombstones(ix: &crate::index::Index, q: &str) -> Vec<crate::store::RawRecord> {
+        let scope = Some(q.to_string());
+        let mut out = Vec::new();
+        if ix.modes.contains_key(&scope) {
+            out.extend(encode(
+                ix,
+                Key::Mode {
+                    subject: scope.clone(),
+                },
+                None,
+            ));
+        }
+        if ix.configs.contains_key(&scope) {
+            out.extend(encode(ix, Key::Config { subject: scope }, None));
+        }
+        out
     }
 
     pub(super) fn schema_value(
@@ -149,7 +174,7 @@ impl Registry {
                     }
                 }
                 let all: Vec<i32> = versions.keys().copied().collect();
-                let recs = all
+                let mut recs: Vec<_> = all
                     .iter()
                     .flat_map(|v| {
                         encode(
@@ -162,6 +187,9 @@ impl Registry {
                         )
                     })
                     .collect();
+                // 8.3.1 `KafkaSchemaRegistry.deleteSubject`: the subject's own mode and
+                // config go with it (7.9 removed them on the soft delete already).
+                recs.extend(Self::scope_tombstones(&ix, &q));
                 (recs, all)
             } else {
                 if live.is_empty() {
