@@ -801,3 +801,31 @@ async fn permanent_deletes_take_the_subject_config_and_mode() {
     let (status, v) = server.get("/mode/last").await;
     assert_eq!((status, &v["error_code"]), (404, &json!(40409)), "{v}");
 }
+
+/// 8.3.1 `KafkaSchemaRegistry.deleteSubject`: referrers held by the subject being deleted
+/// do not block it (`referencedBySubjects.remove(subject)`); one elsewhere does (42206).
+#[tokio::test]
+async fn a_subject_referencing_itself_can_be_deleted() {
+    const INNER: &str = r#"{"type":"record","name":"Inner","fields":[{"name":"a","type":"int"}]}"#;
+    const OUTER: &str =
+        r#"{"type":"record","name":"Outer","fields":[{"name":"i","type":"Inner"}]}"#;
+    let server = Server::start();
+    let (status, _) = server
+        .put("/config/own", &json!({"compatibility": "NONE"}))
+        .await;
+    assert_eq!(status, 200);
+    register(&server, "own", json!({"schema": INNER})).await;
+    let outer =
+        json!({"schema": OUTER, "references": [{"name": "Inner", "subject": "own", "version": 1}]});
+    register(&server, "own", outer.clone()).await;
+    let (status, v) = server.delete("/subjects/own").await;
+    assert_eq!((status, v), (200, json!([1, 2])));
+    let (status, v) = server.delete("/subjects/own?permanent=true").await;
+    assert_eq!((status, v), (200, json!([1, 2])));
+
+    register(&server, "base", json!({"schema": INNER})).await;
+    let outer = json!({"schema": OUTER, "references": [{"name": "Inner", "subject": "base", "version": 1}]});
+    register(&server, "user", outer).await;
+    let (status, v) = server.delete("/subjects/base").await;
+    assert_eq!((status, &v["error_code"]), (422, &json!(42206)), "{v}");
+}

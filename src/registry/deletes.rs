@@ -165,8 +165,10 @@ impl Registry {
             if permanent {
                 // Version by version, oldest first: a reference to it refuses the delete before
                 // the version's not being soft-deleted does (KafkaSchemaRegistry.deleteSubject).
+                // Referrers in the subject itself do not count (8.3.1
+                // `deleteSubject`: `referencedBySubjects.remove(subject)`).
                 for (v, e) in versions.iter() {
-                    if !ix.referenced_by(&q, *v).is_empty() {
+                    if ix.referenced_by(&q, *v).iter().any(|r| r.0 != q) {
                         return Err(RegistryError::ReferenceExists(q.clone(), *v));
                     }
                     if !e.deleted {
@@ -196,7 +198,7 @@ impl Registry {
                     return Err(RegistryError::SubjectSoftDeleted(q.clone()));
                 }
                 for v in &live {
-                    if ix.referenced_by(&q, *v).iter().any(|r| !r.3) {
+                    if ix.referenced_by(&q, *v).iter().any(|r| !r.3 && r.0 != q) {
                         return Err(RegistryError::ReferenceExists(q.clone(), *v));
                     }
                 }
