@@ -116,7 +116,7 @@ async fn rule_sets_are_merged_and_removed_on_tag_edits() {
 #[tokio::test]
 async fn json_schema_paths_join_dotted_property_names() {
     let server = Server::start();
-    let doc = r#"{"type":"object","properties":{"a.b":{"type":"object","properties":{"c":{"type":"string"}}},"u":{"anyOf":[{"type":"string"},{"type":"integer"}]}}}"#;
+    let doc = r#"{"type":"object","properties":{"a.b":{"type":"object","properties":{"c":{"type":"string"}}},"u":{"anyOf":[{"type":"string"},{"type":"object","properties":{"x":{"type":"string"}}}]}}}"#;
     let (status, v) = server
         .post(
             "/subjects/j/versions",
@@ -138,8 +138,23 @@ async fn json_schema_paths_join_dotted_property_names() {
             .is_some_and(|s| s.contains(r#""c":{"type":"string","confluent:tags":["T"]}"#)),
         "{v}"
     );
-    // Branches of a composition are ordered by Confluent's schema comparator first; this
-    // registry says it does not do that rather than tag the wrong branch.
+    // Branches of a composition are indexed after Confluent's sort
+    // (`JsonSchemaUtils.findSubSchemasFromIndex` with `JsonNodeComparator`): the object
+    // branch comes before the string one, whatever the document order.
+    let (status, v) = server
+        .post(
+            "/subjects/j/versions/latest/tags",
+            &json!({"tagsToAdd": [{"schemaEntity": {"entityPath": "object.u.anyof.0.object.x", "entityType": "sr_field"}, "tags": ["B"]}]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    assert!(
+        v["schema"]
+            .as_str()
+            .is_some_and(|s| s.contains(r#""x":{"type":"string","confluent:tags":["B"]}"#)),
+        "{v}"
+    );
+    // A path that ends at a branch names no field: "No matching path" (42201).
     let (status, v) = server
         .post(
             "/subjects/j/versions/latest/tags",

@@ -16,6 +16,7 @@
 //!   network (`validate.rs`).
 
 mod entities;
+mod model;
 mod tags;
 mod validate;
 
