@@ -2,8 +2,9 @@
 //! or against a running registry. Offline it calls the very same parser and checker as the
 //! server (`schema::parse`, `compat::check`), so its verdicts and messages are the server's.
 //!
-//! Exit codes: 0 compatible, 1 incompatible, 2 usage error, unreadable file, invalid schema or
-//! registry unreachable.
+//! Exit codes: 0 compatible, 1 incompatible, 2 usage error, unreadable file, invalid schema,
+//! registry unreachable, or (with `--url`) a subject without versions unless
+//! `--allow-new-subject`.
 
 use crate::client::{self, status_text, Client, Credentials, Endpoint, Http, Options};
 use crate::compat::{self, Candidate, Previous};
@@ -22,6 +23,7 @@ use std::time::Duration;
         JSON:      schema-registry check --reference address.json new.json v1.json   (type from the .json extension, or --type JSON)\n\
         Protobuf:  schema-registry check --reference common/address.proto=address.proto new.proto v1.proto   (type from the .proto extension, or --type PROTOBUF)\n\
         Registry:  schema-registry check --url http://registry:8081 --subject orders-value new.avsc\n\n\
+        A subject without versions is an error (exit 2) unless --allow-new-subject is given.\n\n\
         Exit status: 0 compatible, 1 incompatible, 2 usage error, invalid schema or registry unreachable."
 )]
 pub struct CheckArgs {
@@ -46,6 +48,12 @@ pub struct CheckArgs {
     /// the versions the subject's level covers.
     #[arg(long, requires = "url")]
     pub version: Option<String>,
+
+    /// With --url: accept the schema when the subject has no versions yet (a first
+    /// registration). Without it such a subject is an error (exit 2): a mistyped subject
+    /// must not pass CI as "compatible".
+    #[arg(long, requires = "url")]
+    pub allow_new_subject: bool,
 
     /// With --url: HTTP basic auth as USER:PASSWORD (Confluent's basic.auth.user.info).
     #[arg(
@@ -290,6 +298,19 @@ fn remote(args: &CheckArgs, url: &str) -> Outcome {
             Err(e) => return Outcome::Error(e),
         };
         let client = Client::new(http, endpoint);
+        // A subject without versions would check against nothing and pass: say so instead.
+        let versions = format!("/subjects/{}/versions", client::segment(subject));
+        if let Ok(r) = client.get(&versions).await {
+            if r.status == 404 && r.error_code() == Some(40401) {
+                return if args.allow_new_subject {
+                    Outcome::Compatible
+                } else {
+                    Outcome::Error(format!(
+                        "subject {subject} has no versions (use --allow-new-subject to accept a schema for a new subject)"
+                    ))
+                };
+            }
+        }
         let reply = client
             .check_compatibility(
                 subject,

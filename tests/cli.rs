@@ -268,6 +268,30 @@ async fn remote_check_reports_registry_errors_with_exit_2() {
         "{}",
         invalid.stdout
     );
+    // A subject without versions (a typo, say) is not "compatible": exit 2 unless a new
+    // subject is allowed.
+    let absent = check(
+        &["--url", &server.url, "--subject", "presnet", "v1.avsc"],
+        dir.path(),
+    );
+    assert_eq!(absent.code, 2, "{}{}", absent.stdout, absent.stderr);
+    assert!(
+        absent.stderr.contains("subject presnet has no versions"),
+        "{}",
+        absent.stderr
+    );
+    let allowed = check(
+        &[
+            "--url",
+            &server.url,
+            "--subject",
+            "presnet",
+            "--allow-new-subject",
+            "v1.avsc",
+        ],
+        dir.path(),
+    );
+    assert_eq!(allowed.code, 0, "{}{}", allowed.stdout, allowed.stderr);
     // Nobody listening.
     let down = check(
         &[
