@@ -10,7 +10,11 @@
 //!   schemas, subjects, versions, contexts, log offsets and lag, readiness, leadership,
 //!   exporters, and the start-up replay ([`REPLAY`], filled by `Registry::open`).
 //!
+//! - Process metrics under their usual unprefixed names (`process_*`, [`process`]).
+//!
 //! Not part of the Confluent API, so not in the OpenAPI spec.
+
+mod process;
 
 use crate::exporter::Live;
 use crate::registry::{Registry, Role};
@@ -209,7 +213,9 @@ impl Default for Metrics {
 
 impl Metrics {
     pub fn new() -> Metrics {
-        let mut reg = PromRegistry::with_prefix("schema_registry");
+        let mut root = PromRegistry::default();
+        root.register_collector(Box::new(process::ProcessCollector));
+        let reg = root.sub_registry_with_prefix("schema_registry");
         let requests = Family::<RequestLabels, Counter>::default();
         let latency = Family::<RouteLabels, Histogram, fn() -> Histogram>::new_with_constructor(
             latency_histogram,
@@ -338,7 +344,7 @@ impl Metrics {
             s.exporters.clone(),
         );
         Metrics {
-            registry: reg,
+            registry: root,
             requests,
             latency,
             in_flight,

@@ -622,3 +622,58 @@ async fn a_restart_reports_its_start_up_replay() {
     assert_eq!(m.one("schema_registry_subjects", &[("state", "live")]), 5.0);
     assert_eq!(m.one("schema_registry_schemas", &[]), 5.0);
 }
+
+/// Process metrics under the names Prometheus' client libraries use (`process_*`,
+/// unprefixed), read from `/proc/self` when scraped: resident memory and CPU time are this
+/// server process's, its start time is the recent past, and a scrape moves CPU time on.
+#[tokio::test]
+async fn process_metrics_have_their_conventional_names() {
+    let server = Server::start();
+    let m = scrape(&server).await;
+    for (family, kind) in [
+        ("process_cpu_seconds", "counter"),
+        ("process_resident_memory_bytes", "gauge"),
+        ("process_virtual_memory_bytes", "gauge"),
+        ("process_start_time_seconds", "gauge"),
+        ("process_open_fds", "gauge"),
+        ("process_max_fds", "gauge"),
+    ] {
+        assert_eq!(
+            m.types.get(family).map(String::as_str),
+            Some(kind),
+            "{family}\n{}",
+            m.text
+        );
+    }
+    assert!(
+        m.one("process_resident_memory_bytes", &[]) > 1e6,
+        "{}",
+        m.text
+    );
+    assert!(m.one("process_open_fds", &[]) >= 3.0, "{}", m.text);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or_default();
+    let started = m.one("process_start_time_seconds", &[]);
+    assert!(
+        started <= now + 1.0 && started > now - 600.0,
+        "{started} vs {now}"
+    );
+    let cpu = m.one("process_cpu_seconds_total", &[]);
+    // Enough work to cost well over one 10 ms tick of CPU time, even in release.
+    for i in 0..500 {
+        server
+            .post(
+                &format!("/subjects/p{i}/versions"),
+                &json!({"schema": json!({"type": "fixed", "name": format!("P{i}"), "size": 4}).to_string()}),
+            )
+            .await;
+    }
+    let later = scrape(&server).await;
+    assert!(
+        later.one("process_cpu_seconds_total", &[]) > cpu,
+        "{}",
+        later.text
+    );
+}
