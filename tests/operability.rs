@@ -180,6 +180,68 @@ async fn json_logs_are_one_object_per_line() {
     }
 }
 
+/// Request IDs: a usable `X-Request-ID` from the client comes back unchanged, otherwise the
+/// registry makes one (different per request); the request's debug line under
+/// `schema_registry` names it, with the latency as a number of milliseconds.
+#[tokio::test]
+async fn requests_carry_an_id_into_the_answer_and_the_log() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let s = Server::builder()
+        .dir(dir.path())
+        .args(["--log-format", "json", "--log", "schema_registry=debug"])
+        .start();
+    let client = common::client();
+    let given = client
+        .get(format!("{}/subjects", s.url))
+        .header("X-Request-ID", "trace-me-42")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(
+        given
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok()),
+        Some("trace-me-42")
+    );
+    let mut made = Vec::new();
+    for bad in [None, Some("has spaces")] {
+        let mut r = client.get(format!("{}/subjects", s.url));
+        if let Some(b) = bad {
+            r = r.header("X-Request-ID", b);
+        }
+        let r = r.send().await.expect("request");
+        let id = r
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+            .expect("an X-Request-ID on every answer");
+        assert!(!id.is_empty() && Some(id.as_str()) != bad, "{id}");
+        made.push(id);
+    }
+    assert_ne!(made[0], made[1]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let log = s.log();
+        let line = log
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .find(|v| v.to_string().contains("trace-me-42"));
+        if let Some(v) = line {
+            // The JSON format flattens the fields into the object.
+            let fields = &v;
+            assert_eq!(fields["request_id"], "trace-me-42", "{v}");
+            assert_eq!(fields["status"], 200, "{v}");
+            assert!(fields["latency_ms"].is_f64(), "{v}");
+            assert_eq!(fields["method"], "GET", "{v}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "no request line: {log}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sigterm_during_a_write_load_loses_no_acknowledged_write() {
     let dir = tempfile::tempdir().expect("tmp");

@@ -13,6 +13,7 @@ pub mod forward;
 pub mod metrics;
 pub mod openapi;
 pub mod params;
+pub mod request_log;
 pub mod root;
 pub mod schemas;
 pub mod serve;
@@ -106,22 +107,8 @@ pub fn router(state: AppState) -> Router {
         metrics,
         metrics::track,
     ));
-    // Outermost: one log line per request at debug (method, URI, status, latency). Only
-    // installed when debug is on for it: the layer costs a few percent of a cheap request.
-    if tracing::enabled!(target: "tower_http::trace::on_response", tracing::Level::DEBUG) {
-        app.layer(
-            tower_http::trace::TraceLayer::new_for_http()
-                .on_request(())
-                .on_response(
-                    tower_http::trace::DefaultOnResponse::new()
-                        .level(tracing::Level::DEBUG)
-                        .latency_unit(tower_http::LatencyUnit::Micros),
-                )
-                .on_failure(()),
-        )
-    } else {
-        app
-    }
+    // Outermost: request IDs, and one log line per request at debug (`request_log.rs`).
+    app.layer(axum::middleware::from_fn(request_log::track))
 }
 
 /// Rewrites Confluent's `/contexts/{ctx}/…` URL forms onto the plain routes:
