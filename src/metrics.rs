@@ -72,6 +72,12 @@ struct StateLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TypeLabels {
+    context: String,
+    r#type: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RoleLabels {
     role: &'static str,
 }
@@ -176,6 +182,7 @@ fn micros(d: Duration) -> u64 {
 #[derive(Default)]
 struct Snapshot {
     schemas: Gauge,
+    schemas_by_type: Family<TypeLabels, Gauge>,
     subjects: Family<StateLabels, Gauge>,
     versions: Family<StateLabels, Gauge>,
     contexts: Gauge,
@@ -285,6 +292,11 @@ impl Metrics {
             "versions",
             "Subject versions, by state (live or soft_deleted)",
             s.versions.clone(),
+        );
+        reg.register(
+            "schemas_by_type",
+            "Schema IDs by context (`.` is the default one) and schema type (AVRO, JSON, PROTOBUF)",
+            s.schemas_by_type.clone(),
         );
         reg.register("contexts", "Schema contexts", s.contexts.clone());
         reg.register(
@@ -417,6 +429,16 @@ impl Metrics {
         let s = &self.snapshot;
         let c = reg.counts();
         s.schemas.set(as_i64(c.schemas));
+        // Rebuilt each scrape: a context that is gone leaves no stale series.
+        s.schemas_by_type.clear();
+        for ((context, ty), n) in &c.schemas_by_type {
+            s.schemas_by_type
+                .get_or_create(&TypeLabels {
+                    context: context.clone(),
+                    r#type: ty,
+                })
+                .set(as_i64(*n));
+        }
         s.contexts.set(as_i64(c.contexts));
         set_state(&s.subjects, "live", c.subjects);
         set_state(&s.subjects, "soft_deleted", c.subjects_soft_deleted);

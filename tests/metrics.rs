@@ -626,6 +626,7 @@ async fn a_restart_reports_its_start_up_replay() {
 /// Process metrics under the names Prometheus' client libraries use (`process_*`,
 /// unprefixed), read from `/proc/self` when scraped: resident memory and CPU time are this
 /// server process's, its start time is the recent past, and a scrape moves CPU time on.
+/// Also the schema counts by context and type.
 #[tokio::test]
 async fn process_metrics_have_their_conventional_names() {
     let server = Server::start();
@@ -661,6 +662,14 @@ async fn process_metrics_have_their_conventional_names() {
         "{started} vs {now}"
     );
     let cpu = m.one("process_cpu_seconds_total", &[]);
+    // Schema counts by context and type, rebuilt at each scrape.
+    let (s, v) = server
+        .post(
+            "/subjects/:.c:j/versions",
+            &json!({"schema": "{\"type\":\"string\"}", "schemaType": "JSON"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
     // Enough work to cost well over one 10 ms tick of CPU time, even in release.
     for i in 0..500 {
         server
@@ -671,6 +680,20 @@ async fn process_metrics_have_their_conventional_names() {
             .await;
     }
     let later = scrape(&server).await;
+    assert_eq!(
+        later.one(
+            "schema_registry_schemas_by_type",
+            &[("context", ".c"), ("type", "JSON")]
+        ),
+        1.0
+    );
+    assert_eq!(
+        later.one(
+            "schema_registry_schemas_by_type",
+            &[("context", "."), ("type", "AVRO")]
+        ),
+        500.0
+    );
     assert!(
         later.one("process_cpu_seconds_total", &[]) > cpu,
         "{}",

@@ -148,7 +148,7 @@ pub struct CompatResult {
 }
 
 /// Counts of the index, read under one short read lock (`Registry::counts`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IndexCounts {
     /// Distinct schema IDs, over all contexts (an ID held only by soft-deleted versions
     /// still counts: it still resolves).
@@ -160,6 +160,8 @@ pub struct IndexCounts {
     pub versions: usize,
     pub versions_soft_deleted: usize,
     pub contexts: usize,
+    /// Schema IDs per (context, schema type), e.g. `(".", "AVRO")`.
+    pub schemas_by_type: std::collections::BTreeMap<(String, &'static str), usize>,
 }
 
 /// Whether this node is caught up with the log (`GET /health/ready`).
@@ -334,6 +336,13 @@ impl Registry {
             contexts: ix.contexts.len(),
             ..Default::default()
         };
+        for (name, ctx) in &ix.contexts {
+            for e in ctx.ids.values() {
+                *c.schemas_by_type
+                    .entry((name.clone(), e.body.schema_type.as_str()))
+                    .or_default() += 1;
+            }
+        }
         for versions in ix.subjects.values() {
             let live = versions.values().filter(|e| !e.deleted).count();
             c.versions += live;
