@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Throughput/latency benchmark of the registry's hot endpoints, next to a
-# trivial endpoint (GET / -> {}) measured on the same server, with the same
-# load tool and connections, in the same run.
+# ceiling: benches/ceiling.rs, a bare axum binary answering a fixed body with no
+# middleware, measured in the same run with the same load tool and connections
+# (first and last, so drift shows). Every figure is a ratio to its mean.
 #
 #   benches/bench.sh                              # full run: 10 s per endpoint
 #   DURATION=3s SCHEMAS=2000 SUBJECTS=200 benches/bench.sh   # quick run
@@ -19,7 +20,9 @@
 #   SCHEMAS=10000       schemas to load       SUBJECTS=1000
 #   LOAD_THREADS=16     loader connections    TIMEOUT=10s wrk request timeout
 #   OUT_DIR=bench-out   where wrk outputs and the table are kept
-#   TARGET_RATIO=0.70   ID lookup target, as a fraction of the trivial endpoint
+#   CEILING_BIN=target/release/examples/ceiling  (cargo build --release --example ceiling)
+# Targets (issue 17), as fractions of the ceiling: GET /schemas/ids/{id} 0.85,
+# versions/latest 0.75, lookup POST /subjects/{s} 0.50.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -35,7 +38,7 @@ SCHEMAS="${SCHEMAS:-10000}"
 SUBJECTS="${SUBJECTS:-1000}"
 LOAD_THREADS="${LOAD_THREADS:-16}"
 TIMEOUT="${TIMEOUT:-10s}"
-TARGET_RATIO="${TARGET_RATIO:-0.70}"
+CEILING_BIN="${CEILING_BIN:-target/release/examples/ceiling}"
 START_TIMEOUT="${START_TIMEOUT:-30}"
 PYTHON="${PYTHON:-python3}"
 run_id="$(date +%Y%m%d-%H%M%S)"
@@ -43,6 +46,10 @@ OUT_DIR="${OUT_DIR:-bench-out}/$run_id"
 
 if [[ ! -x "$SR_BIN" ]]; then
   echo "bench.sh: server binary '$SR_BIN' not found (build it: cargo build --release)" >&2
+  exit 2
+fi
+if [[ ! -x "$CEILING_BIN" ]]; then
+  echo "bench.sh: ceiling binary '$CEILING_BIN' not found (build it: cargo build --release --example ceiling)" >&2
   exit 2
 fi
 
@@ -77,6 +84,18 @@ export SR_LOG="${SR_LOG:-warn}"
 source "$here/../scripts/server.sh"
 sr_start bench
 echo "server:  pid $server_pid at $url"
+"$CEILING_BIN" 127.0.0.1:0 </dev/null >"$tmp/ceiling.log" 2>&1 &
+ceiling_pid=$!
+trap 'rc=$?; kill $ceiling_pid 2>/dev/null || true; (exit $rc); sr_cleanup' EXIT INT TERM
+ceiling_url=""
+for _ in $(seq 200); do
+  ceiling_url="$(grep -m1 -o 'listening on http://[^[:space:]]*' "$tmp/ceiling.log" 2>/dev/null | sed 's/^listening on //' || true)"
+  [[ -n "$ceiling_url" ]] && break
+  kill -0 "$ceiling_pid" 2>/dev/null || { cat "$tmp/ceiling.log"; exit 1; }
+  sleep 0.05
+done
+[[ -n "$ceiling_url" ]] || { echo "the ceiling binary did not start" >&2; exit 1; }
+echo "ceiling: pid $ceiling_pid at $ceiling_url ($CEILING_BIN)"
 
 mem() {  # VmRSS and VmHWM of the server, in MiB
   awk '/^VmRSS|^VmHWM/ {printf "%s %.1f MiB  ", $1, $2/1024}' "/proc/$server_pid/status"
@@ -100,12 +119,12 @@ export BENCH_SCHEMAS="$SCHEMAS" BENCH_SUBJECTS="$SUBJECTS" BENCH_MIN_ID="$min_id
 export BENCH_PREFIX="bench-" BENCH_RUN_TAG="${run_id//-/}"
 
 declare -A RPS P99 P50 REQS ERRS
-run_wrk() {  # name mode duration
-  local name="$1" mode="$2" dur="$3" out="$OUT_DIR/$1.txt"
+run_wrk() {  # name mode duration [base url]
+  local name="$1" mode="$2" dur="$3" target="${4:-$url}" out="$OUT_DIR/$1.txt"
   echo
-  echo "== $name: wrk -t$THREADS -c$CONNECTIONS -d$dur ($mode)"
+  echo "== $name: wrk -t$THREADS -c$CONNECTIONS -d$dur ($mode on $target)"
   BENCH_MODE="$mode" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$dur" --timeout "$TIMEOUT" --latency \
-    -s "$here/endpoints.lua" "$url" </dev/null >"$out" 2>&1 || { cat "$out"; return 1; }
+    -s "$here/endpoints.lua" "$target" </dev/null >"$out" 2>&1 || { cat "$out"; return 1; }
   sed -n '/Latency Distribution/,/Requests\/sec/p' "$out" | grep -v '^BENCH_RESULT'
   local line; line="$(grep '^BENCH_RESULT' "$out")"
   RPS[$name]="$(kv rps "$line")"
@@ -121,7 +140,9 @@ run_wrk() {  # name mode duration
 }
 
 run_wrk warmup trivial "$WARMUP" >/dev/null
-names=(trivial schema_by_id latest lookup register_existing register_new trivial_again)
+run_wrk warmup_ceiling schema_by_id "$WARMUP" "$ceiling_url" >/dev/null
+names=(ceiling trivial schema_by_id latest lookup register_existing register_new ceiling_again)
+run_wrk ceiling schema_by_id "$DURATION" "$ceiling_url"
 run_wrk trivial trivial "$DURATION"
 run_wrk schema_by_id schema_by_id "$DURATION"
 run_wrk latest latest "$DURATION"
@@ -129,7 +150,7 @@ run_wrk lookup lookup "$DURATION"
 run_wrk register_existing register_existing "$DURATION"
 mem_after_reads="$(mem)"
 run_wrk register_new register_new "$DURATION"
-run_wrk trivial_again trivial "$DURATION"
+run_wrk ceiling_again schema_by_id "$DURATION" "$ceiling_url"
 mem_after_bench="$(mem)"
 
 # Every register_new request must have created a new version.
@@ -145,15 +166,16 @@ PY
 new_versions=$((total_versions - SCHEMAS))
 
 # --- report ----------------------------------------------------------------
-baseline="$(awk -v a="${RPS[trivial]}" -v b="${RPS[trivial_again]}" 'BEGIN {printf "%.1f", (a + b) / 2}')"
+baseline="$(awk -v a="${RPS[ceiling]}" -v b="${RPS[ceiling_again]}" 'BEGIN {printf "%.1f", (a + b) / 2}')"
 declare -A LABEL=(
-  [trivial]="GET / (trivial, first)"
+  [ceiling]="ceiling: bare axum, fixed body (first)"
+  [ceiling_again]="ceiling: bare axum, fixed body (last)"
+  [trivial]="GET / (registry, {} body)"
   [schema_by_id]="GET /schemas/ids/{id}"
   [latest]="GET /subjects/{s}/versions/latest"
   [lookup]="POST /subjects/{s} (lookup)"
   [register_existing]="POST /subjects/{s}/versions existing"
   [register_new]="POST /subjects/{s}/versions new"
-  [trivial_again]="GET / (trivial, last)"
 )
 echo
 echo "== results: $SCHEMAS schemas / $SUBJECTS subjects, wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $(nproc) cores shared by server and wrk"
@@ -163,18 +185,18 @@ for n in "${names[@]}"; do
   awk -v l="${LABEL[$n]}" -v r="${RPS[$n]}" -v p50="${P50[$n]}" -v p99="${P99[$n]}" -v b="$baseline" -v e="${ERRS[$n]}" \
     'BEGIN {printf "%-40s %12.0f %10.2f %10.2f %8.1f%% %8d\n", l, r, p50/1000, p99/1000, 100*r/b, e}'
 done
-echo "(ratio = req/s over the mean of the two trivial runs, $baseline req/s)"
+echo "(ratio = req/s over the mean of the two ceiling runs, $baseline req/s)"
 echo
 echo "load:                   $(kv elapsed_s "$load_line") s for $SCHEMAS schemas ($(kv rate "$load_line") schemas/s, $LOAD_THREADS connections)"
 echo "register_new:           ${REQS[register_new]} requests answered, $new_versions new versions in the registry"
 echo "memory after the load:  $mem_after_load"
 echo "memory before reg. new: $mem_after_reads (after the read and re-register runs)"
 echo "memory after the bench: $mem_after_bench (with the register_new schemas added)"
-ratio="$(awk -v r="${RPS[schema_by_id]}" -v b="$baseline" 'BEGIN {printf "%.3f", r/b}')"
-verdict="$(awk -v x="$ratio" -v t="$TARGET_RATIO" 'BEGIN {print (x >= t) ? "MET" : "MISSED"}')"
-spread="$(awk -v r="${RPS[schema_by_id]}" -v a="${RPS[trivial]}" -v b="${RPS[trivial_again]}" \
-  'BEGIN {printf "%.1f%% of the first trivial run, %.1f%% of the last", 100*r/a, 100*r/b}')"
-echo "target:                 GET /schemas/ids/{id} at >= $(awk -v t="$TARGET_RATIO" 'BEGIN {printf "%.0f", t*100}')% of trivial: $verdict ($(awk -v x="$ratio" 'BEGIN {printf "%.1f", x*100}')% of the mean; $spread)"
+for t in "schema_by_id 0.85" "latest 0.75" "lookup 0.50"; do
+  read -r n want <<<"$t"
+  awk -v l="${LABEL[$n]}" -v r="${RPS[$n]}" -v b="$baseline" -v w="$want" -v a="${RPS[ceiling]}" -v z="${RPS[ceiling_again]}" \
+    'BEGIN {x = r / b; printf "target:                 %s >= %.0f%% of the ceiling: %s (%.1f%%; %.1f%% of the first ceiling run, %.1f%% of the last)\n", l, w * 100, (x >= w) ? "MET" : "MISSED", 100 * x, 100 * r / a, 100 * r / z}'
+done
 echo "loadavg at end:         $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "outputs:                $OUT_DIR"
 
