@@ -161,13 +161,18 @@ pub async fn serve(
         ));
     }
     let auto_context = crate::exporter::auto_context(&advertised, &args.store);
+    let metrics = Arc::new(crate::metrics::Metrics::new());
+    // With basic authentication on, every request goes through the auth layer.
+    let fast = auth
+        .is_none()
+        .then(|| Arc::new(http::fast::FastPath::new(registry.clone(), metrics.clone())));
     let app = http::router(AppState {
         registry,
         cluster_id,
         forwarder,
         exporters,
         auto_context,
-        metrics: Arc::new(crate::metrics::Metrics::new()),
+        metrics,
         auth,
         secrets,
     });
@@ -177,7 +182,7 @@ pub async fn serve(
     let limits = crate::http::serve::Limits::of(&args);
     tracing::info!(connections = limits.connections, "connection limit");
     let tls = tls.map(|(config, _reloader)| config);
-    crate::http::serve::run(listener, tls, app, limits, shutdown).await
+    crate::http::serve::run(listener, tls, app, fast, limits, shutdown).await
 }
 
 #[cfg(test)]

@@ -93,6 +93,10 @@ pub struct IdEntry {
     pub guid: crate::guid::Guid,
     /// (qualified subject, version) pairs using this ID, soft-deleted ones included.
     pub holders: BTreeSet<(String, i32)>,
+    /// The default answer to `GET /schemas/ids/{id}` as the HTTP layer last rendered it
+    /// (opaque bytes, filled on first read). Emptied whenever that answer can change: a
+    /// holder added or removed, or the first holder's version deleted or rewritten.
+    pub rendered: std::sync::OnceLock<bytes::Bytes>,
 }
 
 /// The ID space of one context.
@@ -268,11 +272,15 @@ impl Index {
             }
             (Key::DeleteSubject { subject }, Some(Value::DeleteSubject(v))) => {
                 if let Some(versions) = self.subjects.get_mut(&subject) {
+                    let mut ctx = self.contexts.get_mut(&Subject::parse(&subject).context);
                     for (ver, e) in versions.iter_mut() {
                         if *ver <= v.version && !e.deleted {
                             e.deleted = true;
                             e.offset = offset;
                             e.ts = ts;
+                            if let Some(id) = ctx.as_mut().and_then(|c| c.ids.get_mut(&e.id)) {
+                                id.rendered = Default::default();
+                            }
                         }
                     }
                 }
@@ -381,8 +389,10 @@ impl Index {
             guid: crate::guid::of(&body),
             body: Arc::new(body),
             holders: BTreeSet::new(),
+            rendered: Default::default(),
         });
         entry.holders.insert((subject.clone(), version));
+        entry.rendered = Default::default();
         let body = entry.body.clone();
         let guid = entry.guid;
         if new_id {
@@ -421,6 +431,7 @@ impl Index {
             let mut gone = false;
             if let Some(e) = ctx.ids.get_mut(&old.id) {
                 e.holders.remove(&(subject.to_string(), version));
+                e.rendered = Default::default();
                 gone = e.holders.is_empty();
             }
             if gone {

@@ -119,6 +119,14 @@ pub fn ok_raw(body: String) -> Response {
     json_text(StatusCode::OK, body)
 }
 
+/// 200 with JSON bytes rendered earlier (`fast::render_by_id`, kept by the index).
+pub fn ok_bytes(body: bytes::Bytes) -> Response {
+    let mut resp = (StatusCode::OK, body).into_response();
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+    resp
+}
+
 /// 503 with a typed answer (readiness while behind the log).
 pub fn unavailable_typed<T: Serialize>(v: &T) -> Response {
     match serde_json::to_string(v) {

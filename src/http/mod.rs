@@ -9,6 +9,7 @@ pub mod conn;
 pub mod error;
 pub mod exporters;
 pub mod extract;
+pub mod fast;
 pub mod forward;
 pub mod metrics;
 pub mod openapi;

@@ -8,7 +8,7 @@
 //! JSON log format these are fields of the object.
 
 use axum::extract::Request;
-use axum::http::{HeaderName, HeaderValue};
+use axum::http::{HeaderName, HeaderValue, Method, Uri};
 use axum::middleware::Next;
 use axum::response::Response;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -37,7 +37,13 @@ fn prefix() -> &'static str {
 
 /// The client's ID when usable, else a new one.
 fn request_id(req: &Request) -> HeaderValue {
-    if let Some(v) = req.headers().get(&REQUEST_ID) {
+    id_of(req.headers())
+}
+
+/// The ID of a request with these headers: the client's `X-Request-ID` when usable, else
+/// a new one.
+pub fn id_of(headers: &axum::http::HeaderMap) -> HeaderValue {
+    if let Some(v) = headers.get(&REQUEST_ID) {
         let b = v.as_bytes();
         if !b.is_empty() && b.len() <= MAX_ID_LEN && b.iter().all(u8::is_ascii_graphic) {
             return v.clone();
@@ -48,22 +54,31 @@ fn request_id(req: &Request) -> HeaderValue {
         .unwrap_or_else(|_| HeaderValue::from_static("unknown"))
 }
 
+/// Whether request lines are logged (`schema_registry::request` at debug).
+pub fn logging() -> bool {
+    tracing::enabled!(target: "schema_registry::request", tracing::Level::DEBUG)
+}
+
+/// The request's log line (when [`logging`]).
+pub fn log_line(method: &Method, uri: &Uri, status: u16, start: Instant, id: &HeaderValue) {
+    tracing::debug!(
+        target: "schema_registry::request",
+        method = %method,
+        uri = %uri,
+        status,
+        latency_ms = start.elapsed().as_secs_f64() * 1000.0,
+        request_id = id.to_str().unwrap_or_default(),
+        "request"
+    );
+}
+
 pub async fn track(req: Request, next: Next) -> Response {
     let id = request_id(&req);
-    let log = tracing::enabled!(target: "schema_registry::request", tracing::Level::DEBUG);
-    let described = log.then(|| (req.method().clone(), req.uri().clone()));
+    let described = logging().then(|| (req.method().clone(), req.uri().clone()));
     let start = Instant::now();
     let mut res = next.run(req).await;
     if let Some((method, uri)) = described {
-        tracing::debug!(
-            target: "schema_registry::request",
-            method = %method,
-            uri = %uri,
-            status = res.status().as_u16(),
-            latency_ms = start.elapsed().as_secs_f64() * 1000.0,
-            request_id = id.to_str().unwrap_or_default(),
-            "request"
-        );
+        log_line(&method, &uri, res.status().as_u16(), start, &id);
     }
     res.headers_mut().insert(REQUEST_ID, id);
     res

@@ -96,6 +96,7 @@ pub async fn run(
     listener: TcpListener,
     tls: Option<Arc<ServerConfig>>,
     app: Router,
+    fast: Option<Arc<super::fast::FastPath>>,
     limits: Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), String> {
@@ -112,6 +113,7 @@ pub async fn run(
         .keep_alive(true);
     let shared = Arc::new(Shared {
         app,
+        fast,
         http,
         limits: limits.clone(),
     });
@@ -178,6 +180,8 @@ pub async fn run(
 
 struct Shared {
     app: Router,
+    /// Answers served before the router (`fast.rs`); `None` with authentication on.
+    fast: Option<Arc<super::fast::FastPath>>,
     http: hyper::server::conn::http1::Builder,
     limits: Limits,
 }
@@ -194,6 +198,7 @@ async fn serve_connection<T>(
     let io = Guarded::new(io, state.clone(), shared.limits.max_header_bytes);
     let service = Service {
         app: shared.app.clone(),
+        fast: shared.fast.clone(),
         state: state.clone(),
         body_timeout: BodyTimeout(shared.limits.body_timeout),
         identity,
@@ -239,6 +244,7 @@ async fn serve_connection<T>(
 #[derive(Clone)]
 struct Service {
     app: Router,
+    fast: Option<Arc<super::fast::FastPath>>,
     state: Arc<ConnState>,
     body_timeout: BodyTimeout,
     /// The TLS client certificate's principal, put into each request's extensions.
@@ -258,10 +264,17 @@ impl Drop for Busy {
 impl hyper::service::Service<hyper::Request<Incoming>> for Service {
     type Response = axum::response::Response;
     type Error = Infallible;
-    type Future =
-        Pin<Box<dyn Future<Output = Result<axum::response::Response, Infallible>> + Send>>;
+    type Future = Answer;
 
     fn call(&self, req: hyper::Request<Incoming>) -> Self::Future {
+        if let Some(fast) = &self.fast {
+            // A request with a body goes the long way (its body is read or discarded there).
+            if hyper::body::Body::is_end_stream(req.body()) {
+                if let Some(resp) = fast.answer(req.method(), req.uri(), req.headers()) {
+                    return Answer::Now(Some(resp));
+                }
+            }
+        }
         self.state.busy.fetch_add(1, Ordering::Relaxed);
         let busy = Busy(self.state.clone());
         let expects_continue = req
@@ -287,7 +300,7 @@ impl hyper::service::Service<hyper::Request<Incoming>> for Service {
         }
         let app = self.app.clone();
         let drain_for = self.body_timeout.0;
-        Box::pin(async move {
+        Answer::Later(Box::pin(async move {
             let _busy = busy;
             let resp = if too_large {
                 drop(req);
@@ -303,7 +316,27 @@ impl hyper::service::Service<hyper::Request<Incoming>> for Service {
                 tokio::spawn(discard(body, drain_for));
             }
             Ok(resp)
-        })
+        }))
+    }
+}
+
+/// What [`Service::call`] returns: an answer made at once (`fast.rs`), or the router's.
+pub enum Answer {
+    Now(Option<axum::response::Response>),
+    Later(Pin<Box<dyn Future<Output = Result<axum::response::Response, Infallible>> + Send>>),
+}
+
+impl Future for Answer {
+    type Output = Result<axum::response::Response, Infallible>;
+
+    fn poll(
+        self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        match self.get_mut() {
+            Answer::Now(resp) => std::task::Poll::Ready(Ok(resp.take().unwrap_or_default())),
+            Answer::Later(f) => f.as_mut().poll(cx),
+        }
     }
 }
 

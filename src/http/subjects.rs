@@ -268,6 +268,13 @@ pub(crate) async fn get_version(
     let (subject, v) = st.registry.read_using_contexts(&p.subject(), |s| {
         st.registry.version(s, spec, deleted.deleted)
     })?;
+    if find_tags.find_tags.is_empty()
+        && format.as_str().trim().is_empty()
+        && !reference_format.qualified()
+    {
+        // What `fast.rs` answers before the router (the same bytes).
+        return Ok(super::error::ok_bytes(super::fast::render_version(&v)));
+    }
     let mut out = SchemaVersion::of(&v);
     // 7.9 and 8.3.1 `SubjectVersionsResource.getSchemaByVersion`: `findTags` lists the
     // matching inline-tagged elements (`extractSchemaTags`), before `format` applies.

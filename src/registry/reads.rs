@@ -7,6 +7,7 @@ use crate::index::{Index, VersionEntry};
 use crate::model::{Subject, DEFAULT_CONTEXT};
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 impl Registry {
     pub fn contexts(&self) -> Vec<String> {
@@ -283,6 +284,40 @@ impl Registry {
             }
         }
         Self::id_view(&ix, DEFAULT_CONTEXT, id, None).ok_or_else(not_found)
+    }
+
+    /// The default answer to `GET /schemas/ids/{id}` (no parameters) as bytes: the one the
+    /// index keeps for the ID, else `render`'s, kept for the next read. `render` runs
+    /// without the index lock; its bytes are kept only if the answer did not change
+    /// meanwhile. `None`: no such ID in the default context (the caller answers 40403).
+    pub fn id_answer(
+        &self,
+        id: i32,
+        render: impl FnOnce(&IdView) -> bytes::Bytes,
+    ) -> Option<bytes::Bytes> {
+        let view = {
+            let ix = self.read();
+            let e = ix.schema_by_id(DEFAULT_CONTEXT, id)?;
+            if let Some(b) = e.rendered.get() {
+                return Some(b.clone());
+            }
+            Self::id_view(&ix, DEFAULT_CONTEXT, id, None)?
+        };
+        let bytes = render(&view);
+        let ix = self.read();
+        let same = Self::id_view(&ix, DEFAULT_CONTEXT, id, None).is_some_and(|now| {
+            Arc::ptr_eq(&now.body, &view.body)
+                && now.subject == view.subject
+                && now.version == view.version
+                && now.deleted == view.deleted
+                && now.ts == view.ts
+        });
+        if same {
+            if let Some(e) = ix.schema_by_id(DEFAULT_CONTEXT, id) {
+                let _ = e.rendered.set(bytes.clone());
+            }
+        }
+        Some(bytes)
     }
 
     /// The schema ID `id` of context `ctx` as read from a version (`InMemoryCache
