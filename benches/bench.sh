@@ -119,11 +119,11 @@ export BENCH_SCHEMAS="$SCHEMAS" BENCH_SUBJECTS="$SUBJECTS" BENCH_MIN_ID="$min_id
 export BENCH_PREFIX="bench-" BENCH_RUN_TAG="${run_id//-/}"
 
 declare -A RPS P99 P50 REQS ERRS
-run_wrk() {  # name mode duration [base url]
-  local name="$1" mode="$2" dur="$3" target="${4:-$url}" out="$OUT_DIR/$1.txt"
+run_wrk() {  # name mode duration [base url] [connections]
+  local name="$1" mode="$2" dur="$3" target="${4:-$url}" conns="${5:-$CONNECTIONS}" out="$OUT_DIR/$1.txt"
   echo
-  echo "== $name: wrk -t$THREADS -c$CONNECTIONS -d$dur ($mode on $target)"
-  BENCH_MODE="$mode" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$dur" --timeout "$TIMEOUT" --latency \
+  echo "== $name: wrk -t$THREADS -c$conns -d$dur ($mode on $target)"
+  BENCH_MODE="$mode" wrk -t"$THREADS" -c"$conns" -d"$dur" --timeout "$TIMEOUT" --latency \
     -s "$here/endpoints.lua" "$target" </dev/null >"$out" 2>&1 || { cat "$out"; return 1; }
   sed -n '/Latency Distribution/,/Requests\/sec/p' "$out" | grep -v '^BENCH_RESULT'
   local line; line="$(grep '^BENCH_RESULT' "$out")"
@@ -141,7 +141,7 @@ run_wrk() {  # name mode duration [base url]
 
 run_wrk warmup trivial "$WARMUP" >/dev/null
 run_wrk warmup_ceiling schema_by_id "$WARMUP" "$ceiling_url" >/dev/null
-names=(ceiling trivial schema_by_id latest lookup register_existing register_new ceiling_again)
+names=(ceiling trivial schema_by_id latest lookup register_existing register_new register_new_16 ceiling_again)
 run_wrk ceiling schema_by_id "$DURATION" "$ceiling_url"
 run_wrk trivial trivial "$DURATION"
 run_wrk schema_by_id schema_by_id "$DURATION"
@@ -150,6 +150,8 @@ run_wrk lookup lookup "$DURATION"
 run_wrk register_existing register_existing "$DURATION"
 mem_after_reads="$(mem)"
 run_wrk register_new register_new "$DURATION"
+# Issue 17's durable-registration figure: 16 concurrent clients.
+BENCH_RUN_TAG="${BENCH_RUN_TAG}b" run_wrk register_new_16 register_new "$DURATION" "$url" 16
 run_wrk ceiling_again schema_by_id "$DURATION" "$ceiling_url"
 mem_after_bench="$(mem)"
 
@@ -176,6 +178,7 @@ declare -A LABEL=(
   [lookup]="POST /subjects/{s} (lookup)"
   [register_existing]="POST /subjects/{s}/versions existing"
   [register_new]="POST /subjects/{s}/versions new"
+  [register_new_16]="  the same, 16 connections"
 )
 echo
 echo "== results: $SCHEMAS schemas / $SUBJECTS subjects, wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $(nproc) cores shared by server and wrk"
@@ -188,7 +191,7 @@ done
 echo "(ratio = req/s over the mean of the two ceiling runs, $baseline req/s)"
 echo
 echo "load:                   $(kv elapsed_s "$load_line") s for $SCHEMAS schemas ($(kv rate "$load_line") schemas/s, $LOAD_THREADS connections)"
-echo "register_new:           ${REQS[register_new]} requests answered, $new_versions new versions in the registry"
+echo "register_new:           $((REQS[register_new] + REQS[register_new_16])) requests answered (both runs), $new_versions new versions in the registry"
 echo "memory after the load:  $mem_after_load"
 echo "memory before reg. new: $mem_after_reads (after the read and re-register runs)"
 echo "memory after the bench: $mem_after_bench (with the register_new schemas added)"

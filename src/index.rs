@@ -92,11 +92,49 @@ pub struct IdEntry {
     /// The body's GUID (`guid::of`), computed once per ID.
     pub guid: crate::guid::Guid,
     /// (qualified subject, version) pairs using this ID, soft-deleted ones included.
-    pub holders: BTreeSet<(String, i32)>,
+    pub holders: Holders,
     /// The default answer to `GET /schemas/ids/{id}` as the HTTP layer last rendered it
     /// (opaque bytes, filled on first read). Emptied whenever that answer can change: a
     /// holder added or removed, or the first holder's version deleted or rewritten.
     pub rendered: std::sync::OnceLock<bytes::Bytes>,
+}
+
+/// The (qualified subject, version) pairs holding an ID, in order: a sorted vector sized to
+/// its content. Most IDs have one holder, and a `BTreeSet`'s first node alone takes about
+/// 360 bytes.
+#[derive(Debug, Clone, Default)]
+pub struct Holders(Vec<(String, i32)>);
+
+impl Holders {
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn contains(&self, h: &(String, i32)) -> bool {
+        self.0.binary_search(h).is_ok()
+    }
+
+    pub fn insert(&mut self, h: (String, i32)) {
+        if let Err(at) = self.0.binary_search(&h) {
+            self.0.reserve_exact(1);
+            self.0.insert(at, h);
+        }
+    }
+
+    pub fn remove(&mut self, h: &(String, i32)) {
+        if let Ok(at) = self.0.binary_search(h) {
+            self.0.remove(at);
+            self.0.shrink_to_fit();
+        }
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, (String, i32)> {
+        self.0.iter()
+    }
 }
 
 /// The ID space of one context.
@@ -121,6 +159,10 @@ pub type Scope = Option<String>;
 pub struct Index {
     /// Offset of the last applied record (-1 before any).
     pub applied: i64,
+    /// Applied records other than a new live version of a subject (configs, modes,
+    /// deletes, rewrites, contexts, our own record types): a registration planned before
+    /// one of these is planned again (`register_stamp`).
+    pub changes: u64,
     pub contexts: BTreeMap<String, ContextState>,
     /// Qualified subject -> version -> entry.
     pub subjects: BTreeMap<String, BTreeMap<i32, VersionEntry>>,
@@ -172,6 +214,17 @@ const REJECTED_KEPT: usize = 1024;
 
 impl Index {
     /// Whether `GET /contexts` lists context `name` (see [`ContextState::listed`]).
+    /// What a registration's plan for subject `q` rests on, beside what it copied: no change
+    /// but new versions of other subjects (`changes`), and the subject's own versions (the
+    /// newest and how many).
+    pub fn register_stamp(&self, q: &str) -> (u64, Option<(i32, usize)>) {
+        let own = self
+            .subjects
+            .get(q)
+            .and_then(|vs| vs.keys().next_back().map(|v| (*v, vs.len())));
+        (self.changes, own)
+    }
+
     pub fn context_listed(&self, name: &str) -> bool {
         self.contexts.get(name).is_some_and(|c| c.listed)
     }
@@ -245,6 +298,19 @@ impl Index {
             self.fence_floor = self.fence_floor.max(e);
         }
         self.to_repair.remove(&raw.key);
+        let new_version = match (&rec.key, &rec.value) {
+            (Key::Schema { subject, version }, Some(Value::Schema(v))) => {
+                !v.deleted
+                    && self
+                        .subjects
+                        .get(subject)
+                        .is_none_or(|vs| !vs.contains_key(version))
+            }
+            _ => false,
+        };
+        if !new_version && rec.key != Key::Noop {
+            self.changes += 1;
+        }
         if !matches!(rec.key, Key::Unknown(_) | Key::Noop) {
             self.note_key_bytes(&rec.key, raw);
         }
@@ -388,7 +454,7 @@ impl Index {
         let entry = ctx.ids.entry(v.id).or_insert_with(|| IdEntry {
             guid: crate::guid::of(&body),
             body: Arc::new(body),
-            holders: BTreeSet::new(),
+            holders: Holders::default(),
             rendered: Default::default(),
         });
         entry.holders.insert((subject.clone(), version));

@@ -174,6 +174,36 @@ impl ReplayProgress {
     }
 }
 
+/// The store's writes, process-wide (the store has no handle on [`Metrics`]): how long a
+/// write to the log took (one commit of the embedded store, one append on Kafka, until
+/// acknowledged), and how many appends one commit of the embedded store carried (its group
+/// commit: appends queued while the previous commit was syncing go together).
+pub struct StoreStats {
+    append: Histogram,
+    batch: Histogram,
+}
+
+pub static STORE: std::sync::LazyLock<StoreStats> = std::sync::LazyLock::new(|| StoreStats {
+    append: Histogram::new(prometheus_client::metrics::histogram::exponential_buckets(
+        0.0001, 2.0, 16,
+    )),
+    batch: Histogram::new(prometheus_client::metrics::histogram::exponential_buckets(
+        1.0, 2.0, 10,
+    )),
+});
+
+impl StoreStats {
+    /// A write reached the log (or failed) after `elapsed`.
+    pub fn appended(&self, elapsed: Duration) {
+        self.append.observe(elapsed.as_secs_f64());
+    }
+
+    /// One commit carried `appends` appends.
+    pub fn batch(&self, appends: usize) {
+        self.batch.observe(appends as f64);
+    }
+}
+
 fn micros(d: Duration) -> u64 {
     u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
 }
@@ -262,6 +292,17 @@ impl Metrics {
             "Time to answer an HTTP request (forwarding included), by route template and method",
             Unit::Seconds,
             latency.clone(),
+        );
+        reg.register_with_unit(
+            "store_append_duration",
+            "Time a write to the log took: one commit of the embedded store, or one append to Kafka until acknowledged",
+            Unit::Seconds,
+            STORE.append.clone(),
+        );
+        reg.register(
+            "store_append_batch_size",
+            "Appends carried by one commit of the embedded store (group commit)",
+            STORE.batch.clone(),
         );
         reg.register(
             "http_requests_in_flight",

@@ -39,7 +39,10 @@ async fn kill9_during_registration_load_loses_no_acknowledged_write() {
     let stop = Arc::new(AtomicBool::new(false));
     let counter = Arc::new(AtomicUsize::new(0));
     let mut tasks = Vec::new();
-    for w in 0..8 {
+    // 16 clients, as issue 17's durable-registration load: most of them on subjects of
+    // their own, so that their registrations are in flight together and share commits
+    // (`registry/pipeline.rs`, the embedded store's group commit); four share subjects.
+    for w in 0..16 {
         let url = server.url.clone();
         let client = server.client.clone();
         let acked = acked.clone();
@@ -48,7 +51,11 @@ async fn kill9_during_registration_load_loses_no_acknowledged_write() {
         tasks.push(tokio::spawn(async move {
             let mut i = 0;
             while !stop.load(Ordering::Relaxed) {
-                let subject = format!("load-{}", i % 5);
+                let subject = if w < 4 {
+                    format!("load-{}", i % 5)
+                } else {
+                    format!("own-{w}-{}", i % 3)
+                };
                 let schema = record_schema(&format!("W{w}N{i}"), "f");
                 let body = json!({ "schema": schema }).to_string();
                 let sent = common::send(
@@ -82,6 +89,25 @@ async fn kill9_during_registration_load_loses_no_acknowledged_write() {
         || c.load(Ordering::Relaxed) >= 200,
     )
     .await;
+    // Commits carried several registrations each before the crash (group commit).
+    let batched = async {
+        let sent = common::send(&server.client, &server.url, "GET", "/metrics", None, None).await;
+        let text = sent.map(|(_, t)| t).unwrap_or_default();
+        let value = |name: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(name)?.trim().parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
+        (
+            value("schema_registry_store_append_batch_size_sum "),
+            value("schema_registry_store_append_batch_size_count "),
+        )
+    };
+    let (appends, commits) = batched.await;
+    assert!(
+        appends > commits,
+        "no commit carried more than one registration: {appends} appends in {commits} commits"
+    );
     // Crash while requests are in flight.
     server.kill9();
     stop.store(true, Ordering::Relaxed);

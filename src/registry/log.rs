@@ -102,12 +102,27 @@ impl Registry {
     /// [`Store::end_of_log`]): a plan made on an index behind the log could hand out an ID
     /// that is already taken.
     pub(super) async fn lock_for_write(&self) -> Result<tokio::sync::MutexGuard<'_, ()>> {
+        self.lock_writer(false).await
+    }
+
+    /// The writer lock for a registration beside others in flight (`pipeline.rs`): the
+    /// writes in flight count in its plan, so it does not wait for them to be applied.
+    pub(super) async fn lock_for_pipelined_write(&self) -> Result<tokio::sync::MutexGuard<'_, ()>> {
+        self.lock_writer(true).await
+    }
+
+    async fn lock_writer(&self, pipelined: bool) -> Result<tokio::sync::MutexGuard<'_, ()>> {
         if self.read_only {
             return Err(read_only_error());
         }
         let guard = self.writer.lock().await;
+        if !pipelined {
+            self.wait_nothing_in_flight().await?;
+        }
         let target = if self.unsure.load(Ordering::Acquire) {
             self.store.end_of_log().await?
+        } else if pipelined {
+            -1
         } else {
             self.last_own.load(Ordering::Acquire)
         };
@@ -161,6 +176,12 @@ impl Registry {
                 return Err(e.into());
             }
         };
+        self.finish_own_write(&offsets).await
+    }
+
+    /// After an append of this node: waits until the index applied it, and fails if it
+    /// refused any of it (fencing, the duplicate-ID guard).
+    pub(super) async fn finish_own_write(&self, offsets: &[i64]) -> Result<()> {
         let last = offsets.iter().copied().max().unwrap_or(-1);
         self.last_own.fetch_max(last, Ordering::AcqRel);
         self.wait_applied(last).await?;

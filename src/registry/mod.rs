@@ -24,6 +24,7 @@ mod deletes;
 pub mod exporters;
 mod leadership;
 mod log;
+mod pipeline;
 mod prepare;
 mod reads;
 mod references;
@@ -182,6 +183,9 @@ pub struct Registry {
     last_own: AtomicI64,
     /// A write failed with an unknown outcome: find the end of the log before the next one.
     unsure: AtomicBool,
+    /// Registrations appended and not yet applied (`pipeline.rs`), and how many.
+    in_flight: std::sync::Mutex<pipeline::InFlight>,
+    in_flight_count: watch::Sender<usize>,
     /// This node, when the log is shared (Kafka): who it is and whether it may lead.
     node: Option<NodeConfig>,
     /// The leader epoch the current holder of the writer lock writes under (-1: none).
@@ -272,6 +276,8 @@ impl Registry {
             default_level,
             last_own: AtomicI64::new(-1),
             unsure: AtomicBool::new(false),
+            in_flight: Default::default(),
+            in_flight_count: watch::Sender::new(0),
             node: node.filter(|_| store_shared && !read_only),
             fence: AtomicI64::new(-1),
             read_only,

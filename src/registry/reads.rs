@@ -490,7 +490,7 @@ impl Registry {
 /// (Java's `String.hashCode`, spread, masked by the table size: 16, doubled each time the map
 /// holds three quarters of it). Within a bucket Confluent keeps insertion order; we keep name
 /// order (the index does not remember the order of holders).
-fn in_hash_map_order(holders: &std::collections::BTreeSet<(String, i32)>) -> Vec<&(String, i32)> {
+fn in_hash_map_order(holders: &crate::index::Holders) -> Vec<&(String, i32)> {
     let mut table = 16usize;
     while holders.len() >= table / 4 * 3 {
         table *= 2;

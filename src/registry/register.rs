@@ -27,13 +27,15 @@ use std::sync::Arc;
 
 /// How many times a registration is planned again because the index moved between its
 /// view and its records, before the last plan is used as it is.
-const REGISTER_TRIES: usize = 3;
+pub(super) const REGISTER_TRIES: usize = 3;
 
 /// What a registration needs from the index, copied under one short read lock.
-struct RegisterView {
+pub(super) struct RegisterView {
     /// The index's applied offset when the view was taken.
     applied: i64,
-    import: bool,
+    /// `Index::register_stamp` when the view was taken (a pipelined registration's test).
+    stamp: (u64, Option<(i32, usize)>),
+    pub(super) import: bool,
     /// The request's explicit ID (`>= 0`).
     explicit_id: Option<i32>,
     /// The request as registered: inherited metadata, rule set or schema, config metadata.
@@ -61,15 +63,15 @@ pub(super) struct PreviousVersion {
 }
 
 /// A version to write, decided and checked, waiting for its ID and records.
-struct NewVersion {
+pub(super) struct NewVersion {
     body: SchemaBody,
-    key: ContentKey,
+    pub(super) key: ContentKey,
     /// The number of the subject's newest version (0: none).
     latest_version: i32,
 }
 
 /// What a registration does, decided on a view.
-enum Plan {
+pub(super) enum Plan {
     /// Already registered: answer without writing.
     Existing(Registered),
     /// A new version, compatible with the earlier ones.
@@ -276,8 +278,9 @@ impl Registry {
             Plan::Existing(r) => return Ok(r),
             Plan::New(planned) => *planned,
         };
-        let _w = self.lock_for_write().await?;
-        self.commit_planned(subject, &req, normalize, planned).await
+        // Beside other registrations in flight (`pipeline.rs`): they share commits.
+        self.commit_pipelined(subject, &req, normalize, planned)
+            .await
     }
 
     /// A registration by a caller that already holds the writer lock (an association that
@@ -324,7 +327,7 @@ impl Registry {
 
     /// Writes a planned registration (the writer lock held): the plan stands if the index
     /// has not moved since its view; else it is made again.
-    async fn commit_planned(
+    pub(super) async fn commit_planned(
         &self,
         subject: &Subject,
         req: &SchemaRequest,
@@ -335,7 +338,7 @@ impl Registry {
         loop {
             let strict = tries < REGISTER_TRIES;
             if let Some((records, outcome)) =
-                self.build_records(&view, subject, req, &new, strict)?
+                self.build_records(&view, subject, req, &new, strict, None)?
             {
                 self.append_and_wait(records).await?;
                 return Ok(outcome);
@@ -350,7 +353,7 @@ impl Registry {
 
     /// Decides what a registration does: view (short read lock), then parse and check
     /// without any lock.
-    fn plan_register(
+    pub(super) fn plan_register(
         &self,
         subject: &Subject,
         req: &SchemaRequest,
@@ -456,6 +459,7 @@ impl Registry {
         };
         Ok(RegisterView {
             applied: ix.applied,
+            stamp: ix.register_stamp(&q),
             import,
             explicit_id,
             effective,
@@ -488,17 +492,23 @@ impl Registry {
 
     /// Step: the ID and version of a new version, and its records, under a short read lock.
     /// `None` when `strict` and the index moved since the view (the plan must be redone).
-    fn build_records(
+    pub(super) fn build_records(
         &self,
         view: &RegisterView,
         subject: &Subject,
         req: &SchemaRequest,
         new: &NewVersion,
         strict: bool,
+        flight: Option<&super::pipeline::InFlight>,
     ) -> Result<Option<(Vec<crate::store::RawRecord>, Registered)>> {
         let q = subject.qualified();
         let ix = self.read();
-        if strict && ix.applied != view.applied {
+        // In flight beside others (`pipeline.rs`), only what the plan rests on counts.
+        let moved = match flight {
+            Some(_) => ix.register_stamp(&q) != view.stamp,
+            None => ix.applied != view.applied,
+        };
+        if strict && moved {
             return Ok(None);
         }
         let (body, key) = (&new.body, new.key);
@@ -524,9 +534,12 @@ impl Registry {
             };
             (id, version)
         } else {
+            // Writes in flight count as written: their IDs are taken.
+            let ctx = &subject.context;
             let id = ix
-                .id_for_content(&subject.context, &key)
-                .unwrap_or(ix.max_id(&subject.context) + 1);
+                .id_for_content(ctx, &key)
+                .or_else(|| flight.and_then(|f| f.id_for_content(ctx, &key)))
+                .unwrap_or(ix.max_id(ctx).max(flight.map_or(0, |f| f.max_id(ctx))) + 1);
             (id, new.latest_version + 1)
         };
         let mut records = Vec::new();
@@ -666,6 +679,7 @@ mod tests {
         let versions: BTreeMap<i32, VersionEntry> = versions.iter().cloned().collect();
         RegisterView {
             applied: 7,
+            stamp: (0, None),
             import: false,
             explicit_id: None,
             effective: SchemaRequest::default(),

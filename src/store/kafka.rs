@@ -522,7 +522,9 @@ impl Store for KafkaStore {
                 return self.send(marker, records, fence).await;
             }
             let producer = self.producer()?;
+            let started = std::time::Instant::now();
             let sent = self.send(&producer, records, fence).await;
+            crate::metrics::STORE.appended(started.elapsed());
             if sent.is_err() {
                 // Whatever failed (a timeout included), a new producer takes over at once
                 // (see `producer()`), and the old one is dropped, its queue purged, before

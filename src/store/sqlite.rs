@@ -40,6 +40,15 @@ pub struct SqliteStore {
     path: PathBuf,
     opts: SqliteConnectOptions,
     inner: Mutex<Inner>,
+    /// Appends waiting for a commit, in call order (group commit: whoever commits next
+    /// writes them all in one transaction, one sync to disk for all).
+    queue: std::sync::Mutex<Vec<Queued>>,
+}
+
+/// An append waiting in the queue, and where its outcome goes.
+struct Queued {
+    records: Vec<RawRecord>,
+    reply: tokio::sync::oneshot::Sender<Result<Vec<i64>, StoreError>>,
 }
 
 fn backend<E: std::fmt::Display>(e: E) -> StoreError {
@@ -188,6 +197,7 @@ impl SqliteStore {
                 next_offset,
                 follower: None,
             }),
+            queue: std::sync::Mutex::new(Vec::new()),
         })
     }
 
@@ -375,31 +385,93 @@ impl SqliteStore {
 
     /// Writes `entries` (with their offsets) and moves `next_offset` to `end` in one
     /// transaction; `cache` also records the cache's source and time.
+    ///
+    /// The whole transaction is one SQL text, sent to SQLite's thread at once: a statement
+    /// at a time costs two thread switches each, more than the rest of a registration.
+    /// Values are written as hex blob literals (`X'…'`), so no byte of a record is ever
+    /// read as SQL. A failure part-way leaves the transaction open; the caller then closes
+    /// the connection, which rolls it back (see [`SqliteStore::settle`]).
     async fn write_rows(
         conn: &mut SqliteConnection,
         entries: &[(i64, &RawRecord, Option<i64>, Option<i64>)],
         end: i64,
         cache: Option<(&str, i64)>,
     ) -> Result<(), StoreError> {
-        let mut tx = conn.begin().await.map_err(backend)?;
-        for (offset, record, epoch, ts) in entries {
-            Self::upsert(&mut tx, *offset, record, *epoch, *ts).await?;
+        let size: usize = entries
+            .iter()
+            .map(|(_, r, _, _)| 2 * (r.key.len() * 2 + r.value.as_ref().map_or(0, Vec::len)) + 400)
+            .sum();
+        let mut sql = String::with_capacity(size + 200);
+        sql.push_str("BEGIN;\n");
+        for (offset, r, epoch, ts) in entries {
+            if r.value.is_none() {
+                // Keep the value a tombstone deletes (see the `superseded` table).
+                sql.push_str(
+                    "INSERT OR REPLACE INTO superseded (\"offset\", key, value, epoch, ts) \
+                     SELECT \"offset\", key, value, epoch, ts FROM records WHERE key = ",
+                );
+                push_blob(&mut sql, &r.key);
+                sql.push_str(" AND value IS NOT NULL;\n");
+            }
+            sql.push_str("INSERT INTO records (\"offset\", key, value, epoch, ts) VALUES (");
+            push_int(&mut sql, Some(*offset));
+            sql.push(',');
+            push_blob(&mut sql, &r.key);
+            sql.push(',');
+            match &r.value {
+                Some(v) => push_blob(&mut sql, v),
+                None => sql.push_str("NULL"),
+            }
+            sql.push(',');
+            push_int(&mut sql, *epoch);
+            sql.push(',');
+            push_int(&mut sql, *ts);
+            sql.push_str(
+                ") ON CONFLICT(key) DO UPDATE SET \"offset\" = excluded.\"offset\", \
+                 value = excluded.value, epoch = excluded.epoch, ts = excluded.ts;\n",
+            );
         }
-        sqlx::query("UPDATE log_meta SET next_offset = ?1 WHERE id = 1")
-            .bind(end)
-            .execute(&mut *tx)
+        sql.push_str("UPDATE log_meta SET next_offset = ");
+        push_int(&mut sql, Some(end));
+        sql.push_str(" WHERE id = 1;\n");
+        if let Some((source, saved_at_ms)) = cache {
+            sql.push_str("UPDATE cache_meta SET source = CAST(");
+            push_blob(&mut sql, source.as_bytes());
+            sql.push_str(" AS TEXT), saved_at_ms = ");
+            push_int(&mut sql, Some(saved_at_ms));
+            sql.push_str(" WHERE id = 1;\n");
+        }
+        sql.push_str("COMMIT;");
+        // Not kept as a prepared statement: each text is used once.
+        sqlx::query(&sql)
+            .persistent(false)
+            .execute(conn)
             .await
             .map_err(backend)?;
-        if let Some((source, saved_at_ms)) = cache {
-            sqlx::query("UPDATE cache_meta SET source = ?1, saved_at_ms = ?2 WHERE id = 1")
-                .bind(source)
-                .bind(saved_at_ms)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
-        }
-        tx.commit().await.map_err(backend)?;
         Ok(())
+    }
+}
+
+/// `X'…'`: bytes as an SQL blob literal (hex digits only).
+fn push_blob(sql: &mut String, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    sql.reserve(bytes.len() * 2 + 3);
+    sql.push_str("X'");
+    for b in bytes {
+        sql.push(HEX[usize::from(b >> 4)] as char);
+        sql.push(HEX[usize::from(b & 15)] as char);
+    }
+    sql.push('\'');
+}
+
+/// An integer literal, or `NULL`.
+fn push_int(sql: &mut String, n: Option<i64>) {
+    use std::fmt::Write;
+    match n {
+        Some(n) => {
+            let _ = write!(sql, "{n}");
+        }
+        None => sql.push_str("NULL"),
     }
 }
 
@@ -540,40 +612,6 @@ impl SqliteStore {
         Ok(())
     }
 
-    async fn upsert(
-        conn: &mut SqliteConnection,
-        offset: i64,
-        r: &RawRecord,
-        epoch: Option<i64>,
-        ts: Option<i64>,
-    ) -> Result<(), StoreError> {
-        if r.value.is_none() {
-            // Keep the value a tombstone deletes (see the `superseded` table).
-            sqlx::query(
-                "INSERT OR REPLACE INTO superseded (\"offset\", key, value, epoch, ts) \
-                 SELECT \"offset\", key, value, epoch, ts FROM records WHERE key = ?1 AND value IS NOT NULL",
-            )
-            .bind(&r.key)
-            .execute(&mut *conn)
-            .await
-            .map_err(backend)?;
-        }
-        sqlx::query(
-            "INSERT INTO records (\"offset\", key, value, epoch, ts) VALUES (?1, ?2, ?3, ?4, ?5) \
-             ON CONFLICT(key) DO UPDATE SET \"offset\" = excluded.\"offset\", value = excluded.value, \
-             epoch = excluded.epoch, ts = excluded.ts",
-        )
-        .bind(offset)
-        .bind(&r.key)
-        .bind(r.value.as_deref())
-        .bind(epoch)
-        .bind(ts)
-        .execute(conn)
-        .await
-        .map_err(backend)?;
-        Ok(())
-    }
-
     /// Hands every row to `sink` in log order: the live records, read in chunks of the
     /// offset index, merged with the values tombstones superseded (few, read at once).
     async fn each_row(
@@ -640,51 +678,115 @@ fn entry_of(row: &sqlx::sqlite::SqliteRow) -> Result<LogEntry, StoreError> {
     })
 }
 
-impl Store for SqliteStore {
-    fn append(&self, records: Vec<RawRecord>, _fence: Option<i64>) -> StoreFuture<'_, Vec<i64>> {
-        Box::pin(async move {
-            let mut inner = self.inner.lock().await;
-            // Reopened first if an earlier failure closed it: `next_offset` is the file's.
-            self.conn(&mut inner).await?;
-            let first = inner.next_offset;
-            let end = first + records.len() as i64;
-            let ts = Some(super::now_ms());
-            let rows: Vec<_> = records
-                .iter()
-                .zip(first..)
-                .map(|(r, offset)| (offset, r, None, ts))
-                .collect();
-            let conn = self.conn(&mut inner).await?;
-            let written = Self::write_rows(conn, &rows, end, None).await;
-            drop(rows);
-            if let Err(e) = written {
-                // Never acknowledged unless the file really holds it; the offsets in memory
-                // follow the file again, whatever the connection went through.
-                match self.settle(&mut inner, first, end).await {
-                    // In the file (and handed to the index by the reopen), but its commit
-                    // failed: it may not be on disk, so it is not acknowledged.
-                    Ok(true) => {
-                        return Err(backend(format!(
-                        "{e} (the write reached the store file, but its commit reported a failure)"
-                    )))
+impl SqliteStore {
+    /// Commits every queued append, in queue order, in one transaction, and tells each its
+    /// outcome. A failed commit fails them all, and none is acknowledged even when the
+    /// reopened file holds them (see [`SqliteStore::settle`]).
+    async fn commit_queued(&self) {
+        let inner = self.inner.lock().await;
+        self.commit_queued_locked(inner).await;
+    }
+
+    async fn commit_queued_locked(&self, mut inner: tokio::sync::MutexGuard<'_, Inner>) {
+        let batch = std::mem::take(&mut *self.queue.lock().unwrap_or_else(|p| p.into_inner()));
+        if batch.is_empty() {
+            return;
+        }
+        crate::metrics::STORE.batch(batch.len());
+        let started = std::time::Instant::now();
+        let outcome = self.write_batch(&mut inner, &batch).await;
+        crate::metrics::STORE.appended(started.elapsed());
+        match outcome {
+            Ok((first, ts)) => {
+                let mut offset = first;
+                for q in batch {
+                    let n = q.records.len() as i64;
+                    if let Some(f) = &inner.follower {
+                        for (i, r) in q.records.into_iter().enumerate() {
+                            // A closed follower means the registry is shutting down; the
+                            // data is committed.
+                            let _ = f.send(LogEntry {
+                                offset: offset + i as i64,
+                                record: r,
+                                epoch: None,
+                                ts,
+                            });
+                        }
                     }
-                    Ok(false) => return Err(e),
-                    Err(again) => return Err(backend(format!("{e}; then: {again}"))),
+                    // A caller that went away still had its records committed.
+                    let _ = q.reply.send(Ok((offset..offset + n).collect()));
+                    offset += n;
                 }
             }
-            inner.next_offset = end;
-            if let Some(f) = &inner.follower {
-                for (i, r) in records.into_iter().enumerate() {
-                    // A closed follower means the registry is shutting down; the data is committed.
-                    let _ = f.send(LogEntry {
-                        offset: first + i as i64,
-                        record: r,
-                        epoch: None,
-                        ts,
-                    });
+            Err(text) => {
+                for q in batch {
+                    let _ = q.reply.send(Err(backend(&text)));
                 }
             }
-            Ok((first..end).collect())
+        }
+    }
+
+    /// Writes a batch in one transaction: `Ok` with its first offset and time once
+    /// committed, else the reason (the offsets in memory follow the file again).
+    async fn write_batch(
+        &self,
+        inner: &mut Inner,
+        batch: &[Queued],
+    ) -> Result<(i64, Option<i64>), String> {
+        // Reopened first if an earlier failure closed it: `next_offset` is the file's.
+        self.conn(inner).await.map_err(|e| e.to_string())?;
+        let first = inner.next_offset;
+        let ts = Some(super::now_ms());
+        let rows: Vec<_> = batch
+            .iter()
+            .flat_map(|q| q.records.iter())
+            .zip(first..)
+            .map(|(r, offset)| (offset, r, None, ts))
+            .collect();
+        let end = first + rows.len() as i64;
+        let conn = self.conn(inner).await.map_err(|e| e.to_string())?;
+        let written = Self::write_rows(conn, &rows, end, None).await;
+        drop(rows);
+        if let Err(e) = written {
+            // Never acknowledged unless the file really holds it; the offsets in memory
+            // follow the file again, whatever the connection went through.
+            return Err(match self.settle(inner, first, end).await {
+                // In the file (and handed to the index by the reopen), but its commit
+                // failed: it may not be on disk, so it is not acknowledged.
+                Ok(true) => format!(
+                    "{e} (the write reached the store file, but its commit reported a failure)"
+                ),
+                Ok(false) => e.to_string(),
+                Err(again) => format!("{e}; then: {again}"),
+            });
+        }
+        inner.next_offset = end;
+        Ok((first, ts))
+    }
+}
+
+impl Store for SqliteStore {
+    /// Queues the records at once (the log keeps the order of the calls) and resolves once
+    /// they are committed, in a transaction shared with the appends queued meanwhile.
+    fn append(&self, records: Vec<RawRecord>, _fence: Option<i64>) -> StoreFuture<'_, Vec<i64>> {
+        let (reply, outcome) = tokio::sync::oneshot::channel();
+        self.queue
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(Queued { records, reply });
+        Box::pin(async move {
+            let mut outcome = outcome;
+            loop {
+                // Done as soon as a commit took this append along; else this caller commits
+                // what is queued (this append included) once the running commit is over.
+                tokio::select! {
+                    biased;
+                    done = &mut outcome => {
+                        return done.unwrap_or_else(|_| Err(backend("the store dropped the write")));
+                    }
+                    inner = self.inner.lock() => self.commit_queued_locked(inner).await,
+                }
+            }
         })
     }
 
@@ -705,6 +807,8 @@ impl Store for SqliteStore {
 
     fn end_of_log(&self) -> StoreFuture<'_, i64> {
         Box::pin(async move {
+            // Appends queued before this call (their callers may have gone) are part of it.
+            self.commit_queued().await;
             let mut inner = self.inner.lock().await;
             // After a failure, the end of the log is the file's, read again.
             self.conn(&mut inner).await?;
