@@ -237,3 +237,79 @@ async fn concurrent_clients_get_consistent_ids_and_versions() {
         );
     }
 }
+
+/// Clients that give up mid-request (their connection closes while their registration is
+/// in flight) make no other client's registration fail: a commit runs in a task of its own,
+/// so the caller that started it going away does not drop the writes it carries
+/// (`src/store/sqlite.rs`, `SqliteStore::commit_detached`). Every acknowledged ID reads back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn clients_going_away_mid_write_fail_no_other_write() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start_in(dir.path());
+    let (s, _) = server
+        .put("/config", &json!({"compatibility": "NONE"}))
+        .await;
+    assert_eq!(s, 200);
+    let impatient = reqwest::Client::builder()
+        .timeout(Duration::from_micros(300))
+        .build()
+        .expect("client");
+    let failures: Arc<Mutex<Vec<String>>> = Arc::default();
+    let acked: Arc<Mutex<Vec<(i64, String)>>> = Arc::default();
+    let mut tasks = Vec::new();
+    for w in 0..16 {
+        let url = server.url.clone();
+        let client = if w < 6 {
+            impatient.clone()
+        } else {
+            server.client.clone()
+        };
+        let (failures, acked) = (failures.clone(), acked.clone());
+        tasks.push(tokio::spawn(async move {
+            for i in 0..150 {
+                let schema = record_schema(&format!("G{w}N{i}"), "f");
+                let body = json!({ "schema": schema }).to_string();
+                let path = format!("/subjects/away-{w}-{}/versions", i % 4);
+                let sent = common::send(
+                    &client,
+                    &url,
+                    "POST",
+                    &path,
+                    Some(&body),
+                    Some(common::SR_CONTENT_TYPE),
+                )
+                .await;
+                match (w < 6, sent) {
+                    (_, Ok((200, text))) => {
+                        let v: Value = serde_json::from_str(&text).expect("json");
+                        let id = v["id"].as_i64().expect("id");
+                        acked.lock().expect("lock").push((id, schema));
+                    }
+                    // The impatient ones may time out; nothing else may fail.
+                    (true, Err(_)) => {}
+                    (_, other) => failures
+                        .lock()
+                        .expect("lock")
+                        .push(format!("{path}: {other:?}")),
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("worker");
+    }
+    let failures = failures.lock().expect("lock").clone();
+    assert!(
+        failures.is_empty(),
+        "{} failed: {:?}",
+        failures.len(),
+        &failures[..failures.len().min(5)]
+    );
+    let acked = acked.lock().expect("lock").clone();
+    assert!(acked.len() >= 10 * 150, "{} acknowledged", acked.len());
+    for (id, schema) in &acked {
+        let (s, v) = server.get(&format!("/schemas/ids/{id}")).await;
+        assert_eq!(s, 200, "acknowledged id {id}: {v}");
+        assert_eq!(v["schema"].as_str(), Some(schema.as_str()), "id {id}");
+    }
+}

@@ -36,13 +36,43 @@ struct Inner {
 /// unknown state: the connection is closed (SQLite rolls back whatever was open), the file
 /// reopened and its end of log read again, so what the registry believes is in the log is
 /// what the file holds. Until the file can be reopened, every use fails (50001).
-pub struct SqliteStore {
+pub struct Core {
     path: PathBuf,
     opts: SqliteConnectOptions,
-    inner: Mutex<Inner>,
+    inner: std::sync::Arc<Mutex<Inner>>,
     /// Appends waiting for a commit, in call order (group commit: whoever commits next
     /// writes them all in one transaction, one sync to disk for all).
     queue: std::sync::Mutex<Vec<Queued>>,
+}
+
+/// The store: its state is shared with the commits it runs in tasks of their own (a caller
+/// that goes away mid-commit must not cancel a commit that carries other callers' writes).
+pub struct SqliteStore(std::sync::Arc<Core>);
+
+impl std::ops::Deref for SqliteStore {
+    type Target = Core;
+
+    fn deref(&self) -> &Core {
+        &self.0
+    }
+}
+
+impl SqliteStore {
+    /// See [`Core::open`].
+    pub async fn open(path: &Path, create_parent: bool) -> Result<SqliteStore, OpenError> {
+        Core::open(path, create_parent).await
+    }
+
+    /// See [`Core::open_cache`].
+    pub async fn open_cache(path: &Path) -> Result<SqliteStore, OpenError> {
+        Core::open_cache(path).await
+    }
+
+    /// Commits what is queued in a task of its own, and waits for it.
+    async fn commit_detached(&self, inner: tokio::sync::OwnedMutexGuard<Inner>) {
+        let core = self.0.clone();
+        let _ = tokio::spawn(async move { core.commit_queued_locked(inner).await }).await;
+    }
 }
 
 /// An append waiting in the queue, and where its outcome goes.
@@ -117,7 +147,7 @@ fn open_failure(path: &Path, what: &str, e: impl std::fmt::Display) -> OpenError
     }
 }
 
-impl SqliteStore {
+impl Core {
     /// Opens (creating if needed) the embedded log at `path` and applies the migrations.
     pub async fn open(path: &Path, create_parent: bool) -> Result<SqliteStore, OpenError> {
         Self::open_with(
@@ -189,16 +219,16 @@ impl SqliteStore {
         let next_offset = read_next_offset(&mut conn)
             .await
             .map_err(|e| open_failure(path, "read", e))?;
-        Ok(SqliteStore {
+        Ok(SqliteStore(std::sync::Arc::new(Core {
             path: path.to_path_buf(),
             opts,
-            inner: Mutex::new(Inner {
+            inner: std::sync::Arc::new(Mutex::new(Inner {
                 conn: Some(conn),
                 next_offset,
                 follower: None,
-            }),
+            })),
             queue: std::sync::Mutex::new(Vec::new()),
-        })
+        })))
     }
 
     /// Tells whether the file at `path` is ours, without writing to it: the SQLite header's
@@ -493,7 +523,7 @@ pub struct CacheMeta {
 }
 
 /// The cache side of the file, used by the Kafka store: rows keep the topic's offsets.
-impl SqliteStore {
+impl Core {
     /// What the cache is a copy of, and how far it goes.
     pub async fn meta(&self) -> Result<CacheMeta, StoreError> {
         let mut inner = self.inner.lock().await;
@@ -678,16 +708,11 @@ fn entry_of(row: &sqlx::sqlite::SqliteRow) -> Result<LogEntry, StoreError> {
     })
 }
 
-impl SqliteStore {
+impl Core {
     /// Commits every queued append, in queue order, in one transaction, and tells each its
     /// outcome. A failed commit fails them all, and none is acknowledged even when the
     /// reopened file holds them (see [`SqliteStore::settle`]).
-    async fn commit_queued(&self) {
-        let inner = self.inner.lock().await;
-        self.commit_queued_locked(inner).await;
-    }
-
-    async fn commit_queued_locked(&self, mut inner: tokio::sync::MutexGuard<'_, Inner>) {
+    async fn commit_queued_locked(&self, mut inner: tokio::sync::OwnedMutexGuard<Inner>) {
         let batch = std::mem::take(&mut *self.queue.lock().unwrap_or_else(|p| p.into_inner()));
         if batch.is_empty() {
             return;
@@ -784,7 +809,7 @@ impl Store for SqliteStore {
                     done = &mut outcome => {
                         return done.unwrap_or_else(|_| Err(backend("the store dropped the write")));
                     }
-                    inner = self.inner.lock() => self.commit_queued_locked(inner).await,
+                    inner = self.inner.clone().lock_owned() => self.commit_detached(inner).await,
                 }
             }
         })
@@ -794,7 +819,7 @@ impl Store for SqliteStore {
         Box::pin(async move {
             let mut inner = self.inner.lock().await;
             let mut existing = Vec::new();
-            Self::each_row(self.conn(&mut inner).await?, |e| {
+            Core::each_row(self.conn(&mut inner).await?, |e| {
                 existing.push(e);
                 Ok(())
             })
@@ -808,7 +833,8 @@ impl Store for SqliteStore {
     fn end_of_log(&self) -> StoreFuture<'_, i64> {
         Box::pin(async move {
             // Appends queued before this call (their callers may have gone) are part of it.
-            self.commit_queued().await;
+            self.commit_detached(self.inner.clone().lock_owned().await)
+                .await;
             let mut inner = self.inner.lock().await;
             // After a failure, the end of the log is the file's, read again.
             self.conn(&mut inner).await?;
