@@ -283,18 +283,36 @@ impl Registry {
             Some(v) => v && input.is_new,
             None => normalize,
         };
-        let parsed = schema::parse(schema_type, &schema, ref_texts, strict)
-            .map_err(|e| Self::invalid_schema(subject, req, &schema, &e.0))?;
-        if !input.import {
-            if let Some(f) = schema::format(schema_type) {
-                f.validate(&schema, ref_texts, input.validate_fields)
-                    .map_err(|e| Self::schema_not_valid(subject, req, &schema, &e.0))?;
+        // A reference-free text parsed before (a lookup, a re-registration) is not parsed
+        // again: its forms depend on nothing else.
+        let memo_key = ref_texts.is_empty().then(|| MemoKey {
+            schema_type,
+            strict,
+            validate: (!input.import).then_some(input.validate_fields),
+            text: schema.clone(),
+        });
+        let remembered = memo_key.as_ref().and_then(memo_get);
+        let (canonical, normalized) = match remembered {
+            Some(forms) => forms,
+            None => {
+                let parsed = schema::parse(schema_type, &schema, ref_texts, strict)
+                    .map_err(|e| Self::invalid_schema(subject, req, &schema, &e.0))?;
+                if !input.import {
+                    if let Some(f) = schema::format(schema_type) {
+                        f.validate(&schema, ref_texts, input.validate_fields)
+                            .map_err(|e| Self::schema_not_valid(subject, req, &schema, &e.0))?;
+                    }
+                }
+                if let Some(key) = memo_key {
+                    memo_put(key, &parsed.canonical, &parsed.normalized);
+                }
+                (parsed.canonical, parsed.normalized)
             }
-        }
+        };
         let schema = if normalize {
-            parsed.normalized.clone()
+            normalized.clone()
         } else {
-            parsed.canonical
+            canonical
         };
         // Normalizing also sorts the references (by subject, then version; stable) and drops
         // repeated ones (Confluent's `normalize()` of every format).
@@ -316,6 +334,48 @@ impl Registry {
             req.metadata.clone().filter(|m| !m.is_null()),
             req.rule_set.clone().filter(|m| !m.is_null()),
         );
-        Ok((body, parsed.normalized))
+        Ok((body, normalized))
     }
+}
+
+/// What a parse of a reference-free schema text depends on.
+#[derive(PartialEq, Eq, Hash)]
+struct MemoKey {
+    schema_type: SchemaType,
+    strict: bool,
+    /// `Some(validate_fields)` when the format's validation ran (not in IMPORT mode).
+    validate: Option<bool>,
+    text: String,
+}
+
+/// Texts parsed successfully, with their canonical and normalized forms (issue 17: a
+/// lookup need not parse its text again). Bounded by bytes: emptied when full.
+#[derive(Default)]
+struct ParseMemo {
+    forms: std::collections::HashMap<MemoKey, (String, String)>,
+    bytes: usize,
+}
+
+const PARSE_MEMO_BYTES: usize = 32 << 20;
+
+static PARSE_MEMO: std::sync::LazyLock<std::sync::Mutex<ParseMemo>> =
+    std::sync::LazyLock::new(Default::default);
+
+fn memo_get(key: &MemoKey) -> Option<(String, String)> {
+    let memo = PARSE_MEMO.lock().unwrap_or_else(|p| p.into_inner());
+    memo.forms.get(key).cloned()
+}
+
+fn memo_put(key: MemoKey, canonical: &str, normalized: &str) {
+    let size = key.text.len() + canonical.len() + normalized.len() + 128;
+    if size > PARSE_MEMO_BYTES / 64 {
+        return;
+    }
+    let mut memo = PARSE_MEMO.lock().unwrap_or_else(|p| p.into_inner());
+    if memo.bytes + size > PARSE_MEMO_BYTES {
+        *memo = ParseMemo::default();
+    }
+    memo.bytes += size;
+    memo.forms
+        .insert(key, (canonical.to_string(), normalized.to_string()));
 }
