@@ -83,6 +83,10 @@ pub struct VersionEntry {
     pub body: Arc<SchemaBody>,
     /// The body's GUID (the ID entry's, copied: answers name it without a lookup).
     pub guid: crate::guid::Guid,
+    /// The default answer to `GET /subjects/{s}/versions/{v}` as the HTTP layer last
+    /// rendered it (opaque bytes, filled on first read); a rewritten version is a new
+    /// entry, and a subject delete empties it.
+    pub rendered: std::sync::OnceLock<Box<bytes::Bytes>>,
 }
 
 /// A schema ID and the versions that hold it.
@@ -96,7 +100,7 @@ pub struct IdEntry {
     /// The default answer to `GET /schemas/ids/{id}` as the HTTP layer last rendered it
     /// (opaque bytes, filled on first read). Emptied whenever that answer can change: a
     /// holder added or removed, or the first holder's version deleted or rewritten.
-    pub rendered: std::sync::OnceLock<bytes::Bytes>,
+    pub rendered: std::sync::OnceLock<Box<bytes::Bytes>>,
 }
 
 /// The (qualified subject, version) pairs holding an ID, in order: a sorted vector sized to
@@ -344,6 +348,7 @@ impl Index {
                             e.deleted = true;
                             e.offset = offset;
                             e.ts = ts;
+                            e.rendered = Default::default();
                             if let Some(id) = ctx.as_mut().and_then(|c| c.ids.get_mut(&e.id)) {
                                 id.rendered = Default::default();
                             }
@@ -478,6 +483,7 @@ impl Index {
                 ts,
                 body,
                 guid,
+                rendered: Default::default(),
             },
         );
     }

@@ -143,9 +143,21 @@ async fn the_kept_answer_follows_deletes() {
         .await;
     let other = format!("/schemas/ids/{}", v["id"].as_i64().expect("id"));
     same_both_ways(&s, &other).await;
+    let (st, v) = same_both_ways(&s, "/subjects/del-b/versions/latest").await;
+    assert_eq!((st, &v["deleted"]), (200, &json!(false)), "{v}");
     let (st, _) = s.delete("/subjects/del-b").await;
     assert_eq!(st, 200);
     let (st, v) = same_both_ways(&s, &other).await;
+    assert_eq!((st, &v["deleted"]), (200, &json!(true)), "{v}");
+    // The version's kept answer is not served once the subject is deleted.
+    for path in [
+        "/subjects/del-b/versions/latest",
+        "/subjects/del-b/versions/1",
+    ] {
+        let (st, v) = same_both_ways(&s, path).await;
+        assert_eq!(st, 404, "{path}: {v}");
+    }
+    let (st, v) = s.get("/subjects/del-b/versions/1?deleted=true").await;
     assert_eq!((st, &v["deleted"]), (200, &json!(true)), "{v}");
 
     // Permanently deleted: gone both ways.

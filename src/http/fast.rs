@@ -1,8 +1,9 @@
 //! The reads every client makes, answered before the router when they succeed and carry no
 //! query: `GET /schemas/ids/{id}` (consumers) for an ID the default context holds, answered
 //! with the bytes the index keeps per ID (`Registry::id_answer`); and
-//! `GET /subjects/{s}/versions/{v}` (`use.latest.version` serializers), read with the same
-//! registry call as the handler. Both are rendered by the functions the handlers use
+//! `GET /subjects/{s}/versions/{v}` (`use.latest.version` serializers), answered with the
+//! bytes the version's entry keeps (`Registry::version_answer`, found as the handler's
+//! `Registry::version` finds it). Both are rendered by the functions the handlers use
 //! ([`render_by_id`], [`render_version`]), so both paths answer the same bytes.
 //!
 //! What the layers do for every request is done here too: the request ID is taken or made
@@ -85,13 +86,13 @@ impl FastPath {
         } else {
             let (subject, version) = version_of_path(path)?;
             let spec = VersionSpec::parse(version, true).ok()?;
-            let (_, v) = self
+            let (_, bytes) = self
                 .registry
                 .read_using_contexts(&Subject::parse(subject), |s| {
-                    self.registry.version(s, spec, false)
+                    self.registry.version_answer(s, spec, render_version)
                 })
                 .ok()?;
-            (render_version(&v), VERSION)
+            (bytes, VERSION)
         };
         let request_id = super::request_log::id_of(headers);
         let mut resp = Response::new(Body::from(bytes));

@@ -5,6 +5,7 @@ use super::{IdView, Registry, VersionSpec, VersionView};
 use crate::error::{RegistryError, Result};
 use crate::index::{Index, VersionEntry};
 use crate::model::{Subject, DEFAULT_CONTEXT};
+use bytes::Bytes;
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -128,7 +129,50 @@ impl Registry {
     ) -> Result<VersionView> {
         let ix = self.read();
         let q = subject.qualified();
-        let vs = Self::subject_versions(&ix, &q, deleted)?;
+        Self::find_version(&ix, &q, spec, deleted).map(|(v, e)| Self::view(&q, v, e))
+    }
+
+    /// The default answer to `GET /subjects/{s}/versions/{v}` (no parameters) as bytes:
+    /// the ones the version's entry keeps, else `render`'s, kept for the next read if the
+    /// version did not change meanwhile (`render` runs without the index lock).
+    pub fn version_answer(
+        &self,
+        subject: &Subject,
+        spec: VersionSpec,
+        render: impl FnOnce(&VersionView) -> bytes::Bytes,
+    ) -> Result<bytes::Bytes> {
+        let q = subject.qualified();
+        let (view, offset) = {
+            let ix = self.read();
+            let (v, e) = Self::find_version(&ix, &q, spec, false)?;
+            if let Some(b) = e.rendered.get() {
+                return Ok(Bytes::clone(b));
+            }
+            (Self::view(&q, v, e), e.offset)
+        };
+        let bytes = render(&view);
+        let ix = self.read();
+        if let Ok((v, e)) = Self::find_version(&ix, &q, spec, false) {
+            let same = v == view.version
+                && e.offset == offset
+                && e.deleted == view.deleted
+                && e.ts == view.ts
+                && Arc::ptr_eq(&e.body, &view.body);
+            if same {
+                let _ = e.rendered.set(Box::new(bytes.clone()));
+            }
+        }
+        Ok(bytes)
+    }
+
+    /// The version `spec` of subject `q` (`deleted`: soft-deleted ones count).
+    fn find_version<'a>(
+        ix: &'a Index,
+        q: &str,
+        spec: VersionSpec,
+        deleted: bool,
+    ) -> Result<(i32, &'a VersionEntry)> {
+        let vs = Self::subject_versions(ix, q, deleted)?;
         match spec {
             // `latest` is the newest live version, also with `deleted` (7.9 and 8.3.1
             // `get(subject, -1, …)` is `getLatestVersion`); none: 40402 "Version -1 not
@@ -137,16 +181,16 @@ impl Registry {
                 .iter()
                 .rev()
                 .find(|(_, e)| !e.deleted)
-                .map(|(v, e)| Self::view(&q, *v, e))
+                .map(|(v, e)| (*v, e))
                 .ok_or(if deleted {
                     RegistryError::VersionNotFound("-1".into())
                 } else {
-                    RegistryError::SubjectNotFound(q)
+                    RegistryError::SubjectNotFound(q.to_string())
                 }),
             VersionSpec::Number(n) => vs
                 .get(&n)
                 .filter(|e| deleted || !e.deleted)
-                .map(|e| Self::view(&q, n, e))
+                .map(|e| (n, e))
                 .ok_or(RegistryError::VersionNotFound(n.to_string())),
         }
     }
@@ -299,7 +343,7 @@ impl Registry {
             let ix = self.read();
             let e = ix.schema_by_id(DEFAULT_CONTEXT, id)?;
             if let Some(b) = e.rendered.get() {
-                return Some(b.clone());
+                return Some(Bytes::clone(b));
             }
             Self::id_view(&ix, DEFAULT_CONTEXT, id, None)?
         };
@@ -314,7 +358,7 @@ impl Registry {
         });
         if same {
             if let Some(e) = ix.schema_by_id(DEFAULT_CONTEXT, id) {
-                let _ = e.rendered.set(bytes.clone());
+                let _ = e.rendered.set(Box::new(bytes.clone()));
             }
         }
         Some(bytes)

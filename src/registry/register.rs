@@ -672,6 +672,7 @@ mod tests {
             ts: None,
             guid: crate::guid::of(&body),
             body: Arc::new(body),
+            rendered: Default::default(),
         }
     }
 
