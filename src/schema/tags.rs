@@ -194,3 +194,28 @@ pub(crate) fn java_hash_order<S: AsRef<str>>(keys: &[S], table: usize) -> Vec<us
     idx.sort_unstable();
     idx.into_iter().map(|(_, i)| i).collect()
 }
+
+/// What the formats' tag tests compare: tagged entities as (type, path, tags) triples.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use crate::schema::{EntityType, TaggedEntity};
+
+    pub(crate) type Ent = (EntityType, String, Vec<String>);
+
+    /// The entities as triples, in their order.
+    pub(crate) fn flat(entities: Vec<TaggedEntity>) -> Vec<Ent> {
+        entities
+            .into_iter()
+            .map(|e| (e.entity_type, e.path, e.tags))
+            .collect()
+    }
+
+    /// One expected triple.
+    pub(crate) fn ent(kind: EntityType, path: &str, tags: &[&str]) -> Ent {
+        (
+            kind,
+            path.to_string(),
+            tags.iter().map(|s| s.to_string()).collect(),
+        )
+    }
+}

@@ -235,21 +235,12 @@ mod tests {
         assert!(!out.contains("confluent:tags"), "{out}");
     }
 
-    // `AvroSchema.inlineTaggedEntities` / `getInlineTaggedEntitiesRecursively` (8.3.1).
-    fn entities(schema: &str, refs: &[&str]) -> Vec<(EntityType, String, Vec<String>)> {
-        let model = super::super::parse_model(schema, refs).expect("parses");
-        tagged_entities(&model)
-            .into_iter()
-            .map(|e| (e.entity_type, e.path, e.tags))
-            .collect()
-    }
+    use crate::schema::tags::test_support::{ent, flat, Ent};
 
-    fn ent(kind: EntityType, path: &str, tags: &[&str]) -> (EntityType, String, Vec<String>) {
-        (
-            kind,
-            path.to_string(),
-            tags.iter().map(|s| s.to_string()).collect(),
-        )
+    // `AvroSchema.inlineTaggedEntities` / `getInlineTaggedEntitiesRecursively` (8.3.1).
+    fn entities(schema: &str, refs: &[&str]) -> Vec<Ent> {
+        let model = super::super::parse_model(schema, refs).expect("parses");
+        flat(tagged_entities(&model))
     }
 
     #[test]

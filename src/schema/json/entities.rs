@@ -158,24 +158,14 @@ mod tests {
     //! `JsonSchemaComparator` for the branch order.
     use super::*;
     use crate::json::JsonReader;
+    use crate::schema::tags::test_support::{ent, flat, Ent};
 
-    fn entities(doc: &str) -> Vec<(EntityType, String, Vec<String>)> {
+    fn entities(doc: &str) -> Vec<Ent> {
         let root = JsonReader::for_json_schema(doc)
             .root()
             .expect("json")
             .expect("a value");
-        tagged_entities(&root)
-            .into_iter()
-            .map(|e| (e.entity_type, e.path, e.tags))
-            .collect()
-    }
-
-    fn ent(kind: EntityType, path: &str, tags: &[&str]) -> (EntityType, String, Vec<String>) {
-        (
-            kind,
-            path.to_string(),
-            tags.iter().map(|s| s.to_string()).collect(),
-        )
+        flat(tagged_entities(&root))
     }
 
     #[test]

@@ -430,20 +430,11 @@ mod tests {
         assert!(out.contains("string a = 1;"), "{out}");
     }
 
-    // `ProtobufSchema.inlineTaggedEntities` / `getInlineTaggedEntitiesRecursively` (8.3.1).
-    fn entities(schema: &str) -> Vec<(EntityType, String, Vec<String>)> {
-        tagged_entities(&read(schema).expect("reads"))
-            .into_iter()
-            .map(|e| (e.entity_type, e.path, e.tags))
-            .collect()
-    }
+    use crate::schema::tags::test_support::{ent, flat, Ent};
 
-    fn ent(kind: EntityType, path: &str, tags: &[&str]) -> (EntityType, String, Vec<String>) {
-        (
-            kind,
-            path.to_string(),
-            tags.iter().map(|s| s.to_string()).collect(),
-        )
+    // `ProtobufSchema.inlineTaggedEntities` / `getInlineTaggedEntitiesRecursively` (8.3.1).
+    fn entities(schema: &str) -> Vec<Ent> {
+        flat(tagged_entities(&read(schema).expect("reads")))
     }
 
     #[test]
