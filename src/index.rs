@@ -302,17 +302,12 @@ impl Index {
             self.fence_floor = self.fence_floor.max(e);
         }
         self.to_repair.remove(&raw.key);
-        let new_version = match (&rec.key, &rec.value) {
-            (Key::Schema { subject, version }, Some(Value::Schema(v))) => {
-                !v.deleted
-                    && self
-                        .subjects
-                        .get(subject)
-                        .is_none_or(|vs| !vs.contains_key(version))
-            }
-            _ => false,
-        };
-        if !new_version && rec.key != Key::Noop {
+        // A version record counts in `apply_schema`, which knows whether it is new.
+        let version = matches!(
+            (&rec.key, &rec.value),
+            (Key::Schema { .. }, Some(Value::Schema(_)))
+        );
+        if !version && rec.key != Key::Noop {
             self.changes += 1;
         }
         if !matches!(rec.key, Key::Unknown(_) | Key::Noop) {
@@ -322,7 +317,9 @@ impl Index {
             (Key::Schema { subject, version }, Some(Value::Schema(v))) => {
                 self.apply_schema(offset, ts, subject, version, v)
             }
-            (Key::Schema { subject, version }, None) => self.remove_version(&subject, version),
+            (Key::Schema { subject, version }, None) => {
+                self.remove_version(&subject, version);
+            }
             (Key::Config { subject }, Some(Value::Config(v))) => {
                 self.configs.insert(subject, v);
             }
@@ -450,7 +447,10 @@ impl Index {
                 return;
             }
         }
-        self.remove_version(&subject, version);
+        if self.remove_version(&subject, version) || v.deleted {
+            // Not a new live version: a plan made meanwhile may rest on what changed.
+            self.changes += 1;
+        }
         let ctx = self.contexts.entry(ctx_name).or_default();
         ctx.listed = true;
         ctx.max_id = ctx.max_id.max(v.id);
@@ -488,12 +488,13 @@ impl Index {
         );
     }
 
-    fn remove_version(&mut self, subject: &str, version: i32) {
+    /// Removes a version; `false` when there was none.
+    fn remove_version(&mut self, subject: &str, version: i32) -> bool {
         let Some(versions) = self.subjects.get_mut(subject) else {
-            return;
+            return false;
         };
         let Some(old) = versions.remove(&version) else {
-            return;
+            return false;
         };
         if versions.is_empty() {
             self.subjects.remove(subject);
@@ -527,6 +528,7 @@ impl Index {
                 }
             }
         }
+        true
     }
 
     // ---- queries -------------------------------------------------------------------
