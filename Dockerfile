@@ -10,7 +10,7 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 RUN mkdir -p src benches \
     && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
-    && for b in avro kafka_start json protobuf ceiling; do echo 'fn main() {}' > "benches/$b.rs"; done \
+    && for b in avro kafka_start json protobuf ceiling paced_reads; do echo 'fn main() {}' > "benches/$b.rs"; done \
     && cargo build --release --locked --bin schema-registry \
     && rm -rf src benches
 COPY src ./src
