@@ -111,6 +111,19 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
+/// The process's CPU time so far (user + system), from /proc (clock ticks of 1/100 s).
+fn cpu_secs(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may hold spaces) start at ") ".
+    let rest = stat.rsplit_once(") ").map_or("", |(_, r)| r);
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .map(|v| v.parse().unwrap_or(0.0))
+        .collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    (f.get(11).copied().unwrap_or(0.0) + f.get(12).copied().unwrap_or(0.0)) / 100.0
+}
+
 /// Waits for the cache writer's log line covering `offset`.
 fn wait_cached(s: &Started, offset: i64) {
     let deadline = Instant::now() + TIMEOUT;
@@ -205,6 +218,7 @@ fn main() {
     let dir = tempfile::tempdir().expect("dir");
     let cold = start_registry(&address, dir.path());
     let cold_rss = rss_kib(cold.child.id());
+    let cold_cpu = cpu_secs(cold.child.id());
     let answer = http_get(&cold.url, &format!("/schemas/ids/{n}"));
     assert!(
         answer.starts_with("HTTP/1.0 200") || answer.starts_with("HTTP/1.1 200"),
@@ -216,22 +230,27 @@ fn main() {
     stop(cold);
     let warm = start_registry(&address, dir.path());
     let warm_rss = rss_kib(warm.child.id());
+    let warm_cpu = cpu_secs(warm.child.id());
     let answer = http_get(&warm.url, &format!("/schemas/ids/{n}"));
     assert!(answer.contains(" 200 "), "{answer}");
     let warm_time = warm.to_serving;
     stop(warm);
 
     println!();
-    println!("| start (Kafka store, {n} schemas) | process start to serving | RSS when serving |");
-    println!("| --- | --- | --- |");
     println!(
-        "| cold: no cache, full replay of the topic | {:.3} s | {:.1} MiB |",
+        "| start (Kafka store, {n} schemas) | process start to serving | registry CPU by then | RSS when serving |"
+    );
+    println!("| --- | --- | --- | --- |");
+    println!(
+        "| cold: no cache, full replay of the topic | {:.3} s | {:.2} s | {:.1} MiB |",
         cold_time.as_secs_f64(),
+        cold_cpu,
         cold_rss as f64 / 1024.0
     );
     println!(
-        "| warm: from the local cache | {:.3} s | {:.1} MiB |",
+        "| warm: from the local cache | {:.3} s | {:.2} s | {:.1} MiB |",
         warm_time.as_secs_f64(),
+        warm_cpu,
         warm_rss as f64 / 1024.0
     );
     if std::env::var("SR_BENCH_KEEP").is_ok() {
