@@ -1,6 +1,9 @@
 use clap::Parser;
 use schema_registry::config::{Cli, Command};
 
+/// mimalloc built with `no_thp` (Cargo.toml): it does not ask for transparent huge pages.
+/// With them, the kernel zeroes 2 MiB per first touch and again after each purge; a
+/// 100,000-schema start spent most of its time there (1.27 s, 0.47 s without).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

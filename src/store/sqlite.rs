@@ -416,24 +416,30 @@ impl Core {
     /// Writes `entries` (with their offsets) and moves `next_offset` to `end` in one
     /// transaction; `cache` also records the cache's source and time.
     ///
-    /// The whole transaction is one SQL text, sent to SQLite's thread at once: a statement
-    /// at a time costs two thread switches each, more than the rest of a registration.
-    /// Values are written as hex blob literals (`X'…'`), so no byte of a record is ever
-    /// read as SQL. A failure part-way leaves the transaction open; the caller then closes
-    /// the connection, which rolls it back (see [`SqliteStore::settle`]).
+    /// The transaction is sent to SQLite's thread as a few SQL texts of several statements
+    /// each: a statement at a time costs two thread switches, more than the rest of a
+    /// registration. A text is closed once it passes [`SQL_TEXT_BYTES`]: SQLite copies the
+    /// rest of a length-bounded text before it parses each statement, so one text for a
+    /// batch of thousands of records (a Kafka cache catching up) would cost time quadratic
+    /// in the batch. Values are written as hex blob literals (`X'…'`), so no byte of a
+    /// record is ever read as SQL. A failure part-way leaves the transaction open; the
+    /// caller then closes the connection, which rolls it back (see [`SqliteStore::settle`]).
     async fn write_rows(
         conn: &mut SqliteConnection,
         entries: &[(i64, &RawRecord, Option<i64>, Option<i64>)],
         end: i64,
         cache: Option<(&str, i64)>,
     ) -> Result<(), StoreError> {
-        let size: usize = entries
-            .iter()
-            .map(|(_, r, _, _)| 2 * (r.key.len() * 2 + r.value.as_ref().map_or(0, Vec::len)) + 400)
-            .sum();
-        let mut sql = String::with_capacity(size + 200);
+        let mut texts = Vec::new();
+        let mut sql = String::with_capacity(SQL_TEXT_BYTES + 4096);
         sql.push_str("BEGIN;\n");
         for (offset, r, epoch, ts) in entries {
+            if sql.len() >= SQL_TEXT_BYTES {
+                texts.push(std::mem::replace(
+                    &mut sql,
+                    String::with_capacity(SQL_TEXT_BYTES + 4096),
+                ));
+            }
             if r.value.is_none() {
                 // Keep the value a tombstone deletes (see the `superseded` table).
                 sql.push_str(
@@ -472,17 +478,22 @@ impl Core {
             sql.push_str(" WHERE id = 1;\n");
         }
         sql.push_str("COMMIT;");
-        // Not kept as a prepared statement: each text is used once.
-        sqlx::query(&sql)
-            .persistent(false)
-            .execute(conn)
-            .await
-            .map_err(backend)?;
+        texts.push(sql);
+        for text in &texts {
+            // Not kept as a prepared statement: each text is used once.
+            sqlx::query(text)
+                .persistent(false)
+                .execute(&mut *conn)
+                .await
+                .map_err(backend)?;
+        }
         Ok(())
     }
 }
 
-/// `X'…'`: bytes as an SQL blob literal (hex digits only).
+/// Where [`SqliteStore::write_rows`] closes a SQL text (the statement under way ends it).
+const SQL_TEXT_BYTES: usize = 32 << 10;
+
 fn push_blob(sql: &mut String, bytes: &[u8]) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     sql.reserve(bytes.len() * 2 + 3);
