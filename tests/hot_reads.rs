@@ -166,3 +166,96 @@ async fn the_kept_answer_follows_deletes() {
     let (st, v) = same_both_ways(&s, &path).await;
     assert_eq!((st, v["error_code"].as_i64()), (404, Some(40403)), "{v}");
 }
+
+/// Status, content type, request ID and body of a POST with a raw body and content type.
+async fn raw_post(s: &Server, path: &str, ct: &str, body: &str) -> (u16, String, String, Vec<u8>) {
+    let resp = s
+        .client
+        .post(format!("{}{path}", s.url))
+        .header("Content-Type", ct)
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("POST");
+    let status = resp.status().as_u16();
+    let header = |name: &str| {
+        resp.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let (ct, rid) = (header("content-type"), header("x-request-id"));
+    (status, ct, rid, resp.bytes().await.expect("body").to_vec())
+}
+
+/// `POST /subjects/{s}` (lookup) read before the router agrees with the routed answer (an
+/// empty query forces the router) for found schemas and for every way a lookup fails,
+/// which the fast path hands to the router with the bytes it read
+/// (`SubjectVersionsResource.lookUpSchemaUnderSubject`, 7.9 and 8.3.1
+/// `core/.../rest/resources/SubjectsResource.java`).
+#[tokio::test]
+async fn lookups_before_the_router_are_the_routed_ones() {
+    let s = Server::start();
+    let body = json!({"schema": record("L")}).to_string();
+    let (st, v) = s
+        .post("/subjects/hot-l/versions", &json!({"schema": record("L")}))
+        .await;
+    assert_eq!(st, 200, "{v}");
+    let ct = "application/vnd.schemaregistry.v1+json";
+    let unknown = json!({"schema": record("Other")}).to_string();
+    let with_refs = json!({"schema": record("L"), "references": [{"name": "x", "subject": "nope", "version": 1}]}).to_string();
+    let cases: Vec<(&str, &str, String, u16)> = vec![
+        ("/subjects/hot-l", ct, body.clone(), 200),
+        ("/subjects/hot-l", "application/json", body.clone(), 200),
+        ("/subjects/hot-l", ct, unknown, 404),
+        ("/subjects/no-such-subject", ct, body.clone(), 404),
+        ("/subjects/hot-l", ct, "{not json".into(), 400),
+        ("/subjects/hot-l", ct, String::new(), 422),
+        ("/subjects/hot-l", ct, "[1]".into(), 400),
+        ("/subjects/hot-l", ct, with_refs, 422),
+        ("/subjects/hot-l", "text/plain", body.clone(), 415),
+    ];
+    for (path, ct, body, want) in cases {
+        let (fs, fct, frid, fbody) = raw_post(&s, path, ct, &body).await;
+        let (rs, rct, rrid, rbody) = raw_post(&s, &format!("{path}?"), ct, &body).await;
+        let what = format!("{path} {ct} {body}");
+        assert_eq!(fs, want, "{what}: {}", String::from_utf8_lossy(&fbody));
+        assert_eq!(fs, rs, "{what}: status");
+        assert_eq!(fct, rct, "{what}: content type");
+        assert_eq!(
+            String::from_utf8_lossy(&fbody),
+            String::from_utf8_lossy(&rbody),
+            "{what}: body"
+        );
+        assert!(!frid.is_empty() && !rrid.is_empty(), "{what}: request IDs");
+    }
+}
+
+/// A lookup body that does not arrive in time is answered 408 by the fast path, as the
+/// extractor answers it (`--request-body-timeout-ms`).
+#[tokio::test]
+async fn a_stalled_lookup_body_times_out() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = Server::builder()
+        .args(["--request-body-timeout-ms", "300"])
+        .start();
+    let addr = s.url.trim_start_matches("http://").to_string();
+    let mut c = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
+    c.write_all(
+        b"POST /subjects/x HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"sch",
+    )
+    .await
+    .expect("write");
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !out.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = c.read(&mut buf).await.expect("read");
+        assert!(n > 0, "closed without an answer");
+        out.extend_from_slice(&buf[..n]);
+    }
+    let head = String::from_utf8_lossy(&out);
+    assert!(head.starts_with("HTTP/1.1 408"), "{head}");
+}

@@ -58,51 +58,71 @@ impl<S: Send + Sync, const MAX: usize> FromRequest<S> for Body<MAX> {
     type Rejection = RegistryError;
 
     async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
-        if let Some(ct) = req.headers().get(header::CONTENT_TYPE) {
-            let ct = ct.to_str().unwrap_or("").to_ascii_lowercase();
-            let essence = ct.split(';').next().unwrap_or("").trim().to_string();
-            if !ACCEPTED.contains(&essence.as_str()) {
-                return Err(super::error::unsupported_media_type());
-            }
-        }
-        // Refused before a byte is read: no `100 Continue` is sent for it.
-        if declared_length(req.headers()).is_some_and(|n| n > MAX as u64) {
-            return Err(body_too_large_for(MAX));
+        if !content_type_accepted(req.headers()) {
+            return Err(super::error::unsupported_media_type());
         }
         let timeout = req
             .extensions()
             .get::<super::serve::BodyTimeout>()
             .map_or(DEFAULT_BODY_TIMEOUT, |t| t.0);
-        let read = axum::body::to_bytes(req.into_body(), MAX);
-        let bytes = match tokio::time::timeout(timeout, read).await {
-            Err(_) => {
-                return Err(super::error::body_timeout(format!(
-                    "Request body not received within {} ms",
-                    timeout.as_millis()
-                )))
-            }
-            Ok(Err(e)) => {
-                let too_large = std::error::Error::source(&e)
-                    .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
-                return Err(if too_large {
-                    body_too_large_for(MAX)
-                } else {
-                    bad(format!("Cannot read the request body: {e}"))
-                });
-            }
-            Ok(Ok(b)) => b,
-        };
-        let text = std::str::from_utf8(&bytes)
-            .map_err(|_| bad("Invalid UTF-8 in the request body".into()))?;
-        if text.trim().is_empty() {
-            return Ok(Body(None));
+        let (parts, body) = req.into_parts();
+        let bytes = read_body(&parts.headers, body, MAX, timeout).await?;
+        parse_body(&bytes, MAX).map(Body)
+    }
+}
+
+/// Whether the request's content type (if any) is one Confluent accepts (else 415).
+pub fn content_type_accepted(headers: &axum::http::HeaderMap) -> bool {
+    let Some(ct) = headers.get(header::CONTENT_TYPE) else {
+        return true;
+    };
+    let ct = ct.to_str().unwrap_or("").to_ascii_lowercase();
+    let essence = ct.split(';').next().unwrap_or("").trim();
+    ACCEPTED.contains(&essence)
+}
+
+/// A request body of at most `max` bytes, read within `timeout` (a declared length over
+/// the limit is refused before a byte is read: no `100 Continue` is sent for it).
+pub async fn read_body(
+    headers: &axum::http::HeaderMap,
+    body: axum::body::Body,
+    max: usize,
+    timeout: std::time::Duration,
+) -> Result<bytes::Bytes, RegistryError> {
+    if declared_length(headers).is_some_and(|n| n > max as u64) {
+        return Err(body_too_large_for(max));
+    }
+    match tokio::time::timeout(timeout, axum::body::to_bytes(body, max)).await {
+        Err(_) => Err(super::error::body_timeout(format!(
+            "Request body not received within {} ms",
+            timeout.as_millis()
+        ))),
+        Ok(Err(e)) => {
+            let too_large = std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+            Err(if too_large {
+                body_too_large_for(max)
+            } else {
+                bad(format!("Cannot read the request body: {e}"))
+            })
         }
-        check_document(text.as_bytes(), MAX_DEPTH, max_elements(MAX)).map_err(bad)?;
-        match serde_json::from_str::<Value>(text) {
-            Ok(Value::Null) => Ok(Body(None)),
-            Ok(v) => Ok(Body(Some(v))),
-            Err(e) => Err(bad(json_error(&e))),
-        }
+        Ok(Ok(b)) => Ok(b),
+    }
+}
+
+/// A body's JSON document (`None`: empty or `null`), its depth and size checked on the
+/// bytes first, with the element limit of a route whose body limit is `max`.
+pub fn parse_body(bytes: &[u8], max: usize) -> Result<Option<Value>, RegistryError> {
+    let text =
+        std::str::from_utf8(bytes).map_err(|_| bad("Invalid UTF-8 in the request body".into()))?;
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    check_document(text.as_bytes(), MAX_DEPTH, max_elements(max)).map_err(bad)?;
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Null) => Ok(None),
+        Ok(v) => Ok(Some(v)),
+        Err(e) => Err(bad(json_error(&e))),
     }
 }
 

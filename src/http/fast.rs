@@ -6,6 +6,11 @@
 //! `Registry::version` finds it). Both are rendered by the functions the handlers use
 //! ([`render_by_id`], [`render_version`]), so both paths answer the same bytes.
 //!
+//! A third: `POST /subjects/{s}` without a query (a serializer looking up the ID of the
+//! schema it holds), when the body declares at most [`LOOKUP_BODY`] bytes: the body is
+//! read here with the limits and timeout the `Body` extractor applies, and the lookup
+//! answered when it succeeds; any other outcome goes to the router with the bytes read.
+//!
 //! What the layers do for every request is done here too: the request ID is taken or made
 //! and returned, the request is counted and timed under its route template, and its log
 //! line written when enabled. Anything else (another route, a query, an unknown ID, a
@@ -18,13 +23,18 @@ use crate::metrics::Metrics;
 use crate::model::Subject;
 use crate::registry::{IdView, Registry, VersionSpec, VersionView};
 use axum::body::Body;
-use axum::http::{header, HeaderMap, HeaderValue, Method, Response, StatusCode, Uri};
+use axum::http::{header, HeaderMap, HeaderValue, Method, Response, Uri};
 use std::sync::Arc;
 use std::time::Instant;
 
 /// The route templates the router matches these requests with (the metrics labels).
 const BY_ID: &str = "/schemas/ids/{id}";
 const VERSION: &str = "/subjects/{subject}/versions/{version}";
+const LOOKUP: &str = "/subjects/{subject}";
+
+/// The largest lookup body read here (declared by `Content-Length`); larger ones, chunked
+/// ones and those that wait for `100 Continue` take the router's way.
+pub const LOOKUP_BODY: u64 = 64 * 1024;
 
 /// The answers served before the router.
 pub struct FastPath {
@@ -53,6 +63,20 @@ fn version_of_path(path: &str) -> Option<(&str, &str)> {
     let version = rest.strip_prefix("versions/")?;
     let plain = |s: &str| !s.is_empty() && !s.contains(['%', '/']);
     (plain(subject) && plain(version)).then_some((subject, version))
+}
+
+/// 200 with JSON bytes.
+fn ok(bytes: bytes::Bytes) -> Response<Body> {
+    let mut resp = Response::new(Body::from(bytes));
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+    resp
+}
+
+/// `/subjects/{s}` → the subject segment, when it needs no decoding.
+fn lookup_of_path(path: &str) -> Option<&str> {
+    let subject = path.strip_prefix("/subjects/")?;
+    (!subject.is_empty() && !subject.contains(['%', '/'])).then_some(subject)
 }
 
 /// `/schemas/ids/{digits}` → the ID; anything else is the router's.
@@ -94,17 +118,84 @@ impl FastPath {
                 .ok()?;
             (bytes, VERSION)
         };
+        Some(self.finish(method, uri, headers, ok(bytes), route, start))
+    }
+
+    /// Whether this request is a lookup whose body is read here ([`FastPath::lookup`]).
+    pub fn takes_lookup(&self, method: &Method, uri: &Uri, headers: &HeaderMap) -> bool {
+        method == Method::POST
+            && uri.query().is_none()
+            && lookup_of_path(uri.path()).is_some()
+            && super::extract::declared_length(headers).is_some_and(|n| n <= LOOKUP_BODY)
+            && !headers.contains_key(header::EXPECT)
+            && super::extract::content_type_accepted(headers)
+    }
+
+    /// The answer to a lookup whose body is `body`, when the schema is found; `None`: the
+    /// router answers (an error, a body that does not parse, an unknown subject).
+    pub fn lookup(
+        &self,
+        uri: &Uri,
+        headers: &HeaderMap,
+        body: &[u8],
+        start: Instant,
+    ) -> Option<Response<Body>> {
+        let subject = Subject::parse(lookup_of_path(uri.path())?);
+        let doc = super::extract::parse_body(body, super::extract::SCHEMA_BODY).ok()??;
+        let req = super::extract::schema_request(&doc).ok()?;
+        let (_, v) = self
+            .registry
+            .read_using_contexts(&subject, |s| self.registry.lookup(s, &req, false, false))
+            .ok()?;
+        let bytes = serde_json::to_vec(&SchemaVersion::looked_up(&v)).ok()?;
+        let resp = ok(bytes.into());
+        Some(self.finish(&Method::POST, uri, headers, resp, LOOKUP, start))
+    }
+
+    /// A lookup whose body could not be read: the extractor's error, answered here.
+    pub fn lookup_failed(
+        &self,
+        uri: &Uri,
+        headers: &HeaderMap,
+        error: crate::error::RegistryError,
+        start: Instant,
+    ) -> Response<Body> {
+        use axum::response::IntoResponse;
+        self.finish(
+            &Method::POST,
+            uri,
+            headers,
+            error.into_response(),
+            LOOKUP,
+            start,
+        )
+    }
+
+    /// What the outer layers add to every answer: the request ID, the log line, the
+    /// request's metrics under its route template.
+    fn finish(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        mut resp: Response<Body>,
+        route: &'static str,
+        start: Instant,
+    ) -> Response<Body> {
         let request_id = super::request_log::id_of(headers);
-        let mut resp = Response::new(Body::from(bytes));
-        *resp.status_mut() = StatusCode::OK;
-        let h = resp.headers_mut();
-        h.insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+        let status = resp.status().as_u16();
         if super::request_log::logging() {
-            super::request_log::log_line(method, uri, 200, start, &request_id);
+            super::request_log::log_line(method, uri, status, start, &request_id);
         }
-        h.insert(super::request_log::REQUEST_ID, request_id);
-        self.metrics.observe("GET", route, 200, start.elapsed());
-        Some(resp)
+        resp.headers_mut()
+            .insert(super::request_log::REQUEST_ID, request_id);
+        let label = if method == Method::POST {
+            "POST"
+        } else {
+            "GET"
+        };
+        self.metrics.observe(label, route, status, start.elapsed());
+        resp
     }
 }
 

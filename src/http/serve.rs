@@ -261,6 +261,43 @@ impl Drop for Busy {
     }
 }
 
+impl Service {
+    /// A lookup read and answered by the fast path (`fast.rs`); the router gets it, with
+    /// the bytes read, when the fast path does not answer.
+    fn fast_lookup(
+        &self,
+        fast: Arc<super::fast::FastPath>,
+        req: hyper::Request<Incoming>,
+    ) -> Answer {
+        self.state.busy.fetch_add(1, Ordering::Relaxed);
+        let busy = Busy(self.state.clone());
+        let timeout = self.body_timeout;
+        let identity = self.identity.clone();
+        let app = self.app.clone();
+        Answer::Later(Box::pin(async move {
+            let _busy = busy;
+            let start = std::time::Instant::now();
+            let (parts, body) = req.into_parts();
+            let max = super::extract::SCHEMA_BODY;
+            let body = axum::body::Body::new(body);
+            let bytes = match super::extract::read_body(&parts.headers, body, max, timeout.0).await
+            {
+                Ok(b) => b,
+                Err(e) => return Ok(fast.lookup_failed(&parts.uri, &parts.headers, e, start)),
+            };
+            if let Some(resp) = fast.lookup(&parts.uri, &parts.headers, &bytes, start) {
+                return Ok(resp);
+            }
+            let mut req = axum::http::Request::from_parts(parts, axum::body::Body::from(bytes));
+            req.extensions_mut().insert(timeout);
+            if let Some(who) = identity {
+                req.extensions_mut().insert(axum::extract::ConnectInfo(who));
+            }
+            Ok(app.oneshot(req).await.unwrap_or_else(|e| match e {}))
+        }))
+    }
+}
+
 impl hyper::service::Service<hyper::Request<Incoming>> for Service {
     type Response = axum::response::Response;
     type Error = Infallible;
@@ -268,11 +305,14 @@ impl hyper::service::Service<hyper::Request<Incoming>> for Service {
 
     fn call(&self, req: hyper::Request<Incoming>) -> Self::Future {
         if let Some(fast) = &self.fast {
-            // A request with a body goes the long way (its body is read or discarded there).
+            // A request with a body goes the long way (its body is read or discarded there),
+            // but for a small lookup, read here.
             if hyper::body::Body::is_end_stream(req.body()) {
                 if let Some(resp) = fast.answer(req.method(), req.uri(), req.headers()) {
                     return Answer::Now(Some(resp));
                 }
+            } else if fast.takes_lookup(req.method(), req.uri(), req.headers()) {
+                return self.fast_lookup(fast.clone(), req);
             }
         }
         self.state.busy.fetch_add(1, Ordering::Relaxed);
