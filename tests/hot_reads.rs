@@ -17,7 +17,11 @@ async fn raw(s: &Server, path: &str, request_id: Option<&str>) -> (u16, String, 
     if let Some(id) = request_id {
         req = req.header("X-Request-ID", id);
     }
-    let resp = req.send().await.expect("GET");
+    parts(req.send().await.expect("GET")).await
+}
+
+/// Status, content type, request ID and body of an answer.
+async fn parts(resp: reqwest::Response) -> (u16, String, String, Vec<u8>) {
     let status = resp.status().as_u16();
     let header = |name: &str| {
         resp.headers()
@@ -27,26 +31,39 @@ async fn raw(s: &Server, path: &str, request_id: Option<&str>) -> (u16, String, 
             .to_string()
     };
     let (ct, rid) = (header("content-type"), header("x-request-id"));
-    let body = resp.bytes().await.expect("body").to_vec();
-    (status, ct, rid, body)
+    (status, ct, rid, resp.bytes().await.expect("body").to_vec())
 }
 
 /// The fast answer and the routed one agree; returns the body as JSON.
 async fn same_both_ways(s: &Server, path: &str) -> (u16, Value) {
-    let (fs, fct, frid, fbody) = raw(s, path, None).await;
-    let (rs, rct, rrid, rbody) = raw(s, &format!("{path}?"), None).await;
-    assert_eq!(fs, rs, "{path}: status");
-    assert_eq!(fct, rct, "{path}: content type");
+    let fast = raw(s, path, None).await;
+    let routed = raw(s, &format!("{path}?"), None).await;
+    agree(path, &fast, &routed);
+    (
+        fast.0,
+        serde_json::from_slice(&fast.3).unwrap_or(Value::Null),
+    )
+}
+
+/// The fast answer and the routed one: same status, content type and bytes, each with a
+/// request ID of its own.
+fn agree(
+    what: &str,
+    fast: &(u16, String, String, Vec<u8>),
+    routed: &(u16, String, String, Vec<u8>),
+) {
+    let ((fs, fct, frid, fbody), (rs, rct, rrid, rbody)) = (fast, routed);
+    assert_eq!(fs, rs, "{what}: status");
+    assert_eq!(fct, rct, "{what}: content type");
     assert_eq!(
-        String::from_utf8_lossy(&fbody),
-        String::from_utf8_lossy(&rbody),
-        "{path}: body"
+        String::from_utf8_lossy(fbody),
+        String::from_utf8_lossy(rbody),
+        "{what}: body"
     );
     assert!(
         !frid.is_empty() && !rrid.is_empty() && frid != rrid,
-        "{path}: request IDs"
+        "{what}: request IDs"
     );
-    (fs, serde_json::from_slice(&fbody).unwrap_or(Value::Null))
 }
 
 fn record(name: &str) -> String {
@@ -177,16 +194,7 @@ async fn raw_post(s: &Server, path: &str, ct: &str, body: &str) -> (u16, String,
         .send()
         .await
         .expect("POST");
-    let status = resp.status().as_u16();
-    let header = |name: &str| {
-        resp.headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string()
-    };
-    let (ct, rid) = (header("content-type"), header("x-request-id"));
-    (status, ct, rid, resp.bytes().await.expect("body").to_vec())
+    parts(resp).await
 }
 
 /// `POST /subjects/{s}` (lookup) read before the router agrees with the routed answer (an
@@ -217,18 +225,11 @@ async fn lookups_before_the_router_are_the_routed_ones() {
         ("/subjects/hot-l", "text/plain", body.clone(), 415),
     ];
     for (path, ct, body, want) in cases {
-        let (fs, fct, frid, fbody) = raw_post(&s, path, ct, &body).await;
-        let (rs, rct, rrid, rbody) = raw_post(&s, &format!("{path}?"), ct, &body).await;
+        let fast = raw_post(&s, path, ct, &body).await;
+        let routed = raw_post(&s, &format!("{path}?"), ct, &body).await;
         let what = format!("{path} {ct} {body}");
-        assert_eq!(fs, want, "{what}: {}", String::from_utf8_lossy(&fbody));
-        assert_eq!(fs, rs, "{what}: status");
-        assert_eq!(fct, rct, "{what}: content type");
-        assert_eq!(
-            String::from_utf8_lossy(&fbody),
-            String::from_utf8_lossy(&rbody),
-            "{what}: body"
-        );
-        assert!(!frid.is_empty() && !rrid.is_empty(), "{what}: request IDs");
+        assert_eq!(fast.0, want, "{what}: {}", String::from_utf8_lossy(&fast.3));
+        agree(&what, &fast, &routed);
     }
 }
 

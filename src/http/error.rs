@@ -121,7 +121,8 @@ pub fn ok_raw(body: String) -> Response {
 
 /// 200 with JSON bytes rendered earlier (`fast::render_by_id`, kept by the index).
 pub fn ok_bytes(body: bytes::Bytes) -> Response {
-    let mut resp = (StatusCode::OK, body).into_response();
+    // Built directly (the hot reads answer with it): no default content type to replace.
+    let mut resp = Response::new(axum::body::Body::from(body));
     resp.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
     resp

@@ -17,13 +17,12 @@
 //! percent-encoded or signed ID) goes to the router unchanged. Not used when basic
 //! authentication is on: every request then goes through the auth layer.
 
-use super::error::CONTENT_TYPE;
 use super::types::{SchemaById, SchemaVersion};
 use crate::metrics::Metrics;
 use crate::model::Subject;
 use crate::registry::{IdView, Registry, VersionSpec, VersionView};
 use axum::body::Body;
-use axum::http::{header, HeaderMap, HeaderValue, Method, Response, Uri};
+use axum::http::{header, HeaderMap, Method, Response, Uri};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -63,14 +62,6 @@ fn version_of_path(path: &str) -> Option<(&str, &str)> {
     let version = rest.strip_prefix("versions/")?;
     let plain = |s: &str| !s.is_empty() && !s.contains(['%', '/']);
     (plain(subject) && plain(version)).then_some((subject, version))
-}
-
-/// 200 with JSON bytes.
-fn ok(bytes: bytes::Bytes) -> Response<Body> {
-    let mut resp = Response::new(Body::from(bytes));
-    resp.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
-    resp
 }
 
 /// `/subjects/{s}` → the subject segment, when it needs no decoding.
@@ -118,7 +109,14 @@ impl FastPath {
                 .ok()?;
             (bytes, VERSION)
         };
-        Some(self.finish(method, uri, headers, ok(bytes), route, start))
+        Some(self.finish(
+            method,
+            uri,
+            headers,
+            super::error::ok_bytes(bytes),
+            route,
+            start,
+        ))
     }
 
     /// Whether this request is a lookup whose body is read here ([`FastPath::lookup`]).
@@ -148,7 +146,7 @@ impl FastPath {
             .read_using_contexts(&subject, |s| self.registry.lookup(s, &req, false, false))
             .ok()?;
         let bytes = serde_json::to_vec(&SchemaVersion::looked_up(&v)).ok()?;
-        let resp = ok(bytes.into());
+        let resp = super::error::ok_bytes(bytes.into());
         Some(self.finish(&Method::POST, uri, headers, resp, LOOKUP, start))
     }
 
@@ -189,11 +187,7 @@ impl FastPath {
         }
         resp.headers_mut()
             .insert(super::request_log::REQUEST_ID, request_id);
-        let label = if method == Method::POST {
-            "POST"
-        } else {
-            "GET"
-        };
+        let label = super::metrics::method_label(method);
         self.metrics.observe(label, route, status, start.elapsed());
         resp
     }

@@ -17,7 +17,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 /// The method label: the standard methods, anything else `OTHER` (bounded cardinality).
-fn method_label(m: &Method) -> &'static str {
+pub(super) fn method_label(m: &Method) -> &'static str {
     match *m {
         Method::GET => "GET",
         Method::POST => "POST",

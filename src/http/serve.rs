@@ -261,6 +261,19 @@ impl Drop for Busy {
     }
 }
 
+/// What the handlers learn from the connection: the body timeout, the client certificate's
+/// principal (read by `http::auth::require`).
+fn connection_extensions(
+    req: &mut axum::http::Request<axum::body::Body>,
+    timeout: BodyTimeout,
+    identity: Option<crate::mtls::ClientIdentity>,
+) {
+    req.extensions_mut().insert(timeout);
+    if let Some(who) = identity {
+        req.extensions_mut().insert(axum::extract::ConnectInfo(who));
+    }
+}
+
 impl Service {
     /// A lookup read and answered by the fast path (`fast.rs`); the router gets it, with
     /// the bytes read, when the fast path does not answer.
@@ -289,10 +302,7 @@ impl Service {
                 return Ok(resp);
             }
             let mut req = axum::http::Request::from_parts(parts, axum::body::Body::from(bytes));
-            req.extensions_mut().insert(timeout);
-            if let Some(who) = identity {
-                req.extensions_mut().insert(axum::extract::ConnectInfo(who));
-            }
+            connection_extensions(&mut req, timeout, identity);
             Ok(app.oneshot(req).await.unwrap_or_else(|e| match e {}))
         }))
     }
@@ -333,11 +343,7 @@ impl hyper::service::Service<hyper::Request<Incoming>> for Service {
             }),
             None => axum::body::Body::new(body),
         });
-        req.extensions_mut().insert(self.body_timeout);
-        if let Some(who) = &self.identity {
-            req.extensions_mut()
-                .insert(axum::extract::ConnectInfo(who.clone()));
-        }
+        connection_extensions(&mut req, self.body_timeout, self.identity.clone());
         let app = self.app.clone();
         let drain_for = self.body_timeout.0;
         Answer::Later(Box::pin(async move {

@@ -430,15 +430,17 @@ impl Core {
         end: i64,
         cache: Option<(&str, i64)>,
     ) -> Result<(), StoreError> {
-        let mut texts = Vec::new();
-        let mut sql = String::with_capacity(SQL_TEXT_BYTES + 4096);
+        // Sized for the batch, up to one text's worth (a single registration stays small).
+        let size: usize = entries
+            .iter()
+            .map(|(_, r, _, _)| 2 * (r.key.len() + r.value.as_ref().map_or(0, Vec::len)) + 400)
+            .sum();
+        let mut sql = String::with_capacity(size.min(SQL_TEXT_BYTES) + 200);
         sql.push_str("BEGIN;\n");
         for (offset, r, epoch, ts) in entries {
             if sql.len() >= SQL_TEXT_BYTES {
-                texts.push(std::mem::replace(
-                    &mut sql,
-                    String::with_capacity(SQL_TEXT_BYTES + 4096),
-                ));
+                Self::execute_text(conn, &sql).await?;
+                sql.clear();
             }
             if r.value.is_none() {
                 // Keep the value a tombstone deletes (see the `superseded` table).
@@ -478,15 +480,17 @@ impl Core {
             sql.push_str(" WHERE id = 1;\n");
         }
         sql.push_str("COMMIT;");
-        texts.push(sql);
-        for text in &texts {
-            // Not kept as a prepared statement: each text is used once.
-            sqlx::query(text)
-                .persistent(false)
-                .execute(&mut *conn)
-                .await
-                .map_err(backend)?;
-        }
+        Self::execute_text(conn, &sql).await
+    }
+
+    /// Runs one SQL text of several statements (not kept as a prepared statement: each
+    /// text is used once).
+    async fn execute_text(conn: &mut SqliteConnection, sql: &str) -> Result<(), StoreError> {
+        sqlx::query(sql)
+            .persistent(false)
+            .execute(conn)
+            .await
+            .map_err(backend)?;
         Ok(())
     }
 }
@@ -494,6 +498,7 @@ impl Core {
 /// Where [`SqliteStore::write_rows`] closes a SQL text (the statement under way ends it).
 const SQL_TEXT_BYTES: usize = 32 << 10;
 
+/// `X'…'`: bytes as an SQL blob literal (hex digits only).
 fn push_blob(sql: &mut String, bytes: &[u8]) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     sql.reserve(bytes.len() * 2 + 3);
