@@ -71,6 +71,47 @@ impl SchemaBody {
     }
 }
 
+/// A log record decoded, and for a version record its body and GUID: the part of applying
+/// a record that reads nothing of the index. A start-up replay decodes on another thread
+/// while the index applies the records before (`Registry::open`).
+#[derive(Debug)]
+pub struct Decoded {
+    rec: Result<record::Record, record::DecodeError>,
+    /// The schema of a version record, moved out of its value, with its GUID (`None`: not
+    /// a version record, or a schema type this registry does not know).
+    body: Option<(SchemaBody, crate::guid::Guid)>,
+}
+
+impl Decoded {
+    pub fn new(raw: &RawRecord) -> Decoded {
+        let mut rec = record::decode(raw);
+        let body = match &mut rec {
+            Ok(record::Record {
+                key: Key::Schema { .. },
+                value: Some(Value::Schema(v)),
+            }) => {
+                let schema_type = match v.schema_type.as_deref() {
+                    None => Some(SchemaType::Avro),
+                    Some(t) => SchemaType::parse(t),
+                };
+                schema_type.map(|t| {
+                    let body = SchemaBody::new(
+                        t,
+                        std::mem::take(&mut v.schema),
+                        std::mem::take(&mut v.references),
+                        v.metadata.take(),
+                        v.rule_set.take(),
+                    );
+                    let guid = crate::guid::of(&body);
+                    (body, guid)
+                })
+            }
+            _ => None,
+        };
+        Decoded { rec, body }
+    }
+}
+
 /// One version of a subject.
 #[derive(Debug, Clone)]
 pub struct VersionEntry {
@@ -268,8 +309,25 @@ impl Index {
     }
 
     fn apply_at(&mut self, offset: i64, raw: &RawRecord, epoch: Option<i64>, ts: Option<i64>) {
+        self.apply_decoded_at(offset, raw, epoch, ts, Decoded::new(raw));
+    }
+
+    /// Applies a log entry decoded beforehand (possibly on another thread, see
+    /// [`Decoded`]); the same as [`Index::apply_entry`] on it.
+    pub fn apply_decoded(&mut self, e: &crate::store::LogEntry, d: Decoded) {
+        self.apply_decoded_at(e.offset, &e.record, e.epoch, e.ts, d);
+    }
+
+    fn apply_decoded_at(
+        &mut self,
+        offset: i64,
+        raw: &RawRecord,
+        epoch: Option<i64>,
+        ts: Option<i64>,
+        d: Decoded,
+    ) {
         self.applied = self.applied.max(offset);
-        let rec = match record::decode(raw) {
+        let rec = match d.rec {
             Ok(r) => r,
             Err(e) => {
                 tracing::warn!(offset, error = %e, key = %String::from_utf8_lossy(&raw.key), "skipping malformed record");
@@ -315,7 +373,7 @@ impl Index {
         }
         match (rec.key, rec.value) {
             (Key::Schema { subject, version }, Some(Value::Schema(v))) => {
-                self.apply_schema(offset, ts, subject, version, v)
+                self.apply_schema(offset, ts, subject, version, v, d.body)
             }
             (Key::Schema { subject, version }, None) => {
                 self.remove_version(&subject, version);
@@ -416,6 +474,8 @@ impl Index {
         }
     }
 
+    /// `body`: the value's schema as [`Decoded::new`] took it out of `v` (`None`: a type
+    /// this registry does not know).
     fn apply_schema(
         &mut self,
         offset: i64,
@@ -423,18 +483,16 @@ impl Index {
         subject: String,
         version: i32,
         v: record::SchemaValue,
+        body: Option<(SchemaBody, crate::guid::Guid)>,
     ) {
-        let schema_type = match v.schema_type.as_deref() {
-            None => SchemaType::Avro,
-            Some(t) => match SchemaType::parse(t) {
-                Some(t) => t,
-                None => {
-                    tracing::warn!(offset, schema_type = t, "skipping schema of unknown type");
-                    return;
-                }
-            },
+        let Some((body, guid)) = body else {
+            tracing::warn!(
+                offset,
+                schema_type = v.schema_type.as_deref().unwrap_or_default(),
+                "skipping schema of unknown type"
+            );
+            return;
         };
-        let body = SchemaBody::new(schema_type, v.schema, v.references, v.metadata, v.rule_set);
         let ctx_name = Subject::parse(&subject).context;
         let ctx = self.contexts.entry(ctx_name.clone()).or_default();
         // Duplicate-ID guard: an ID held by other versions stays bound to its content.
@@ -457,7 +515,7 @@ impl Index {
         let key = body.content_key();
         let new_id = !ctx.ids.contains_key(&v.id);
         let entry = ctx.ids.entry(v.id).or_insert_with(|| IdEntry {
-            guid: crate::guid::of(&body),
+            guid,
             body: Arc::new(body),
             holders: Holders::default(),
             rendered: Default::default(),

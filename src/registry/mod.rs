@@ -7,10 +7,10 @@
 //! The index is never changed here: only the replay loop applies records.
 
 use crate::error::{RegistryError, Result};
-use crate::index::{Index, SchemaBody, VersionEntry};
+use crate::index::{Decoded, Index, SchemaBody, VersionEntry};
 use crate::model::{Level, Reference, MAX_SUBJECT_LEN};
 use crate::store::record::{ConfigValue, Key, Value};
-use crate::store::Store;
+use crate::store::{LogEntry, Store};
 use serde_json::Value as Json;
 use std::sync::atomic::{AtomicBool, AtomicI64};
 use std::sync::{Arc, RwLock, RwLockReadGuard};
@@ -254,10 +254,7 @@ impl Registry {
         let mut ix = Index::new();
         let started = std::time::Instant::now();
         let count = existing.len();
-        // By value: each record's bytes are freed as soon as it is applied.
-        for e in existing {
-            ix.apply_entry(&e);
-        }
+        replay_existing(&mut ix, existing)?;
         tracing::info!(
             records = count,
             elapsed_ms = started.elapsed().as_millis() as u64,
@@ -390,4 +387,48 @@ impl Registry {
             ts: e.ts,
         }
     }
+}
+
+/// Applies the records a store held at start-up, in order. A long log is decoded on a second
+/// thread a chunk ahead of the index applying it (decoding and hashing are half the work);
+/// the bounded hand-off keeps at most a few chunks decoded at once. Each record's bytes are
+/// freed as soon as it is applied.
+fn replay_existing(ix: &mut Index, existing: Vec<LogEntry>) -> Result<()> {
+    const CHUNK: usize = 2048;
+    if existing.len() < 4 * CHUNK {
+        for e in existing {
+            ix.apply_entry(&e);
+        }
+        return Ok(());
+    }
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(LogEntry, Decoded)>>(2);
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .name("replay-decode".into())
+            .spawn_scoped(s, move || {
+                let mut records = existing.into_iter();
+                loop {
+                    let chunk: Vec<_> = records
+                        .by_ref()
+                        .take(CHUNK)
+                        .map(|e| {
+                            let d = Decoded::new(&e.record);
+                            (e, d)
+                        })
+                        .collect();
+                    if chunk.is_empty() || tx.send(chunk).is_err() {
+                        break;
+                    }
+                }
+            })
+            .map_err(|e| {
+                RegistryError::Store(format!("cannot start a thread to replay on: {e}"))
+            })?;
+        for chunk in rx {
+            for (e, d) in chunk {
+                ix.apply_decoded(&e, d);
+            }
+        }
+        Ok(())
+    })
 }

@@ -565,31 +565,22 @@ impl Store for KafkaStore {
             };
             match (&self.cache, checkpoint >= 0) {
                 (Some(cache), true) => {
-                    // The cached records stream to the replay loop (applied while still being
-                    // read); the reader already fetches what follows the checkpoint, and its
-                    // records are passed on after the cached ones. On a failure the channel
-                    // closes and the start fails ("the replay loop stopped").
-                    let (reader_tx, mut reader_rx) = mpsc::unbounded_channel();
-                    start_reader(reader_tx).map_err(backend)?;
-                    let cache = cache.clone();
-                    tokio::spawn(async move {
-                        let t0 = Instant::now();
-                        match cache.stream_into(&tx).await {
-                            Ok(rows) => {
-                                tracing::info!(
-                                    rows,
-                                    elapsed_ms = t0.elapsed().as_millis() as u64,
-                                    "read the local cache"
-                                );
-                                while let Some(e) = reader_rx.recv().await {
-                                    if tx.send(e).is_err() {
-                                        break;
-                                    }
-                                }
-                            }
-                            Err(e) => tracing::error!(error = %e, "cannot read the local cache"),
-                        }
-                    });
+                    // The reader already fetches what follows the checkpoint while the cached
+                    // records are read; they are replayed first (decoded on a second thread,
+                    // see `Registry::open`), the reader's after them. A cache that cannot be
+                    // read fails the start.
+                    start_reader(tx).map_err(backend)?;
+                    let t0 = Instant::now();
+                    let cached = cache
+                        .read_cached()
+                        .await
+                        .map_err(|e| backend(format!("cannot read the local cache: {e}")))?;
+                    tracing::info!(
+                        rows = cached.len(),
+                        elapsed_ms = t0.elapsed().as_millis() as u64,
+                        "read the local cache"
+                    );
+                    return Ok((cached, rx));
                 }
                 _ => start_reader(tx).map_err(backend)?,
             }

@@ -39,6 +39,8 @@ struct Inner {
 pub struct Core {
     path: PathBuf,
     opts: SqliteConnectOptions,
+    /// How long to wait for the file's lock (the whole-log read opens it again).
+    busy_timeout: Duration,
     inner: std::sync::Arc<Mutex<Inner>>,
     /// Appends waiting for a commit, in call order (group commit: whoever commits next
     /// writes them all in one transaction, one sync to disk for all).
@@ -222,6 +224,7 @@ impl Core {
         Ok(SqliteStore(std::sync::Arc::new(Core {
             path: path.to_path_buf(),
             opts,
+            busy_timeout: mode.busy_timeout,
             inner: std::sync::Arc::new(Mutex::new(Inner {
                 conn: Some(conn),
                 next_offset,
@@ -572,17 +575,10 @@ impl Core {
         Ok(None)
     }
 
-    /// Sends every cached row, in log order, to `tx` (the receiver applies one chunk while
-    /// the next is read). Returns the count.
-    pub async fn stream_into(
-        &self,
-        tx: &mpsc::UnboundedSender<LogEntry>,
-    ) -> Result<usize, StoreError> {
+    /// Every cached row, in log order.
+    pub async fn read_cached(&self) -> Result<Vec<LogEntry>, StoreError> {
         let mut inner = self.inner.lock().await;
-        Self::each_row(self.conn(&mut inner).await?, |e| {
-            tx.send(e).map_err(|_| backend("the replay loop stopped"))
-        })
-        .await
+        self.read_all(&mut inner).await
     }
 
     /// Stores records read from `source` (in log order) and moves the checkpoint to the
@@ -658,55 +654,85 @@ impl Core {
         Ok(())
     }
 
-    /// Hands every row to `sink` in log order: the live records, read in chunks of the
-    /// offset index, merged with the values tombstones superseded (few, read at once).
-    async fn each_row(
-        conn: &mut SqliteConnection,
-        mut sink: impl FnMut(LogEntry) -> Result<(), StoreError>,
-    ) -> Result<usize, StoreError> {
-        const CHUNK: i64 = 8192;
-        let sql = format!("SELECT {COLUMNS} FROM superseded ORDER BY \"offset\"");
-        let mut old = Vec::new();
-        for row in sqlx::query(&sql)
-            .fetch_all(&mut *conn)
+    /// Every row of the log in order: the live records merged with the values tombstones
+    /// superseded. Read on a connection of its own, on a blocking thread: sqlx hands a row
+    /// at a time from its SQLite thread (two thread switches and a copy of each value),
+    /// which at a million records was half of the start-up. The store's connection holds
+    /// the file's lock exclusively, so it is closed for the read and opened again after,
+    /// all under `inner`: nothing is written meanwhile, and a registry that took the file
+    /// in between makes this one fail at the reopen instead of sharing the file.
+    async fn read_all(&self, inner: &mut Inner) -> Result<Vec<LogEntry>, StoreError> {
+        if let Some(conn) = inner.conn.take() {
+            conn.close().await.map_err(backend)?;
+        }
+        let (path, busy) = (self.path.clone(), self.busy_timeout);
+        let rows = tokio::task::spawn_blocking(move || read_log(&path, busy))
             .await
-            .map_err(backend)?
-        {
-            old.push(entry_of(&row)?);
-        }
-        let mut old = old.into_iter().peekable();
-        let sql = format!(
-            "SELECT {COLUMNS} FROM records WHERE \"offset\" > ?1 ORDER BY \"offset\" LIMIT ?2"
-        );
-        let (mut count, mut after) = (0, i64::MIN);
-        loop {
-            let rows = sqlx::query(&sql)
-                .bind(after)
-                .bind(CHUNK)
-                .fetch_all(&mut *conn)
-                .await
-                .map_err(backend)?;
-            let n = rows.len();
-            for row in rows {
-                let entry = entry_of(&row)?;
-                while let Some(o) = old.next_if(|o| o.offset < entry.offset) {
-                    sink(o)?;
-                    count += 1;
-                }
-                after = entry.offset;
-                sink(entry)?;
-                count += 1;
-            }
-            if (n as i64) < CHUNK {
-                break;
-            }
-        }
-        for o in old {
-            sink(o)?;
-            count += 1;
-        }
-        Ok(count)
+            .map_err(backend)
+            .and_then(|r| r.map_err(|e| backend(format!("reading {}: {e}", self.path.display()))));
+        self.reopen(inner).await?;
+        rows
     }
+}
+
+/// See [`Core::read_all`].
+fn read_log(path: &Path, busy: Duration) -> rusqlite::Result<Vec<LogEntry>> {
+    fn entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<LogEntry> {
+        let bytes = |i: usize| -> rusqlite::Result<Option<Vec<u8>>> {
+            let v = row.get_ref(i)?;
+            match v {
+                rusqlite::types::ValueRef::Null => Ok(None),
+                _ => v.as_bytes().map(|b| Some(b.to_vec())).map_err(|e| {
+                    rusqlite::Error::FromSqlConversionFailure(i, v.data_type(), e.into())
+                }),
+            }
+        };
+        Ok(LogEntry {
+            offset: row.get(0)?,
+            record: RawRecord {
+                key: bytes(1)?.unwrap_or_default(),
+                value: bytes(2)?,
+            },
+            epoch: row.get(3)?,
+            ts: row.get(4)?,
+        })
+    }
+    let mut conn = rusqlite::Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(busy)?;
+    // As the store's own connection: a WAL file in exclusive mode has no shared memory.
+    conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
+    let tx = conn.transaction()?;
+    let mut old = Vec::new();
+    {
+        let mut q = tx.prepare(&format!(
+            "SELECT {COLUMNS} FROM superseded ORDER BY \"offset\""
+        ))?;
+        let mut rows = q.query([])?;
+        while let Some(row) = rows.next()? {
+            old.push(entry(row)?);
+        }
+    }
+    let mut old = old.into_iter().peekable();
+    let mut out = Vec::new();
+    {
+        let mut q = tx.prepare(&format!(
+            "SELECT {COLUMNS} FROM records ORDER BY \"offset\""
+        ))?;
+        let mut rows = q.query([])?;
+        while let Some(row) = rows.next()? {
+            let e = entry(row)?;
+            while let Some(o) = old.next_if(|o| o.offset < e.offset) {
+                out.push(o);
+            }
+            out.push(e);
+        }
+    }
+    out.extend(old);
+    tx.commit()?;
+    Ok(out)
 }
 
 /// The columns [`entry_of`] reads, in its order.
@@ -834,12 +860,7 @@ impl Store for SqliteStore {
     fn follow(&self) -> StoreFuture<'_, (Vec<LogEntry>, mpsc::UnboundedReceiver<LogEntry>)> {
         Box::pin(async move {
             let mut inner = self.inner.lock().await;
-            let mut existing = Vec::new();
-            Core::each_row(self.conn(&mut inner).await?, |e| {
-                existing.push(e);
-                Ok(())
-            })
-            .await?;
+            let existing = self.read_all(&mut inner).await?;
             let (tx, rx) = mpsc::unbounded_channel();
             inner.follower = Some(tx);
             Ok((existing, rx))
