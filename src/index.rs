@@ -79,12 +79,21 @@ pub struct Decoded {
     rec: Result<record::Record, record::DecodeError>,
     /// The schema of a version record, moved out of its value, with its GUID (`None`: not
     /// a version record, or a schema type this registry does not know).
-    body: Option<(SchemaBody, crate::guid::Guid)>,
+    body: Option<(Arc<SchemaBody>, crate::guid::Guid)>,
+    /// Whether the record's key bytes are our own encoding of its key (see `alt_keys`).
+    key_ours: bool,
 }
 
 impl Decoded {
     pub fn new(raw: &RawRecord) -> Decoded {
         let mut rec = record::decode(raw);
+        let key_ours = match &rec {
+            Ok(r) => {
+                matches!(r.key, Key::Unknown(_) | Key::Noop)
+                    || record::encode_key(&r.key) == raw.key
+            }
+            Err(_) => true,
+        };
         let body = match &mut rec {
             Ok(record::Record {
                 key: Key::Schema { .. },
@@ -103,12 +112,16 @@ impl Decoded {
                         v.rule_set.take(),
                     );
                     let guid = crate::guid::of(&body);
-                    (body, guid)
+                    (Arc::new(body), guid)
                 })
             }
             _ => None,
         };
-        Decoded { rec, body }
+        Decoded {
+            rec,
+            body,
+            key_ours,
+        }
     }
 }
 
@@ -368,7 +381,7 @@ impl Index {
         if !version && rec.key != Key::Noop {
             self.changes += 1;
         }
-        if !matches!(rec.key, Key::Unknown(_) | Key::Noop) {
+        if !d.key_ours {
             self.note_key_bytes(&rec.key, raw);
         }
         match (rec.key, rec.value) {
@@ -483,7 +496,7 @@ impl Index {
         subject: String,
         version: i32,
         v: record::SchemaValue,
-        body: Option<(SchemaBody, crate::guid::Guid)>,
+        body: Option<(Arc<SchemaBody>, crate::guid::Guid)>,
     ) {
         let Some((body, guid)) = body else {
             tracing::warn!(
@@ -493,13 +506,12 @@ impl Index {
             );
             return;
         };
-        let ctx_name = Subject::parse(&subject).context;
-        let ctx = self.contexts.entry(ctx_name.clone()).or_default();
+        let ctx_name = Subject::context_of(&subject);
         // Duplicate-ID guard: an ID held by other versions stays bound to its content.
-        if let Some(existing) = ctx.ids.get(&v.id) {
+        if let Some(existing) = self.contexts.get(ctx_name).and_then(|c| c.ids.get(&v.id)) {
             let only_self = existing.holders.len() == 1
                 && existing.holders.contains(&(subject.clone(), version));
-            if *existing.body != body && !only_self {
+            if *existing.body != *body && !only_self {
                 tracing::error!(offset, id = v.id, subject = %subject, version, "rejecting record that binds an existing ID to a different schema");
                 self.reject(offset);
                 return;
@@ -509,14 +521,17 @@ impl Index {
             // Not a new live version: a plan made meanwhile may rest on what changed.
             self.changes += 1;
         }
-        let ctx = self.contexts.entry(ctx_name).or_default();
+        let ctx = match self.contexts.get_mut(ctx_name) {
+            Some(c) => c,
+            None => self.contexts.entry(ctx_name.to_string()).or_default(),
+        };
         ctx.listed = true;
         ctx.max_id = ctx.max_id.max(v.id);
         let key = body.content_key();
         let new_id = !ctx.ids.contains_key(&v.id);
         let entry = ctx.ids.entry(v.id).or_insert_with(|| IdEntry {
             guid,
-            body: Arc::new(body),
+            body,
             holders: Holders::default(),
             rendered: Default::default(),
         });
@@ -551,14 +566,20 @@ impl Index {
         let Some(versions) = self.subjects.get_mut(subject) else {
             return false;
         };
+        // A new version comes after the others (the usual record): nothing to search for.
+        if versions
+            .last_key_value()
+            .is_none_or(|(last, _)| *last < version)
+        {
+            return false;
+        }
         let Some(old) = versions.remove(&version) else {
             return false;
         };
         if versions.is_empty() {
             self.subjects.remove(subject);
         }
-        let ctx_name = Subject::parse(subject).context;
-        if let Some(ctx) = self.contexts.get_mut(&ctx_name) {
+        if let Some(ctx) = self.contexts.get_mut(Subject::context_of(subject)) {
             let mut gone = false;
             if let Some(e) = ctx.ids.get_mut(&old.id) {
                 e.holders.remove(&(subject.to_string(), version));

@@ -74,6 +74,14 @@ impl Subject {
         }
     }
 
+    /// The context of a subject as [`Subject::parse`] finds it, without copying anything.
+    pub fn context_of(raw: &str) -> &str {
+        match raw.strip_prefix(':') {
+            Some(rest) if rest.starts_with('.') => rest.find(':').map_or(rest, |i| &rest[..i]),
+            _ => DEFAULT_CONTEXT,
+        }
+    }
+
     /// A subject `name` inside context `ctx` (as given in `/contexts/{ctx}/subjects/{name}`).
     pub fn in_context(ctx: &str, name: &str) -> Subject {
         let inner = Subject::parse(name);

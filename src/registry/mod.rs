@@ -10,7 +10,7 @@ use crate::error::{RegistryError, Result};
 use crate::index::{Decoded, Index, SchemaBody, VersionEntry};
 use crate::model::{Level, Reference, MAX_SUBJECT_LEN};
 use crate::store::record::{ConfigValue, Key, Value};
-use crate::store::{LogEntry, Store};
+use crate::store::{Backlog, LogEntry, Store, BACKLOG_CHUNK};
 use serde_json::Value as Json;
 use std::sync::atomic::{AtomicBool, AtomicI64};
 use std::sync::{Arc, RwLock, RwLockReadGuard};
@@ -250,11 +250,11 @@ impl Registry {
         read_only: bool,
     ) -> Result<Registry> {
         let store_shared = store.shared();
-        let (existing, rx) = store.follow().await?;
-        let mut ix = Index::new();
+        let (backlog, rx) = store.follow().await?;
         let started = std::time::Instant::now();
-        let count = existing.len();
-        replay_existing(&mut ix, existing)?;
+        let (ix, count) = tokio::task::spawn_blocking(move || replay_backlog(backlog))
+            .await
+            .map_err(|e| RegistryError::Store(format!("the replay stopped: {e}")))??;
         tracing::info!(
             records = count,
             elapsed_ms = started.elapsed().as_millis() as u64,
@@ -389,34 +389,74 @@ impl Registry {
     }
 }
 
-/// Applies the records a store held at start-up, in order. A long log is decoded on a second
-/// thread a chunk ahead of the index applying it (decoding and hashing are half the work);
-/// the bounded hand-off keeps at most a few chunks decoded at once. Each record's bytes are
-/// freed as soon as it is applied.
-fn replay_existing(ix: &mut Index, existing: Vec<LogEntry>) -> Result<()> {
-    const CHUNK: usize = 2048;
-    if existing.len() < 4 * CHUNK {
-        for e in existing {
-            ix.apply_entry(&e);
-        }
-        return Ok(());
+/// The next chunk of a backlog (`None` once all were sent).
+fn next_chunk(backlog: &mut Backlog) -> Result<Option<Vec<LogEntry>>> {
+    match backlog.blocking_recv() {
+        Some(chunk) => Ok(chunk?),
+        None => Err(RegistryError::Store(
+            "the store stopped before its whole log was read".into(),
+        )),
     }
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(LogEntry, Decoded)>>(2);
+}
+
+/// Builds the index from the records a store held at start-up, in order; runs on a
+/// blocking thread. A long backlog is decoded on a second thread a chunk ahead of the index
+/// applying it (decoding and hashing are about half the work), while the store reads on:
+/// the bounded hand-offs keep at most a few chunks in memory at once.
+fn replay_backlog(mut backlog: Backlog) -> Result<(Index, usize)> {
+    let mut ix = Index::new();
+    let Some(first) = next_chunk(&mut backlog)? else {
+        return Ok((ix, 0));
+    };
+    let mut count = first.len();
+    if first.len() < BACKLOG_CHUNK {
+        // All of it fits in a chunk or two: not worth a thread.
+        let mut chunk = first;
+        loop {
+            for e in chunk {
+                ix.apply_entry(&e);
+            }
+            match next_chunk(&mut backlog)? {
+                Some(c) => {
+                    count += c.len();
+                    chunk = c;
+                }
+                None => return Ok((ix, count)),
+            }
+        }
+    }
+    let decode = |chunk: Vec<LogEntry>| -> Vec<(LogEntry, Decoded)> {
+        chunk
+            .into_iter()
+            .map(|mut e| {
+                let d = Decoded::new(&e.record);
+                // The index reads only whether a record has a value: the bytes are freed
+                // here, off the applying thread.
+                if let Some(v) = e.record.value.as_mut() {
+                    *v = Vec::new();
+                }
+                (e, d)
+            })
+            .collect()
+    };
+    type Ready = Result<Option<Vec<(LogEntry, Decoded)>>>;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Ready>(2);
+    count = 0;
     std::thread::scope(|s| {
         std::thread::Builder::new()
             .name("replay-decode".into())
             .spawn_scoped(s, move || {
-                let mut records = existing.into_iter();
+                let mut next = Some(first);
                 loop {
-                    let chunk: Vec<_> = records
-                        .by_ref()
-                        .take(CHUNK)
-                        .map(|e| {
-                            let d = Decoded::new(&e.record);
-                            (e, d)
-                        })
-                        .collect();
-                    if chunk.is_empty() || tx.send(chunk).is_err() {
+                    let msg = match next
+                        .take()
+                        .map_or_else(|| next_chunk(&mut backlog), |c| Ok(Some(c)))
+                    {
+                        Ok(Some(c)) => Ok(Some(decode(c))),
+                        other => other.map(|_| None),
+                    };
+                    let last = !matches!(msg, Ok(Some(_)));
+                    if tx.send(msg).is_err() || last {
                         break;
                     }
                 }
@@ -424,11 +464,23 @@ fn replay_existing(ix: &mut Index, existing: Vec<LogEntry>) -> Result<()> {
             .map_err(|e| {
                 RegistryError::Store(format!("cannot start a thread to replay on: {e}"))
             })?;
-        for chunk in rx {
-            for (e, d) in chunk {
-                ix.apply_decoded(&e, d);
+        loop {
+            match rx.recv() {
+                Ok(Ok(Some(chunk))) => {
+                    count += chunk.len();
+                    for (e, d) in chunk {
+                        ix.apply_decoded(&e, d);
+                    }
+                }
+                Ok(Ok(None)) => return Ok(()),
+                Ok(Err(e)) => return Err(e),
+                Err(_) => {
+                    return Err(RegistryError::Store(
+                        "the replay's decoding thread stopped".into(),
+                    ))
+                }
             }
         }
-        Ok(())
-    })
+    })?;
+    Ok((ix, count))
 }

@@ -537,7 +537,7 @@ impl Store for KafkaStore {
         })
     }
 
-    fn follow(&self) -> StoreFuture<'_, (Vec<LogEntry>, mpsc::UnboundedReceiver<LogEntry>)> {
+    fn follow(&self) -> StoreFuture<'_, (super::Backlog, mpsc::UnboundedReceiver<LogEntry>)> {
         Box::pin(async move {
             let consumer = make_consumer(&self.settings)?;
             let checkpoint = self.plan_start(&consumer).await?;
@@ -570,21 +570,11 @@ impl Store for KafkaStore {
                     // see `Registry::open`), the reader's after them. A cache that cannot be
                     // read fails the start.
                     start_reader(tx).map_err(backend)?;
-                    let t0 = Instant::now();
-                    let cached = cache
-                        .read_cached()
-                        .await
-                        .map_err(|e| backend(format!("cannot read the local cache: {e}")))?;
-                    tracing::info!(
-                        rows = cached.len(),
-                        elapsed_ms = t0.elapsed().as_millis() as u64,
-                        "read the local cache"
-                    );
-                    return Ok((cached, rx));
+                    return Ok((cache.read_cached().await, rx));
                 }
                 _ => start_reader(tx).map_err(backend)?,
             }
-            Ok((Vec::new(), rx))
+            Ok((super::backlog_of(Vec::new()), rx))
         })
     }
 

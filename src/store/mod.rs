@@ -45,6 +45,36 @@ pub enum StoreError {
 
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
 
+/// The records a log held when it was followed, in log order, in chunks of at most
+/// [`BACKLOG_CHUNK`] sent while the rest is still being read: `Ok(Some(chunk))`s, then
+/// `Ok(None)` once all of them were sent, or an error. A backlog that ends without its
+/// `Ok(None)` was cut short.
+pub type Backlog = mpsc::Receiver<Result<Option<Vec<LogEntry>>, StoreError>>;
+
+/// Where a [`Backlog`] is sent from.
+pub type BacklogSender = mpsc::Sender<Result<Option<Vec<LogEntry>>, StoreError>>;
+
+/// The size of a [`Backlog`]'s chunks.
+pub const BACKLOG_CHUNK: usize = 2048;
+
+/// A backlog of records already at hand.
+pub fn backlog_of(mut entries: Vec<LogEntry>) -> Backlog {
+    let mut chunks = Vec::new();
+    while entries.len() > BACKLOG_CHUNK {
+        let rest = entries.split_off(BACKLOG_CHUNK);
+        chunks.push(std::mem::replace(&mut entries, rest));
+    }
+    if !entries.is_empty() {
+        chunks.push(entries);
+    }
+    let (tx, rx) = mpsc::channel(chunks.len() + 1);
+    for c in chunks {
+        let _ = tx.try_send(Ok(Some(c)));
+    }
+    let _ = tx.try_send(Ok(None));
+    rx
+}
+
 /// The log of records.
 pub trait Store: Send + Sync {
     /// Appends records durably; returns the offset each one got, in order. `fence`: the
@@ -52,10 +82,10 @@ pub trait Store: Send + Sync {
     /// Committed records are also delivered to the follower (see [`Store::follow`]).
     fn append(&self, records: Vec<RawRecord>, fence: Option<i64>) -> StoreFuture<'_, Vec<i64>>;
 
-    /// Starts following the log: returns everything already in it (in order) and a channel
-    /// on which every later committed record arrives, in order, exactly once.
-    /// May be called once.
-    fn follow(&self) -> StoreFuture<'_, (Vec<LogEntry>, mpsc::UnboundedReceiver<LogEntry>)>;
+    /// Starts following the log: returns everything already in it (its [`Backlog`], in
+    /// order, possibly still being read) and a channel on which every later committed
+    /// record arrives, in order, exactly once. May be called once.
+    fn follow(&self) -> StoreFuture<'_, (Backlog, mpsc::UnboundedReceiver<LogEntry>)>;
 
     /// The offset of the last record in the log right now (-1 when empty). Records up to it
     /// reach the follower; a node is caught up once it applied them. Kafka finds it by

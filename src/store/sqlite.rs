@@ -1,6 +1,8 @@
 //! The embedded store: the record log in one SQLite file, keyed like a compacted topic.
 
-use super::{LogEntry, RawRecord, Store, StoreError, StoreFuture};
+use super::{
+    Backlog, BacklogSender, LogEntry, RawRecord, Store, StoreError, StoreFuture, BACKLOG_CHUNK,
+};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteLockingMode, SqliteSynchronous};
 use sqlx::{Connection, Row, SqliteConnection};
 use std::path::{Path, PathBuf};
@@ -68,6 +70,50 @@ impl SqliteStore {
     /// See [`Core::open_cache`].
     pub async fn open_cache(path: &Path) -> Result<SqliteStore, OpenError> {
         Core::open_cache(path).await
+    }
+
+    /// Every cached row, in log order (see [`SqliteStore::read_all`]).
+    pub async fn read_cached(&self) -> Backlog {
+        let inner = self.inner.clone().lock_owned().await;
+        self.read_all(inner, None)
+    }
+
+    /// Every row of the log in order, as a [`Backlog`]: the live records merged with the
+    /// values tombstones superseded; then `follower` is set to receive what is appended.
+    ///
+    /// Read on a connection of its own, on a blocking thread: sqlx hands a row at a time
+    /// from its SQLite thread (two thread switches and a copy of each value), which at a
+    /// million records was half of the start-up. The store's connection holds the file's
+    /// lock exclusively, so it is closed for the read and opened again after, all under
+    /// `inner`: nothing is written meanwhile, and a registry that took the file in between
+    /// makes this one fail at the reopen instead of sharing the file.
+    fn read_all(
+        &self,
+        mut inner: tokio::sync::OwnedMutexGuard<Inner>,
+        follower: Option<mpsc::UnboundedSender<LogEntry>>,
+    ) -> Backlog {
+        let (out, backlog) = mpsc::channel(64);
+        let core = self.0.clone();
+        tokio::spawn(async move {
+            let done = async {
+                if let Some(conn) = inner.conn.take() {
+                    conn.close().await.map_err(backend)?;
+                }
+                let (path, busy, chunks) = (core.path.clone(), core.busy_timeout, out.clone());
+                let read = tokio::task::spawn_blocking(move || read_log(&path, busy, &chunks))
+                    .await
+                    .map_err(backend)
+                    .and_then(|r| r.map_err(backend));
+                let reopened = core.reopen(&mut inner).await;
+                read?;
+                reopened?;
+                inner.follower = follower;
+                Ok(None)
+            }
+            .await;
+            let _ = out.send(done).await;
+        });
+        backlog
     }
 
     /// Commits what is queued in a task of its own, and waits for it.
@@ -575,12 +621,6 @@ impl Core {
         Ok(None)
     }
 
-    /// Every cached row, in log order.
-    pub async fn read_cached(&self) -> Result<Vec<LogEntry>, StoreError> {
-        let mut inner = self.inner.lock().await;
-        self.read_all(&mut inner).await
-    }
-
     /// Stores records read from `source` (in log order) and moves the checkpoint to the
     /// last one, in one transaction.
     pub async fn save(
@@ -653,30 +693,28 @@ impl Core {
         tx.commit().await.map_err(backend)?;
         Ok(())
     }
+}
 
-    /// Every row of the log in order: the live records merged with the values tombstones
-    /// superseded. Read on a connection of its own, on a blocking thread: sqlx hands a row
-    /// at a time from its SQLite thread (two thread switches and a copy of each value),
-    /// which at a million records was half of the start-up. The store's connection holds
-    /// the file's lock exclusively, so it is closed for the read and opened again after,
-    /// all under `inner`: nothing is written meanwhile, and a registry that took the file
-    /// in between makes this one fail at the reopen instead of sharing the file.
-    async fn read_all(&self, inner: &mut Inner) -> Result<Vec<LogEntry>, StoreError> {
-        if let Some(conn) = inner.conn.take() {
-            conn.close().await.map_err(backend)?;
-        }
-        let (path, busy) = (self.path.clone(), self.busy_timeout);
-        let rows = tokio::task::spawn_blocking(move || read_log(&path, busy))
-            .await
-            .map_err(backend)
-            .and_then(|r| r.map_err(|e| backend(format!("reading {}: {e}", self.path.display()))));
-        self.reopen(inner).await?;
-        rows
+/// See [`SqliteStore::read_all`]: sends the rows in chunks to `out`.
+fn read_log(path: &Path, busy: Duration, out: &BacklogSender) -> Result<(), String> {
+    read_rows(path, busy, out).map_err(|e| match e {
+        ReadError::Sql(e) => format!("reading {}: {e}", path.display()),
+        ReadError::Stopped => "the start-up stopped".to_string(),
+    })
+}
+
+enum ReadError {
+    Sql(rusqlite::Error),
+    Stopped,
+}
+
+impl From<rusqlite::Error> for ReadError {
+    fn from(e: rusqlite::Error) -> ReadError {
+        ReadError::Sql(e)
     }
 }
 
-/// See [`Core::read_all`].
-fn read_log(path: &Path, busy: Duration) -> rusqlite::Result<Vec<LogEntry>> {
+fn read_rows(path: &Path, busy: Duration, out: &BacklogSender) -> Result<(), ReadError> {
     fn entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<LogEntry> {
         let bytes = |i: usize| -> rusqlite::Result<Option<Vec<u8>>> {
             let v = row.get_ref(i)?;
@@ -716,7 +754,16 @@ fn read_log(path: &Path, busy: Duration) -> rusqlite::Result<Vec<LogEntry>> {
         }
     }
     let mut old = old.into_iter().peekable();
-    let mut out = Vec::new();
+    let mut chunk = Vec::with_capacity(BACKLOG_CHUNK);
+    let push = |e: LogEntry, chunk: &mut Vec<LogEntry>| -> Result<(), ReadError> {
+        chunk.push(e);
+        if chunk.len() == BACKLOG_CHUNK {
+            let full = std::mem::replace(chunk, Vec::with_capacity(BACKLOG_CHUNK));
+            out.blocking_send(Ok(Some(full)))
+                .map_err(|_| ReadError::Stopped)?;
+        }
+        Ok(())
+    };
     {
         let mut q = tx.prepare(&format!(
             "SELECT {COLUMNS} FROM records ORDER BY \"offset\""
@@ -725,14 +772,20 @@ fn read_log(path: &Path, busy: Duration) -> rusqlite::Result<Vec<LogEntry>> {
         while let Some(row) = rows.next()? {
             let e = entry(row)?;
             while let Some(o) = old.next_if(|o| o.offset < e.offset) {
-                out.push(o);
+                push(o, &mut chunk)?;
             }
-            out.push(e);
+            push(e, &mut chunk)?;
         }
     }
-    out.extend(old);
+    for o in old {
+        push(o, &mut chunk)?;
+    }
     tx.commit()?;
-    Ok(out)
+    if !chunk.is_empty() {
+        out.blocking_send(Ok(Some(chunk)))
+            .map_err(|_| ReadError::Stopped)?;
+    }
+    Ok(())
 }
 
 /// The columns [`entry_of`] reads, in its order.
@@ -857,13 +910,11 @@ impl Store for SqliteStore {
         })
     }
 
-    fn follow(&self) -> StoreFuture<'_, (Vec<LogEntry>, mpsc::UnboundedReceiver<LogEntry>)> {
+    fn follow(&self) -> StoreFuture<'_, (Backlog, mpsc::UnboundedReceiver<LogEntry>)> {
         Box::pin(async move {
-            let mut inner = self.inner.lock().await;
-            let existing = self.read_all(&mut inner).await?;
+            let inner = self.inner.clone().lock_owned().await;
             let (tx, rx) = mpsc::unbounded_channel();
-            inner.follower = Some(tx);
-            Ok((existing, rx))
+            Ok((self.read_all(inner, Some(tx)), rx))
         })
     }
 
