@@ -166,7 +166,9 @@ pub async fn serve(
     let fast = auth
         .is_none()
         .then(|| Arc::new(http::fast::FastPath::new(registry.clone(), metrics.clone())));
+    let lane = http::lane::WriteLane::start()?;
     let app = http::router(AppState {
+        writes: lane.handle(),
         registry,
         cluster_id,
         forwarder,
@@ -182,7 +184,9 @@ pub async fn serve(
     let limits = crate::http::serve::Limits::of(&args);
     tracing::info!(connections = limits.connections, "connection limit");
     let tls = tls.map(|(config, _reloader)| config);
-    crate::http::serve::run(listener, tls, app, fast, limits, shutdown).await
+    let served = crate::http::serve::run(listener, tls, app, fast, limits, shutdown).await;
+    drop(lane);
+    served
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ pub mod exporters;
 pub mod extract;
 pub mod fast;
 pub mod forward;
+pub mod lane;
 pub mod metrics;
 pub mod openapi;
 pub mod params;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub auth: Option<Arc<crate::auth::Auth>>,
     /// Encrypts exporter credentials at rest (`--password-encoder-secret`).
     pub secrets: Option<Arc<crate::secret::Encoder>>,
+    /// Where registrations run (`lane.rs`).
+    pub writes: tokio::runtime::Handle,
 }
 
 pub use error::{ok, ok_raw, ok_typed};
