@@ -8,7 +8,7 @@ mod common;
 
 use common::Server;
 use schema_registry::store::sqlite::SqliteStore;
-use schema_registry::store::{LogEntry, RawRecord, Store, BACKLOG_CHUNK};
+use schema_registry::store::{BacklogItem, LogEntry, RawRecord, Store, BACKLOG_CHUNK};
 use serde_json::json;
 
 fn entry(offset: i64, key: &str, value: Option<String>) -> LogEntry {
@@ -23,9 +23,9 @@ fn entry(offset: i64, key: &str, value: Option<String>) -> LogEntry {
     }
 }
 
-/// Every record of a cache of several chunks comes out of the backlog once, in offset
-/// order, values deleted by tombstones included (they sit in another table), and the
-/// backlog ends with its end marker.
+/// Every record of a cache of several chunks comes out of the read once, in offset order,
+/// values deleted by tombstones included (they sit in another table), and the store is
+/// usable after it.
 #[tokio::test]
 async fn a_backlog_of_many_chunks_holds_every_record_in_order() {
     let dir = tempfile::tempdir().expect("dir");
@@ -50,24 +50,22 @@ async fn a_backlog_of_many_chunks_holds_every_record_in_order() {
             .expect("save");
     }
     let store = SqliteStore::open_cache(&path).await.expect("reopen");
-    let mut backlog = store.read_cached().await;
+    let (out, mut backlog) = tokio::sync::mpsc::channel(4);
+    let reading = store.read_cached(out).await;
     let mut got = Vec::new();
     let mut chunks = 0;
-    loop {
-        match backlog
-            .recv()
-            .await
-            .expect("the backlog ends with its marker")
-        {
-            Ok(Some(chunk)) => {
+    // The read sends records only; the channel closes when it is done.
+    while let Some(item) = backlog.recv().await {
+        match item {
+            Ok(BacklogItem::Records(chunk)) => {
                 assert!(!chunk.is_empty() && chunk.len() <= BACKLOG_CHUNK);
                 chunks += 1;
                 got.extend(chunk);
             }
-            Ok(None) => break,
-            Err(e) => panic!("backlog failed: {e}"),
+            other => panic!("unexpected {other:?}"),
         }
     }
+    reading.await.expect("join").expect("read");
     assert!(chunks >= 4, "{chunks} chunks");
     assert_eq!(got.len(), entries.len());
     for (g, e) in got.iter().zip(&entries) {

@@ -10,7 +10,7 @@ use crate::error::{RegistryError, Result};
 use crate::index::{Decoded, Index, SchemaBody, VersionEntry};
 use crate::model::{Level, Reference, MAX_SUBJECT_LEN};
 use crate::store::record::{ConfigValue, Key, Value};
-use crate::store::{Backlog, LogEntry, Store, BACKLOG_CHUNK};
+use crate::store::{Backlog, BacklogItem, LogEntry, Store, BACKLOG_CHUNK};
 use serde_json::Value as Json;
 use std::sync::atomic::{AtomicBool, AtomicI64};
 use std::sync::{Arc, RwLock, RwLockReadGuard};
@@ -389,40 +389,53 @@ impl Registry {
     }
 }
 
-/// The next chunk of a backlog (`None` once all were sent).
-fn next_chunk(backlog: &mut Backlog) -> Result<Option<Vec<LogEntry>>> {
+/// The next message of a backlog; a backlog that stops without its end marker fails.
+fn next_item(backlog: &mut Backlog) -> Result<BacklogItem> {
     match backlog.blocking_recv() {
-        Some(chunk) => Ok(chunk?),
+        Some(item) => Ok(item?),
         None => Err(RegistryError::Store(
             "the store stopped before its whole log was read".into(),
         )),
     }
 }
 
+/// A backlog chunk decoded ahead of the index (`replay_backlog`).
+enum Ready {
+    Records(Vec<(LogEntry, Decoded)>),
+    Restart,
+    End,
+}
+
 /// Builds the index from the records a store held at start-up, in order; runs on a
-/// blocking thread. A long backlog is decoded on a second thread a chunk ahead of the index
-/// applying it (decoding and hashing are about half the work), while the store reads on:
-/// the bounded hand-offs keep at most a few chunks in memory at once.
+/// blocking thread. A backlog longer than a chunk is decoded on a second thread a chunk
+/// ahead of the index applying it (decoding and hashing are about half the work), while the
+/// store reads on: the bounded hand-offs keep at most a few chunks in memory at once. A
+/// restart ([`BacklogItem::Restart`]) drops what was applied and begins again.
 fn replay_backlog(mut backlog: Backlog) -> Result<(Index, usize)> {
     let mut ix = Index::new();
-    let Some(first) = next_chunk(&mut backlog)? else {
-        return Ok((ix, 0));
+    let mut count = 0;
+    let first = loop {
+        match next_item(&mut backlog)? {
+            BacklogItem::End => return Ok((ix, 0)),
+            BacklogItem::Restart => {}
+            BacklogItem::Records(c) => break c,
+        }
     };
-    let mut count = first.len();
     if first.len() < BACKLOG_CHUNK {
-        // All of it fits in a chunk or two: not worth a thread.
+        // All of it fits in a chunk: not worth a thread.
         let mut chunk = first;
         loop {
+            count += chunk.len();
             for e in chunk {
                 ix.apply_entry(&e);
             }
-            match next_chunk(&mut backlog)? {
-                Some(c) => {
-                    count += c.len();
-                    chunk = c;
+            chunk = loop {
+                match next_item(&mut backlog)? {
+                    BacklogItem::Records(c) => break c,
+                    BacklogItem::Restart => (ix, count) = (Index::new(), 0),
+                    BacklogItem::End => return Ok((ix, count)),
                 }
-                None => return Ok((ix, count)),
-            }
+            };
         }
     }
     let decode = |chunk: Vec<LogEntry>| -> Vec<(LogEntry, Decoded)> {
@@ -439,23 +452,23 @@ fn replay_backlog(mut backlog: Backlog) -> Result<(Index, usize)> {
             })
             .collect()
     };
-    type Ready = Result<Option<Vec<(LogEntry, Decoded)>>>;
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Ready>(2);
-    count = 0;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Ready>>(2);
     std::thread::scope(|s| {
         std::thread::Builder::new()
             .name("replay-decode".into())
             .spawn_scoped(s, move || {
                 let mut next = Some(first);
                 loop {
-                    let msg = match next
-                        .take()
-                        .map_or_else(|| next_chunk(&mut backlog), |c| Ok(Some(c)))
-                    {
-                        Ok(Some(c)) => Ok(Some(decode(c))),
-                        other => other.map(|_| None),
+                    let item = match next.take() {
+                        Some(c) => Ok(BacklogItem::Records(c)),
+                        None => next_item(&mut backlog),
                     };
-                    let last = !matches!(msg, Ok(Some(_)));
+                    let (msg, last) = match item {
+                        Ok(BacklogItem::Records(c)) => (Ok(Ready::Records(decode(c))), false),
+                        Ok(BacklogItem::Restart) => (Ok(Ready::Restart), false),
+                        Ok(BacklogItem::End) => (Ok(Ready::End), true),
+                        Err(e) => (Err(e), true),
+                    };
                     if tx.send(msg).is_err() || last {
                         break;
                     }
@@ -466,13 +479,14 @@ fn replay_backlog(mut backlog: Backlog) -> Result<(Index, usize)> {
             })?;
         loop {
             match rx.recv() {
-                Ok(Ok(Some(chunk))) => {
+                Ok(Ok(Ready::Records(chunk))) => {
                     count += chunk.len();
                     for (e, d) in chunk {
                         ix.apply_decoded(&e, d);
                     }
                 }
-                Ok(Ok(None)) => return Ok(()),
+                Ok(Ok(Ready::Restart)) => (ix, count) = (Index::new(), 0),
+                Ok(Ok(Ready::End)) => return Ok(()),
                 Ok(Err(e)) => return Err(e),
                 Err(_) => {
                     return Err(RegistryError::Store(

@@ -13,8 +13,11 @@
 //!   node that does not know its last write where the log ends right now. A read-only node
 //!   (a mirrored topic) writes nothing and has no producer: it asks for the high watermark.
 
-use super::sqlite::{OpenError, SqliteStore};
-use super::{now_ms, LogEntry, RawRecord, Store, StoreError, StoreFuture};
+use super::sqlite::{CacheMeta, OpenError, SqliteStore};
+use super::{
+    now_ms, Backlog, BacklogItem, BacklogSender, LogEntry, RawRecord, Store, StoreError,
+    StoreFuture,
+};
 use crate::store::record::{self, Key, Record};
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, ResourceSpecifier, TopicReplication};
 use rdkafka::client::ClientContext;
@@ -87,8 +90,10 @@ pub struct KafkaStore {
     cache: Option<Arc<SqliteStore>>,
     /// Where the records the index accepted go to be cached, and the cache's checkpoint at
     /// start (records up to it came from the cache itself).
-    cache_feed: StdMutex<Option<(mpsc::UnboundedSender<LogEntry>, i64)>>,
+    cache_feed: CacheFeed,
     delete_retention_ms: i64,
+    /// The cache's records, being read since the store opened (see [`EarlyCache`]).
+    early: StdMutex<Option<EarlyCache>>,
     stop: Arc<AtomicBool>,
     /// The idempotent producer's last write failed or timed out.
     producer_failed: AtomicBool,
@@ -96,9 +101,64 @@ pub struct KafkaStore {
     log_end: Arc<AtomicI64>,
 }
 
+/// Where the records the index accepted go to be cached, and the cache's checkpoint at start.
+type CacheFeed = Arc<StdMutex<Option<(mpsc::UnboundedSender<LogEntry>, i64)>>>;
+
+/// An early cache read under way: its task, and what the cache said of itself before.
+type EarlyRead = (
+    tokio::task::JoinHandle<Result<(), StoreError>>,
+    CacheMeta,
+    Option<LogEntry>,
+);
+
+/// A cache read started as the store opens, before the topic is checked: its records reach
+/// the replay while the topic checks run; a cache found unusable then is forgotten
+/// ([`BacklogItem::Restart`]).
+struct EarlyCache {
+    out: BacklogSender,
+    backlog: Backlog,
+    reading: tokio::task::JoinHandle<Result<(), StoreError>>,
+    /// What the cache said of itself before the read: its checkpoint and the record there.
+    meta: CacheMeta,
+    last: Option<LogEntry>,
+}
+
 impl KafkaStore {
-    /// Connects, checks or creates the topic, and opens the cache.
+    /// Connects, checks or creates the topic, and opens the cache (and starts reading it).
     pub async fn open(settings: KafkaSettings) -> Result<KafkaStore, StoreError> {
+        let cache = match &settings.cache {
+            Some(path) => match SqliteStore::open_cache(path).await {
+                Ok(c) => Some(Arc::new(c)),
+                // Another node of this host uses it: this one replays the topic at each
+                // start instead of dying.
+                Err(OpenError::Locked(why)) => {
+                    tracing::warn!(cache = %path.display(), reason = %why, "local cache in use by another process: running without it (--kafka-cache)");
+                    None
+                }
+                Err(e) => return Err(e.into()),
+            },
+            None => None,
+        };
+        let early = match &cache {
+            Some(c) => {
+                let meta = c.meta().await?;
+                if meta.checkpoint >= 0 {
+                    let last = c.row_at(meta.checkpoint).await?;
+                    let (out, backlog) = mpsc::channel(64);
+                    let reading = c.read_cached(out.clone()).await;
+                    Some(EarlyCache {
+                        out,
+                        backlog,
+                        reading,
+                        meta,
+                        last,
+                    })
+                } else {
+                    None
+                }
+            }
+            None => None,
+        };
         // A metadata request may otherwise create the topic with the broker's defaults.
         let admin: AdminClient<Quiet> = base_config(&settings)
             .set("allow.auto.create.topics", "false")
@@ -114,19 +174,6 @@ impl KafkaStore {
                 Some(make_producer(&settings, false)?),
             )
         };
-        let cache = match &settings.cache {
-            Some(path) => match SqliteStore::open_cache(path).await {
-                Ok(c) => Some(Arc::new(c)),
-                // Another node of this host uses it: this one replays the topic at each
-                // start instead of dying.
-                Err(OpenError::Locked(why)) => {
-                    tracing::warn!(cache = %path.display(), reason = %why, "local cache in use by another process: running without it (--kafka-cache)");
-                    None
-                }
-                Err(e) => return Err(e.into()),
-            },
-            None => None,
-        };
         let source = format!("kafka://{}/{}", settings.bootstrap.join(","), topic);
         Ok(KafkaStore {
             settings,
@@ -134,8 +181,9 @@ impl KafkaStore {
             producer,
             marker_producer,
             cache,
-            cache_feed: StdMutex::new(None),
+            cache_feed: Arc::new(StdMutex::new(None)),
             delete_retention_ms,
+            early: StdMutex::new(early),
             stop: Arc::new(AtomicBool::new(false)),
             log_end: Arc::new(AtomicI64::new(-1)),
             producer_failed: AtomicBool::new(false),
@@ -168,14 +216,67 @@ impl KafkaStore {
         }
         Ok(p.clone())
     }
+}
+
+/// What the start of the reading needs of the store, owned: the topic checks run in a task
+/// of their own while the cached records are replayed.
+struct Start {
+    settings: KafkaSettings,
+    source: String,
+    delete_retention_ms: i64,
+    cache: Option<Arc<SqliteStore>>,
+    cache_feed: CacheFeed,
+    stop: Arc<AtomicBool>,
+    log_end: Arc<AtomicI64>,
+}
+
+impl Start {
+    /// Waits for the early cache read, decides where reading starts, starts the cache
+    /// writer and the reader. `Ok(true)`: the cached records stand.
+    async fn run(
+        self,
+        consumer: TopicConsumer,
+        early: Option<EarlyRead>,
+        tx: mpsc::UnboundedSender<LogEntry>,
+    ) -> Result<bool, StoreError> {
+        let checkpoint = match (&self.cache, early) {
+            (Some(cache), Some((reading, meta, last))) => {
+                reading
+                    .await
+                    .map_err(backend)?
+                    .map_err(|e| backend(format!("cannot read the local cache: {e}")))?;
+                self.plan(&consumer, cache, meta, last).await?
+            }
+            _ => -1,
+        };
+        let from = if checkpoint >= 0 {
+            Offset::Offset(checkpoint + 1)
+        } else {
+            Offset::Beginning
+        };
+        assign(&consumer, &self.settings.topic, from)?;
+        if let Some(c) = &self.cache {
+            let (ctx, crx) = mpsc::unbounded_channel();
+            tokio::spawn(cache_writer(c.clone(), self.source.clone(), crx));
+            *self.cache_feed.lock().unwrap_or_else(|p| p.into_inner()) = Some((ctx, checkpoint));
+        }
+        let (stop, log_end, topic) = (self.stop, self.log_end, self.settings.topic);
+        std::thread::Builder::new()
+            .name("kafka-reader".into())
+            .spawn(move || reader(consumer, &topic, tx, stop, log_end))
+            .map_err(backend)?;
+        Ok(checkpoint >= 0)
+    }
 
     /// Decides where reading starts: after the cached checkpoint when the cache is still a
     /// faithful prefix of the topic, else from the beginning (the cache is emptied).
-    async fn plan_start(&self, consumer: &TopicConsumer) -> Result<i64, StoreError> {
-        let Some(cache) = &self.cache else {
-            return Ok(-1);
-        };
-        let meta = cache.meta().await?;
+    async fn plan(
+        &self,
+        consumer: &TopicConsumer,
+        cache: &SqliteStore,
+        meta: CacheMeta,
+        last: Option<LogEntry>,
+    ) -> Result<i64, StoreError> {
         let checkpoint = meta.checkpoint;
         if checkpoint < 0 {
             return Ok(-1);
@@ -201,7 +302,7 @@ impl KafkaStore {
                 self.delete_retention_ms
             ))
         } else {
-            match cache.row_at(checkpoint).await? {
+            match last {
                 None => Some("the cache has no record at its checkpoint".to_string()),
                 Some(last) => match read_one(consumer, &self.settings.topic, checkpoint)? {
                     Some(found) if found.offset == checkpoint && found.record == last.record => {
@@ -537,44 +638,44 @@ impl Store for KafkaStore {
         })
     }
 
-    fn follow(&self) -> StoreFuture<'_, (super::Backlog, mpsc::UnboundedReceiver<LogEntry>)> {
+    fn follow(&self) -> StoreFuture<'_, (Backlog, mpsc::UnboundedReceiver<LogEntry>)> {
         Box::pin(async move {
             let consumer = make_consumer(&self.settings)?;
-            let checkpoint = self.plan_start(&consumer).await?;
-            let from = if checkpoint >= 0 {
-                Offset::Offset(checkpoint + 1)
-            } else {
-                Offset::Beginning
-            };
-            assign(&consumer, &self.settings.topic, from)?;
-            let (tx, rx) = mpsc::unbounded_channel();
-            if let Some(c) = &self.cache {
-                let (ctx, crx) = mpsc::unbounded_channel();
-                tokio::spawn(cache_writer(c.clone(), self.source.clone(), crx));
-                *self.cache_feed.lock().unwrap_or_else(|p| p.into_inner()) =
-                    Some((ctx, checkpoint));
-            }
-            let stop = self.stop.clone();
-            let log_end = self.log_end.clone();
-            let topic = self.settings.topic.clone();
-            let start_reader = move |tx| {
-                std::thread::Builder::new()
-                    .name("kafka-reader".into())
-                    .spawn(move || reader(consumer, &topic, tx, stop, log_end))
-                    .map(|_| ())
-            };
-            match (&self.cache, checkpoint >= 0) {
-                (Some(cache), true) => {
-                    // The reader already fetches what follows the checkpoint while the cached
-                    // records are read; they are replayed first (decoded on a second thread,
-                    // see `Registry::open`), the reader's after them. A cache that cannot be
-                    // read fails the start.
-                    start_reader(tx).map_err(backend)?;
-                    return Ok((cache.read_cached().await, rx));
+            let early = self.early.lock().unwrap_or_else(|p| p.into_inner()).take();
+            let (out, backlog, early) = match early {
+                Some(e) => (e.out, e.backlog, Some((e.reading, e.meta, e.last))),
+                None => {
+                    let (out, backlog) = mpsc::channel(4);
+                    (out, backlog, None)
                 }
-                _ => start_reader(tx).map_err(backend)?,
-            }
-            Ok((super::backlog_of(Vec::new()), rx))
+            };
+            let (tx, rx) = mpsc::unbounded_channel();
+            let start = Start {
+                settings: self.settings.clone(),
+                source: self.source.clone(),
+                delete_retention_ms: self.delete_retention_ms,
+                cache: self.cache.clone(),
+                cache_feed: self.cache_feed.clone(),
+                stop: self.stop.clone(),
+                log_end: self.log_end.clone(),
+            };
+            // The cached records already stream to the replay; the topic is checked
+            // meanwhile, and the backlog ends (or restarts, the cache unusable) after.
+            tokio::spawn(async move {
+                let read_early = early.is_some();
+                let last = match start.run(consumer, early, tx).await {
+                    Ok(true) => Ok(BacklogItem::End),
+                    Ok(false) => {
+                        if read_early && out.send(Ok(BacklogItem::Restart)).await.is_err() {
+                            return;
+                        }
+                        Ok(BacklogItem::End)
+                    }
+                    Err(e) => Err(e),
+                };
+                let _ = out.send(last).await;
+            });
+            Ok((backlog, rx))
         })
     }
 

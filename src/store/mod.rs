@@ -46,13 +46,25 @@ pub enum StoreError {
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
 
 /// The records a log held when it was followed, in log order, in chunks of at most
-/// [`BACKLOG_CHUNK`] sent while the rest is still being read: `Ok(Some(chunk))`s, then
-/// `Ok(None)` once all of them were sent, or an error. A backlog that ends without its
-/// `Ok(None)` was cut short.
-pub type Backlog = mpsc::Receiver<Result<Option<Vec<LogEntry>>, StoreError>>;
+/// [`BACKLOG_CHUNK`] sent while the rest is still being read, ended by
+/// [`BacklogItem::End`] or an error. A backlog that stops without either was cut short.
+pub type Backlog = mpsc::Receiver<Result<BacklogItem, StoreError>>;
 
 /// Where a [`Backlog`] is sent from.
-pub type BacklogSender = mpsc::Sender<Result<Option<Vec<LogEntry>>, StoreError>>;
+pub type BacklogSender = mpsc::Sender<Result<BacklogItem, StoreError>>;
+
+/// One message of a [`Backlog`].
+#[derive(Debug)]
+pub enum BacklogItem {
+    /// The next records, in log order.
+    Records(Vec<LogEntry>),
+    /// Forget every record sent so far: the store found them unusable after all (a Kafka
+    /// cache read while the topic was checked, and not a prefix of it); what follows
+    /// replaces them.
+    Restart,
+    /// Every record was sent.
+    End,
+}
 
 /// The size of a [`Backlog`]'s chunks.
 pub const BACKLOG_CHUNK: usize = 2048;
@@ -69,9 +81,9 @@ pub fn backlog_of(mut entries: Vec<LogEntry>) -> Backlog {
     }
     let (tx, rx) = mpsc::channel(chunks.len() + 1);
     for c in chunks {
-        let _ = tx.try_send(Ok(Some(c)));
+        let _ = tx.try_send(Ok(BacklogItem::Records(c)));
     }
-    let _ = tx.try_send(Ok(None));
+    let _ = tx.try_send(Ok(BacklogItem::End));
     rx
 }
 

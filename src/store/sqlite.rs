@@ -1,7 +1,8 @@
 //! The embedded store: the record log in one SQLite file, keyed like a compacted topic.
 
 use super::{
-    Backlog, BacklogSender, LogEntry, RawRecord, Store, StoreError, StoreFuture, BACKLOG_CHUNK,
+    Backlog, BacklogItem, BacklogSender, LogEntry, RawRecord, Store, StoreError, StoreFuture,
+    BACKLOG_CHUNK,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteLockingMode, SqliteSynchronous};
 use sqlx::{Connection, Row, SqliteConnection};
@@ -72,14 +73,19 @@ impl SqliteStore {
         Core::open_cache(path).await
     }
 
-    /// Every cached row, in log order (see [`SqliteStore::read_all`]).
-    pub async fn read_cached(&self) -> Backlog {
+    /// Sends every cached row to `out`, in log order, without an end marker (see
+    /// [`SqliteStore::read_all`]); the task tells whether all of them were sent.
+    pub async fn read_cached(
+        &self,
+        out: BacklogSender,
+    ) -> tokio::task::JoinHandle<Result<(), StoreError>> {
         let inner = self.inner.clone().lock_owned().await;
-        self.read_all(inner, None)
+        self.read_all(inner, None, out)
     }
 
-    /// Every row of the log in order, as a [`Backlog`]: the live records merged with the
-    /// values tombstones superseded; then `follower` is set to receive what is appended.
+    /// Sends every row of the log to `out` in order, in [`BacklogItem::Records`] chunks:
+    /// the live records merged with the values tombstones superseded; then `follower` is
+    /// set to receive what is appended. The task ends with the outcome (nothing more sent).
     ///
     /// Read on a connection of its own, on a blocking thread: sqlx hands a row at a time
     /// from its SQLite thread (two thread switches and a copy of each value), which at a
@@ -91,29 +97,24 @@ impl SqliteStore {
         &self,
         mut inner: tokio::sync::OwnedMutexGuard<Inner>,
         follower: Option<mpsc::UnboundedSender<LogEntry>>,
-    ) -> Backlog {
-        let (out, backlog) = mpsc::channel(64);
+        out: BacklogSender,
+    ) -> tokio::task::JoinHandle<Result<(), StoreError>> {
         let core = self.0.clone();
         tokio::spawn(async move {
-            let done = async {
-                if let Some(conn) = inner.conn.take() {
-                    conn.close().await.map_err(backend)?;
-                }
-                let (path, busy, chunks) = (core.path.clone(), core.busy_timeout, out.clone());
-                let read = tokio::task::spawn_blocking(move || read_log(&path, busy, &chunks))
-                    .await
-                    .map_err(backend)
-                    .and_then(|r| r.map_err(backend));
-                let reopened = core.reopen(&mut inner).await;
-                read?;
-                reopened?;
-                inner.follower = follower;
-                Ok(None)
+            if let Some(conn) = inner.conn.take() {
+                conn.close().await.map_err(backend)?;
             }
-            .await;
-            let _ = out.send(done).await;
-        });
-        backlog
+            let (path, busy) = (core.path.clone(), core.busy_timeout);
+            let read = tokio::task::spawn_blocking(move || read_log(&path, busy, &out))
+                .await
+                .map_err(backend)
+                .and_then(|r| r.map_err(backend));
+            let reopened = core.reopen(&mut inner).await;
+            read?;
+            reopened?;
+            inner.follower = follower;
+            Ok(())
+        })
     }
 
     /// Commits what is queued in a task of its own, and waits for it.
@@ -759,7 +760,7 @@ fn read_rows(path: &Path, busy: Duration, out: &BacklogSender) -> Result<(), Rea
         chunk.push(e);
         if chunk.len() == BACKLOG_CHUNK {
             let full = std::mem::replace(chunk, Vec::with_capacity(BACKLOG_CHUNK));
-            out.blocking_send(Ok(Some(full)))
+            out.blocking_send(Ok(BacklogItem::Records(full)))
                 .map_err(|_| ReadError::Stopped)?;
         }
         Ok(())
@@ -782,7 +783,7 @@ fn read_rows(path: &Path, busy: Duration, out: &BacklogSender) -> Result<(), Rea
     }
     tx.commit()?;
     if !chunk.is_empty() {
-        out.blocking_send(Ok(Some(chunk)))
+        out.blocking_send(Ok(BacklogItem::Records(chunk)))
             .map_err(|_| ReadError::Stopped)?;
     }
     Ok(())
@@ -914,7 +915,13 @@ impl Store for SqliteStore {
         Box::pin(async move {
             let inner = self.inner.clone().lock_owned().await;
             let (tx, rx) = mpsc::unbounded_channel();
-            Ok((self.read_all(inner, Some(tx)), rx))
+            let (out, backlog) = mpsc::channel(64);
+            let reading = self.read_all(inner, Some(tx), out.clone());
+            tokio::spawn(async move {
+                let read = reading.await.map_err(backend).and_then(|r| r);
+                let _ = out.send(read.map(|()| BacklogItem::End)).await;
+            });
+            Ok((backlog, rx))
         })
     }
 
