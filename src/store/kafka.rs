@@ -174,6 +174,9 @@ impl KafkaStore {
                 Some(make_producer(&settings, false)?),
             )
         };
+        // Destroying a librdkafka client waits for its threads (about 100 ms): not on the
+        // start's path.
+        tokio::task::spawn_blocking(move || drop(admin));
         let source = format!("kafka://{}/{}", settings.bootstrap.join(","), topic);
         Ok(KafkaStore {
             settings,
