@@ -35,9 +35,12 @@ async fn check(
 ) -> Result<Response, RegistryError> {
     let req = schema_request(&body)?;
     let subject = st.registry.alias_target(&subject);
-    let r = st
-        .registry
-        .check_compatibility(&subject, spec, &req, normalize, verbose)?;
+    // On the write lane (`lane.rs`): a check parses and compares, like a registration.
+    let registry = st.registry.clone();
+    let r = super::lane::run(&st.writes, async move {
+        registry.check_compatibility(&subject, spec, &req, normalize, verbose)
+    })
+    .await?;
     Ok(ok_typed(&CompatibilityCheckResponse {
         is_compatible: r.compatible,
         messages: verbose.then_some(r.messages),

@@ -14,7 +14,6 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use tracing::Instrument;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -159,14 +158,10 @@ pub(crate) async fn register(
     let subject = p.subject();
     // On the write lane (`lane.rs`), so that reads never queue behind its parse and check.
     let (registry, target) = (st.registry.clone(), subject.clone());
-    let r = st
-        .writes
-        .spawn(
-            async move { registry.register(&target, req, normalize.normalize).await }
-                .instrument(tracing::Span::current()),
-        )
-        .await
-        .map_err(|e| RegistryError::Store(format!("the registration stopped: {e}")))??;
+    let r = super::lane::run(&st.writes, async move {
+        registry.register(&target, req, normalize.normalize).await
+    })
+    .await?;
     let mut answer = RegisterSchemaResponse::of(&r);
     // 8.3.1 `SubjectVersionsResource.register`: a non-blank `format` reformats the schema
     // of the answer (the GUID is kept).
