@@ -69,24 +69,6 @@ pub enum BacklogItem {
 /// The size of a [`Backlog`]'s chunks.
 pub const BACKLOG_CHUNK: usize = 2048;
 
-/// A backlog of records already at hand.
-pub fn backlog_of(mut entries: Vec<LogEntry>) -> Backlog {
-    let mut chunks = Vec::new();
-    while entries.len() > BACKLOG_CHUNK {
-        let rest = entries.split_off(BACKLOG_CHUNK);
-        chunks.push(std::mem::replace(&mut entries, rest));
-    }
-    if !entries.is_empty() {
-        chunks.push(entries);
-    }
-    let (tx, rx) = mpsc::channel(chunks.len() + 1);
-    for c in chunks {
-        let _ = tx.try_send(Ok(BacklogItem::Records(c)));
-    }
-    let _ = tx.try_send(Ok(BacklogItem::End));
-    rx
-}
-
 /// The log of records.
 pub trait Store: Send + Sync {
     /// Appends records durably; returns the offset each one got, in order. `fence`: the
