@@ -179,7 +179,20 @@ pub async fn serve(
         secrets,
     });
     // Test harnesses and scripts wait for this exact line.
-    println!("listening on {scheme}://{addr}");
+    let url = format!("{scheme}://{addr}");
+    if args.log_format == "json" {
+        let mut fields = serde_json::Map::new();
+        fields.insert("url".into(), serde_json::Value::String(url.clone()));
+        let line = crate::json_log::line(
+            "INFO",
+            "schema_registry::app",
+            &format!("listening on {url}"),
+            fields,
+        );
+        println!("{line}");
+    } else {
+        println!("listening on {url}");
+    }
     tracing::info!(%addr, scheme, "serving");
     let limits = crate::http::serve::Limits::of(&args);
     tracing::info!(connections = limits.connections, "connection limit");

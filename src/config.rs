@@ -39,7 +39,7 @@ pub enum Command {
     HashPassword,
 }
 
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Debug, Clone, clap::Args, serde::Serialize)]
 pub struct ServeArgs {
     /// Address to listen on, HOST:PORT. Port 0 picks a free port (printed at start).
     #[arg(long, env = "SR_LISTEN", default_value = "0.0.0.0:8081")]
@@ -54,11 +54,13 @@ pub struct ServeArgs {
     /// schema.compatibility.level): NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD,
     /// FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE.
     #[arg(long, env = "SR_COMPATIBILITY_LEVEL", default_value = "BACKWARD", value_parser = parse_level)]
+    #[serde(serialize_with = "shown_level")]
     pub compatibility_level: Level,
 
     /// Kafka store: a librdkafka property passed through, KEY=VALUE (repeatable), e.g.
     /// security.protocol=SASL_SSL, sasl.mechanism=PLAIN, ssl.ca.location=/etc/ca.pem.
     #[arg(long = "kafka-property", value_name = "KEY=VALUE", value_parser = parse_property)]
+    #[serde(serialize_with = "shown_properties")]
     pub kafka_properties: Vec<(String, String)>,
 
     /// Kafka store: replication factor of the topic when the registry creates it (capped at
@@ -179,6 +181,7 @@ pub struct ServeArgs {
     /// without one) or REQUIRED (the handshake fails without one). Default: REQUIRED with
     /// --tls-client-ca, else NONE. Confluent's ssl.client.authentication.
     #[arg(long, env = "SR_TLS_CLIENT_AUTH", value_name = "MODE", value_parser = parse_client_auth)]
+    #[serde(serialize_with = "shown_client_auth")]
     pub tls_client_auth: Option<crate::mtls::ClientAuth>,
 
     /// Encrypts the credentials of exporter destination configs (basic.auth.user.info and
@@ -190,6 +193,7 @@ pub struct ServeArgs {
         value_name = "SECRET",
         hide_env_values = true
     )]
+    #[serde(serialize_with = "shown_secret")]
     pub password_encoder_secret: Option<String>,
 
     /// The previous --password-encoder-secret, to read values encrypted with it while
@@ -200,6 +204,7 @@ pub struct ServeArgs {
         value_name = "SECRET",
         hide_env_values = true
     )]
+    #[serde(serialize_with = "shown_secret")]
     pub password_encoder_old_secret: Option<String>,
     /// Close a connection on which nothing has moved for this long while no request is being
     /// handled, in milliseconds (Confluent's idle.timeout.ms).
@@ -232,6 +237,12 @@ pub struct ServeArgs {
 }
 
 impl ServeArgs {
+    /// The settings as a JSON object, for the JSON log's start-up line: secrets (the password
+    /// encoder's, secret Kafka properties) redacted, Kafka properties as an object.
+    pub fn effective(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+
     /// The settings for the start-up log line, with secret Kafka properties redacted.
     pub fn redacted(&self) -> String {
         let mut shown = self.clone();
@@ -269,4 +280,42 @@ fn parse_property(s: &str) -> Result<(String, String), String> {
         Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
         _ => Err(format!("expected KEY=VALUE, got {s:?}")),
     }
+}
+
+fn shown_level<S: serde::Serializer>(level: &Level, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(level.as_str())
+}
+
+fn shown_client_auth<S: serde::Serializer>(
+    auth: &Option<crate::mtls::ClientAuth>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match auth {
+        Some(a) => s.serialize_str(&format!("{a:?}").to_ascii_uppercase()),
+        None => s.serialize_none(),
+    }
+}
+
+fn shown_secret<S: serde::Serializer>(secret: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+    match secret {
+        Some(_) => s.serialize_str("[redacted]"),
+        None => s.serialize_none(),
+    }
+}
+
+fn shown_properties<S: serde::Serializer>(
+    properties: &[(String, String)],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = s.serialize_map(Some(properties.len()))?;
+    for (k, v) in properties {
+        let v = if crate::properties::is_secret(k) {
+            "[redacted]"
+        } else {
+            v.as_str()
+        };
+        map.serialize_entry(k, v)?;
+    }
+    map.end()
 }

@@ -13,6 +13,7 @@ pub mod guid;
 pub mod http;
 pub mod index;
 pub mod json;
+pub mod json_log;
 pub mod metrics;
 pub mod migrate;
 pub mod model;

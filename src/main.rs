@@ -58,7 +58,24 @@ fn main() -> std::process::ExitCode {
     for w in &file_warnings {
         tracing::warn!("{w}");
     }
-    tracing::info!(config = %args.redacted(), "effective configuration");
+    if args.log_format == "json" {
+        // An object, not tracing's string rendering of one.
+        if tracing::enabled!(target: "schema_registry", tracing::Level::INFO) {
+            let mut fields = serde_json::Map::new();
+            fields.insert("config".into(), args.effective());
+            eprintln!(
+                "{}",
+                schema_registry::json_log::line(
+                    "INFO",
+                    "schema_registry",
+                    "effective configuration",
+                    fields
+                )
+            );
+        }
+    } else {
+        tracing::info!(config = %args.redacted(), "effective configuration");
+    }
     let shutdown_timeout = std::time::Duration::from_millis(args.shutdown_timeout_ms);
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -480,3 +480,79 @@ async fn until_listed(node: &Server, n: usize) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// A write forwarded by a follower keeps its request ID: the client's `X-Request-ID`, or
+/// the one the follower made, reaches the leader, whose request line names it, and the
+/// answer carries it back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_forwarded_write_keeps_its_request_id() {
+    let Some(broker) = broker_or_skip("a_forwarded_write_keeps_its_request_id") else {
+        return;
+    };
+    let topic = format!("_schemas_ha_reqid_{}", std::process::id());
+    let dirs: Vec<tempfile::TempDir> = (0..2).map(|_| tempfile::tempdir().expect("dir")).collect();
+    let nodes: Vec<Server> = dirs
+        .iter()
+        .map(|d| {
+            Server::builder()
+                .kafka(&broker.address())
+                .topic(&topic)
+                .dir(d.path())
+                .args(["--log", "schema_registry=debug"])
+                .start()
+        })
+        .collect();
+    let all: Vec<&Server> = nodes.iter().collect();
+    let leader_url = agreed_leader(&all, Duration::from_secs(30)).await;
+    let leader = nodes
+        .iter()
+        .find(|n| n.url == leader_url)
+        .expect("the leader");
+    let follower = nodes
+        .iter()
+        .find(|n| n.url != leader_url)
+        .expect("a follower");
+    let client = common::client();
+    let mut ids = Vec::new();
+    for (given, schema) in [(Some("fwd-req-41"), "\"string\""), (None, "\"long\"")] {
+        let mut req = client
+            .post(format!(
+                "{}/subjects/reqid-{}/versions",
+                follower.url,
+                ids.len()
+            ))
+            .header("content-type", "application/vnd.schemaregistry.v1+json")
+            .body(json!({ "schema": schema }).to_string());
+        if let Some(g) = given {
+            req = req.header("X-Request-ID", g);
+        }
+        let answer = req.send().await.expect("register through the follower");
+        assert_eq!(answer.status(), 200);
+        let id = answer
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+            .expect("an X-Request-ID");
+        if let Some(g) = given {
+            assert_eq!(id, g);
+        }
+        ids.push(id);
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let log = leader.log();
+        let seen = |id: &str| {
+            log.lines()
+                .any(|l| l.contains("request_id") && l.contains(id) && l.contains("POST"))
+        };
+        if ids.iter().all(|id| seen(id)) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the leader's log names not every forwarded ID {ids:?}: {log}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

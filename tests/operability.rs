@@ -152,6 +152,8 @@ async fn json_logs_are_one_object_per_line() {
     let s = Server::builder()
         .dir(dir.path())
         .args(["--log-format", "json", "--log", "debug"])
+        .args(["--kafka-property", "sasl.password=hunter2"])
+        .args(["--kafka-property", "client.id=me"])
         .start();
     assert_eq!(s.get("/subjects").await.0, 200);
     assert_eq!(s.get("/subjects/nope/versions").await.0, 404);
@@ -168,11 +170,36 @@ async fn json_logs_are_one_object_per_line() {
             .iter()
             .filter(|v| v.to_string().contains("/subjects/nope/versions"))
             .count();
-        if request_lines >= 1
-            && lines
+        let config = lines
+            .iter()
+            .find(|v| v["message"] == "effective configuration");
+        if let (true, Some(config)) = (request_lines >= 1, config) {
+            // The configuration is an object (not tracing's string of one), secrets
+            // redacted; the `listening on` line on stdout is a JSON line too.
+            let c = &config["config"];
+            assert!(c.is_object(), "{config}");
+            assert_eq!(c["log_format"], "json", "{config}");
+            assert_eq!(c["compatibility_level"], "BACKWARD", "{config}");
+            assert_eq!(
+                c["kafka_properties"]["sasl.password"], "[redacted]",
+                "{config}"
+            );
+            assert_eq!(c["kafka_properties"]["client.id"], "me", "{config}");
+            assert!(c["idle_timeout_ms"].is_u64(), "{config}");
+            assert!(!log.contains("hunter2"), "a secret in the log: {log}");
+            let listening = lines
                 .iter()
-                .any(|v| v["message"] == "effective configuration")
-        {
+                .find(|v| {
+                    v["message"]
+                        .as_str()
+                        .is_some_and(|m| m.starts_with("listening on "))
+                })
+                .unwrap_or_else(|| panic!("no JSON listening line: {log}"));
+            assert_eq!(listening["url"], s.url.as_str(), "{listening}");
+            assert!(
+                !log.lines().any(|l| l.starts_with("listening on ")),
+                "a plain listening line in the JSON log: {log}"
+            );
             break;
         }
         assert!(Instant::now() < deadline, "no JSON request line: {log}");

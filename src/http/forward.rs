@@ -18,7 +18,10 @@ pub const FORWARDED: &str = "x-schema-registry-forwarded";
 /// Request headers passed on to the leader. `authorization` is the caller's own: with
 /// `--auth-users-file` the leader authenticates and authorises the real user again (every
 /// node needs the same users file); the forwarding client has no credentials of its own.
-const ALLOWED: [&str; 6] = [
+/// `x-request-id` is the ID this node gave the request (`request_log::track` puts it on the
+/// request), so the leader's log line and answer carry the same ID.
+const ALLOWED: [&str; 7] = [
+    "x-request-id",
     "authorization",
     "content-type",
     "accept",

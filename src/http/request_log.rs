@@ -72,8 +72,10 @@ pub fn log_line(method: &Method, uri: &Uri, status: u16, start: Instant, id: &He
     );
 }
 
-pub async fn track(req: Request, next: Next) -> Response {
+pub async fn track(mut req: Request, next: Next) -> Response {
     let id = request_id(&req);
+    // The handlers (and a forward to the leader) see the ID this node uses.
+    req.headers_mut().insert(REQUEST_ID, id.clone());
     let described = logging().then(|| (req.method().clone(), req.uri().clone()));
     let start = Instant::now();
     let mut res = next.run(req).await;

@@ -487,7 +487,8 @@ fn listening_url(line: &str) -> Option<String> {
     let at = line.find(LISTENING)? + LISTENING.len();
     let url: String = line[at..]
         .chars()
-        .take_while(|c| !c.is_whitespace() && !c.is_control())
+        // In the JSON log the URL ends at the message's closing quote.
+        .take_while(|c| !c.is_whitespace() && !c.is_control() && *c != '"')
         .collect();
     let url = url.trim_end_matches('/');
     let rest = url
