@@ -87,6 +87,15 @@ pub async fn route_of(State(m): State<Arc<Metrics>>, req: Request, next: Next) -
 }
 
 /// `GET /metrics`.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operations",
+    responses(
+        (status = 200, description = "Prometheus metrics in the OpenMetrics text format: requests, the store, schemas by type and context, exporters, the process", body = String, content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8"),
+        (status = 500, description = "The metrics could not be encoded (error_code 500)", body = super::types::ErrorBody, content_type = "application/vnd.schemaregistry.v1+json")
+    )
+)]
 pub async fn serve_metrics(State(st): State<AppState>) -> Response {
     match st.metrics.render(&st.registry, &st.exporters) {
         Ok(text) => super::error::ok_text(text, CONTENT_TYPE),

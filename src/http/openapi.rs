@@ -154,11 +154,17 @@ pub enum StoreErrors {
 /// Sets the content types the server really uses (see the module's documentation).
 pub struct MediaTypes;
 
+/// Operations that answer in a type of their own (Prometheus text, plain JSON).
+const OWN_CONTENT_TYPES: [&str; 2] = ["/metrics", "/openapi.json"];
+
 impl Modify for MediaTypes {
     fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
         const JSON: &str = "application/json";
         let answer = super::error::CONTENT_TYPE;
-        for item in api.paths.paths.values_mut() {
+        for (path, item) in api.paths.paths.iter_mut() {
+            if OWN_CONTENT_TYPES.contains(&path.as_str()) {
+                continue;
+            }
             let ops: [&mut Option<Operation>; 5] = [
                 &mut item.get,
                 &mut item.put,
@@ -254,12 +260,111 @@ impl Modify for Security {
     }
 }
 
+/// Confluent's `/contexts/{context}/…` forms (`http::rewrite_context_urls` maps them onto
+/// the plain routes): each plain operation they reach is described again under the prefix,
+/// with the `context` path parameter, its own operation ID, and the 400 a context name with
+/// a colon gets. Runs last, so the copies carry the security and media types.
+pub struct ContextRoutes;
+
+/// Whether `/contexts/{context}` + `path` reaches the plain `path` (the same families as
+/// `rewrite_context_urls`).
+fn in_context(path: &str) -> bool {
+    let families = [
+        "/subjects",
+        "/config",
+        "/mode",
+        "/compatibility/subjects/",
+        "/associations",
+    ];
+    path == "/schemas"
+        || path.starts_with("/schemas/ids/")
+        || families.iter().any(|f| path.starts_with(f))
+}
+
+impl Modify for ContextRoutes {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+        use utoipa::openapi::{ObjectBuilder, Ref, ResponseBuilder, Type};
+        let context: Parameter = ParameterBuilder::new()
+            .name("context")
+            .parameter_in(ParameterIn::Path)
+            .required(utoipa::openapi::Required::True)
+            .description(Some(
+                "A context name, with or without its leading dot (`.team` or `team`); the default context is `.`",
+            ))
+            .schema(Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .min_length(Some(1)),
+            ))
+            .build();
+        let colon = ResponseBuilder::new()
+            .description("A context name with a colon (error_code 400)")
+            .content(
+                super::error::CONTENT_TYPE,
+                utoipa::openapi::ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build();
+        // `/contexts/{context}/config` and `…/mode` address the context's scope, which the
+        // plain routes name as the subject `:.{context}:`: they answer as
+        // `/config/{subject}` and `/mode/{subject}` do, without the subject parameter.
+        let source = |path: &str| match path {
+            "/config" | "/mode" => format!("{path}/{{subject}}"),
+            _ => path.to_string(),
+        };
+        let copies: Vec<(String, utoipa::openapi::PathItem)> = api
+            .paths
+            .paths
+            .keys()
+            .filter(|path| in_context(path))
+            .filter_map(|path| {
+                let scope = source(path) != *path;
+                let mut item = api.paths.paths.get(&source(path))?.clone();
+                let ops: [&mut Option<Operation>; 5] = [
+                    &mut item.get,
+                    &mut item.put,
+                    &mut item.post,
+                    &mut item.delete,
+                    &mut item.patch,
+                ];
+                for op in ops.into_iter().flatten() {
+                    op.operation_id = op
+                        .operation_id
+                        .as_ref()
+                        .map(|id| format!("{id}_in_context"));
+                    let params = op.parameters.get_or_insert_with(Vec::new);
+                    if scope {
+                        params.retain(|p| {
+                            !(p.name == "subject" && p.parameter_in == ParameterIn::Path)
+                        });
+                    }
+                    params.insert(0, context.clone());
+                    op.responses
+                        .responses
+                        .entry("400".into())
+                        .or_insert_with(|| RefOr::T(colon.clone()));
+                    // Links name plain operations; the copies do not repeat them.
+                    for resp in op.responses.responses.values_mut() {
+                        if let RefOr::T(r) = resp {
+                            r.links.clear();
+                        }
+                    }
+                }
+                Some((format!("/contexts/{{context}}{path}"), item))
+            })
+            .collect();
+        api.paths.paths.extend(copies);
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
-    modifiers(&Security, &MediaTypes),
+    modifiers(&Security, &MediaTypes, &ContextRoutes),
     info(
         title = "Schema Registry",
-        description = "A Confluent-compatible Schema Registry: Confluent's REST API v1 for Avro.",
+        description = "A Confluent-compatible Schema Registry: Confluent's REST API v1 for Avro, JSON Schema and Protobuf. The routes under /contexts/{context}/ address the same resources inside a context. Not described here: the built-in web UI under /ui (HTML for browsers, not an API).",
         license(name = "Apache-2.0")
     ),
     paths(
@@ -274,6 +379,8 @@ impl Modify for Security {
         super::root::delete_context,
         super::root::live,
         super::root::ready,
+        super::root::openapi_json,
+        super::metrics::serve_metrics,
         super::subjects::list,
         super::tags::modify_tags,
         super::subjects::versions,

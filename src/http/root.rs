@@ -255,6 +255,12 @@ async fn invalid_context() -> RegistryError {
     super::error::bad_request("Context name cannot contain a colon")
 }
 
-async fn openapi_json() -> Response {
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "operations",
+    responses((status = 200, description = "This description of the API (OpenAPI 3.1)", body = Object, content_type = "application/vnd.schemaregistry.v1+json"))
+)]
+pub(crate) async fn openapi_json() -> Response {
     super::ok_raw(super::openapi::spec_json())
 }
