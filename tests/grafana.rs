@@ -82,11 +82,14 @@ fn parse_exposition(text: &str) -> (Exposed, BTreeSet<String>) {
 // ---------------------------------------------------------------------------------------
 // PromQL
 
+/// A label matcher: (label, operator, value).
+type Matcher = (String, String, String);
+
 /// What an expression asks for.
 #[derive(Debug, Default)]
 struct Query {
     /// (metric name, label matchers as (name, operator, value)).
-    selectors: Vec<(String, Vec<(String, String, String)>)>,
+    selectors: Vec<(String, Vec<Matcher>)>,
     /// Label names of `by (…)`, `without (…)`, `on (…)`, `ignoring (…)`, `group_*(…)`.
     grouping: Vec<String>,
 }
@@ -131,7 +134,7 @@ fn string_at(chars: &[char], mut i: usize) -> (String, usize) {
 }
 
 /// `{name op "value", …}` starting at `chars[i] == '{'`; the matchers and the index after.
-fn matchers_at(chars: &[char], mut i: usize, expr: &str) -> (Vec<(String, String, String)>, usize) {
+fn matchers_at(chars: &[char], mut i: usize, expr: &str) -> (Vec<Matcher>, usize) {
     let mut out = Vec::new();
     i += 1;
     loop {
