@@ -717,6 +717,24 @@ async fn kubernetes_example_agrees_with_the_binary() {
 // ---------------------------------------------------------------------------------------
 // compose
 
+/// A compose service's bind mounts from the host: (source, target).
+fn mounts(svc: &Value) -> Vec<(String, String)> {
+    arr(svc, "/volumes")
+        .iter()
+        .map(text)
+        .filter_map(|v| {
+            let mut parts = v.split(':');
+            let (host, target) = (parts.next()?, parts.next()?);
+            host.starts_with('.').then(|| {
+                (
+                    host.trim_start_matches("./").to_string(),
+                    target.to_string(),
+                )
+            })
+        })
+        .collect()
+}
+
 /// One registry service of compose.yaml.
 struct Registry {
     name: String,
@@ -942,8 +960,27 @@ async fn compose_example_agrees_with_the_binary() {
         "the downstream registry reads MM2's copy of the upstream topic"
     );
 
+    // Every bind mount's source exists (relative to deploy/compose).
+    for (name, svc) in services {
+        for (host, _) in mounts(svc) {
+            assert!(
+                repo(dir).join(&host).exists(),
+                "compose.yaml {name} mounts {host}, which does not exist"
+            );
+        }
+    }
+
     // Prometheus scrapes both registries on their listeners.
-    let prom = &yaml_docs(&format!("{dir}/prometheus.yml"))[0];
+    let (prom_name, prom_svc) = services
+        .iter()
+        .find(|(_, s)| text(&s["image"]).starts_with("prom/prometheus"))
+        .expect("a Prometheus service");
+    let prom_file = mounts(prom_svc)
+        .into_iter()
+        .find(|(_, target)| target == "/etc/prometheus/prometheus.yml")
+        .map(|(host, _)| host)
+        .expect("prometheus.yml mounted where Prometheus reads it");
+    let prom = &yaml_docs(&format!("{dir}/{prom_file}"))[0];
     let mut scraped = BTreeSet::new();
     for job in arr(prom, "/scrape_configs") {
         let path = job.get("metrics_path").map_or("/metrics".into(), text);
@@ -960,6 +997,38 @@ async fn compose_example_agrees_with_the_binary() {
         }
     }
     assert_eq!(scraped.len(), 2, "{scraped:?}");
+
+    // Grafana reads that Prometheus and the repository's dashboard.
+    if let Some(grafana) = services
+        .values()
+        .find(|s| text(&s["image"]).starts_with("grafana/grafana"))
+    {
+        let mounted = mounts(grafana);
+        let provisioned = |kind: &str| -> Value {
+            let (host, _) = mounted
+                .iter()
+                .find(|(_, t)| t.starts_with(&format!("/etc/grafana/provisioning/{kind}/")))
+                .unwrap_or_else(|| panic!("Grafana's {kind} provisioning"));
+            yaml_docs(&format!("{dir}/{host}")).remove(0)
+        };
+        let sources = provisioned("datasources");
+        let url = s(&arr(&sources, "/datasources")[0], "/url").to_string();
+        assert_eq!(
+            url,
+            format!("http://{prom_name}:9090"),
+            "Grafana's data source is the Prometheus service"
+        );
+        let dashboards = provisioned("dashboards");
+        let path = s(&arr(&dashboards, "/providers")[0], "/options/path").to_string();
+        let (host, _) = mounted
+            .iter()
+            .find(|(_, t)| *t == path)
+            .expect("the dashboards folder is mounted");
+        assert!(
+            repo(dir).join(host).join("schema-registry.json").is_file(),
+            "{host} holds the dashboard"
+        );
+    }
 
     // Each registry: the binary takes the arguments, environment and file as they are
     // (the store is the file's topic, --read-only where meant), and served from SQLite
