@@ -1,5 +1,6 @@
 # Multi-stage build: compile in the Rust image, run from a small non-root image.
-# Configuration: SR_* environment variables (see README), or SR_CONFIG=/path/to/registry.properties.
+# Configuration: SR_* environment variables (see README), or SR_CONFIG=/path/to/registry.properties
+# (the image sets no SR_ variable, so the file's settings apply; flags and SR_ variables beat it).
 # The HEALTHCHECK probes /health/live over plain HTTP; with --tls-cert use https and -k.
 # `.ci/run` checks this file on the host (scripts/check-dockerfile.py --build): every COPY
 # source exists and is not in .dockerignore, and the build stage's RUN lines succeed.
@@ -28,10 +29,11 @@ RUN apt-get update \
     && mkdir -p /data && chown registry /data
 COPY --from=build /src/target/release/schema-registry /usr/local/bin/schema-registry
 USER registry
-WORKDIR /data
-ENV SR_LISTEN=0.0.0.0:8081 \
-    SR_STORE=sqlite:///data/registry.db \
-    SR_KAFKA_CACHE=/data/
+# No SR_ variables here: they would beat a properties file (--config/SR_CONFIG), whose
+# listeners and kafkastore.* would then be ignored. From / the built-in defaults already fit
+# the image: 0.0.0.0:8081, the store in ./data/registry.db = /data/registry.db, the Kafka
+# cache (auto) in ./data = /data.
+WORKDIR /
 EXPOSE 8081
 VOLUME ["/data"]
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \

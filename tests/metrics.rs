@@ -512,28 +512,7 @@ async fn metrics_are_exposed_and_change_under_load() {
     );
     assert_eq!(after.sum("schema_registry_store_errors_total", &[]), 0.0);
 
-    // The sample dashboard asks only for series the server exposes.
-    let dashboard = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/grafana/schema-registry.json"
-    ))
-    .unwrap_or_default();
-    let exposed: BTreeSet<&str> = after.samples.iter().map(|s| s.name.as_str()).collect();
-    let mut asked = BTreeSet::new();
-    for (at, _) in dashboard.match_indices("schema_registry_") {
-        let name: String = dashboard[at..]
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-            .collect();
-        asked.insert(name);
-    }
-    assert!(asked.len() >= 10, "{asked:?}");
-    for name in &asked {
-        assert!(
-            exposed.contains(name.as_str()),
-            "the dashboard asks for {name}, not exposed"
-        );
-    }
+    // The dashboard's queries against this exposition: tests/grafana.rs.
 
     // Soft deletes move versions and subjects between states.
     let (s, v) = server.delete("/subjects/load-0-0/versions/1").await;
