@@ -267,13 +267,14 @@ fn effective_config(args: &[String], env: &[(String, String)], cwd: &Path) -> St
         Ok(Err(out)) => panic!("no effective configuration with {args:?} {env:?}:\n{out}"),
         Err(_) => panic!("no effective configuration within 20 s with {args:?}"),
     };
-    // SR_LOG_FORMAT=json: the settings are the `config` field.
+    // SR_LOG_FORMAT=json: the settings are the `config` object, laid out here as the text
+    // line's ` name: value,` pairs for `setting`.
     match serde_json::from_str::<Value>(&line) {
         Ok(v) => v
             .get("config")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string(),
+            .and_then(Value::as_object)
+            .map(|m| m.iter().map(|(k, v)| format!(" {k}: {v},")).collect())
+            .unwrap_or_default(),
         Err(_) => line,
     }
 }
