@@ -622,23 +622,40 @@ fn register(s: &Session, a: &RegisterArgs) -> Result<Shown, Failure> {
 }
 
 fn delete(s: &Session, a: &DeleteArgs) -> Result<Shown, Failure> {
-    let mut path = format!("/subjects/{}", client::segment(&a.subject));
-    // The answer when the target is already soft-deleted.
-    let mut already = 40404;
-    if let Some(v) = &a.version {
-        path.push_str(&format!("/versions/{}", client::segment(v)));
-        already = 40406;
-    }
-    let soft = s.reply(Method::DELETE, &path, None)?;
-    let v = if a.permanent {
-        // The registry deletes for good only what is soft-deleted already.
-        if !(soft.status == 404 && soft.error_code() == Some(already)) {
-            accept(&soft)?;
-        }
-        s.call(Method::DELETE, &format!("{path}?permanent=true"), None)?
-    } else {
-        accept(&soft)?
+    let subject = format!("/subjects/{}", client::segment(&a.subject));
+    let path = match &a.version {
+        Some(v) => format!("{subject}/versions/{}", client::segment(v)),
+        None => subject.clone(),
     };
+    let soft = s.reply(Method::DELETE, &path, None)?;
+    if !a.permanent {
+        let v = accept(&soft)?;
+        let text = lines(&v);
+        return Ok(shown(v, text));
+    }
+    // The registry deletes for good only what is soft-deleted already: soft-delete first,
+    // unless it was (40404 for a subject, 40406 for a version).
+    let already = if a.version.is_some() { 40406 } else { 40404 };
+    let hard = if soft.status == 404 && soft.error_code() == Some(already) {
+        if a.version
+            .as_deref()
+            .is_some_and(|v| v == "latest" || v == "-1")
+        {
+            return Err(Failure::Error(
+                "the latest version is soft-deleted already: give its number to delete it permanently"
+                    .into(),
+            ));
+        }
+        path
+    } else {
+        // `latest` names another version once this one is soft-deleted: use the number the
+        // registry answered.
+        match (accept(&soft)?, &a.version) {
+            (Value::Number(n), Some(_)) => format!("{subject}/versions/{n}"),
+            _ => path,
+        }
+    };
+    let v = s.call(Method::DELETE, &format!("{hard}?permanent=true"), None)?;
     let text = lines(&v);
     Ok(shown(v, text))
 }

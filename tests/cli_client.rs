@@ -266,6 +266,17 @@ fn soft_and_permanent_deletes() {
     let hard = sr(d, url, "delete", &["t", "--permanent"]).expect(0);
     assert_eq!(hard.stdout, "1\n");
     sr(d, url, "versions", &["t", "--deleted"]).expect(1);
+
+    // `latest --permanent` deletes the latest version, not the one before it.
+    sr(d, url, "register", &["u", "v1.avsc"]).expect(0);
+    sr(d, url, "config", &["u", "--set", "NONE"]).expect(0);
+    sr(d, url, "register", &["u", "v2.avsc"]).expect(0);
+    let latest = sr(d, url, "delete", &["u", "latest", "--permanent"]).expect(0);
+    assert_eq!(latest.stdout, "2\n");
+    assert_eq!(
+        sr(d, url, "versions", &["u", "--deleted"]).expect(0).stdout,
+        "1\n"
+    );
 }
 
 #[test]
