@@ -1,11 +1,12 @@
 //! The REST client of a Confluent-compatible registry, shared by the tools that talk to one:
-//! `check --url` ([`crate::check`]), `export` / `import` ([`crate::migrate`]) and the exporter
-//! worker (`exporter::destination`).
+//! `check --url` ([`crate::check`]), `export` / `import` ([`crate::migrate`]), the client
+//! subcommands ([`crate::cli`]) and the exporter worker (`exporter::destination`).
 //!
 //! - [`Endpoint`]: the base URL (parsed; credentials, query and fragment taken out; no
 //!   trailing slash) and the basic-auth credentials (explicit ones, else the URL's).
 //! - [`Http`]: the connection pool with its timeouts, TLS trust (the system's roots plus an
-//!   optional CA bundle, [`root_certificates`]) and retry policy (reads only, on transport
+//!   optional CA bundle, [`root_certificates`]), an optional client certificate
+//!   ([`identity`], mutual TLS) and retry policy (reads only, on transport
 //!   errors).
 //! - [`Client`]: requests against an endpoint, answered as a [`Reply`] (status, JSON body,
 //!   Confluent's `error_code` / `message`) or a [`TransportError`]; paths are joined with
