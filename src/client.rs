@@ -1,11 +1,12 @@
 //! The REST client of a Confluent-compatible registry, shared by the tools that talk to one:
-//! `check --url` ([`crate::check`]), `export` / `import` ([`crate::migrate`]) and the exporter
-//! worker (`exporter::destination`).
+//! `check --url` ([`crate::check`]), `export` / `import` ([`crate::migrate`]), the client
+//! subcommands ([`crate::cli`]) and the exporter worker (`exporter::destination`).
 //!
 //! - [`Endpoint`]: the base URL (parsed; credentials, query and fragment taken out; no
 //!   trailing slash) and the basic-auth credentials (explicit ones, else the URL's).
 //! - [`Http`]: the connection pool with its timeouts, TLS trust (the system's roots plus an
-//!   optional CA bundle, [`root_certificates`]) and retry policy (reads only, on transport
+//!   optional CA bundle, [`root_certificates`]), an optional client certificate
+//!   ([`identity`], mutual TLS) and retry policy (reads only, on transport
 //!   errors).
 //! - [`Client`]: requests against an endpoint, answered as a [`Reply`] (status, JSON body,
 //!   Confluent's `error_code` / `message`) or a [`TransportError`]; paths are joined with
@@ -58,6 +59,8 @@ pub struct Options {
     pub user_agent: Option<String>,
     /// A PEM bundle of CA certificates trusted besides the system's roots.
     pub ca: Option<PathBuf>,
+    /// A client certificate (chain) and its private key, both PEM, for mutual TLS.
+    pub identity: Option<(PathBuf, PathBuf)>,
     /// How many times a GET is tried when the registry cannot be reached or its answer cannot
     /// be read (other methods are tried once: they are not idempotent).
     pub read_attempts: u32,
@@ -70,6 +73,7 @@ impl Default for Options {
             connect_timeout: None,
             user_agent: None,
             ca: None,
+            identity: None,
             read_attempts: 1,
         }
     }
@@ -88,6 +92,24 @@ pub fn root_certificates(ca: &Path) -> Result<Vec<reqwest::Certificate>, String>
         ));
     }
     Ok(certs)
+}
+
+/// A client identity from a PEM certificate (chain) and a PEM private key.
+pub fn identity(cert: &Path, key: &Path) -> Result<reqwest::Identity, String> {
+    let read = |p: &Path, what: &str| {
+        std::fs::read(p).map_err(|e| format!("cannot read the client {what} {}: {e}", p.display()))
+    };
+    let mut pem = read(cert, "certificate")?;
+    pem.push(b'\n');
+    pem.extend(read(key, "key")?);
+    reqwest::Identity::from_pem(&pem).map_err(|e| {
+        format!(
+            "client certificate {} with key {}: {}",
+            cert.display(),
+            key.display(),
+            chain(&e)
+        )
+    })
 }
 
 /// The HTTP client (a connection pool; cheap to clone) and its retry policy.
@@ -112,6 +134,9 @@ impl Http {
             for c in root_certificates(ca)? {
                 builder = builder.add_root_certificate(c);
             }
+        }
+        if let Some((cert, key)) = &options.identity {
+            builder = builder.identity(identity(cert, key)?);
         }
         let inner = builder
             .build()

@@ -37,6 +37,10 @@ pub enum Command {
     Import(crate::migrate::ImportArgs),
     /// Hash a password read from stdin for --auth-users-file (prints an Argon2id PHC string).
     HashPassword,
+    /// The registry client: subjects, versions, get, register, delete, config, mode,
+    /// completions.
+    #[command(flatten)]
+    Client(crate::cli::ClientCommand),
 }
 
 #[derive(Debug, Clone, clap::Args, serde::Serialize)]

@@ -3,6 +3,7 @@
 pub mod app;
 pub mod auth;
 pub mod check;
+pub mod cli;
 pub mod client;
 pub mod compat;
 pub mod config;

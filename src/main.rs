@@ -37,6 +37,7 @@ fn main() -> std::process::ExitCode {
         Some(Command::Export(a)) => return schema_registry::migrate::run_export(&a),
         Some(Command::Import(a)) => return schema_registry::migrate::run_import(&a),
         Some(Command::HashPassword) => return schema_registry::auth::run_hash_password(),
+        Some(Command::Client(c)) => return schema_registry::cli::run(&c),
         None => cli.serve,
     };
     let mut args = args;

@@ -177,6 +177,7 @@ impl Api {
             connect_timeout: Some(Duration::from_secs(timeout.clamp(1, 10))),
             user_agent: Some(concat!("schema-registry-migrate/", env!("CARGO_PKG_VERSION")).into()),
             ca: None,
+            identity: None,
             // Reads are retried on transport errors (a restarting registry, a dropped
             // connection).
             read_attempts: 3,
