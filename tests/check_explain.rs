@@ -65,14 +65,22 @@ const AVRO_V2: &str = r#"{"type":"record","name":"User","namespace":"com.example
 ]}"#;
 const JSON_V1: &str = r#"{"type":"object","properties":{"name":{"type":"string"},"tags":{"type":"array"}},"additionalProperties":false}"#;
 /// Drops `tags` from a closed content model.
-const JSON_V2: &str = r#"{"type":"object","properties":{"name":{"type":"string"}},"additionalProperties":false}"#;
-const PROTO_V1: &str = "syntax = \"proto3\";\npackage shop;\nmessage Order {\n  string id = 1;\n  int32 qty = 2;\n}\n";
+const JSON_V2: &str =
+    r#"{"type":"object","properties":{"name":{"type":"string"}},"additionalProperties":false}"#;
+const PROTO_V1: &str =
+    "syntax = \"proto3\";\npackage shop;\nmessage Order {\n  string id = 1;\n  int32 qty = 2;\n}\n";
 /// Changes `qty` from int32 to string.
 const PROTO_V2: &str = "syntax = \"proto3\";\npackage shop;\nmessage Order {\n  string id = 1;\n  string qty = 2;\n}\n";
 
 /// Java/Jackson wording the checker must never print.
 fn assert_no_java(s: &str) {
-    for w in ["Jackson", "REDACTED", "StreamReadFeature", "com.fasterxml", "Exception"] {
+    for w in [
+        "Jackson",
+        "REDACTED",
+        "StreamReadFeature",
+        "com.fasterxml",
+        "Exception",
+    ] {
         assert!(!s.contains(w), "Java text {w:?} in: {s}");
     }
 }
@@ -84,7 +92,10 @@ fn avro_incompatibilities_in_plain_words_raw_and_json() {
     let text = run("check", &["v2.avsc", "v1.avsc"], dir.path());
     assert_eq!(text.code, 1, "{}{}", text.stdout, text.stderr);
     let out = &text.stdout;
-    assert!(out.starts_with("incompatible at BACKWARD with version 1:"), "{out}");
+    assert!(
+        out.starts_with("incompatible at BACKWARD with version 1:"),
+        "{out}"
+    );
     assert!(
         out.contains("field `email` was added without a default"),
         "{out}"
@@ -101,12 +112,20 @@ fn avro_incompatibilities_in_plain_words_raw_and_json() {
     );
 
     // FORWARD: old readers break on the new type; the new field does not matter to them.
-    let fwd = run("check", &["--level", "FORWARD", "v2.avsc", "v1.avsc"], dir.path());
+    let fwd = run(
+        "check",
+        &["--level", "FORWARD", "v2.avsc", "v1.avsc"],
+        dir.path(),
+    );
     assert_eq!(fwd.code, 1, "{}{}", fwd.stdout, fwd.stderr);
     assert!(fwd.stdout.contains("breaks: old readers"), "{}", fwd.stdout);
     assert!(!fwd.stdout.contains("`email`"), "{}", fwd.stdout);
 
-    let raw = run("check", &["--format", "confluent", "v2.avsc", "v1.avsc"], dir.path());
+    let raw = run(
+        "check",
+        &["--format", "confluent", "v2.avsc", "v1.avsc"],
+        dir.path(),
+    );
     assert_eq!(raw.code, 1);
     assert!(
         raw.stdout.contains("{errorType:'READER_FIELD_MISSING_DEFAULT_VALUE', description:'The field 'email' at path '/fields/2' in the new schema has no default value and is missing in the old schema', additionalInfo:'email'}"),
@@ -114,7 +133,11 @@ fn avro_incompatibilities_in_plain_words_raw_and_json() {
         raw.stdout
     );
 
-    let j = run("check", &["--format", "json", "--level", "FULL", "v2.avsc", "v1.avsc"], dir.path());
+    let j = run(
+        "check",
+        &["--format", "json", "--level", "FULL", "v2.avsc", "v1.avsc"],
+        dir.path(),
+    );
     assert_eq!(j.code, 1);
     let v = json_of(&j);
     assert_eq!(v["compatible"], false);
@@ -154,16 +177,25 @@ fn json_schema_and_protobuf_incompatibilities_name_the_field() {
     let j = run("check", &["v2.json", "v1.json"], dir.path());
     assert_eq!(j.code, 1, "{}{}", j.stdout, j.stderr);
     assert!(
-        j.stdout.contains("property `tags` is missing from the new schema")
+        j.stdout
+            .contains("property `tags` is missing from the new schema")
             && j.stdout.contains("fix: keep `tags` declared"),
         "{}",
         j.stdout
     );
-    let v = json_of(&run("check", &["--format", "json", "v2.json", "v1.json"], dir.path()));
+    let v = json_of(&run(
+        "check",
+        &["--format", "json", "v2.json", "v1.json"],
+        dir.path(),
+    ));
     let tags = item(&v, "tags");
     assert_eq!(tags["kind"], "PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL");
     assert_eq!(tags["path"], "#/properties/tags");
-    let raw = run("check", &["--format", "confluent", "v2.json", "v1.json"], dir.path());
+    let raw = run(
+        "check",
+        &["--format", "confluent", "v2.json", "v1.json"],
+        dir.path(),
+    );
     assert!(
         raw.stdout
             .contains("{errorType:\"PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL\""),
@@ -174,19 +206,29 @@ fn json_schema_and_protobuf_incompatibilities_name_the_field() {
     let p = run("check", &["v2.proto", "v1.proto"], dir.path());
     assert_eq!(p.code, 1, "{}{}", p.stdout, p.stderr);
     assert!(
-        p.stdout.contains("field `Order.qty` changed to a scalar type")
+        p.stdout
+            .contains("field `Order.qty` changed to a scalar type")
             && p.stdout.contains("fix: keep the type of `Order.qty`"),
         "{}",
         p.stdout
     );
-    let v = json_of(&run("check", &["--format", "json", "v2.proto", "v1.proto"], dir.path()));
+    let v = json_of(&run(
+        "check",
+        &["--format", "json", "v2.proto", "v1.proto"],
+        dir.path(),
+    ));
     let qty = item(&v, "Order.qty");
     assert_eq!(qty["kind"], "FIELD_SCALAR_KIND_CHANGED");
     assert_eq!(qty["path"], "#/Order/2");
     assert_eq!(qty["breaks"], "new readers");
-    let raw = run("check", &["--format", "confluent", "v2.proto", "v1.proto"], dir.path());
+    let raw = run(
+        "check",
+        &["--format", "confluent", "v2.proto", "v1.proto"],
+        dir.path(),
+    );
     assert!(
-        raw.stdout.contains("{errorType:\"FIELD_SCALAR_KIND_CHANGED\""),
+        raw.stdout
+            .contains("{errorType:\"FIELD_SCALAR_KIND_CHANGED\""),
         "{}",
         raw.stdout
     );
@@ -211,11 +253,31 @@ fn parse_errors_give_file_line_column_in_our_words() {
     );
     for (new, old, expected) in [
         ("syntax.avsc", "v1.avsc", "syntax.avsc:2:13: invalid JSON"),
-        ("unknown.avsc", "v1.avsc", "unknown.avsc:2:33: invalid Avro schema: \"nosuch\" is not a defined name"),
-        ("syntax.json", "v1.json", "syntax.json:3:16: invalid JSON: expected `:`"),
-        ("meta.json", "v1.json", "meta.json:2:22: invalid JSON Schema at /properties/a/type"),
-        ("syntax.proto", "v1.proto", "syntax.proto:3:14: Protobuf syntax error: expected a word"),
-        ("unknown.proto", "v1.proto", "unknown.proto:3:3: invalid Protobuf schema"),
+        (
+            "unknown.avsc",
+            "v1.avsc",
+            "unknown.avsc:2:30: invalid Avro schema: \"nosuch\" is not a defined name",
+        ),
+        (
+            "syntax.json",
+            "v1.json",
+            "syntax.json:3:16: invalid JSON: expected `:`",
+        ),
+        (
+            "meta.json",
+            "v1.json",
+            "meta.json:2:20: invalid JSON Schema at /properties/a/type",
+        ),
+        (
+            "syntax.proto",
+            "v1.proto",
+            "syntax.proto:3:14: Protobuf syntax error: expected a word",
+        ),
+        (
+            "unknown.proto",
+            "v1.proto",
+            "unknown.proto:3:3: invalid Protobuf schema",
+        ),
     ] {
         let r = run("check", &[new, old], dir.path());
         assert_eq!(r.code, 2, "{new}: {}{}", r.stdout, r.stderr);
@@ -223,7 +285,9 @@ fn parse_errors_give_file_line_column_in_our_words() {
         assert_no_java(&r.stderr);
         let j = run("check", &["--format", "json", new, old], dir.path());
         assert_eq!(j.code, 2);
-        assert!(json_of(&j)["error"].as_str().is_some_and(|e| e.contains(expected)));
+        assert!(json_of(&j)["error"]
+            .as_str()
+            .is_some_and(|e| e.contains(expected)));
     }
     // An invalid old version is reported under its own name.
     let r = run("check", &["v1.avsc", "syntax.avsc"], dir.path());
@@ -241,8 +305,14 @@ async fn against_a_registry_every_format_is_explained() {
             ("v2.avsc", AVRO_V2),
             ("v2.json", JSON_V2),
             ("v2.proto", PROTO_V2),
-            ("syntax.avsc", "{\"type\":\"record\",\n \"name\":\"X\" \"fields\":[]}"),
-            ("syntax.proto", "syntax = \"proto3\";\nmessage A {\n  string x = ;\n}\n"),
+            (
+                "syntax.avsc",
+                "{\"type\":\"record\",\n \"name\":\"X\" \"fields\":[]}",
+            ),
+            (
+                "syntax.proto",
+                "syntax = \"proto3\";\nmessage A {\n  string x = ;\n}\n",
+            ),
         ],
     );
     for (subject, text, ty) in [
@@ -265,7 +335,12 @@ async fn against_a_registry_every_format_is_explained() {
     for (subject, file, field, words) in [
         ("a", "v2.avsc", "email", "fix: give `email` a default"),
         ("j", "v2.json", "tags", "fix: keep `tags` declared"),
-        ("p", "v2.proto", "Order.qty", "fix: keep the type of `Order.qty`"),
+        (
+            "p",
+            "v2.proto",
+            "Order.qty",
+            "fix: keep the type of `Order.qty`",
+        ),
     ] {
         let url = ["--url", &server.url, "--subject", subject];
         let text = run("check", &[&url[..], &[file]].concat(), dir.path());
@@ -282,13 +357,21 @@ async fn against_a_registry_every_format_is_explained() {
             )
             .await;
         assert_eq!(s, 200, "{answer}");
-        let raw = run("check", &[&url[..], &["--format", "confluent", file]].concat(), dir.path());
+        let raw = run(
+            "check",
+            &[&url[..], &["--format", "confluent", file]].concat(),
+            dir.path(),
+        );
         for m in answer["messages"].as_array().expect("messages") {
             let m = m.as_str().expect("string");
             assert!(raw.stdout.contains(m), "{m} not in {}", raw.stdout);
         }
 
-        let j = json_of(&run("check", &[&url[..], &["--format", "json", file]].concat(), dir.path()));
+        let j = json_of(&run(
+            "check",
+            &[&url[..], &["--format", "json", file]].concat(),
+            dir.path(),
+        ));
         assert_eq!(j["compatible"], false);
         assert_eq!(j["messages"], answer["messages"]);
         let it = item(&j, field);
@@ -299,7 +382,15 @@ async fn against_a_registry_every_format_is_explained() {
     // The subject's FULL level comes from the registry's trailer; the type change breaks both.
     let j = json_of(&run(
         "check",
-        &["--url", &server.url, "--subject", "a", "--format", "json", "v2.avsc"],
+        &[
+            "--url",
+            &server.url,
+            "--subject",
+            "a",
+            "--format",
+            "json",
+            "v2.avsc",
+        ],
         dir.path(),
     ));
     assert_eq!(j["level"], "FULL");
@@ -315,9 +406,17 @@ async fn against_a_registry_every_format_is_explained() {
     // The registry's parse errors (Jackson's for JSON syntax) become ours.
     for (subject, file, expected) in [
         ("a", "syntax.avsc", "syntax.avsc:2:13: invalid JSON"),
-        ("p", "syntax.proto", "syntax.proto:3:14: Protobuf syntax error: expected a word"),
+        (
+            "p",
+            "syntax.proto",
+            "syntax.proto:3:14: Protobuf syntax error: expected a word",
+        ),
     ] {
-        let r = run("check", &["--url", &server.url, "--subject", subject, file], dir.path());
+        let r = run(
+            "check",
+            &["--url", &server.url, "--subject", subject, file],
+            dir.path(),
+        );
         assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
         assert!(r.stderr.contains(expected), "{}", r.stderr);
         assert_no_java(&r.stderr);
@@ -334,7 +433,8 @@ fn assert_diff_text(r: &Run, old: &str, new: &str, changed: &str) {
         "{out}"
     );
     assert!(
-        out.lines().any(|l| l.contains(" | ") && l.contains(changed)),
+        out.lines()
+            .any(|l| l.contains(" | ") && l.contains(changed)),
         "no changed row with {changed}: {out}"
     );
     for v in ["BACKWARD: incompatible", "FORWARD: ", "FULL: incompatible"] {
@@ -354,21 +454,41 @@ async fn diff_shows_both_versions_and_each_levels_verdict() {
             ("v2.json", JSON_V2),
             ("v1.proto", PROTO_V1),
             ("v2.proto", PROTO_V2),
-            ("syntax.avsc", "{\"type\":\"record\",\n \"name\":\"X\" \"fields\":[]}"),
+            (
+                "syntax.avsc",
+                "{\"type\":\"record\",\n \"name\":\"X\" \"fields\":[]}",
+            ),
         ],
     );
     let a = run("diff", &["v1.avsc", "v2.avsc"], dir.path());
     assert_diff_text(&a, "v1.avsc", "v2.avsc", "\"type\": \"int\"");
-    assert!(a.stdout.contains("field `email` was added without a default"), "{}", a.stdout);
+    assert!(
+        a.stdout
+            .contains("field `email` was added without a default"),
+        "{}",
+        a.stdout
+    );
     assert!(a.stdout.contains("FORWARD: incompatible"), "{}", a.stdout);
     let j = run("diff", &["v1.json", "v2.json"], dir.path());
     assert_eq!(j.code, 0, "{}{}", j.stdout, j.stderr);
-    assert!(j.stdout.contains("OLD: v1.json") && j.stdout.contains("\"tags\""), "{}", j.stdout);
-    assert!(j.stdout.contains("BACKWARD: incompatible") && j.stdout.contains("FORWARD: compatible"), "{}", j.stdout);
+    assert!(
+        j.stdout.contains("OLD: v1.json") && j.stdout.contains("\"tags\""),
+        "{}",
+        j.stdout
+    );
+    assert!(
+        j.stdout.contains("BACKWARD: incompatible") && j.stdout.contains("FORWARD: compatible"),
+        "{}",
+        j.stdout
+    );
     let p = run("diff", &["v1.proto", "v2.proto"], dir.path());
     assert_diff_text(&p, "v1.proto", "v2.proto", "string qty = 2;");
 
-    let v = json_of(&run("diff", &["--format", "json", "v1.avsc", "v2.avsc"], dir.path()));
+    let v = json_of(&run(
+        "diff",
+        &["--format", "json", "v1.avsc", "v2.avsc"],
+        dir.path(),
+    ));
     assert_eq!(v["old"]["label"], "v1.avsc");
     assert!(v["lines"]
         .as_array()
@@ -382,7 +502,11 @@ async fn diff_shows_both_versions_and_each_levels_verdict() {
 
     let bad = run("diff", &["v1.avsc", "syntax.avsc"], dir.path());
     assert_eq!(bad.code, 2);
-    assert!(bad.stderr.contains("syntax.avsc:2:13: invalid JSON"), "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("syntax.avsc:2:13: invalid JSON"),
+        "{}",
+        bad.stderr
+    );
 
     // From a registry: two versions of a subject.
     let server = Server::start();
@@ -396,9 +520,17 @@ async fn diff_shows_both_versions_and_each_levels_verdict() {
             .await;
         assert_eq!(s, 200, "{v}");
     }
-    let r = run("diff", &["--url", &server.url, "--subject", "d", "1", "latest"], dir.path());
+    let r = run(
+        "diff",
+        &["--url", &server.url, "--subject", "d", "1", "latest"],
+        dir.path(),
+    );
     assert_diff_text(&r, "d version 1", "d version 2", "\"type\": \"int\"");
-    let missing = run("diff", &["--url", &server.url, "--subject", "d", "1", "9"], dir.path());
+    let missing = run(
+        "diff",
+        &["--url", &server.url, "--subject", "d", "1", "9"],
+        dir.path(),
+    );
     assert_eq!(missing.code, 2);
     assert!(missing.stderr.contains("40402"), "{}", missing.stderr);
 }

@@ -265,7 +265,7 @@ async fn remote_check_reports_registry_errors_with_exit_2() {
     );
     assert_eq!(invalid.code, 2, "{}{}", invalid.stdout, invalid.stderr);
     assert!(
-        invalid.stderr.contains("invalid.avsc:1:9: invalid JSON"),
+        invalid.stderr.contains("invalid.avsc:1:8: invalid JSON"),
         "{}",
         invalid.stderr
     );

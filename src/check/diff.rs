@@ -39,7 +39,12 @@ pub struct DiffArgs {
     pub subject: Option<String>,
 
     /// With --url: HTTP basic auth as USER:PASSWORD.
-    #[arg(long, env = "SR_CHECK_BASIC_AUTH", requires = "url", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "SR_CHECK_BASIC_AUTH",
+        requires = "url",
+        hide_env_values = true
+    )]
     pub basic_auth: Option<String>,
 
     /// Offline: the schema type (AVRO, JSON, PROTOBUF); by default from OLD's extension.
@@ -304,7 +309,11 @@ fn report(i: &Inputs, args: &DiffArgs) -> Result<(), String> {
         return Ok(());
     }
     let col = args.width.saturating_sub(3).max(20) / 2;
-    println!("{} | {}", fit(&format!("OLD: {}", i.old.label), col), format_args!("NEW: {}", i.new.label));
+    println!(
+        "{} | {}",
+        fit(&format!("OLD: {}", i.old.label), col),
+        format_args!("NEW: {}", i.new.label)
+    );
     println!("{}-+-{}", "-".repeat(col), "-".repeat(col));
     for (op, o, n) in &rows {
         println!(

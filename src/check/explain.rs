@@ -73,7 +73,8 @@ pub struct Item {
 
 impl Item {
     pub fn breaks(&self) -> &'static str {
-        self.direction.map_or("old or new readers", Direction::breaks)
+        self.direction
+            .map_or("old or new readers", Direction::breaks)
     }
 
     pub fn to_json(&self) -> Value {
@@ -146,9 +147,9 @@ pub fn explain(messages: &[String], ctx: &Context<'_>) -> Explained {
         .iter()
         .zip(directions)
         .map(|(r, d)| {
-            let field = r.path.and_then(|p| {
-                locate::field_of(ctx.schema_type, p, d, ctx.new_text, old_text)
-            });
+            let field = r
+                .path
+                .and_then(|p| locate::field_of(ctx.schema_type, p, d, ctx.new_text, old_text));
             let (message, fix) = words::explain(ctx.schema_type, r, d, field.as_deref());
             Item {
                 kind: r.kind.unwrap_or("ERROR").to_string(),

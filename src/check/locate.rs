@@ -172,7 +172,9 @@ pub fn parse_error(schema_type: SchemaType, text: &str, server_error: &str) -> S
 /// Protobuf: our parser's `Syntax error in :L:C: …` carries the position; other errors
 /// (an unknown type) are placed at the first mention of the name they quote.
 fn proto_error(text: &str, e: &str) -> String {
-    let e = e.rsplit_once("Could not parse Protobuf - ").map_or(e, |(_, r)| r);
+    let e = e
+        .rsplit_once("Could not parse Protobuf - ")
+        .map_or(e, |(_, r)| r);
     if let Some((_, rest)) = e.split_once("Syntax error in :") {
         let mut parts = rest.splitn(3, ':');
         if let (Some(l), Some(c), Some(m)) = (parts.next(), parts.next(), parts.next()) {
@@ -205,8 +207,7 @@ fn json_schema_error(text: &str, e: &str) -> String {
         } else {
             jsonschema::draft7::meta::validate(&doc)
         };
-        if let Err(err) = checked
-        {
+        if let Err(err) = checked {
             let pointer = err.instance_path().to_string();
             let (line, col) = pointer_position(text, &pointer).unwrap_or((1, 1));
             let at = if pointer.is_empty() { "/" } else { &pointer };
@@ -314,6 +315,9 @@ mod tests {
             "{\"type\":\"object\",\n\"properties\":{\"a\":{\"type\":\"nosuch\"}}}",
             "Invalid JSON Schema",
         );
-        assert!(e.starts_with("2:20: invalid JSON Schema at /properties/a/type"), "{e}");
+        assert!(
+            e.starts_with("2:20: invalid JSON Schema at /properties/a/type"),
+            "{e}"
+        );
     }
 }

@@ -110,10 +110,11 @@ fn parse_type(s: &str) -> Result<SchemaType, String> {
 
 /// The schema type of a check: `--type`, else from the new schema's extension.
 fn schema_type_of(args: &CheckArgs) -> SchemaType {
-    args.schema_type.unwrap_or_else(|| match args.files.first() {
-        Some(f) => schema_type_of_path(f),
-        None => SchemaType::Avro,
-    })
+    args.schema_type
+        .unwrap_or_else(|| match args.files.first() {
+            Some(f) => schema_type_of_path(f),
+            None => SchemaType::Avro,
+        })
 }
 
 /// `.json` is JSON Schema, `.proto` Protobuf, anything else Avro.

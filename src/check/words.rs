@@ -175,7 +175,14 @@ fn json(kind: &str, w: &Words<'_>) -> (String, String) {
     }
     if kind.ends_with("_REMOVED") && kind.starts_with("ADDITIONAL_") {
         return (
-            format!("the {r} schema no longer allows additional {}, which the {wr} schema allowed", if kind.contains("ITEMS") { "items" } else { "properties" }),
+            format!(
+                "the {r} schema no longer allows additional {}, which the {wr} schema allowed",
+                if kind.contains("ITEMS") {
+                    "items"
+                } else {
+                    "properties"
+                }
+            ),
             format!("keep \"{keyword}\" as it was"),
         );
     }
