@@ -131,7 +131,7 @@ fn avro(kind: &str, info: &str, w: &Words<'_>) -> (String, String) {
             match w.d {
                 Some(Direction::Forward) => (
                     format!("the enum at {s} gained symbol(s) {symbols}, which the old schema does not know"),
-                    format!("do not add symbols where FORWARD applies, or first register a version whose enum has a \"default\" symbol (Avro 1.9+), which unknown symbols are read as"),
+                    "do not add symbols where FORWARD applies, or first register a version whose enum has a \"default\" symbol (Avro 1.9+), which unknown symbols are read as".into(),
                 ),
                 _ => (
                     format!("the enum at {s} lost symbol(s) {symbols}, which old data may hold"),
@@ -147,7 +147,7 @@ fn avro(kind: &str, info: &str, w: &Words<'_>) -> (String, String) {
             (
                 format!("the union at {s} {} the branch {branch}", w.change("lost", "gained")),
                 match w.d {
-                    Some(Direction::Forward) => format!("do not add union branches where FORWARD applies (old readers cannot read them); add a new field with a default instead"),
+                    Some(Direction::Forward) => "do not add union branches where FORWARD applies (old readers cannot read them); add a new field with a default instead".into(),
                     _ => format!("keep the {branch} branch in the union of `{n}`"),
                 },
             )
