@@ -25,10 +25,13 @@ use std::time::Duration;
         an invalid schema or an unreachable registry. Use `check` to gate CI on a verdict."
 )]
 pub struct DiffArgs {
-    /// OLD and NEW: two schema files, or with --url two versions of the subject (numbers or
-    /// `latest`).
-    #[arg(required = true, num_args = 2, value_name = "OLD NEW")]
-    pub items: Vec<String>,
+    /// The old schema file, or with --url a version of the subject (a number or `latest`).
+    #[arg(value_name = "OLD")]
+    pub old: String,
+
+    /// The new schema file, or with --url a version of the subject (a number or `latest`).
+    #[arg(value_name = "NEW")]
+    pub new: String,
 
     /// Read the two versions from this registry, e.g. http://localhost:8081.
     #[arg(long, requires = "subject")]
@@ -102,7 +105,7 @@ fn fail(e: &str, format: &str) -> ExitCode {
 }
 
 fn offline(args: &DiffArgs) -> Result<Inputs, String> {
-    let [old, new] = [0, 1].map(|i| PathBuf::from(&args.items[i]));
+    let (old, new) = (PathBuf::from(&args.old), PathBuf::from(&args.new));
     let read = |p: &PathBuf| {
         std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))
     };
@@ -140,8 +143,8 @@ fn remote(args: &DiffArgs, url: &str) -> Result<Inputs, String> {
             ..Options::default()
         })?;
         let client = Client::new(http, endpoint);
-        let old = fetch(&client, subject, &args.items[0]).await?;
-        let new = fetch(&client, subject, &args.items[1]).await?;
+        let old = fetch(&client, subject, &args.old).await?;
+        let new = fetch(&client, subject, &args.new).await?;
         let mut refs = Vec::new();
         for r in old.refs.iter().chain(&new.refs) {
             fetch_reference(&client, r, &mut refs, 0).await?;

@@ -1,6 +1,12 @@
 //! `schema-registry check`: the compatibility check for CI pipelines, offline (schema files)
 //! or against a running registry. Offline it calls the very same parser and checker as the
 //! server (`schema::parse`, `compat::check`), so its verdicts and messages are the server's.
+//! The messages are then explained (`explain`, `words`): each incompatibility in plain words,
+//! with the field it concerns (`locate`), who breaks and a fix; `--format confluent` prints
+//! them raw, `--format json` as objects. A schema that does not parse is reported as
+//! FILE:LINE:COLUMN in our words (`locate::parse_error`), never the Java/Jackson text some
+//! server errors reproduce. `diff` (`diff.rs`) shows two versions side by side with the verdict
+//! at each level.
 //!
 //! Exit codes: 0 compatible, 1 incompatible, 2 usage error, unreadable file, invalid schema,
 //! registry unreachable, or (with `--url`) a subject without versions unless
@@ -31,6 +37,9 @@ use std::time::Duration;
         JSON:      schema-registry check --reference address.json new.json v1.json   (type from the .json extension, or --type JSON)\n\
         Protobuf:  schema-registry check --reference common/address.proto=address.proto new.proto v1.proto   (type from the .proto extension, or --type PROTOBUF)\n\
         Registry:  schema-registry check --url http://registry:8081 --subject orders-value new.avsc\n\n\
+        Each incompatibility is explained: the field, what changed, who breaks (new readers: consumers \
+        on the new schema reading old data; old readers: consumers still on the old schema reading new \
+        data) and a fix. --format confluent prints the registry's raw messages, --format json objects.\n\n\
         A subject without versions is an error (exit 2) unless --allow-new-subject is given.\n\n\
         Exit status: 0 compatible, 1 incompatible, 2 usage error, invalid schema or registry unreachable."
 )]
@@ -93,7 +102,8 @@ pub struct CheckArgs {
     /// Output: `text` (default): each incompatibility in plain words (what changed, who
     /// breaks, how to fix it); `confluent`: the registry's raw messages, one a line; `json`:
     /// `{"compatible", "level", "incompatibilities": [{"kind", "path", "field", "message",
-    /// "breaks", "fix", "confluent"}], "is_compatible", "messages"}`.
+    /// "breaks", "fix", "confluent"}], "is_compatible", "messages"}`. `human` is `text`'s
+    /// former name.
     #[arg(long, default_value = "text", value_parser = ["text", "confluent", "json", "human"])]
     pub format: String,
 }
@@ -496,6 +506,9 @@ fn print(outcome: &Outcome, format: &str, ctx: &Context<'_>) {
             match e.old_version {
                 Some(v) => println!("incompatible at {level} with version {v}:"),
                 None => println!("incompatible at {level}:"),
+            }
+            if e.items.is_empty() {
+                println!("  (the registry gave no details: it may not support ?verbose=true)");
             }
             print_items(&e.items, "  ");
             println!("(Confluent's messages: --format confluent)");
