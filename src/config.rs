@@ -31,6 +31,8 @@ pub enum Command {
     Serve(Box<ServeArgs>),
     /// Check a new schema's compatibility, offline or against a registry (for CI).
     Check(crate::check::CheckArgs),
+    /// Show two versions of a schema side by side, with the verdict at each level.
+    Diff(crate::check::DiffArgs),
     /// Dump a registry's whole state as JSON Lines on stdout (for `import`).
     Export(crate::migrate::ExportArgs),
     /// Load a dump made by `export` into a registry, in IMPORT mode, keeping IDs.

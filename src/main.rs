@@ -34,6 +34,7 @@ fn main() -> std::process::ExitCode {
     let args = match cli.command {
         Some(Command::Serve(a)) => *a,
         Some(Command::Check(a)) => return schema_registry::check::run(&a),
+        Some(Command::Diff(a)) => return schema_registry::check::run_diff(&a),
         Some(Command::Export(a)) => return schema_registry::migrate::run_export(&a),
         Some(Command::Import(a)) => return schema_registry::migrate::run_import(&a),
         Some(Command::HashPassword) => return schema_registry::auth::run_hash_password(),

@@ -257,17 +257,19 @@ async fn remote_check_reports_registry_errors_with_exit_2() {
     );
     assert_eq!(missing.code, 2, "{}{}", missing.stdout, missing.stderr);
     assert!(missing.stderr.contains("40402"), "{}", missing.stderr);
-    // An invalid schema: verbose answers is_compatible false with the parse error.
+    // An invalid schema: the registry's verbose answer carries Jackson's text; the checker
+    // reports the error in its own words, with the file's line and column, and exits 2.
     let invalid = check(
         &["--url", &server.url, "--subject", "present", "invalid.avsc"],
         dir.path(),
     );
-    assert_eq!(invalid.code, 1, "{}{}", invalid.stdout, invalid.stderr);
+    assert_eq!(invalid.code, 2, "{}{}", invalid.stdout, invalid.stderr);
     assert!(
-        invalid.stdout.contains("Invalid schema"),
+        invalid.stderr.contains("invalid.avsc:1:8: invalid JSON"),
         "{}",
-        invalid.stdout
+        invalid.stderr
     );
+    assert!(!invalid.stderr.contains("REDACTED"), "{}", invalid.stderr);
     // A subject without versions (a typo, say) is not "compatible": exit 2 unless a new
     // subject is allowed.
     let absent = check(
@@ -356,7 +358,7 @@ async fn json_schema_files_check_like_the_registry() {
     // Invalid schemas and unknown types: exit 2 with the reason.
     let run = check(&["broken.json", "v1.json"], dir.path());
     assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
-    assert!(run.stderr.contains("Invalid JSON Schema"), "{}", run.stderr);
+    assert!(run.stderr.contains("invalid JSON Schema"), "{}", run.stderr);
     let run = check(&["notjson.json", "v1.json"], dir.path());
     assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
     let run = check(&["--type", "XML", "v1.json"], dir.path());

@@ -1,10 +1,24 @@
 //! `schema-registry check`: the compatibility check for CI pipelines, offline (schema files)
 //! or against a running registry. Offline it calls the very same parser and checker as the
 //! server (`schema::parse`, `compat::check`), so its verdicts and messages are the server's.
+//! The messages are then explained (`explain`, `words`): each incompatibility in plain words,
+//! with the field it concerns (`locate`), who breaks and a fix; `--format confluent` prints
+//! them raw, `--format json` as objects. A schema that does not parse is reported as
+//! FILE:LINE:COLUMN in our words (`locate::parse_error`), never the Java/Jackson text some
+//! server errors reproduce. `diff` (`diff.rs`) shows two versions side by side with the verdict
+//! at each level.
 //!
 //! Exit codes: 0 compatible, 1 incompatible, 2 usage error, unreadable file, invalid schema,
 //! registry unreachable, or (with `--url`) a subject without versions unless
 //! `--allow-new-subject`.
+
+mod diff;
+mod explain;
+mod locate;
+mod words;
+
+pub use diff::{run as run_diff, DiffArgs};
+pub use explain::{explain, Context, Direction, Explained, Item};
 
 use crate::client::{self, status_text, Client, Credentials, Endpoint, Http, Options};
 use crate::compat::{self, Candidate, Previous};
@@ -23,6 +37,9 @@ use std::time::Duration;
         JSON:      schema-registry check --reference address.json new.json v1.json   (type from the .json extension, or --type JSON)\n\
         Protobuf:  schema-registry check --reference common/address.proto=address.proto new.proto v1.proto   (type from the .proto extension, or --type PROTOBUF)\n\
         Registry:  schema-registry check --url http://registry:8081 --subject orders-value new.avsc\n\n\
+        Each incompatibility is explained: the field, what changed, who breaks (new readers: consumers \
+        on the new schema reading old data; old readers: consumers still on the old schema reading new \
+        data) and a fix. --format confluent prints the registry's raw messages, --format json objects.\n\n\
         A subject without versions is an error (exit 2) unless --allow-new-subject is given.\n\n\
         Exit status: 0 compatible, 1 incompatible, 2 usage error, invalid schema or registry unreachable."
 )]
@@ -82,8 +99,12 @@ pub struct CheckArgs {
     #[arg(long)]
     pub normalize: bool,
 
-    /// Output: human (default) or json (`{"is_compatible":…,"messages":[…]}`).
-    #[arg(long, default_value = "human", value_parser = ["human", "json"])]
+    /// Output: `text` (default): each incompatibility in plain words (what changed, who
+    /// breaks, how to fix it); `confluent`: the registry's raw messages, one a line; `json`:
+    /// `{"compatible", "level", "incompatibilities": [{"kind", "path", "field", "message",
+    /// "breaks", "fix", "confluent"}], "is_compatible", "messages"}`. `human` is `text`'s
+    /// former name.
+    #[arg(long, default_value = "text", value_parser = ["text", "confluent", "json", "human"])]
     pub format: String,
 }
 
@@ -99,24 +120,30 @@ fn parse_type(s: &str) -> Result<SchemaType, String> {
 
 /// The schema type of a check: `--type`, else from the new schema's extension.
 fn schema_type_of(args: &CheckArgs) -> SchemaType {
-    args.schema_type.unwrap_or_else(|| {
-        let ext = args
-            .files
-            .first()
-            .and_then(|f| f.extension())
-            .map(|e| e.to_string_lossy().to_ascii_lowercase());
-        match ext.as_deref() {
-            Some("json") => SchemaType::Json,
-            Some("proto") => SchemaType::Protobuf,
-            _ => SchemaType::Avro,
-        }
-    })
+    args.schema_type
+        .unwrap_or_else(|| match args.files.first() {
+            Some(f) => schema_type_of_path(f),
+            None => SchemaType::Avro,
+        })
+}
+
+/// `.json` is JSON Schema, `.proto` Protobuf, anything else Avro.
+fn schema_type_of_path(path: &std::path::Path) -> SchemaType {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    match ext.as_deref() {
+        Some("json") => SchemaType::Json,
+        Some("proto") => SchemaType::Protobuf,
+        _ => SchemaType::Avro,
+    }
 }
 
 /// The outcome of a check, before it is printed.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Outcome {
     Compatible,
+    /// Confluent's messages, trailers included.
     Incompatible(Vec<String>),
     /// Usage error, unreadable or invalid input, unreachable registry.
     Error(String),
@@ -138,8 +165,20 @@ pub fn run(args: &CheckArgs) -> ExitCode {
         Some(url) => remote(args, url),
         None => offline(args),
     };
-    print(&outcome, &args.format);
-    if args.url.is_none() && args.format == "human" && matches!(outcome, Outcome::Incompatible(_)) {
+    let new_text = args
+        .files
+        .first()
+        .and_then(|f| std::fs::read_to_string(f).ok())
+        .unwrap_or_default();
+    let level = args.url.is_none().then(|| args.level.as_str());
+    let ctx = Context {
+        schema_type: schema_type_of(args),
+        level,
+        new_text: &new_text,
+        old_text: None,
+    };
+    print(&outcome, &args.format, &ctx);
+    if args.url.is_none() && args.format != "json" && matches!(outcome, Outcome::Incompatible(_)) {
         let names: Vec<String> = args.files[1..]
             .iter()
             .enumerate()
@@ -166,8 +205,24 @@ pub fn offline(args: &CheckArgs) -> Outcome {
             Err(e) => return Outcome::Error(e),
         }
     }
-    let mut refs = Vec::with_capacity(args.references.len());
-    for spec in &args.references {
+    let refs = match read_references(&args.references) {
+        Ok(r) => r,
+        Err(e) => return Outcome::Error(e),
+    };
+    check_texts(
+        schema_type_of(args),
+        args.level,
+        &texts,
+        &refs,
+        args.normalize,
+        &args.files,
+    )
+}
+
+/// `--reference` files, each `FILE` (known by its file name) or `NAME=FILE`.
+fn read_references(specs: &[String]) -> Result<Vec<Dependency>, String> {
+    let mut refs = Vec::with_capacity(specs.len());
+    for spec in specs {
         let (name, file) = match spec.split_once('=') {
             Some((name, file)) if !std::path::Path::new(spec).exists() => {
                 (name.to_string(), PathBuf::from(file))
@@ -177,19 +232,9 @@ pub fn offline(args: &CheckArgs) -> Outcome {
                 PathBuf::from(spec),
             ),
         };
-        match read(&file) {
-            Ok(t) => refs.push(Dependency::new(name, t)),
-            Err(e) => return Outcome::Error(e),
-        }
+        refs.push(Dependency::new(name, read(&file)?));
     }
-    check_texts(
-        schema_type_of(args),
-        args.level,
-        &texts,
-        &refs,
-        args.normalize,
-        &args.files,
-    )
+    Ok(refs)
 }
 
 /// The name a reference file is known by in `$ref`s and imports: its file name.
@@ -232,7 +277,13 @@ pub fn check_texts(
             } else {
                 p.canonical
             }),
-            Err(e) => return Outcome::Error(format!("invalid schema in {}: {e}", name(i))),
+            Err(e) => {
+                return Outcome::Error(format!(
+                    "{}:{}",
+                    name(i),
+                    locate::parse_error(schema_type, t, &e.to_string())
+                ))
+            }
         }
     }
     let Some((new, older)) = parsed.split_first() else {
@@ -321,7 +372,22 @@ fn remote(args: &CheckArgs, url: &str) -> Outcome {
             )
             .await;
         match reply {
-            Ok(r) if r.json => interpret(r.status, &r.body),
+            Ok(r) if r.json => match interpret(r.status, &r.body) {
+                // The registry's parse error (Jackson's words for JSON syntax): ours instead.
+                Outcome::Incompatible(m) if is_parse_error(&m) => Outcome::Error(format!(
+                    "{}:{}",
+                    args.files[0].display(),
+                    locate::parse_error(schema_type_of(args), &text, &m[0])
+                )),
+                Outcome::Error(e) if r.status == 422 && e.contains("(error_code 42201)") => {
+                    Outcome::Error(format!(
+                        "{}:{}",
+                        args.files[0].display(),
+                        locate::parse_error(schema_type_of(args), &text, &e)
+                    ))
+                }
+                other => other,
+            },
             Ok(r) => Outcome::Error(format!(
                 "the registry answered {} with a body that is not JSON: error decoding response body",
                 status_text(r.status)
@@ -372,23 +438,80 @@ pub fn interpret(status: u16, body: &Value) -> Outcome {
     ))
 }
 
-fn print(outcome: &Outcome, format: &str) {
-    if format == "json" {
-        let v = match outcome {
-            Outcome::Compatible => json!({"is_compatible": true, "messages": []}),
-            Outcome::Incompatible(m) => json!({"is_compatible": false, "messages": m}),
-            Outcome::Error(e) => json!({"error": e}),
+/// A verbose answer whose only message is the new schema's parse error.
+fn is_parse_error(messages: &[String]) -> bool {
+    messages
+        .first()
+        .is_some_and(|m| m.starts_with("Invalid schema") && !m.contains("errorType:"))
+}
+
+/// The level an explained outcome names: the trailer's, else the caller's.
+fn level_of(e: &Explained, ctx: &Context<'_>) -> Option<String> {
+    e.level.clone().or(ctx.level.map(str::to_owned))
+}
+
+/// The JSON document of `--format json`.
+pub fn outcome_json(outcome: &Outcome, ctx: &Context<'_>) -> Value {
+    match outcome {
+        Outcome::Compatible => json!({
+            "compatible": true, "level": ctx.level, "incompatibilities": [],
+            "is_compatible": true, "messages": [],
+        }),
+        Outcome::Incompatible(m) => {
+            let e = explain(m, ctx);
+            json!({
+                "compatible": false,
+                "level": level_of(&e, ctx),
+                "old_version": e.old_version,
+                "incompatibilities": e.items.iter().map(Item::to_json).collect::<Vec<_>>(),
+                "is_compatible": false,
+                "messages": m,
+            })
+        }
+        Outcome::Error(e) => json!({"error": e}),
+    }
+}
+
+/// Prints explained incompatibilities, numbered, in plain words.
+pub fn print_items(items: &[Item], indent: &str) {
+    for (i, it) in items.iter().enumerate() {
+        let at = match (&it.field, &it.path) {
+            (Some(f), Some(p)) => format!("`{f}` ({p})"),
+            (None, Some(p)) => p.clone(),
+            _ => "schema".into(),
         };
-        println!("{v}");
+        println!("{indent}{}. {at} [{}]", i + 1, it.kind);
+        println!("{indent}   {}", it.message);
+        println!("{indent}   breaks: {}", it.breaks());
+        println!("{indent}   fix: {}", it.fix);
+    }
+}
+
+fn print(outcome: &Outcome, format: &str, ctx: &Context<'_>) {
+    if format == "json" {
+        println!("{}", outcome_json(outcome, ctx));
         return;
     }
     match outcome {
         Outcome::Compatible => println!("compatible"),
-        Outcome::Incompatible(msgs) => {
+        Outcome::Incompatible(msgs) if format == "confluent" => {
             println!("incompatible:");
             for m in msgs {
                 println!("  - {m}");
             }
+        }
+        Outcome::Incompatible(msgs) => {
+            let e = explain(msgs, ctx);
+            let level = level_of(&e, ctx).unwrap_or_else(|| "the subject's level".into());
+            match e.old_version {
+                Some(v) => println!("incompatible at {level} with version {v}:"),
+                None => println!("incompatible at {level}:"),
+            }
+            if e.items.is_empty() {
+                println!("  (the registry gave no details: it may not support ?verbose=true)");
+            }
+            print_items(&e.items, "  ");
+            println!("(Confluent's messages: --format confluent)");
         }
         Outcome::Error(e) => eprintln!("error: {e}"),
     }
