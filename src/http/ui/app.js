@@ -253,7 +253,7 @@
         li.hidden = !hit;
         if (hit) shown++;
       }
-      count.textContent = q ? `${shown} of ${items.length}` : `${items.length}`;
+      count.textContent = q ? `${shown} of ${items.length}` : `${items.length} subject${items.length === 1 ? '' : 's'}`;
       empty.textContent = shown ? '' : (items.length ? 'No subject matches.' : 'No subjects.');
     };
     search.addEventListener('input', apply);
