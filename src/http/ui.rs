@@ -135,6 +135,15 @@ mod tests {
     }
 
     #[test]
+    fn the_ui_is_a_read_behind_credentials() {
+        use crate::auth::{classify, is_open, Operation};
+        for path in ["/ui", "/ui/", "/ui/app.js", "/ui/app.css"] {
+            assert_eq!(classify("GET", path).operation, Operation::Read, "{path}");
+            assert!(!is_open(path), "{path}");
+        }
+    }
+
+    #[test]
     fn etags_differ_and_are_quoted() {
         let a = etag(&INDEX, 0);
         let b = etag(&ASSETS[0], 1);
