@@ -22,6 +22,7 @@ pub mod serve;
 pub mod subjects;
 pub mod tags;
 pub mod types;
+pub mod ui;
 
 use crate::model::DEFAULT_CONTEXT;
 use crate::registry::Registry;
@@ -77,6 +78,7 @@ pub fn router(state: AppState) -> Router {
         .merge(compat::routes())
         .merge(exporters::routes())
         .merge(associations::routes())
+        .merge(ui::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
