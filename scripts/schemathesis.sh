@@ -78,30 +78,27 @@ rc=0
 # Two passes: the plain routes with every example, then Confluent's /contexts/{context}/…
 # forms (the same handlers behind a URL rewrite) with fewer, so the run stays in budget.
 context_examples="${SCHEMATHESIS_CONTEXT_EXAMPLES:-15}"
-(cd "$tmp" && timeout --kill-after=10 "$budget" "$st" run "$url/openapi.json" \
-  --checks "$checks" \
-  --exclude-path-regex '^/contexts/[{]context[}]/' \
-  --max-examples "$max_examples" \
-  --seed "$seed" \
-  --workers "$workers" \
-  --continue-on-failure \
-  --generation-database none \
-  --request-timeout 10 \
-  --no-color \
-  "$@" </dev/null) || rc=$?
-if ((rc == 0)); then
-  echo "== the /contexts/{context}/ forms (max $context_examples examples per operation)"
+context_routes='^/contexts/[{]context[}]/'
+# One pass: the operations these selection flags pick, at most $1 examples each; the
+# script's own arguments go last.
+pass() {
+  local examples="$1"
+  shift
   (cd "$tmp" && timeout --kill-after=10 "$budget" "$st" run "$url/openapi.json" \
     --checks "$checks" \
-    --include-path-regex '^/contexts/[{]context[}]/' \
-    --max-examples "$context_examples" \
+    --max-examples "$examples" \
     --seed "$seed" \
     --workers "$workers" \
     --continue-on-failure \
     --generation-database none \
     --request-timeout 10 \
     --no-color \
-    "$@" </dev/null) || rc=$?
+    "$@" </dev/null)
+}
+pass "$max_examples" --exclude-path-regex "$context_routes" "$@" || rc=$?
+if ((rc == 0)); then
+  echo "== the /contexts/{context}/ forms (max $context_examples examples per operation)"
+  pass "$context_examples" --include-path-regex "$context_routes" "$@" || rc=$?
 fi
 if ((rc == 124 || rc == 137)); then
   echo "schemathesis.sh: the run exceeded ${budget}s" >&2

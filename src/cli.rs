@@ -226,7 +226,7 @@ pub struct ConfigArgs {
     pub subject: Option<String>,
     /// Set this level: NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE,
     /// FULL, FULL_TRANSITIVE.
-    #[arg(long, value_name = "LEVEL", ignore_case = true, value_parser = LEVELS, conflicts_with = "delete")]
+    #[arg(long, value_name = "LEVEL", ignore_case = true, value_parser = clap::builder::PossibleValuesParser::new(crate::model::Level::ALL.map(crate::model::Level::as_str)), conflicts_with = "delete")]
     pub set: Option<String>,
     /// Remove the setting (the subject then follows its context's or the global one).
     #[arg(long)]
@@ -238,16 +238,6 @@ pub struct ConfigArgs {
     #[command(flatten)]
     pub conn: Connection,
 }
-
-const LEVELS: [&str; 7] = [
-    "NONE",
-    "BACKWARD",
-    "BACKWARD_TRANSITIVE",
-    "FORWARD",
-    "FORWARD_TRANSITIVE",
-    "FULL",
-    "FULL_TRANSITIVE",
-];
 
 #[derive(Debug, Clone, Args)]
 #[command(

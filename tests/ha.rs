@@ -428,17 +428,7 @@ async fn association_writes_on_a_follower_reach_the_leader() {
         return;
     };
     let topic = format!("_schemas_ha_assoc_{}", std::process::id());
-    let dirs: Vec<tempfile::TempDir> = (0..2).map(|_| tempfile::tempdir().expect("dir")).collect();
-    let nodes: Vec<Server> = dirs
-        .iter()
-        .map(|d| {
-            Server::builder()
-                .kafka(&broker.address())
-                .topic(&topic)
-                .dir(d.path())
-                .start()
-        })
-        .collect();
+    let (_dirs, nodes) = two_nodes(&broker, &topic, &[]);
     let all: Vec<&Server> = nodes.iter().collect();
     let leader = agreed_leader(&all, Duration::from_secs(30)).await;
     let follower = nodes.iter().find(|n| n.url != leader).expect("a follower");
@@ -461,6 +451,28 @@ async fn association_writes_on_a_follower_reach_the_leader() {
     for node in &nodes {
         until_listed(node, 0).await;
     }
+}
+
+/// Two nodes on one topic of the broker, each with its own data dir (kept alive by the
+/// returned dirs) and these extra arguments.
+fn two_nodes(
+    broker: &common::kafka::Broker,
+    topic: &str,
+    args: &[&str],
+) -> (Vec<tempfile::TempDir>, Vec<Server>) {
+    let dirs: Vec<tempfile::TempDir> = (0..2).map(|_| tempfile::tempdir().expect("dir")).collect();
+    let nodes = dirs
+        .iter()
+        .map(|d| {
+            Server::builder()
+                .kafka(&broker.address())
+                .topic(topic)
+                .dir(d.path())
+                .args(args.iter().copied())
+                .start()
+        })
+        .collect();
+    (dirs, nodes)
 }
 
 /// Polls a node until resource `id-1` lists `n` associations (a follower applies the
@@ -490,18 +502,7 @@ async fn a_forwarded_write_keeps_its_request_id() {
         return;
     };
     let topic = format!("_schemas_ha_reqid_{}", std::process::id());
-    let dirs: Vec<tempfile::TempDir> = (0..2).map(|_| tempfile::tempdir().expect("dir")).collect();
-    let nodes: Vec<Server> = dirs
-        .iter()
-        .map(|d| {
-            Server::builder()
-                .kafka(&broker.address())
-                .topic(&topic)
-                .dir(d.path())
-                .args(["--log", "schema_registry=debug"])
-                .start()
-        })
-        .collect();
+    let (_dirs, nodes) = two_nodes(&broker, &topic, &["--log", "schema_registry=debug"]);
     let all: Vec<&Server> = nodes.iter().collect();
     let leader_url = agreed_leader(&all, Duration::from_secs(30)).await;
     let leader = nodes

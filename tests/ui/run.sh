@@ -20,7 +20,7 @@ export SCREENSHOTS="${SCREENSHOTS:-$root/target/ui-screenshots}"
 [[ -x "$CHROMIUM" ]] || { echo "run.sh: no Chromium at $CHROMIUM (apt-get install chromium)" >&2; exit 2; }
 "$CHROMIUM" --version </dev/null || true
 
-bash "$here/npm-ci.sh" || { echo "run.sh: cannot set up tests/ui/node_modules" >&2; exit 2; }
+bash "$here/../clients/node/npm-ci.sh" "$here" playwright-core || { echo "run.sh: cannot set up tests/ui/node_modules" >&2; exit 2; }
 
 # shellcheck source=../../scripts/server.sh
 source "$root/scripts/server.sh"

@@ -3,6 +3,7 @@
 # tests/clients/node from the committed package-lock.json with `npm ci`.
 #
 #   bash tests/clients/node/npm-ci.sh        # used by tests/clients/run.sh
+#   bash tests/clients/node/npm-ci.sh DIR MODULE...   # another package dir (tests/ui/run.sh)
 #
 # node_modules is reused while its stamp matches package-lock.json's hash and the two
 # clients resolve; otherwise `npm ci` (registry.npmjs.org, or npm's own cache) rebuilds
@@ -12,10 +13,17 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 self="$here/$(basename "${BASH_SOURCE[0]}")"  # absolute: the lock below is taken after the cd
+# The package dir and the modules that must resolve in it: by default the clients'.
+modules=("@kafkajs/confluent-schema-registry" "@confluentinc/schemaregistry" "@bufbuild/protobuf")
+if (($# > 0)); then
+  here="$(cd "$1" && pwd)"
+  shift
+  modules=("$@")
+fi
 cd "$here"
 
 for tool in node npm; do
-  command -v "$tool" >/dev/null 2>&1 || { echo "npm-ci.sh: '$tool' not found (the Node client tests need Node >= 20 and npm)" >&2; exit 2; }
+  command -v "$tool" >/dev/null 2>&1 || { echo "npm-ci.sh: '$tool' not found (the Node tests need Node >= 20 and npm)" >&2; exit 2; }
 done
 major="$(node -p 'process.versions.node.split(".")[0]')"
 if ((major < 20)); then
@@ -28,7 +36,7 @@ want_hash="$(sha256sum package-lock.json | cut -d' ' -f1)"
 
 modules_ok() {
   [[ -f "$stamp" && "$(cat "$stamp")" == "$want_hash" ]] &&
-    node -e 'require.resolve("@kafkajs/confluent-schema-registry"); require.resolve("@confluentinc/schemaregistry"); require.resolve("@bufbuild/protobuf")' </dev/null >/dev/null 2>&1
+    node -e 'for (const m of process.argv.slice(1)) require.resolve(m)' "${modules[@]}" </dev/null >/dev/null 2>&1
 }
 
 if command -v flock >/dev/null 2>&1; then
