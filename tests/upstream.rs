@@ -73,15 +73,40 @@ async fn upstream_with_orders(up: &Server) -> (i64, i64, i64) {
 }
 
 fn downstream(up: &Server, extra: &[&str]) -> Server {
+    downstream_of(&up.url, extra)
+}
+
+fn downstream_of(upstream_url: &str, extra: &[&str]) -> Server {
     Server::builder()
         .args([
             "--upstream-url",
-            up.url.as_str(),
+            upstream_url,
             "--mirror-topic-prefix",
             "src.",
         ])
         .args(extra.iter().copied())
         .start()
+}
+
+/// A TCP proxy to `to` that opens each connection `latency` late (a distant upstream).
+async fn slow_proxy(to: String, latency: Duration) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            let to = to.clone();
+            tokio::spawn(async move {
+                // Latency being simulated, not a wait for anything.
+                tokio::time::sleep(latency).await;
+                if let Ok(mut upstream) = tokio::net::TcpStream::connect(&to).await {
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+                }
+            });
+        }
+    });
+    format!("http://{addr}")
 }
 
 async fn metrics(s: &Server) -> String {
@@ -127,12 +152,25 @@ async fn a_miss_is_fetched_with_its_id_references_and_every_usage() {
     assert_eq!(own, 1);
 
     // A consumer of the mirrored topic `src.orders` asks as the stock deserializer does.
+    let first = Instant::now();
     let (s, got) = down
         .get(&format!(
             "/schemas/ids/{o1}?subject=src.orders-value&fetchMaxId=false"
         ))
         .await;
     assert_eq!(s, 200, "{got}");
+    let first = first.elapsed();
+    let second = Instant::now();
+    let (s, _) = down
+        .get(&format!(
+            "/schemas/ids/{o1}?subject=src.orders-value&fetchMaxId=false"
+        ))
+        .await;
+    assert_eq!(s, 200);
+    eprintln!(
+        "first read of an ID (fetched: 3 upstream calls, 3 versions written): {first:?}; the next read: {:?}",
+        second.elapsed()
+    );
     let (_, want) = up.get(&format!("/schemas/ids/{o1}")).await;
     assert_eq!(got["schema"], want["schema"]);
     assert_eq!(got["references"], want["references"]);
@@ -290,7 +328,7 @@ async fn mirror_names_resolve_to_the_upstream_subject() {
     assert_eq!(mine["schema"], json!("\"int\""));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_ids_are_remembered_and_concurrent_misses_make_one_call() {
     let up = Server::start();
     let (_, o1, _) = upstream_with_orders(&up).await;
@@ -306,20 +344,26 @@ async fn unknown_ids_are_remembered_and_concurrent_misses_make_one_call() {
         "one call for five misses of an unknown ID"
     );
 
-    // 64 consumers starting at once on an empty downstream, all asking for one ID.
+    // 64 consumers starting at once on an empty downstream, all asking for one ID, with
+    // an upstream 200 ms away (a proxy that delays each new connection): they all miss
+    // while the first one's fetch is under way.
+    let far = slow_proxy(up.address().to_string(), Duration::from_millis(200)).await;
+    let down = downstream_of(&far, &[]);
     let started = Instant::now();
-    let asks = (0..64).map(|_| {
-        let (client, url) = (down.client.clone(), down.url.clone());
-        tokio::spawn(async move {
-            let t = Instant::now();
-            let r = client
-                .get(format!("{url}/schemas/ids/{o1}?subject=src.orders-value"))
-                .send()
-                .await
-                .expect("answer");
-            (r.status().as_u16(), t.elapsed())
+    let asks = (0..64)
+        .map(|_| {
+            let (client, url) = (down.client.clone(), down.url.clone());
+            tokio::spawn(async move {
+                let t = Instant::now();
+                let r = client
+                    .get(format!("{url}/schemas/ids/{o1}?subject=src.orders-value"))
+                    .send()
+                    .await
+                    .expect("answer");
+                (r.status().as_u16(), t.elapsed())
+            })
         })
-    });
+        .collect::<Vec<_>>();
     let mut latencies = Vec::new();
     for a in asks {
         let (status, took) = a.await.expect("task");
@@ -350,6 +394,7 @@ async fn unknown_ids_are_remembered_and_concurrent_misses_make_one_call() {
         latencies[63]
     );
     assert_eq!(fetched, 1.0, "one fetch for 64 concurrent misses");
+    assert!(joined >= 32.0, "most waited for the one fetch: {joined}");
     assert_eq!(upstream_calls(&up, "/schemas/ids/{id}", 200).await, 1.0);
 }
 
