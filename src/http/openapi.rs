@@ -151,6 +151,37 @@ pub enum StoreErrors {
     Store(ErrorBody),
 }
 
+/// What a read can meet when it fetches through from the upstream registry
+/// (`--upstream-url`; never without it).
+#[derive(IntoResponses)]
+pub enum UpstreamErrors {
+    #[response(
+        status = 422,
+        description = "42205 the upstream's ID or version is held locally by other content (a collision; nothing is overwritten)"
+    )]
+    Collision(ErrorBody),
+    #[response(
+        status = 500,
+        description = "50001/50002 writing the fetched schema failed; 50003/50004 a follower cannot reach the leader that fetches"
+    )]
+    Store(ErrorBody),
+    #[response(
+        status = 502,
+        description = "50003 the upstream registry cannot be reached or answered something unusable"
+    )]
+    Unreachable(ErrorBody),
+    #[response(
+        status = 503,
+        description = "50003 the upstream is not asked now (rate limit, or it failed recently); see Retry-After"
+    )]
+    NotAsked(ErrorBody),
+    #[response(
+        status = 504,
+        description = "50002 the upstream did not answer within --upstream-timeout-ms"
+    )]
+    Timeout(ErrorBody),
+}
+
 /// Sets the content types the server really uses (see the module's documentation).
 pub struct MediaTypes;
 

@@ -186,6 +186,7 @@ fn has_rule_of_type(rule_set: Option<&serde_json::Value>, rule_type: &str) -> bo
         FindTags,
     ),
     responses(
+        UpstreamErrors,
         (status = 200, description = "The schema", body = SchemaById),
         BadPath,
         (status = 404, description = "40403 schema not found; 404 when the ID is not an int", body = ErrorBody),
@@ -247,6 +248,7 @@ pub(crate) async fn by_id(
         OutputFormat,
     ),
     responses(
+        UpstreamErrors,
         (status = 200, description = "The raw schema (any JSON: object, array or string)", body = serde_json::Value),
         BadPath,
         (status = 404, description = "40403 schema not found; 404 when the ID is not an int", body = ErrorBody),
@@ -281,6 +283,7 @@ pub(crate) async fn by_id_schema(
         Paging,
     ),
     responses(
+        UpstreamErrors,
         (status = 200, description = "Subjects using the ID", body = [String]),
         BadPath,
         (status = 404, description = "40403 schema not found; 404 when the ID is not an int", body = ErrorBody),
@@ -315,6 +318,7 @@ pub(crate) async fn id_subjects(
         Paging,
     ),
     responses(
+        UpstreamErrors,
         (status = 200, description = "Versions using the ID", body = [SubjectVersion]),
         BadPath,
         (status = 404, description = "40403 schema not found; 404 when the ID is not an int", body = ErrorBody),
@@ -350,6 +354,7 @@ pub(crate) async fn id_versions(
         OutputFormat,
     ),
     responses(
+        UpstreamErrors,
         (status = 200, description = "The schema (no subject, version or ID); its GUID is that of the stored form whatever `format` asks", body = SchemaById),
         BadPath,
         (status = 404, description = "40403 no context has a schema with that GUID (also for a GUID that does not parse)", body = ErrorBody),
@@ -378,6 +383,7 @@ pub(crate) async fn by_guid(
         GuidPath,
     ),
     responses(
+        UpstreamErrors,
         (status = 200, description = "The ID the GUID has in each context (the default one is `.`), by context then ID; `[]` when none", body = [ContextId]),
         BadPath,
     )

@@ -185,10 +185,11 @@ pub(crate) async fn register(
         OutputFormat,
     ),
     responses(
+        UpstreamErrors,
         (status = 200, description = "The version holding this schema", body = SchemaVersion),
         BodyErrors,
         (status = 404, description = "40401 subject not found, 40403 schema not found", body = ErrorBody),
-        (status = 422, description = "42201 invalid schema (or no body)", body = ErrorBody),
+        (status = 422, description = "42201 invalid schema (or no body); 42205 a fetch-through collision (`--upstream-url`)", body = ErrorBody),
     )
 )]
 pub(crate) async fn lookup(
@@ -261,10 +262,11 @@ pub(crate) async fn delete_subject(
         FindTags,
     ),
     responses(
+        UpstreamErrors,
         (status = 200, description = "The version", body = SchemaVersion),
         BadPath,
         (status = 404, description = "40401 subject not found, 40402 version not found", body = ErrorBody),
-        (status = 422, description = "42202 invalid version", body = ErrorBody),
+        (status = 422, description = "42202 invalid version; 42205 a fetch-through collision (`--upstream-url`)", body = ErrorBody),
     )
 )]
 pub(crate) async fn get_version(
@@ -334,10 +336,11 @@ async fn version_read(
         OutputFormat,
     ),
     responses(
+        UpstreamErrors,
         (status = 200, description = "The raw schema (any JSON: object, array or string)", body = serde_json::Value),
         BadPath,
         (status = 404, description = "40401 subject not found, 40402 version not found", body = ErrorBody),
-        (status = 422, description = "42202 invalid version", body = ErrorBody),
+        (status = 422, description = "42202 invalid version; 42205 a fetch-through collision (`--upstream-url`)", body = ErrorBody),
     )
 )]
 pub(crate) async fn get_version_schema(
