@@ -115,6 +115,7 @@ pub struct ServeArgs {
     /// from it, written to the log under the same ID in the context --upstream-context,
     /// then answered. Not with --read-only. Credentials may be in the URL's user info.
     #[arg(long, env = "SR_UPSTREAM_URL", value_name = "URL")]
+    #[serde(serialize_with = "shown_url")]
     pub upstream_url: Option<String>,
 
     /// Basic-auth USER:PASSWORD for the upstream registry.
@@ -344,6 +345,7 @@ impl ServeArgs {
                 *secret = Some("[redacted]".into());
             }
         }
+        shown.upstream_url = shown.upstream_url.as_deref().map(without_user_info);
         for (k, v) in &mut shown.kafka_properties {
             if crate::properties::is_secret(k) {
                 *v = "[redacted]".into();
@@ -393,6 +395,23 @@ fn shown_secret<S: serde::Serializer>(secret: &Option<String>, s: S) -> Result<S
     }
 }
 
+/// A URL with its user info (credentials) replaced by `[redacted]`.
+fn without_user_info(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) if !scheme.is_empty() => format!("{scheme}://[redacted]@{}", &rest[at + 1..]),
+        _ => url.to_string(),
+    }
+}
+
+fn shown_url<S: serde::Serializer>(url: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+    match url {
+        Some(u) => s.serialize_str(&without_user_info(u)),
+        None => s.serialize_none(),
+    }
+}
+
 fn shown_properties<S: serde::Serializer>(
     properties: &[(String, String)],
     s: S,
@@ -408,4 +427,15 @@ fn shown_properties<S: serde::Serializer>(
         map.serialize_entry(k, v)?;
     }
     map.end()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn credentials_in_urls_are_not_shown() {
+        use super::without_user_info as w;
+        assert_eq!(w("https://u:p@sr:8081/x"), "https://[redacted]@sr:8081/x");
+        assert_eq!(w("http://sr:8081/a@b"), "http://sr:8081/a@b");
+        assert_eq!(w("http://sr:8081"), "http://sr:8081");
+    }
 }

@@ -138,10 +138,13 @@ pub struct UpstreamMetrics {
 }
 
 impl UpstreamMetrics {
-    /// Counts one fetch (its upstream calls and its local write) and its duration.
+    /// Counts one fetch and, when the upstream was asked (not `rate_limited` or `down`,
+    /// refused without a call), its duration (its upstream calls and its local write).
     pub fn fetch(&self, outcome: &'static str, elapsed: Duration) {
         self.fetches.get_or_create(&OutcomeLabels { outcome }).inc();
-        self.duration.observe(elapsed.as_secs_f64());
+        if !matches!(outcome, "rate_limited" | "down") {
+            self.duration.observe(elapsed.as_secs_f64());
+        }
     }
 
     /// Counts a read: `hit` found locally, `miss` fetched by this request, `joined` waited
@@ -344,7 +347,7 @@ impl Metrics {
         );
         reg.register_with_unit(
             "upstream_fetch_duration",
-            "Time one fetch from the upstream registry took, its local write included",
+            "Time one fetch from the upstream registry took, its local write included (fetches refused without a call are not counted)",
             Unit::Seconds,
             upstream.duration.clone(),
         );

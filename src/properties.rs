@@ -533,6 +533,49 @@ mod tests {
     }
 
     #[test]
+    fn fetch_through_keys_map_onto_settings() {
+        let l = map(&props(&[
+            ("upstream.schema.registry.url", "https://src-sr:8081"),
+            ("upstream.basic.auth.user.info", "u:p"),
+            ("upstream.ssl.ca.location", "/etc/ca.pem"),
+            ("upstream.ssl.certificate.location", "/etc/c.pem"),
+            ("upstream.ssl.key.location", "/etc/k.pem"),
+            ("upstream.timeout.ms", "2500"),
+            ("upstream.negative.cache.ttl.ms", "0"),
+            ("upstream.rate.limit", "12.5"),
+            ("upstream.latest.ttl.ms", "1000"),
+            ("upstream.context", ".mirror"),
+            ("mirror.topic.prefix", "src."),
+            ("local.id.floor", "100000000"),
+        ]))
+        .expect("maps");
+        assert!(l.warnings.is_empty(), "{:?}", l.warnings);
+        for (var, want) in [
+            ("SR_UPSTREAM_URL", "https://src-sr:8081"),
+            ("SR_UPSTREAM_USER_INFO", "u:p"),
+            ("SR_UPSTREAM_CA", "/etc/ca.pem"),
+            ("SR_UPSTREAM_CERT", "/etc/c.pem"),
+            ("SR_UPSTREAM_KEY", "/etc/k.pem"),
+            ("SR_UPSTREAM_TIMEOUT_MS", "2500"),
+            ("SR_UPSTREAM_NEGATIVE_TTL_MS", "0"),
+            ("SR_UPSTREAM_RATE", "12.5"),
+            ("SR_UPSTREAM_LATEST_TTL_MS", "1000"),
+            ("SR_UPSTREAM_CONTEXT", ".mirror"),
+            ("SR_MIRROR_TOPIC_PREFIX", "src."),
+            ("SR_LOCAL_ID_FLOOR", "100000000"),
+        ] {
+            assert_eq!(env_of(&l, var).as_deref(), Some(want), "{var}");
+        }
+        for (k, v) in [
+            ("upstream.rate.limit", "0"),
+            ("upstream.timeout.ms", "soon"),
+        ] {
+            let e = map(&props(&[(k, v)])).expect_err(k);
+            assert!(e.contains(k), "{e}");
+        }
+    }
+
+    #[test]
     fn invalid_values_name_their_key() {
         for (k, v) in [
             ("listeners", "0.0.0.0:8081"),

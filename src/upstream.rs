@@ -98,6 +98,17 @@ enum Key {
     Version(String, i32),
 }
 
+impl std::fmt::Display for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Key::Id(id) => write!(f, "schema {id}"),
+            Key::Guid(g) => write!(f, "schema {g}"),
+            Key::Latest(s) => write!(f, "the latest version of subject {s}"),
+            Key::Version(s, v) => write!(f, "version {v} of subject {s}"),
+        }
+    }
+}
+
 /// What a subject read wants from the upstream when it finds nothing locally.
 pub enum Want<'a> {
     Latest,
@@ -208,10 +219,11 @@ impl Upstream {
             Err(e) if crate::registry::is_not_found(&e) => e,
             Err(e) => return Err(e),
         };
+        let key_text = key.to_string();
         match self.fetch(key).await {
             Ok(()) => read(),
             Err(Failure::NotFound) => Err(missing),
-            Err(f) => Err(self.error(f)),
+            Err(f) => Err(self.error(f, &key_text)),
         }
     }
 
@@ -259,6 +271,7 @@ impl Upstream {
                 Err(e) => Err(e),
             };
         }
+        let upstream_name = upstream_subject.clone();
         let outcome = match want {
             Want::Latest => self.fetch(Key::Latest(upstream_subject)).await,
             Want::Version(v) => self.fetch(Key::Version(upstream_subject, v)).await,
@@ -276,7 +289,7 @@ impl Upstream {
             // The upstream cannot say: what is here is answered.
             (Err(_), Ok(v)) => Ok((fetched, v)),
             (Err(Failure::NotFound), Err(_)) => first,
-            (Err(f), Err(_)) => Err(self.error(f)),
+            (Err(f), Err(_)) => Err(self.error(f, &format!("subject {upstream_name}"))),
         }
     }
 
@@ -660,12 +673,14 @@ impl Upstream {
     }
 
     /// The answer a request gets for a failed fetch.
-    fn error(&self, f: Failure) -> RegistryError {
+    fn error(&self, f: Failure, asked: &str) -> RegistryError {
         let base = self.base();
         let upstream = |status, code, what: String, retry_after| RegistryError::Upstream {
             status,
             code,
-            message: format!("Error while fetching from the upstream registry {base}: {what}"),
+            message: format!(
+                "Error while fetching {asked} from the upstream registry {base}: {what}"
+            ),
             retry_after,
         };
         match f {
