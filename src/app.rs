@@ -67,8 +67,65 @@ pub async fn open_registry(
     })?
     .with_policy(args.mode_mutability, args.group_id.clone())
     .rejecting_empty_subjects(args.schema_reject_empty_subject)
-    .validating_new_schemas(args.schema_validate_new_schemas);
+    .validating_new_schemas(args.schema_validate_new_schemas)
+    .with_upstream(upstream_names(args)?, args.local_id_floor);
     Ok((Arc::new(registry), cluster_id))
+}
+
+/// Fetch-through's names (`--upstream-url` on), checked before the store is opened.
+fn upstream_names(args: &ServeArgs) -> Result<Option<crate::registry::UpstreamNames>, String> {
+    let Some(_) = &args.upstream_url else {
+        if args.mirror_topic_prefix.is_some() {
+            return Err("--mirror-topic-prefix needs --upstream-url".into());
+        }
+        return Ok(None);
+    };
+    if args.read_only {
+        return Err(
+            "--upstream-url cannot be used with --read-only: fetched schemas are written to the log"
+                .into(),
+        );
+    }
+    let context = crate::model::Subject::parse(&format!(":{}:", args.upstream_context)).context;
+    let valid = context.starts_with('.')
+        && context.len() > 1
+        && context != crate::model::DEFAULT_CONTEXT
+        && context != crate::model::GLOBAL_CONTEXT
+        && !args.upstream_context.contains(':');
+    if !valid {
+        return Err(format!(
+            "--upstream-context {:?}: expected a context name such as .upstream",
+            args.upstream_context
+        ));
+    }
+    Ok(Some(crate::registry::UpstreamNames {
+        context,
+        prefix: args.mirror_topic_prefix.clone().filter(|p| !p.is_empty()),
+    }))
+}
+
+/// Fetch-through's client of the upstream registry.
+fn upstream(
+    args: &ServeArgs,
+    registry: &Arc<Registry>,
+    metrics: &Arc<crate::metrics::Metrics>,
+) -> Result<Option<Arc<crate::upstream::Upstream>>, String> {
+    let Some(url) = &args.upstream_url else {
+        return Ok(None);
+    };
+    let settings = crate::upstream::Settings {
+        url: url.clone(),
+        user_info: args.upstream_user_info.clone(),
+        ca: args.upstream_ca.clone(),
+        identity: args.upstream_cert.clone().zip(args.upstream_key.clone()),
+        timeout: std::time::Duration::from_millis(args.upstream_timeout_ms),
+        negative_ttl: std::time::Duration::from_millis(args.upstream_negative_ttl_ms),
+        rate: args.upstream_rate,
+        latest_ttl: std::time::Duration::from_millis(args.upstream_latest_ttl_ms),
+    };
+    let up = crate::upstream::Upstream::new(settings, registry.clone(), metrics.clone())?;
+    tracing::info!(upstream = up.base(), context = %args.upstream_context, prefix = ?args.mirror_topic_prefix, "fetch-through on");
+    Ok(Some(Arc::new(up)))
 }
 
 /// The Kafka store's cache file for `--kafka-cache`: `none` disables it; `auto` (the
@@ -162,6 +219,7 @@ pub async fn serve(
     }
     let auto_context = crate::exporter::auto_context(&advertised, &args.store);
     let metrics = Arc::new(crate::metrics::Metrics::new());
+    let upstream = upstream(&args, &registry, &metrics)?;
     // With basic authentication on, every request goes through the auth layer.
     let fast = auth
         .is_none()
@@ -177,6 +235,7 @@ pub async fn serve(
         metrics,
         auth,
         secrets,
+        upstream,
     });
     // Test harnesses and scripts wait for this exact line.
     let url = format!("{scheme}://{addr}");

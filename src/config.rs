@@ -110,6 +110,89 @@ pub struct ServeArgs {
     #[arg(long, env = "SR_READ_ONLY", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub read_only: bool,
 
+    /// Fetch-through: the upstream registry (e.g. the source cluster's, whose topics
+    /// MirrorMaker 2 copies here). An ID or GUID this registry does not have is fetched
+    /// from it, written to the log under the same ID in the context --upstream-context,
+    /// then answered. Not with --read-only. Credentials may be in the URL's user info.
+    #[arg(long, env = "SR_UPSTREAM_URL", value_name = "URL")]
+    pub upstream_url: Option<String>,
+
+    /// Basic-auth USER:PASSWORD for the upstream registry.
+    #[arg(
+        long,
+        env = "SR_UPSTREAM_USER_INFO",
+        value_name = "USER:PASSWORD",
+        hide_env_values = true
+    )]
+    #[serde(serialize_with = "shown_secret")]
+    pub upstream_user_info: Option<String>,
+
+    /// A PEM bundle of CA certificates to trust for the upstream registry (besides the
+    /// system's).
+    #[arg(long, env = "SR_UPSTREAM_CA", value_name = "PATH")]
+    pub upstream_ca: Option<std::path::PathBuf>,
+
+    /// A PEM client certificate for mutual TLS with the upstream registry (with
+    /// --upstream-key).
+    #[arg(
+        long,
+        env = "SR_UPSTREAM_CERT",
+        value_name = "PATH",
+        requires = "upstream_key"
+    )]
+    pub upstream_cert: Option<std::path::PathBuf>,
+
+    /// The PEM private key of --upstream-cert.
+    #[arg(
+        long,
+        env = "SR_UPSTREAM_KEY",
+        value_name = "PATH",
+        requires = "upstream_cert"
+    )]
+    pub upstream_key: Option<std::path::PathBuf>,
+
+    /// Longest time one fetch may spend on the upstream (its calls, the wait for the rate
+    /// limit), in milliseconds; then 504.
+    #[arg(long, env = "SR_UPSTREAM_TIMEOUT_MS", default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub upstream_timeout_ms: u64,
+
+    /// How long an ID or subject the upstream does not have is answered "not found"
+    /// without asking it again, in milliseconds (0: always ask).
+    #[arg(long, env = "SR_UPSTREAM_NEGATIVE_TTL_MS", default_value_t = 5_000)]
+    pub upstream_negative_ttl_ms: u64,
+
+    /// Fetches per second the upstream may get from this registry (bursts of twice as
+    /// many); a fetch that cannot get a turn within --upstream-timeout-ms gets 503.
+    #[arg(long, env = "SR_UPSTREAM_RATE", default_value_t = 50.0)]
+    pub upstream_rate: f64,
+
+    /// How long `GET /subjects/{s}/versions/latest` of a fetched subject is answered
+    /// locally before the upstream is asked for its latest version again, in milliseconds.
+    #[arg(long, env = "SR_UPSTREAM_LATEST_TTL_MS", default_value_t = 5_000)]
+    pub upstream_latest_ttl_ms: u64,
+
+    /// The context fetched schemas are written to (their own ID space: they never collide
+    /// with IDs this registry assigns).
+    #[arg(
+        long,
+        env = "SR_UPSTREAM_CONTEXT",
+        default_value = ".upstream",
+        value_name = "CONTEXT"
+    )]
+    pub upstream_context: String,
+
+    /// MirrorMaker 2's remote-topic prefix (`src.` for DefaultReplicationPolicy with source
+    /// alias `src`): subject `src.orders-value` stands for the upstream's `orders-value`.
+    /// Without it, subject names are the upstream's as they are (IdentityReplicationPolicy).
+    #[arg(long, env = "SR_MIRROR_TOPIC_PREFIX", value_name = "PREFIX")]
+    pub mirror_topic_prefix: Option<String>,
+
+    /// The smallest ID this registry gives its own new schemas (e.g. 100000000), so that
+    /// they can never have the number of an upstream schema a consumer asks for without a
+    /// subject. Unset: the next after the highest.
+    #[arg(long, env = "SR_LOCAL_ID_FLOOR", value_name = "ID", value_parser = clap::value_parser!(i32).range(1..))]
+    pub local_id_floor: Option<i32>,
+
     /// A Confluent-style properties file (listeners, host.name, kafkastore.*,
     /// schema.compatibility.level, mode.mutability, leader.eligibility,
     /// schema.registry.group.id). Flags and SR_ variables override it.
@@ -255,6 +338,7 @@ impl ServeArgs {
         for secret in [
             &mut shown.password_encoder_secret,
             &mut shown.password_encoder_old_secret,
+            &mut shown.upstream_user_info,
         ] {
             if secret.is_some() {
                 *secret = Some("[redacted]".into());

@@ -76,6 +76,16 @@ pub enum RegistryError {
     /// Forwarding to the leader failed.
     #[error("Error while forwarding the request to the leader: {0}")]
     Forwarding(String),
+    /// Fetch-through could not get a schema from the upstream registry (`upstream.rs`):
+    /// 502 (unreachable, or its answer unusable), 503 (rate limit or marked down, with the
+    /// seconds after which to try again) or 504 (timed out); the message names the cause.
+    #[error("{message}")]
+    Upstream {
+        status: u16,
+        code: u32,
+        message: String,
+        retry_after: Option<u64>,
+    },
 }
 
 impl From<StoreError> for RegistryError {

@@ -26,3 +26,4 @@ pub mod schema;
 pub mod secret;
 pub mod store;
 pub mod tls;
+pub mod upstream;

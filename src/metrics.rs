@@ -112,6 +112,45 @@ impl ForwardOutcome {
     }
 }
 
+/// What a fetch from the upstream registry came to (`upstream.rs`).
+pub const FETCH_OUTCOMES: [&str; 7] = [
+    "fetched",
+    "not_found",
+    "error",
+    "timeout",
+    "rate_limited",
+    "down",
+    "collision",
+];
+/// How an ID or subject read of fetch-through was answered (`upstream.rs`).
+pub const LOOKUP_RESULTS: [&str; 4] = ["hit", "miss", "joined", "negative"];
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ResultLabels {
+    result: &'static str,
+}
+
+/// Fetch-through's counters (`--upstream-url`; all 0 without it).
+pub struct UpstreamMetrics {
+    fetches: Family<OutcomeLabels, Counter>,
+    lookups: Family<ResultLabels, Counter>,
+    duration: Histogram,
+}
+
+impl UpstreamMetrics {
+    /// Counts one fetch (its upstream calls and its local write) and its duration.
+    pub fn fetch(&self, outcome: &'static str, elapsed: Duration) {
+        self.fetches.get_or_create(&OutcomeLabels { outcome }).inc();
+        self.duration.observe(elapsed.as_secs_f64());
+    }
+
+    /// Counts a read: `hit` found locally, `miss` fetched by this request, `joined` waited
+    /// for another request's fetch, `negative` answered "not found" from the negative cache.
+    pub fn lookup(&self, result: &'static str) {
+        self.lookups.get_or_create(&ResultLabels { result }).inc();
+    }
+}
+
 /// Progress of the start-up replay (`Registry::open`: the records the store handed over,
 /// then the catch-up to the end of the log). One per process.
 pub struct ReplayProgress {
@@ -237,6 +276,8 @@ pub struct Metrics {
     in_flight: Gauge,
     forwarded: Family<OutcomeLabels, Counter>,
     store_errors: Family<KindLabels, Counter>,
+    /// Fetch-through (`upstream.rs`).
+    pub upstream: UpstreamMetrics,
     snapshot: Snapshot,
     /// One scrape at a time: the snapshot gauges are set, then encoded.
     scrape: Mutex<()>,
@@ -274,6 +315,39 @@ impl Metrics {
         for kind in ["failure", "timeout"] {
             store_errors.get_or_create(&KindLabels { kind }).inc_by(0);
         }
+        let upstream = UpstreamMetrics {
+            fetches: Family::default(),
+            lookups: Family::default(),
+            duration: Histogram::new(LATENCY_BUCKETS),
+        };
+        for outcome in FETCH_OUTCOMES {
+            upstream
+                .fetches
+                .get_or_create(&OutcomeLabels { outcome })
+                .inc_by(0);
+        }
+        for result in LOOKUP_RESULTS {
+            upstream
+                .lookups
+                .get_or_create(&ResultLabels { result })
+                .inc_by(0);
+        }
+        reg.register(
+            "upstream_fetches",
+            "Fetches from the upstream registry (--upstream-url), by outcome (fetched: written locally; not_found: the upstream has no such schema; error: unreachable or unusable answer, 502; timeout: 504; rate_limited and down: refused without a call, 503; collision: the upstream's ID or version is taken locally by other content, 42205)",
+            upstream.fetches.clone(),
+        );
+        reg.register(
+            "upstream_lookups",
+            "Fetch-through reads by result (hit: found locally; miss: this request fetched; joined: waited for another request's fetch of the same schema; negative: not found, from the negative cache)",
+            upstream.lookups.clone(),
+        );
+        reg.register_with_unit(
+            "upstream_fetch_duration",
+            "Time one fetch from the upstream registry took, its local write included",
+            Unit::Seconds,
+            upstream.duration.clone(),
+        );
 
         reg.register(
             "build",
@@ -403,6 +477,7 @@ impl Metrics {
             in_flight,
             forwarded,
             store_errors,
+            upstream,
             snapshot: s,
             scrape: Mutex::new(()),
         }

@@ -249,6 +249,45 @@ pub fn map(props: &BTreeMap<String, String>) -> Result<Loaded, String> {
         }
         env("SR_TLS_CLIENT_CA", v);
     }
+    // Fetch-through (`--upstream-*`, `--mirror-topic-prefix`, `--local-id-floor`).
+    for (key, var) in [
+        ("upstream.timeout.ms", "SR_UPSTREAM_TIMEOUT_MS"),
+        (
+            "upstream.negative.cache.ttl.ms",
+            "SR_UPSTREAM_NEGATIVE_TTL_MS",
+        ),
+        ("upstream.latest.ttl.ms", "SR_UPSTREAM_LATEST_TTL_MS"),
+        ("local.id.floor", "SR_LOCAL_ID_FLOOR"),
+    ] {
+        if let Some(v) = get(key) {
+            env(var, number(key, &v)?);
+        }
+    }
+    if let Some(v) = get("upstream.rate.limit") {
+        match v.trim().parse::<f64>() {
+            Ok(r) if r > 0.0 && r.is_finite() => env("SR_UPSTREAM_RATE", v.trim().to_string()),
+            _ => {
+                return Err(invalid(
+                    "upstream.rate.limit",
+                    &v,
+                    "expected a positive number",
+                ))
+            }
+        }
+    }
+    for (key, var) in [
+        ("upstream.schema.registry.url", "SR_UPSTREAM_URL"),
+        ("upstream.basic.auth.user.info", "SR_UPSTREAM_USER_INFO"),
+        ("upstream.ssl.ca.location", "SR_UPSTREAM_CA"),
+        ("upstream.ssl.certificate.location", "SR_UPSTREAM_CERT"),
+        ("upstream.ssl.key.location", "SR_UPSTREAM_KEY"),
+        ("upstream.context", "SR_UPSTREAM_CONTEXT"),
+        ("mirror.topic.prefix", "SR_MIRROR_TOPIC_PREFIX"),
+    ] {
+        if let Some(v) = get(key) {
+            env(var, v);
+        }
+    }
     for (key, var) in [
         ("password.encoder.secret", "SR_PASSWORD_ENCODER_SECRET"),
         (

@@ -557,3 +557,85 @@ async fn a_forwarded_write_keeps_its_request_id() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// Fetch-through in a cluster (issue 19): a follower's miss is the leader's to fetch (the
+/// follower forwards the read, `http/forward.rs`), the leader alone calls the upstream and
+/// writes, and the fetched records reach the follower's index like any others.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_follower_miss_is_fetched_by_the_leader_and_replicated() {
+    let Some(broker) = broker_or_skip("a_follower_miss_is_fetched_by_the_leader_and_replicated")
+    else {
+        return;
+    };
+    let up = Server::start();
+    let (s, v) = up
+        .post(
+            "/subjects/orders-value/versions",
+            &json!({"schema": "{\"type\":\"record\",\"name\":\"O\",\"fields\":[{\"name\":\"a\",\"type\":\"long\"}]}"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let id = v["id"].as_i64().expect("an id");
+    let topic = format!("_schemas_ha_fetch_{}", std::process::id());
+    let args = [
+        "--upstream-url",
+        up.url.as_str(),
+        "--mirror-topic-prefix",
+        "src.",
+    ];
+    let (_dirs, nodes) = two_nodes(&broker, &topic, &args);
+    let all: Vec<&Server> = nodes.iter().collect();
+    let leader_url = agreed_leader(&all, Duration::from_secs(30)).await;
+    let leader = nodes
+        .iter()
+        .find(|n| n.url == leader_url)
+        .expect("the leader");
+    let follower = nodes
+        .iter()
+        .find(|n| n.url != leader_url)
+        .expect("a follower");
+
+    let (s, got) = follower
+        .get(&format!("/schemas/ids/{id}?subject=src.orders-value"))
+        .await;
+    assert_eq!(s, 200, "{got}");
+    let fetched = |text: &str| {
+        text.lines()
+            .find(|l| l.starts_with("schema_registry_upstream_fetches_total{outcome=\"fetched\"}"))
+            .and_then(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .unwrap_or(-1.0)
+    };
+    let metrics = |n: &Server| {
+        let (client, url) = (n.client.clone(), n.url.clone());
+        async move {
+            client
+                .get(format!("{url}/metrics"))
+                .send()
+                .await
+                .expect("metrics")
+                .text()
+                .await
+                .expect("text")
+        }
+    };
+    assert_eq!(fetched(&metrics(leader).await), 1.0, "the leader fetched");
+    assert_eq!(
+        fetched(&metrics(follower).await),
+        0.0,
+        "the follower did not"
+    );
+    // The follower applies the leader's records: listed there without any fetch.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, listed) = follower.get("/subjects?subjectPrefix=:.upstream:").await;
+        if listed == json!([":.upstream:orders-value"]) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "not replicated: {listed}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (s, local) = follower
+        .get(&format!("/schemas/ids/{id}?subject=src.orders-value"))
+        .await;
+    assert_eq!((s, &local["schema"]), (200, &got["schema"]));
+}

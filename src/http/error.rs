@@ -43,6 +43,7 @@ impl RegistryError {
             StoreTimeout(_) => (500, 50002),
             Forwarding(_) => (500, 50003),
             NotLeader(_) => (500, 50004),
+            Upstream { status, code, .. } => (*status, *code),
         }
     }
 }
@@ -85,7 +86,16 @@ impl IntoResponse for RegistryError {
         if status >= 500 {
             tracing::error!(error = %self, code, "request failed");
         }
-        error_response(status, code, &self.to_string())
+        let mut resp = error_response(status, code, &self.to_string());
+        if let RegistryError::Upstream {
+            retry_after: Some(s),
+            ..
+        } = &self
+        {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*s));
+        }
+        resp
     }
 }
 

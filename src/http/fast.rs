@@ -101,12 +101,17 @@ impl FastPath {
         } else {
             let (subject, version) = version_of_path(path)?;
             let spec = VersionSpec::parse(version, true).ok()?;
-            let (_, bytes) = self
+            let (answered, bytes) = self
                 .registry
                 .read_using_contexts(&Subject::parse(subject), |s| {
                     self.registry.version_answer(s, spec, render_version)
                 })
                 .ok()?;
+            // A fetched subject's `latest` may be due for a check with the upstream
+            // (`upstream.rs`): the router's handler decides.
+            if spec == VersionSpec::Latest && self.registry.is_fetched(&answered.qualified()) {
+                return None;
+            }
             (bytes, VERSION)
         };
         Some(self.finish(

@@ -31,9 +31,28 @@ const ALLOWED: [&str; 7] = [
 ];
 
 pub async fn forward_writes(State(st): State<AppState>, req: Request, next: Next) -> Response {
-    // Only a node sharing its log can be a follower; reads are never forwarded.
-    if !st.registry.clustered() || req.method() == Method::GET || req.method() == Method::HEAD {
+    // Only a node sharing its log can be a follower.
+    if !st.registry.clustered() {
         return next.run(req).await;
+    }
+    // A read is forwarded only when it would write: a fetch-through miss (`upstream.rs`)
+    // is the leader's to fetch and write. The leader's answer is relayed; the records it
+    // wrote reach this node's index like any others.
+    if req.method() == Method::GET || req.method() == Method::HEAD {
+        let method = req.method().clone();
+        let path = req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "/".into());
+        let headers = req.headers().clone();
+        let resp = next.run(req).await;
+        return match resp.extensions().get::<ForwardTo>().cloned() {
+            Some(ForwardTo(leader)) => {
+                relay(&st, leader, method, &path, &headers, bytes::Bytes::new()).await
+            }
+            None => resp,
+        };
     }
     let (parts, body) = req.into_parts();
     // The same time bound as the body extractor's (a slow sender gets 408, not a slot).
@@ -60,19 +79,31 @@ pub async fn forward_writes(State(st): State<AppState>, req: Request, next: Next
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "/".into());
     let headers = parts.headers.clone();
-    let forwarded = headers.contains_key(FORWARDED);
     let resp = next
         .run(Request::from_parts(parts, Body::from(bytes.clone())))
         .await;
     let Some(ForwardTo(leader)) = resp.extensions().get::<ForwardTo>().cloned() else {
         return resp;
     };
+    relay(&st, leader, method, &path, &headers, bytes).await
+}
+
+/// Sends a request this node cannot answer to the leader, once.
+async fn relay(
+    st: &AppState,
+    leader: String,
+    method: Method,
+    path: &str,
+    headers: &HeaderMap,
+    bytes: bytes::Bytes,
+) -> Response {
+    let forwarded = headers.contains_key(FORWARDED);
     if forwarded {
         // The leader we were told of does not think it leads (a takeover in progress).
         st.metrics.forwarded(ForwardOutcome::Rejected);
         return RegistryError::NotLeader(None).into_response();
     }
-    match send(&st.forwarder, &leader, method, &path, &headers, bytes).await {
+    match send(&st.forwarder, &leader, method, path, headers, bytes).await {
         Ok(r) => {
             st.metrics.forwarded(ForwardOutcome::Answered);
             r

@@ -54,6 +54,8 @@ pub struct AppState {
     pub secrets: Option<Arc<crate::secret::Encoder>>,
     /// Where registrations run (`lane.rs`).
     pub writes: tokio::runtime::Handle,
+    /// Fetch-through (`--upstream-url`): misses of ID, GUID and subject reads.
+    pub upstream: Option<Arc<crate::upstream::Upstream>>,
 }
 
 pub use error::{ok, ok_raw, ok_typed};

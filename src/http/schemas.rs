@@ -26,6 +26,31 @@ pub fn routes() -> Router<AppState> {
         .route("/schemas/guids/{guid}/ids", get(guid_ids))
 }
 
+/// An ID read, fetched through from the upstream registry when it finds nothing
+/// (`--upstream-url`, `upstream.rs`).
+async fn id_read<T>(
+    st: &AppState,
+    id: i32,
+    read: impl Fn() -> Result<T, RegistryError>,
+) -> Result<T, RegistryError> {
+    match &st.upstream {
+        Some(up) => up.id_read(id, read).await,
+        None => read(),
+    }
+}
+
+/// A GUID read, as [`id_read`].
+async fn guid_read<T>(
+    st: &AppState,
+    guid: &str,
+    read: impl Fn() -> Result<T, RegistryError>,
+) -> Result<T, RegistryError> {
+    match &st.upstream {
+        Some(up) => up.guid_read(guid, read).await,
+        None => read(),
+    }
+}
+
 fn hint(st: &AppState, q: &SubjectHint) -> Option<Subject> {
     q.subject
         .as_deref()
@@ -185,7 +210,10 @@ pub(crate) async fn by_id(
             return Ok(super::error::ok_bytes(bytes));
         }
     }
-    let v = st.registry.schema_by_id(id, q.subject.as_deref())?;
+    let v = id_read(&st, id, || {
+        st.registry.schema_by_id(id, q.subject.as_deref())
+    })
+    .await?;
     let parent = Subject::parse(&v.subject);
     let text = st
         .registry
@@ -230,7 +258,10 @@ pub(crate) async fn by_id_schema(
     q: SubjectHint,
     format: OutputFormat,
 ) -> Result<Response, RegistryError> {
-    let v = st.registry.schema_by_id(id, q.subject.as_deref())?;
+    let v = id_read(&st, id, || {
+        st.registry.schema_by_id(id, q.subject.as_deref())
+    })
+    .await?;
     Ok(ok_raw(st.registry.schema_in_format(
         &v.body,
         &Subject::parse(&v.subject),
@@ -262,9 +293,11 @@ pub(crate) async fn id_subjects(
     deleted: Deleted,
     paging: Paging,
 ) -> Result<Response, RegistryError> {
-    let usages = st
-        .registry
-        .id_usages(id, hint(&st, &q).as_ref(), deleted.deleted)?;
+    let hint = hint(&st, &q);
+    let usages = id_read(&st, id, || {
+        st.registry.id_usages(id, hint.as_ref(), deleted.deleted)
+    })
+    .await?;
     let mut subjects: Vec<String> = usages.into_iter().map(|(s, _)| s).collect();
     subjects.dedup();
     Ok(ok_typed(&paging.page(subjects)))
@@ -294,9 +327,11 @@ pub(crate) async fn id_versions(
     deleted: Deleted,
     paging: Paging,
 ) -> Result<Response, RegistryError> {
-    let usages = st
-        .registry
-        .id_usages(id, hint(&st, &q).as_ref(), deleted.deleted)?;
+    let hint = hint(&st, &q);
+    let usages = id_read(&st, id, || {
+        st.registry.id_usages(id, hint.as_ref(), deleted.deleted)
+    })
+    .await?;
     let out = paging.page(
         usages
             .into_iter()
@@ -325,7 +360,7 @@ pub(crate) async fn by_guid(
     GuidPath(raw): GuidPath,
     format: OutputFormat,
 ) -> Result<Response, RegistryError> {
-    let v = st.registry.schema_by_guid(&raw)?;
+    let v = guid_read(&st, &raw, || st.registry.schema_by_guid(&raw)).await?;
     let text = st.registry.schema_in_format(
         &v.body,
         &Subject::in_context(&v.context, ""),
@@ -351,9 +386,22 @@ pub(crate) async fn guid_ids(
     State(st): State<AppState>,
     GuidPath(raw): GuidPath,
 ) -> Result<Response, RegistryError> {
-    let ids: Vec<ContextId> = st
-        .registry
-        .guid_ids(&raw)
+    // `[]` is "not found" here: fetched through like a GUID read.
+    let found = guid_read(&st, &raw, || {
+        let ids = st.registry.guid_ids(&raw);
+        if ids.is_empty() {
+            Err(RegistryError::GuidNotFound(raw.clone()))
+        } else {
+            Ok(ids)
+        }
+    })
+    .await;
+    let ids = match found {
+        Ok(ids) => ids,
+        Err(RegistryError::GuidNotFound(_)) => Vec::new(),
+        Err(e) => return Err(e),
+    };
+    let ids: Vec<ContextId> = ids
         .into_iter()
         .map(|(context, id)| ContextId { context, id })
         .collect();

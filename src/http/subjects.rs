@@ -10,6 +10,8 @@ use super::params::{
 };
 use super::{ok_raw, ok_typed, AppState};
 use crate::error::RegistryError;
+use crate::registry::VersionSpec;
+use crate::upstream::Want;
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
@@ -201,10 +203,17 @@ pub(crate) async fn lookup(
         super::error::unprocessable("lookUpSchemaUnderSubject.arg5 must not be null (was null)")
     })?;
     let req = schema_request(&body)?;
-    let (subject, v) = st.registry.read_using_contexts(&p.subject(), |s| {
+    let read = |s: &crate::model::Subject| {
         st.registry
             .lookup(s, &req, normalize.normalize, deleted.deleted)
-    })?;
+    };
+    let (subject, v) = match &st.upstream {
+        Some(up) => {
+            up.subject_read(&p.subject(), Want::Lookup(&body), read)
+                .await?
+        }
+        None => st.registry.read_using_contexts(&p.subject(), read)?,
+    };
     let mut out = SchemaVersion::looked_up(&v);
     out.schema = st
         .registry
@@ -267,9 +276,7 @@ pub(crate) async fn get_version(
     find_tags: FindTags,
 ) -> Result<Response, RegistryError> {
     let spec = p.spec(true)?;
-    let (subject, v) = st.registry.read_using_contexts(&p.subject(), |s| {
-        st.registry.version(s, spec, deleted.deleted)
-    })?;
+    let (subject, v) = version_read(&st, &p.subject(), spec, deleted.deleted).await?;
     if find_tags.find_tags.is_empty()
         && format.as_str().trim().is_empty()
         && !reference_format.qualified()
@@ -296,6 +303,27 @@ pub(crate) async fn get_version(
     Ok(ok_typed(&out))
 }
 
+/// A version read across contexts, fetched through from the upstream registry when it
+/// finds nothing or its `latest` is due for a check (`--upstream-url`, `upstream.rs`).
+async fn version_read(
+    st: &AppState,
+    asked: &crate::model::Subject,
+    spec: VersionSpec,
+    deleted: bool,
+) -> Result<(crate::model::Subject, crate::registry::VersionView), RegistryError> {
+    let read = |s: &crate::model::Subject| st.registry.version(s, spec, deleted);
+    match &st.upstream {
+        Some(up) => {
+            let want = match spec {
+                VersionSpec::Latest => Want::Latest,
+                VersionSpec::Number(n) => Want::Version(n),
+            };
+            up.subject_read(asked, want, read).await
+        }
+        None => st.registry.read_using_contexts(asked, read),
+    }
+}
+
 #[utoipa::path(
     get,
     path = "/subjects/{subject}/versions/{version}/schema",
@@ -319,9 +347,7 @@ pub(crate) async fn get_version_schema(
     format: OutputFormat,
 ) -> Result<Response, RegistryError> {
     let spec = p.spec(true)?;
-    let (subject, v) = st.registry.read_using_contexts(&p.subject(), |s| {
-        st.registry.version(s, spec, deleted.deleted)
-    })?;
+    let (subject, v) = version_read(&st, &p.subject(), spec, deleted.deleted).await?;
     Ok(ok_raw(st.registry.schema_in_format(
         &v.body,
         &subject,

@@ -22,6 +22,7 @@ mod compatibility;
 mod config;
 mod deletes;
 pub mod exporters;
+mod fetched;
 mod leadership;
 mod log;
 mod pipeline;
@@ -38,7 +39,9 @@ pub use associations::{
     InfoRequest, Lifecycle,
 };
 pub use exporters::ExporterAction;
+pub use fetched::{FetchedVersion, UpstreamNames};
 pub use log::replay_loop;
+pub(crate) use reads::is_not_found;
 pub use tags::TagRequest;
 
 /// A version selector from a URL: a number or `latest` (`-1` is `latest` on reads).
@@ -202,6 +205,10 @@ pub struct Registry {
     validate_new_default: Option<bool>,
     /// The cluster's name (Confluent's schema.registry.group.id).
     group_id: String,
+    /// Fetch-through (`--upstream-url`): the fetched schemas' context and MM2's prefix.
+    upstream: Option<UpstreamNames>,
+    /// `--local-id-floor`: the smallest ID this registry gives its own new schemas (0: none).
+    local_id_floor: i32,
 }
 
 /// The 42205 answer of a `--read-only` node.
@@ -282,6 +289,8 @@ impl Registry {
             reject_empty_subject: false,
             validate_new_default: None,
             group_id: "schema-registry".into(),
+            upstream: None,
+            local_id_floor: 0,
         })
     }
 

@@ -282,6 +282,12 @@ impl Registry {
             } else {
                 Vec::new()
             };
+            // Fetch-through: a mirror-prefixed name stands for the upstream's subject in
+            // the fetched context (`fetched.rs`), tried last.
+            let mut others = others;
+            if let Some(m) = self.upstream.as_ref().and_then(|n| n.mapped(&asked)) {
+                others.push(m);
+            }
             (asked, others)
         };
         let first = match read(&asked) {
@@ -304,11 +310,22 @@ impl Registry {
     /// does not hold it, the same name in each other context in order, then any holder in
     /// the default context. A qualified subject that does not hold the ID finds nothing.
     /// `subject` is the query parameter as sent (no alias is followed).
+    ///
+    /// With fetch-through on (`fetched.rs`), the fetched context comes after the default
+    /// one where Confluent's rule ends with "any holder in the default context"; a
+    /// mirror-prefixed hint (`src.orders-value`) is first looked for as the upstream's
+    /// subject there, and never falls back to a default-context holder: the ID is the
+    /// upstream's, and a local schema that happens to have the same number is not it.
     pub fn schema_by_id(&self, id: i32, subject: Option<&str>) -> Result<IdView> {
         let ix = self.read();
         let not_found = || RegistryError::SchemaNotFound(Some(id as i64));
+        let fetched = self.upstream.as_ref();
+        let any_fetched =
+            |ix: &Index| fetched.and_then(|n| Self::id_view(ix, &n.context, id, None));
         let Some(raw) = subject else {
-            return Self::id_view(&ix, DEFAULT_CONTEXT, id, None).ok_or_else(not_found);
+            return Self::id_view(&ix, DEFAULT_CONTEXT, id, None)
+                .or_else(|| any_fetched(&ix))
+                .ok_or_else(not_found);
         };
         let s = Subject::parse(raw);
         if s.name.is_empty() {
@@ -327,7 +344,16 @@ impl Registry {
                 return Ok(v);
             }
         }
-        Self::id_view(&ix, DEFAULT_CONTEXT, id, None).ok_or_else(not_found)
+        if let Some(m) = fetched.and_then(|n| n.mapped(&s)) {
+            let q = m.qualified();
+            if let Some(v) = Self::id_view(&ix, &m.context, id, Some(&q)) {
+                return Ok(v);
+            }
+            return any_fetched(&ix).ok_or_else(not_found);
+        }
+        Self::id_view(&ix, DEFAULT_CONTEXT, id, None)
+            .or_else(|| any_fetched(&ix))
+            .ok_or_else(not_found)
     }
 
     /// The default answer to `GET /schemas/ids/{id}` (no parameters) as bytes: the one the
@@ -552,12 +578,13 @@ fn in_hash_map_order(holders: &crate::index::Holders) -> Vec<&(String, i32)> {
 }
 
 /// The "nothing there" answers after which a read tries the next context.
-fn is_not_found(e: &RegistryError) -> bool {
+pub(crate) fn is_not_found(e: &RegistryError) -> bool {
     matches!(
         e,
         RegistryError::SubjectNotFound(_)
             | RegistryError::VersionNotFound(_)
             | RegistryError::SchemaNotFound(_)
+            | RegistryError::GuidNotFound(_)
     )
 }
 

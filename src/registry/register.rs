@@ -424,7 +424,8 @@ impl Registry {
         } else {
             Self::mode_for(&ix, subject)
         };
-        let import = mode.is_import_or_forward();
+        // The fetched schemas' context is always in IMPORT (`fetched.rs`).
+        let import = mode.is_import_or_forward() || self.is_fetched_context(&subject.context);
         let explicit_id = req.id.filter(|id| *id >= 0);
         if gate && import && explicit_id.is_none() {
             return Err(RegistryError::OperationNotPermitted(format!(
@@ -539,7 +540,12 @@ impl Registry {
             let id = ix
                 .id_for_content(ctx, &key)
                 .or_else(|| flight.and_then(|f| f.id_for_content(ctx, &key)))
-                .unwrap_or(ix.max_id(ctx).max(flight.map_or(0, |f| f.max_id(ctx))) + 1);
+                .unwrap_or(
+                    ix.max_id(ctx)
+                        .max(flight.map_or(0, |f| f.max_id(ctx)))
+                        .max(self.id_floor(ctx))
+                        + 1,
+                );
             (id, new.latest_version + 1)
         };
         let mut records = Vec::new();
