@@ -805,8 +805,15 @@ const FETCHES: &str = "schema_registry_upstream_fetches_total";
 const LOOKUPS: &str = "schema_registry_upstream_lookups_total";
 const FETCH_SECONDS: &str = "schema_registry_upstream_fetch_duration_seconds";
 const HTTP_REQUESTS: &str = "schema_registry_http_requests_total";
-/// The fetch outcomes other than `fetched`.
-const FETCH_FAILURES: [&str; 5] = ["not_found", "error", "timeout", "rate_limited", "collision"];
+/// The fetch outcomes other than `fetched` (`down`: refused at once after a recent failure).
+const FETCH_FAILURES: [&str; 6] = [
+    "not_found",
+    "error",
+    "timeout",
+    "rate_limited",
+    "down",
+    "collision",
+];
 
 fn ft_topic(format: &str) -> String {
     format!("orders-{format}")
@@ -1428,12 +1435,10 @@ async fn fetch_through() {
         FETCHES,
         &[("outcome", "fetched")],
     );
-    let errors = Scrape::delta(
-        &before_outage,
-        &after_outage,
-        FETCHES,
-        &[("outcome", "error")],
-    );
+    let errors: f64 = ["error", "down"]
+        .iter()
+        .map(|o| Scrape::delta(&before_outage, &after_outage, FETCHES, &[("outcome", o)]))
+        .sum();
     assert_eq!(
         fetched,
         v5.len() as f64,
@@ -1442,7 +1447,7 @@ async fn fetch_through() {
     );
     assert!(
         errors >= 1.0,
-        "the failed fetches are counted (outcome=\"error\")\n{}",
+        "the failed fetches are counted (outcome=\"error\" or \"down\")\n{}",
         after_outage.upstream_samples()
     );
     let v5_ids: Vec<i64> = v5.values().copied().collect();
