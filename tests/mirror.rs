@@ -18,7 +18,7 @@
 //! - `exporter_…`: only `orders` is copied; the downstream registry has its own `_schemas`
 //!   and the upstream one exports to it (`POST /exporters`, Confluent's exporter API);
 //!   the same checks of IDs and decoding.
-//! - `fetch_through_…` (issue 19): only the data topics are copied (`orders-avro`,
+//! - `fetch_through_downstream_…` (issue 19): only the data topics are copied (`orders-avro`,
 //!   `orders-json`, `orders-protobuf` → `src.…`); the downstream registry has its own, empty
 //!   `_schemas` and `--upstream-url` (through [`Relay`], so the URL survives a restart of
 //!   the upstream registry) `--mirror-topic-prefix src.`: it answers an ID it lacks by
@@ -32,7 +32,7 @@
 //!   schemas fetched before keep decoding, version 5 fails fast with a 5xx naming the
 //!   upstream, and once the upstream registry is back (same `_schemas`, same state) the
 //!   same consumer, retrying, decodes them.
-//! - `fetch_through_…_64_consumers…`: per format, a fresh downstream registry with an
+//! - `fetch_through_64_consumers_…`: per format, a fresh downstream registry with an
 //!   empty store, and 64 Python threads (tests/clients/mirror_burst.py) released together,
 //!   each with its own client and deserializer, decoding the same records: one upstream
 //!   fetch per distinct ID (single-flight, also counted on the upstream's own `/metrics`);
@@ -805,6 +805,7 @@ const FETCHES: &str = "schema_registry_upstream_fetches_total";
 const LOOKUPS: &str = "schema_registry_upstream_lookups_total";
 const FETCH_SECONDS: &str = "schema_registry_upstream_fetch_duration_seconds";
 const HTTP_REQUESTS: &str = "schema_registry_http_requests_total";
+const STORE_APPEND_SECONDS: &str = "schema_registry_store_append_duration_seconds";
 /// The fetch outcomes other than `fetched` (`down`: refused at once after a recent failure).
 const FETCH_FAILURES: [&str; 6] = [
     "not_found",
@@ -1605,17 +1606,19 @@ async fn fetch_through_burst() {
         &ft_flags(&upstream.url),
     );
     fresh.wait_until_leader().await;
-    let mut probes = Vec::new();
+    let (mut probes, mut registrations) = (Vec::new(), Vec::new());
     for i in 0..PROBES {
         let schema = json!({"type": "record", "name": format!("Probe{i}"), "namespace": "shop",
             "fields": [{"name": "n", "type": "long"}]});
         let subject = format!("probe{i}-value");
+        let t = Instant::now();
         let (s, v) = upstream
             .post(
                 &format!("/subjects/{subject}/versions"),
                 &json!({"schema": schema.to_string()}),
             )
             .await;
+        registrations.push(t.elapsed());
         assert_eq!(s, 200, "register {subject}: {v}");
         probes.push((v["id"].as_i64().expect("an id"), subject));
     }
@@ -1634,21 +1637,30 @@ async fn fetch_through_burst() {
     assert_fetches(&before, &after, PROBES, "probes");
     first.sort();
     second.sort();
-    let histogram_sum = Scrape::delta(&before, &after, &format!("{FETCH_SECONDS}_sum"), &[]);
-    let histogram_count = Scrape::delta(&before, &after, &format!("{FETCH_SECONDS}_count"), &[]);
+    registrations.sort();
+    let mean_ms = |family: &str| {
+        let sum = Scrape::delta(&before, &after, &format!("{family}_sum"), &[]);
+        let count = Scrape::delta(&before, &after, &format!("{family}_count"), &[]);
+        let mean = if count > 0.0 {
+            sum / count * 1000.0
+        } else {
+            0.0
+        };
+        (count, mean)
+    };
+    let (fetches, fetch_ms) = mean_ms(FETCH_SECONDS);
+    let (appends, append_ms) = mean_ms(STORE_APPEND_SECONDS);
     eprintln!(
         "fetch-through report: first GET /schemas/ids/{{id}}?subject=… (a fetch) p50 {:.1?} \
          max {:.1?}; second (local) p50 {:.1?} max {:.1?}; {PROBES} IDs; the downstream's \
-         fetch histogram: {histogram_count} fetches, mean {:.1} ms",
+         fetch histogram: {fetches} fetches, mean {fetch_ms:.1} ms, of which its store's \
+         appends (Kafka): {appends}, mean {append_ms:.1} ms; for comparison a registration \
+         on the upstream (Kafka store too) p50 {:.1?}",
         percentile(&first, 0.5),
         first.last().copied().unwrap_or_default(),
         percentile(&second, 0.5),
         second.last().copied().unwrap_or_default(),
-        if histogram_count > 0.0 {
-            histogram_sum / histogram_count * 1000.0
-        } else {
-            0.0
-        }
+        percentile(&registrations, 0.5),
     );
     let failures = mirror.stop();
     assert!(
