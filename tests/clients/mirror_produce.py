@@ -1,21 +1,29 @@
 #!/usr/bin/env python3
-"""Avro producer of the mirroring test (tests/mirror.rs), with Confluent's real client.
+"""Producer of the mirroring test (tests/mirror.rs), with Confluent's real client.
 
     mirror_produce.py BOOTSTRAP REGISTRY_URL [TOPIC] [COUNT] [PARTITIONS]
+                      [--format avro|json|protobuf] [--versions V | --only-version N]
+                      [--seq-start S]
 
 Writes COUNT (10,000) records to TOPIC (`orders`, created with PARTITIONS partitions when
-missing) with confluent_kafka's Producer and AvroSerializer against the registry at
-REGISTRY_URL (auto.register.schemas), while the value schema evolves through three
-BACKWARD-compatible versions of `shop.Order` (a third of the records each): v2 adds
-`currency` with a default, v3 adds the optional `note`. Every record carries its sequence
-number `seq` (0..COUNT-1), in the value and in the header `seq`; the key is `order-<seq>`;
-the other fields are functions of `seq` (see `record`), so the consumer can check them.
+missing) with confluent_kafka's Producer and the stock serializer of the format (Avro by
+default: AvroSerializer; JSONSerializer, ProtobufSerializer) against the registry at
+REGISTRY_URL (auto.register.schemas), while the value schema evolves through V (3)
+BACKWARD-compatible versions of `Order` (an equal share of the records each; the versions
+are in mirror_formats.py): v2 adds `currency`, v3 the optional `note`, v4 `channel`, v5
+`priority`. With --only-version N every record is written with version N (registered by
+the serializer if new: a version added after the consumers started). Every record carries
+its sequence number `seq` (S..S+COUNT-1, S = --seq-start, 0), in the value and in the
+header `seq`; the key is `order-<seq>`; the other fields are functions of `seq`
+(mirror_formats.record), so the consumer can check them.
 
 Prints one JSON line on stdout: {"produced": N, "per_id": {"<schema id>": count, ...},
-"ids": [id of v1, v2, v3], "seconds": ...}; exits non-zero (a JSON line with "error")
-on any failure. Librdkafka's logs go to stderr.
+"ids": [schema IDs in version order], "version_ids": {"<version>": id}, "format": ...,
+"seconds": ...}; exits non-zero (a JSON line with "error") on any failure. Librdkafka's logs
+go to stderr.
 """
 
+import argparse
 import json
 import struct
 import sys
@@ -32,34 +40,13 @@ from confluent_kafka import KafkaException, Producer  # noqa: E402
 from confluent_kafka.admin import AdminClient, NewTopic  # noqa: E402
 from confluent_kafka.error import KafkaError  # noqa: E402
 from confluent_kafka.schema_registry import SchemaRegistryClient  # noqa: E402
-from confluent_kafka.schema_registry.avro import AvroSerializer  # noqa: E402
 from confluent_kafka.serialization import (  # noqa: E402
     MessageField,
     SerializationContext,
     StringSerializer,
 )
 
-V1_FIELDS = [
-    {"name": "seq", "type": "long"},
-    {"name": "customer", "type": "string"},
-    {"name": "amount", "type": "double"},
-]
-V2_FIELDS = V1_FIELDS + [{"name": "currency", "type": "string", "default": "EUR"}]
-V3_FIELDS = V2_FIELDS + [{"name": "note", "type": ["null", "string"], "default": None}]
-VERSIONS = [
-    {"type": "record", "name": "Order", "namespace": "shop", "fields": fields}
-    for fields in (V1_FIELDS, V2_FIELDS, V3_FIELDS)
-]
-
-
-def record(seq, version):
-    """The value of record `seq` written with schema version `version` (1..3)."""
-    r = {"seq": seq, "customer": f"customer-{seq % 97}", "amount": seq * 1.25}
-    if version >= 2:
-        r["currency"] = ["EUR", "USD", "CHF"][seq % 3]
-    if version >= 3:
-        r["note"] = None if seq % 2 else f"note-{seq}"
-    return r
+import mirror_formats  # noqa: E402  (next to this script)
 
 
 def fail(msg, **extra):
@@ -78,22 +65,36 @@ def ensure_topic(conf, topic, partitions):
             raise
 
 
+def arguments():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("bootstrap")
+    p.add_argument("registry")
+    p.add_argument("topic", nargs="?", default="orders")
+    p.add_argument("count", nargs="?", type=int, default=10_000)
+    p.add_argument("partitions", nargs="?", type=int, default=1)
+    p.add_argument("--format", choices=mirror_formats.FORMATS, default="avro")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--versions", type=int, default=3, help="spread the records over versions 1..V")
+    which.add_argument("--only-version", type=int, help="write every record with version N")
+    p.add_argument("--seq-start", type=int, default=0, help="the first record's seq")
+    a = p.parse_args()
+    for v in (a.versions, a.only_version):
+        if v is not None and not 1 <= v <= mirror_formats.VERSIONS:
+            p.error(f"versions are 1..{mirror_formats.VERSIONS}")
+    return a
+
+
 def main():
-    if len(sys.argv) < 3:
-        fail("usage: mirror_produce.py BOOTSTRAP REGISTRY_URL [TOPIC] [COUNT] [PARTITIONS]")
-    bootstrap, registry = sys.argv[1], sys.argv[2]
-    topic = sys.argv[3] if len(sys.argv) > 3 else "orders"
-    count = int(sys.argv[4]) if len(sys.argv) > 4 else 10_000
-    partitions = int(sys.argv[5]) if len(sys.argv) > 5 else 1
+    a = arguments()
     started = time.monotonic()
 
     # As tests/common/kafka.rs's client_config: IPv4 (tansu), no topic auto-creation.
-    conf = {"bootstrap.servers": bootstrap, "broker.address.family": "v4"}
-    ensure_topic(conf, topic, partitions)
+    conf = {"bootstrap.servers": a.bootstrap, "broker.address.family": "v4"}
+    ensure_topic(conf, a.topic, a.partitions)
 
-    sr = SchemaRegistryClient({"url": registry})
-    serializers = [AvroSerializer(sr, json.dumps(s), conf={"auto.register.schemas": True})
-                   for s in VERSIONS]
+    sr = SchemaRegistryClient({"url": a.registry})
+    versions = [a.only_version] if a.only_version else list(range(1, a.versions + 1))
+    serializers = {v: mirror_formats.serializer(a.format, sr, v) for v in versions}
     key_ser = StringSerializer("utf_8")
     producer = Producer({**conf,
                          "allow.auto.create.topics": False,
@@ -111,19 +112,20 @@ def main():
             delivered[0] += 1
 
     per_id = {}
-    ids = []
-    ctx = SerializationContext(topic, MessageField.VALUE)
-    for seq in range(count):
-        version = min(3, seq * 3 // count + 1)
-        value = serializers[version - 1](record(seq, version), ctx)
+    version_ids = {}
+    ctx = SerializationContext(a.topic, MessageField.VALUE)
+    for i in range(a.count):
+        seq = a.seq_start + i
+        version = versions[min(len(versions) - 1, i * len(versions) // a.count)]
+        ser, to_value = serializers[version]
+        value = ser(to_value(mirror_formats.record(seq, version, a.format)), ctx)
         (schema_id,) = struct.unpack(">I", value[1:5])
-        if len(ids) < version:
-            ids.append(schema_id)
+        version_ids.setdefault(version, schema_id)
         per_id[str(schema_id)] = per_id.get(str(schema_id), 0) + 1
-        key = key_ser(f"order-{seq}", SerializationContext(topic, MessageField.KEY))
+        key = key_ser(f"order-{seq}", SerializationContext(a.topic, MessageField.KEY))
         while True:
             try:
-                producer.produce(topic, key=key, value=value,
+                producer.produce(a.topic, key=key, value=value,
                                  headers=[("seq", str(seq).encode())], on_delivery=on_delivery)
                 break
             except BufferError:
@@ -132,11 +134,14 @@ def main():
         if errors:
             fail("delivery failed", first=errors[:5], produced=delivered[0])
     left = producer.flush(120)
-    if left or errors or delivered[0] != count:
+    if left or errors or delivered[0] != a.count:
         fail("not all records were delivered", left=left, first=errors[:5],
              delivered=delivered[0])
+    ids = [version_ids[v] for v in sorted(version_ids)]
     print(json.dumps({"produced": delivered[0], "per_id": per_id, "ids": ids,
-                      "seconds": round(time.monotonic() - started, 2)}), flush=True)
+                      "version_ids": {str(v): i for v, i in sorted(version_ids.items())},
+                      "format": a.format, "seconds": round(time.monotonic() - started, 2)}),
+          flush=True)
 
 
 if __name__ == "__main__":
