@@ -73,6 +73,8 @@ enum Failure {
     Down(u64, String),
     /// The upstream's ID or version is taken locally by other content: 42205.
     Collision(String),
+    /// The fetched context's mode refuses the write: 42205.
+    NotPermitted(String),
     /// Writing locally failed.
     Local(String),
 }
@@ -81,7 +83,10 @@ impl Failure {
     fn outcome(&self) -> &'static str {
         match self {
             Failure::NotFound => "not_found",
-            Failure::NotLeader(_) | Failure::Error(_) | Failure::Local(_) => "error",
+            Failure::NotLeader(_)
+            | Failure::Error(_)
+            | Failure::Local(_)
+            | Failure::NotPermitted(_) => "error",
             Failure::Timeout => "timeout",
             Failure::RateLimited(_) => "rate_limited",
             Failure::Down(..) => "down",
@@ -624,9 +629,13 @@ impl Upstream {
         for f in &versions {
             match self.registry.store_fetched(f).await {
                 Ok(()) => {}
-                Err(RegistryError::OperationNotPermitted(m)) => {
+                Err(RegistryError::OperationNotPermitted(m)) if m.contains(" collides ") => {
                     tracing::error!(id = f.id, subject = %f.subject, version = f.version, "{m}");
                     return Err(Failure::Collision(m));
+                }
+                // A mode that refuses writes (a READONLY global mode, say).
+                Err(RegistryError::OperationNotPermitted(m)) => {
+                    return Err(Failure::NotPermitted(m))
                 }
                 Err(RegistryError::NotLeader(l)) => return Err(Failure::NotLeader(l)),
                 Err(e) => return Err(Failure::Local(e.to_string())),
@@ -705,7 +714,9 @@ impl Upstream {
                 format!("it failed recently ({cause}); not asked again for {s} s"),
                 Some(s),
             ),
-            Failure::Collision(m) => RegistryError::OperationNotPermitted(m),
+            Failure::Collision(m) | Failure::NotPermitted(m) => {
+                RegistryError::OperationNotPermitted(m)
+            }
             Failure::Local(m) => RegistryError::Store(m),
         }
     }
