@@ -363,11 +363,15 @@ impl Upstream {
                     Key::Id(id) => *id,
                     Key::Guid(g) => self.id_of_guid(g).await?,
                     Key::Latest(s) => {
-                        let id = self.id_of_version(s, "latest").await?;
+                        let (id, version) = self.id_of_version(s, "latest").await?;
                         self.checked_latest(s);
+                        // The usual case of a check: the latest is here already.
+                        if self.registry.fetched_id(s, version) == Some(id) {
+                            return Ok(Vec::new());
+                        }
                         id
                     }
-                    Key::Version(s, v) => self.id_of_version(s, &v.to_string()).await?,
+                    Key::Version(s, v) => self.id_of_version(s, &v.to_string()).await?.0,
                 };
                 self.gather_id(id, key).await
             })
@@ -504,10 +508,10 @@ impl Upstream {
         &self,
         subject: &str,
         version: &str,
-    ) -> std::result::Result<i32, Failure> {
+    ) -> std::result::Result<(i32, i32), Failure> {
         let path = format!("/subjects/{}/versions/{version}", client::segment(subject));
         let reply = self.get(&path).await?;
-        int(&reply.body, "id")
+        Ok((int(&reply.body, "id")?, int(&reply.body, "version")?))
     }
 
     /// ID `id` and its references, as the versions to write, references first.
