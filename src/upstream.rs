@@ -246,7 +246,7 @@ impl Upstream {
         let first = self.registry.read_using_contexts(asked, &mut read);
         // A subject of this registry's own (in any other context, or holding versions
         // here) is answered as Confluent answers it.
-        if matches!(&first, Ok((s, _)) if !self.registry.is_fetched(&s.qualified())) {
+        if matches!(&first, Ok((s, _)) if !self.registry.is_fetched(s)) {
             return first;
         }
         let target = self.registry.alias_target(asked);
@@ -254,7 +254,7 @@ impl Upstream {
         let Some(upstream_subject) = names.and_then(|n| n.upstream_subject(&target)) else {
             return first;
         };
-        if self.registry.holds_subject(&target) && !self.registry.is_fetched(&target.qualified()) {
+        if self.registry.holds_subject(&target) && !self.registry.is_fetched(&target) {
             return first;
         }
         let context = names.map(|n| n.context.as_str()).unwrap_or_default();

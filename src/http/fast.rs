@@ -109,7 +109,7 @@ impl FastPath {
                 .ok()?;
             // A fetched subject's `latest` may be due for a check with the upstream
             // (`upstream.rs`): the router's handler decides.
-            if spec == VersionSpec::Latest && self.registry.is_fetched(&answered.qualified()) {
+            if spec == VersionSpec::Latest && self.registry.is_fetched(&answered) {
                 return None;
             }
             (bytes, VERSION)

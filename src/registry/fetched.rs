@@ -97,9 +97,10 @@ impl Registry {
         self.upstream.as_ref().is_some_and(|n| n.context == context)
     }
 
-    /// Whether a (qualified) subject is one of the fetched ones.
-    pub fn is_fetched(&self, subject: &str) -> bool {
-        self.is_fetched_context(&Subject::parse(subject).context)
+    /// Whether a subject is one of the fetched ones (no parsing, no allocation: the fast
+    /// path asks this of every `latest` it answers).
+    pub fn is_fetched(&self, subject: &Subject) -> bool {
+        self.is_fetched_context(&subject.context)
     }
 
     /// The ID a new local schema of `context` gets at least (fetched IDs keep theirs).
