@@ -38,6 +38,7 @@ pub async fn open_registry(
                 cache,
                 write_timeout: std::time::Duration::from_millis(args.kafka_write_timeout_ms),
                 read_only: args.read_only,
+                end_markers: true,
             };
             let s = tokio::time::timeout(init_timeout, KafkaStore::open(settings))
                 .await
@@ -70,6 +71,62 @@ pub async fn open_registry(
     .validating_new_schemas(args.schema_validate_new_schemas)
     .with_upstream(upstream_names(args)?, args.local_id_floor);
     Ok((Arc::new(registry), cluster_id))
+}
+
+/// Opens the DEK registry's own log beside the store (`--dek-registry`): on Kafka the
+/// topic `--dek-registry-topic` (created compacted with one partition if missing; a
+/// `--read-only` node runs without the DEK registry when the topic does not exist), on
+/// SQLite the file `NAME-dek.db` next to the store's. No cache file: the log holds a few
+/// records per KEK and DEK, read whole at start.
+pub async fn open_keys(args: &ServeArgs) -> Result<Option<Arc<crate::keys::Keys>>, String> {
+    if !args.dek_registry {
+        return Ok(None);
+    }
+    let store: Arc<dyn Store> = match StoreUrl::parse(&args.store)? {
+        StoreUrl::Sqlite(path) => {
+            let stem = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "registry".into());
+            let file = match path.extension() {
+                Some(ext) => format!("{stem}-dek.{}", ext.to_string_lossy()),
+                None => format!("{stem}-dek"),
+            };
+            let is_default = args.store == crate::config::DEFAULT_STORE;
+            let s = SqliteStore::open(&path.with_file_name(file), is_default)
+                .await
+                .map_err(|e| e.to_string())?;
+            Arc::new(s)
+        }
+        StoreUrl::Kafka { bootstrap, .. } => {
+            let settings = KafkaSettings {
+                bootstrap,
+                topic: args.dek_registry_topic.clone(),
+                properties: args.kafka_properties.clone(),
+                replication_factor: args.kafka_replication_factor,
+                cache: None,
+                write_timeout: std::time::Duration::from_millis(args.kafka_write_timeout_ms),
+                read_only: args.read_only,
+                end_markers: false,
+            };
+            let init = std::time::Duration::from_millis(args.kafka_init_timeout_ms.max(1));
+            match tokio::time::timeout(init, KafkaStore::open(settings)).await {
+                Err(_) => return Err(init_timeout_error(init)),
+                Ok(Ok(s)) => Arc::new(s),
+                Ok(Err(e)) if args.read_only => {
+                    tracing::warn!(error = %e, topic = %args.dek_registry_topic, "no DEK registry on this read-only node");
+                    return Ok(None);
+                }
+                Ok(Err(e)) => return Err(e.to_string()),
+            }
+        }
+    };
+    let log = crate::keys::KeyLog::open(store)
+        .await
+        .map_err(|e| e.to_string())?;
+    let keys = crate::keys::Keys::new(log, args.dek_registry_max_keys);
+    tracing::info!(store = %keys.describe(), keks = keys.read().keks.len(), deks = keys.read().deks.len(), "DEK registry on");
+    Ok(Some(Arc::new(keys)))
 }
 
 /// Fetch-through's names (`--upstream-url` on), checked before the store is opened.
@@ -209,6 +266,7 @@ pub async fn serve(
     let (registry, cluster_id) =
         open_registry(&args, advertised.trim_end_matches('/').into()).await?;
     registry.clone().keep_leadership().await;
+    let keys = open_keys(&args).await?;
     let exporters = Arc::new(crate::exporter::Live::default());
     if !args.read_only {
         tokio::spawn(crate::exporter::run(
@@ -236,6 +294,7 @@ pub async fn serve(
         auth,
         secrets,
         upstream,
+        keys,
     });
     // Test harnesses and scripts wait for this exact line.
     let url = format!("{scheme}://{addr}");

@@ -169,9 +169,13 @@ pub fn classify(method: &str, path: &str) -> Access {
                 None => name,
             })
         }
+        // A DEK belongs to a subject: the same grants as the subject's schemas.
+        ["dek-registry", "v1", "keks", _, "deks", s, ..] => Some(decode(s)),
         _ => None,
     };
-    let operation = if segs.first() == Some(&"exporters") {
+    let operation = if segs.first() == Some(&"dek-registry") {
+        dek_operation(method, &segs)
+    } else if segs.first() == Some(&"exporters") {
         // Exporter definitions hold the credentials of the destination registry.
         Operation::Admin
     } else if method == "GET" || method == "HEAD" {
@@ -203,6 +207,19 @@ pub fn classify(method: &str, path: &str) -> Access {
         Operation::Admin
     };
     Access { operation, subject }
+}
+
+/// The DEK registry's operations: reads are reads; creating a KEK or a DEK is a write, as
+/// the serializers of a producer create them on first use (like registering a schema);
+/// updates, deletes, undeletes and the KMS test are admin operations.
+fn dek_operation(method: &str, segs: &[&str]) -> Operation {
+    match (method, segs) {
+        ("GET" | "HEAD", _) => Operation::Read,
+        ("POST", ["dek-registry", "v1", "keks"])
+        | ("POST", ["dek-registry", "v1", "keks", _, "deks"])
+        | ("POST", ["dek-registry", "v1", "keks", _, "deks", _]) => Operation::Write,
+        _ => Operation::Admin,
+    }
 }
 
 fn decode(seg: &str) -> String {

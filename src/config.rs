@@ -194,6 +194,26 @@ pub struct ServeArgs {
     #[arg(long, env = "SR_LOCAL_ID_FLOOR", value_name = "ID", value_parser = clap::value_parser!(i32).range(1..))]
     pub local_id_floor: Option<i32>,
 
+    /// The DEK registry (`/dek-registry/v1/...`, client-side field encryption): its keys
+    /// are kept in a log of their own, the Kafka topic --dek-registry-topic beside the
+    /// store's (created compacted, as Confluent creates it), or embedded, a second SQLite
+    /// file beside the store's (`NAME-dek.db`). `false`: the API answers 404.
+    #[arg(long, env = "SR_DEK_REGISTRY", default_value_t = true, action = clap::ArgAction::Set)]
+    pub dek_registry: bool,
+
+    /// The DEK registry's topic on a Kafka store (Confluent's dek.registry.topic).
+    #[arg(
+        long,
+        env = "SR_DEK_REGISTRY_TOPIC",
+        default_value = "_dek_registry_keys"
+    )]
+    pub dek_registry_topic: String,
+
+    /// The most KEKs, and the most DEKs, the DEK registry holds (Confluent's
+    /// dek.registry.max.keys); past it a create answers 40972.
+    #[arg(long, env = "SR_DEK_REGISTRY_MAX_KEYS", default_value_t = crate::keys::DEFAULT_MAX_KEYS)]
+    pub dek_registry_max_keys: usize,
+
     /// A Confluent-style properties file (listeners, host.name, kafkastore.*,
     /// schema.compatibility.level, mode.mutability, leader.eligibility,
     /// schema.registry.group.id). Flags and SR_ variables override it.

@@ -73,6 +73,9 @@ pub enum RegistryError {
     /// code's first three digits (42212 → 422, 40903 → 409, 500 → 500).
     #[error("{1}")]
     Association(u32, String),
+    /// A DEK registry error (`DekRegistryErrors`): (status, error_code, message).
+    #[error("{2}")]
+    Keys(u16, u32, String),
     /// Forwarding to the leader failed.
     #[error("Error while forwarding the request to the leader: {0}")]
     Forwarding(String),

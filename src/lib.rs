@@ -15,6 +15,7 @@ pub mod http;
 pub mod index;
 pub mod json;
 pub mod json_log;
+pub mod keys;
 pub mod metrics;
 pub mod migrate;
 pub mod model;

@@ -258,6 +258,7 @@ pub fn map(props: &BTreeMap<String, String>) -> Result<Loaded, String> {
         ),
         ("upstream.latest.ttl.ms", "SR_UPSTREAM_LATEST_TTL_MS"),
         ("local.id.floor", "SR_LOCAL_ID_FLOOR"),
+        ("dek.registry.max.keys", "SR_DEK_REGISTRY_MAX_KEYS"),
     ] {
         if let Some(v) = get(key) {
             env(var, number(key, &v)?);
@@ -283,6 +284,7 @@ pub fn map(props: &BTreeMap<String, String>) -> Result<Loaded, String> {
         ("upstream.ssl.key.location", "SR_UPSTREAM_KEY"),
         ("upstream.context", "SR_UPSTREAM_CONTEXT"),
         ("mirror.topic.prefix", "SR_MIRROR_TOPIC_PREFIX"),
+        ("dek.registry.topic", "SR_DEK_REGISTRY_TOPIC"),
     ] {
         if let Some(v) = get(key) {
             env(var, v);

@@ -39,6 +39,7 @@ impl RegistryError {
                 (if *code >= 10000 { code / 100 } else { *code }) as u16,
                 *code,
             ),
+            Keys(status, code, _) => (*status, *code),
             Store(_) => (500, 50001),
             StoreTimeout(_) => (500, 50002),
             Forwarding(_) => (500, 50003),

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod compat;
 pub mod config;
 pub mod conn;
+pub mod dek;
 pub mod error;
 pub mod exporters;
 pub mod extract;
@@ -56,6 +57,15 @@ pub struct AppState {
     pub writes: tokio::runtime::Handle,
     /// Fetch-through (`--upstream-url`): misses of ID, GUID and subject reads.
     pub upstream: Option<Arc<crate::upstream::Upstream>>,
+    /// The DEK registry (`--dek-registry`); `None`: its API answers 404.
+    pub keys: Option<Arc<crate::keys::Keys>>,
+}
+
+impl AppState {
+    /// The DEK registry, or the 404 Confluent answers without its extension.
+    pub fn keys(&self) -> Result<&crate::keys::Keys, crate::error::RegistryError> {
+        self.keys.as_deref().ok_or_else(error::not_found_error)
+    }
 }
 
 pub use error::{ok, ok_raw, ok_typed};
@@ -80,6 +90,7 @@ pub fn router(state: AppState) -> Router {
         .merge(compat::routes())
         .merge(exporters::routes())
         .merge(associations::routes())
+        .merge(dek::routes())
         .merge(ui::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -463,6 +463,23 @@ impl Modify for ContextRoutes {
         super::exporters::pause,
         super::exporters::resume,
         super::exporters::reset,
+        super::dek::kek_names,
+        super::dek::create_kek,
+        super::dek::get_kek,
+        super::dek::update_kek,
+        super::dek::delete_kek,
+        super::dek::test_kek,
+        super::dek::undelete_kek,
+        super::dek::dek_subjects,
+        super::dek::create_dek_legacy,
+        super::dek::get_dek,
+        super::dek::create_dek,
+        super::dek::delete_deks,
+        super::dek::undelete_deks,
+        super::dek::dek_versions,
+        super::dek::get_dek_version,
+        super::dek::delete_dek_version,
+        super::dek::undelete_dek_version,
     ),
     components(schemas(
         ErrorBody,
@@ -497,7 +514,9 @@ impl Modify for ContextRoutes {
         LeaderInfo,
         Health,
         crate::exporter::ExporterStatus,
-        crate::exporter::ExporterRequest
+        crate::exporter::ExporterRequest,
+        super::dek::Kek,
+        super::dek::Dek
     ))
 )]
 pub struct ApiDoc;

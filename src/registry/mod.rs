@@ -340,6 +340,19 @@ impl Registry {
         }
     }
 
+    /// Whether this node may write to the DEK registry's log now: not on a `--read-only`
+    /// node (42205), and only as the leader (a follower's write goes to the leader:
+    /// `NotLeader`, which the HTTP layer forwards; 50004 while no leader is known).
+    pub fn may_write_keys(&self) -> Result<()> {
+        if self.read_only {
+            return Err(read_only_error());
+        }
+        match self.role() {
+            Role::Leader(_) => Ok(()),
+            Role::Follower(url) => Err(RegistryError::NotLeader(url)),
+        }
+    }
+
     /// Counts of schemas, subjects, versions and contexts, for `GET /metrics`.
     pub fn counts(&self) -> IndexCounts {
         let ix = self.read();

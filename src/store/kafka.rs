@@ -67,6 +67,10 @@ pub struct KafkaSettings {
     /// Never write to the topic (a mirrored log): no producer is created, the topic must
     /// exist, and the end of the log is found from the partition's high watermark.
     pub read_only: bool,
+    /// Find the end of the log by writing a NOOP marker (`_schemas`, as Confluent does);
+    /// `false`: from the high watermark, for topics whose other readers know no NOOP key
+    /// (`_dek_registry_keys`).
+    pub end_markers: bool,
 }
 
 fn backend<E: std::fmt::Display>(e: E) -> StoreError {
@@ -696,8 +700,9 @@ impl Store for KafkaStore {
 
     fn end_of_log(&self) -> StoreFuture<'_, i64> {
         Box::pin(async move {
-            let Some(marker) = &self.marker_producer else {
-                return self.high_watermark().await;
+            let marker = match &self.marker_producer {
+                Some(m) if self.settings.end_markers => m,
+                _ => return self.high_watermark().await,
             };
             let noop = record::encode(&Record {
                 key: Key::Noop,
