@@ -22,12 +22,18 @@
 #                                 migration) run by the client's executors
 #   association_test.py           confluent-kafka: associations (create/list/delete, and the
 #                                 default AssociatedNameStrategy picking the associated subject)
+#   csfle_test.py                 confluent-kafka: client-side field-level encryption (ENCRYPT
+#                                 rule, FieldEncryptionExecutor, local KMS) of a PII-tagged field
+#                                 in Avro, JSON Schema and Protobuf; keys in the DEK registry
+#                                 (/dek-registry/v1/keks, .../deks); reading with/without the secret
 #   node/kafkajs_json.test.mjs    @kafkajs/confluent-schema-registry, SchemaType.JSON
 #   node/confluent_json.test.mjs  @confluentinc/schemaregistry, JSON serdes
 #   node/kafkajs_proto.test.mjs   @kafkajs/confluent-schema-registry, SchemaType.PROTOBUF
 #   node/confluent_proto.test.mjs @confluentinc/schemaregistry, Protobuf serdes
 #   node/confluent_guid.test.mjs  @confluentinc/schemaregistry, schema GUIDs in headers
 #                                 (HeaderSchemaIdSerializer, DualSchemaIdDeserializer -> getByGuid)
+#   node/confluent_csfle.test.mjs @confluentinc/schemaregistry, field-level encryption of a
+#                                 PII-tagged Avro field (FieldEncryptionExecutor, LocalKmsDriver)
 #
 # Every suite runs even if an earlier one failed. The closing line adds them up:
 # "N passed, N failed" (passed = checks that held; failed = scenarios / node tests that
@@ -50,7 +56,7 @@ fi
 # --- client environments ------------------------------------------------------
 # venv.sh creates or reuses it (CLIENTS_VENV, PYTHON as before) and prints its python.
 py="$(bash "$here/venv.sh")" || { echo "run.sh: cannot set up the client venv" >&2; exit 2; }
-"$py" -c 'from importlib.metadata import version as v; print(" / ".join(p + " " + v(p) for p in ("confluent-kafka", "fastavro", "jsonschema", "protobuf", "grpcio-tools")))' </dev/null
+"$py" -c 'from importlib.metadata import version as v; print(" / ".join(p + " " + v(p) for p in ("confluent-kafka", "fastavro", "jsonschema", "protobuf", "grpcio-tools", "tink")))' </dev/null
 bash "$here/node/npm-ci.sh" || { echo "run.sh: cannot set up the Node clients (tests/clients/node)" >&2; exit 2; }
 node -p '"node " + process.version + " / " + ["@kafkajs/confluent-schema-registry", "@confluentinc/schemaregistry", "@bufbuild/protobuf"].map(p => p + " " + require(process.argv[1] + "/node_modules/" + p + "/package.json").version).join(" / ")' "$here/node" </dev/null
 
@@ -113,11 +119,13 @@ run_suite "confluent-kafka: Protobuf (protobuf_client_test.py)" py "$py" "$here/
 run_suite "confluent-kafka: GUID headers (guid_header_test.py)" py "$py" "$here/guid_header_test.py"
 run_suite "confluent-kafka: associations (association_test.py)" py "$py" "$here/association_test.py"
 run_suite "confluent-kafka: CEL and JSONata rules (rules_test.py)" py "$py" "$here/rules_test.py"
+run_suite "confluent-kafka: field-level encryption, DEK registry (csfle_test.py)" py "$py" "$here/csfle_test.py"
 run_suite "@kafkajs/confluent-schema-registry: JSON (node/kafkajs_json.test.mjs)" node node_test kafkajs_json.test.mjs
 run_suite "@confluentinc/schemaregistry: JSON (node/confluent_json.test.mjs)" node node_test confluent_json.test.mjs
 run_suite "@kafkajs/confluent-schema-registry: PROTOBUF (node/kafkajs_proto.test.mjs)" node node_test kafkajs_proto.test.mjs
 run_suite "@confluentinc/schemaregistry: Protobuf (node/confluent_proto.test.mjs)" node node_test confluent_proto.test.mjs
 run_suite "@confluentinc/schemaregistry: GUID headers (node/confluent_guid.test.mjs)" node node_test confluent_guid.test.mjs
+run_suite "@confluentinc/schemaregistry: field-level encryption (node/confluent_csfle.test.mjs)" node node_test confluent_csfle.test.mjs
 
 if ((total_failed > 0)) && [[ -s "$tmp/server.log" ]]; then
   # Here rather than from sr_cleanup at exit, so that the totals stay the last line.

@@ -24,7 +24,7 @@ want_hash="$(sha256sum "$req" | cut -d' ' -f1)"
 venv_ok() {
   [[ -x "$VENV/bin/python" ]] &&
     [[ -f "$stamp" && "$(cat "$stamp")" == "$want_hash" ]] &&
-    "$VENV/bin/python" -c 'import confluent_kafka.schema_registry.avro, confluent_kafka.schema_registry.json_schema, confluent_kafka.schema_registry.protobuf, fastavro, jsonschema, grpc_tools.protoc, celpy, jsonata' </dev/null >/dev/null 2>&1
+    "$VENV/bin/python" -c 'import confluent_kafka.schema_registry.avro, confluent_kafka.schema_registry.json_schema, confluent_kafka.schema_registry.protobuf, fastavro, jsonschema, grpc_tools.protoc, celpy, jsonata, confluent_kafka.schema_registry.rules.encryption.encrypt_executor, confluent_kafka.schema_registry.rules.encryption.localkms.local_driver' </dev/null >/dev/null 2>&1
 }
 
 # One creator at a time; the others wait, then find the venv ready.
