@@ -1,7 +1,10 @@
 //! `/dek-registry/v1/keks/...`: Confluent's DEK registry API (`DekRegistryResource.java`):
 //! KEKs and their DEKs, with Confluent's checks in its order (name, subject, version, the
-//! KEK and DEK a request names), then the write on the leader (`NotLeader` makes
-//! `forward.rs` send it there). The rules are in `crate::keys`.
+//! KEK and DEK a request names). A write is the leader's: a follower hands it on at once
+//! (`NotLeader` makes `forward.rs` send it there) rather than first checking it against
+//! its own state, which may not have applied the leader's last write yet (a client
+//! creating a KEK, then its DEK, through one follower); the leader checks it all. The
+//! rules are in `crate::keys`.
 
 use super::extract::{object, opt_bool, opt_int, opt_string, type_name, Body, Query};
 #[allow(unused_imports)]
@@ -469,6 +472,7 @@ pub(crate) async fn create_kek(
     q: KeyQuery,
     Body(body): Body,
 ) -> Result<Response, RegistryError> {
+    st.registry.may_write_keys()?;
     let req = bind_kek(body)?;
     keys::check_name(&req.name)?;
     if req.kms_key_id.is_empty() {
@@ -484,7 +488,6 @@ pub(crate) async fn create_kek(
         return Err(keys::no_kms("encrypted", "__TEST", &req.kms_type));
     }
     let keys = st.keys()?;
-    st.registry.may_write_keys()?;
     Ok(kek_answer(keys.create_kek(req).await?))
 }
 
@@ -536,6 +539,7 @@ pub(crate) async fn update_kek(
     q: KeyQuery,
     Body(body): Body,
 ) -> Result<Response, RegistryError> {
+    st.registry.may_write_keys()?;
     let name = p.kek()?;
     let v = body.ok_or_else(|| missing_body("putKek.arg4"))?;
     let m = object(&v, KEK_UPDATE)?;
@@ -552,7 +556,6 @@ pub(crate) async fn update_kek(
     if upd.shared.unwrap_or(old.value.shared) && q.test_sharing {
         return Err(keys::no_kms("encrypted", "__TEST", &old.value.kms_type));
     }
-    st.registry.may_write_keys()?;
     let k = keys.update_kek(name, upd).await?;
     k.map(kek_answer).ok_or_else(|| keys::not_found(name))
 }
@@ -575,10 +578,10 @@ pub(crate) async fn delete_kek(
     p: KeyPath,
     permanent: Permanent,
 ) -> Result<Response, RegistryError> {
+    st.registry.may_write_keys()?;
     let name = p.kek()?;
     let keys = st.keys()?;
     keys.kek(name, true).ok_or_else(|| keys::not_found(name))?;
-    st.registry.may_write_keys()?;
     keys.delete_kek(name, permanent.permanent).await?;
     Ok(no_content())
 }
@@ -600,10 +603,10 @@ pub(crate) async fn undelete_kek(
     State(st): State<AppState>,
     p: KeyPath,
 ) -> Result<Response, RegistryError> {
+    st.registry.may_write_keys()?;
     let name = p.kek()?;
     let keys = st.keys()?;
     keys.kek(name, true).ok_or_else(|| keys::not_found(name))?;
-    st.registry.may_write_keys()?;
     keys.undelete_kek(name).await?;
     Ok(no_content())
 }
@@ -621,7 +624,6 @@ async fn create(
     if keys.kek(name, req.deleted).is_none() {
         return Err(keys::not_found(name));
     }
-    st.registry.may_write_keys()?;
     Ok(dek_answer(keys.create_dek(name, q.rewrap, req).await?))
 }
 
@@ -647,6 +649,7 @@ pub(crate) async fn create_dek(
     q: KeyQuery,
     Body(body): Body,
 ) -> Result<Response, RegistryError> {
+    st.registry.may_write_keys()?;
     let mut req = bind_dek(body, "createDekWithSubject.arg5")?;
     req.subject = p.get("subject").to_string();
     create(&st, p.get("name"), &q, req).await
@@ -673,6 +676,7 @@ pub(crate) async fn create_dek_legacy(
     p: KeyPath,
     Body(body): Body,
 ) -> Result<Response, RegistryError> {
+    st.registry.may_write_keys()?;
     let req = bind_dek(body, "createDek.arg3")?;
     create(&st, p.get("name"), &KeyQuery::default(), req).await
 }
@@ -707,8 +711,8 @@ pub(crate) async fn delete_deks(
     q: KeyQuery,
     permanent: Permanent,
 ) -> Result<Response, RegistryError> {
-    dek_exists(&st, &p, LATEST, &q)?;
     st.registry.may_write_keys()?;
+    dek_exists(&st, &p, LATEST, &q)?;
     st.keys()?
         .delete_deks(
             p.get("name"),
@@ -739,11 +743,11 @@ pub(crate) async fn delete_dek_version(
     q: KeyQuery,
     permanent: Permanent,
 ) -> Result<Response, RegistryError> {
+    st.registry.may_write_keys()?;
     p.kek()?;
     p.subject()?;
     let version = p.version()?;
     dek_exists(&st, &p, version, &q)?;
-    st.registry.may_write_keys()?;
     st.keys()?
         .delete_dek_version(
             p.get("name"),
@@ -774,8 +778,8 @@ pub(crate) async fn undelete_deks(
     p: KeyPath,
     q: KeyQuery,
 ) -> Result<Response, RegistryError> {
-    dek_exists(&st, &p, LATEST, &q)?;
     st.registry.may_write_keys()?;
+    dek_exists(&st, &p, LATEST, &q)?;
     st.keys()?
         .undelete_deks(p.get("name"), p.get("subject"), None, q.algorithm)
         .await?;
@@ -800,11 +804,11 @@ pub(crate) async fn undelete_dek_version(
     p: KeyPath,
     q: KeyQuery,
 ) -> Result<Response, RegistryError> {
+    st.registry.may_write_keys()?;
     p.kek()?;
     p.subject()?;
     let version = p.version()?;
     dek_exists(&st, &p, version, &q)?;
-    st.registry.may_write_keys()?;
     st.keys()?
         .undelete_deks(p.get("name"), p.get("subject"), Some(version), q.algorithm)
         .await?;

@@ -85,7 +85,18 @@ pub async fn forward_writes(State(st): State<AppState>, req: Request, next: Next
     let Some(ForwardTo(leader)) = resp.extensions().get::<ForwardTo>().cloned() else {
         return resp;
     };
-    relay(&st, leader, method, &path, &headers, bytes).await
+    let answer = relay(&st, leader, method, &path, &headers, bytes).await;
+    // A DEK registry write the leader made: this node answers its next read from its own
+    // key log, so it catches up with it first (a client creates a KEK, then reads it or
+    // creates its DEK, through the same node). Bounded by the store's write timeout.
+    if answer.status().is_success() && path.starts_with("/dek-registry/") {
+        if let Some(keys) = &st.keys {
+            if let Err(e) = keys.sync().await {
+                tracing::warn!(error = %e, "the DEK registry did not catch up after a forwarded write");
+            }
+        }
+    }
+    answer
 }
 
 /// Sends a request this node cannot answer to the leader, once.

@@ -120,6 +120,13 @@ impl KeyLog {
         Ok(answer)
     }
 
+    /// Waits until this node has applied the log up to its end as it is now (a follower,
+    /// after the leader answered a write it forwarded, so that its next read sees it).
+    pub async fn sync(&self) -> Result<()> {
+        let end = self.store.end_of_log().await?;
+        self.wait_applied(end).await
+    }
+
     async fn wait_applied(&self, offset: i64) -> Result<()> {
         let mut rx = self.applied.clone();
         let limit = self.store.write_timeout();

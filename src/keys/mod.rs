@@ -214,6 +214,11 @@ impl Keys {
         self.log.describe()
     }
 
+    /// See [`KeyLog::sync`].
+    pub async fn sync(&self) -> Result<()> {
+        self.log.sync().await
+    }
+
     /// `getKekNames`: all KEKs by name, or with `subjectPrefix`, the KEKs that have a DEK
     /// for a subject starting with one of the prefixes (sorted, distinct).
     pub fn kek_names(&self, prefixes: &[String], deleted: bool) -> Vec<String> {
