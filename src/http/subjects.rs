@@ -152,7 +152,11 @@ pub(crate) async fn register(
 ) -> Result<Response, RegistryError> {
     let body = body
         .ok_or_else(|| super::error::unprocessable("register.arg5 must not be null (was null)"))?;
-    let req = schema_request(&body)?;
+    let mut req = schema_request(&body)?;
+    if st.keys.is_some() {
+        // The DEK registry's registration hook (`EncryptionUpdateRequestHandler`).
+        crate::keys::add_kms_defaults(&mut req.rule_set);
+    }
     // 8.3.1 `SubjectVersionsResource.register`: before the subject name is checked.
     if let serde_json::Value::Object(m) = &body {
         super::extract::validate_rule_sets(m, &["ruleSet"])?;

@@ -50,6 +50,11 @@ pub(crate) async fn modify_tags(
     if let Value::Object(m) = &body {
         super::extract::validate_rule_sets(m, &["ruleSet", "rulesToMerge"])?;
     }
+    let mut req = req;
+    if st.keys.is_some() {
+        // The DEK registry's hook (`EncryptionUpdateRequestHandler.handle(…, TagSchemaRequest)`).
+        crate::keys::add_kms_defaults(&mut req.rule_set);
+    }
     let r = st.registry.modify_tags(&p.subject(), spec, req).await?;
     Ok(ok_typed(&RegisterSchemaResponse::of(&r)))
 }

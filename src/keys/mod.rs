@@ -135,6 +135,60 @@ pub fn kms_key_id_valid(kms_type: &str, key_id: &str) -> bool {
     }
 }
 
+/// `EncryptionUpdateRequestHandler.addKmsDefaults`, run on a registration's (and a tag
+/// request's) own rule set while the DEK registry is on: each domain rule whose params name
+/// `encrypt.kms.key.id` but not both `encrypt.kek.name` and `encrypt.kms.type` gets
+/// `encrypt.kek.name` = the key ID without a leading `arn:`, each character other than a
+/// letter, digit, `_` or `-` replaced by `-`, and `encrypt.kms.type` = `aws-kms` for an
+/// `arn:` key ID. Params stay sorted (Confluent's `Rule.params` is a sorted map).
+pub fn add_kms_defaults(rule_set: &mut Option<serde_json::Value>) {
+    use serde_json::Value;
+    let Some(rules) = rule_set
+        .as_mut()
+        .and_then(|r| r.get_mut("domainRules"))
+        .and_then(Value::as_array_mut)
+    else {
+        return;
+    };
+    for rule in rules {
+        let Some(params) = rule.get_mut("params").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        let Some(key_id) = params
+            .get("encrypt.kms.key.id")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+        else {
+            continue;
+        };
+        if params.contains_key("encrypt.kek.name") && params.contains_key("encrypt.kms.type") {
+            continue;
+        }
+        let mut sorted: std::collections::BTreeMap<String, Value> =
+            std::mem::take(params).into_iter().collect();
+        let bare = key_id.strip_prefix("arn:").unwrap_or(&key_id);
+        let scrubbed: String = bare
+            .chars()
+            .map(|c| {
+                if c.is_alphanumeric() || c == '_' || c == '-' {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        sorted
+            .entry("encrypt.kek.name".into())
+            .or_insert(Value::String(scrubbed));
+        if key_id.starts_with("arn:") {
+            sorted
+                .entry("encrypt.kms.type".into())
+                .or_insert(Value::String("aws-kms".into()));
+        }
+        params.extend(sorted);
+    }
+}
+
 /// `POST /dek-registry/v1/keks` as bound.
 #[derive(Debug, Clone, Default)]
 pub struct NewKek {
@@ -623,6 +677,30 @@ mod tests {
         assert!(check_subject(":.ctx:s").is_ok());
         assert!(check_subject("").is_err());
         assert!(check_subject("a\u{7}b").is_err());
+    }
+
+    // EncryptionUpdateRequestHandler (RestApiTest.testRegisterCreatesKmsDefaults).
+    #[test]
+    fn kms_defaults_on_registration() {
+        let arn = "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        let mut rs = Some(serde_json::json!({"domainRules": [
+            {"name": "e", "params": {"encrypt.kms.key.id": arn, "z": "1"}},
+            {"name": "f", "params": {"encrypt.kms.key.id": "local/k", "encrypt.kms.type": "local-kms"}},
+            {"name": "g", "params": {"encrypt.kms.key.id": "k", "encrypt.kek.name": "mine", "encrypt.kms.type": "t"}},
+            {"name": "h"}
+        ]}));
+        add_kms_defaults(&mut rs);
+        let rules = &rs.unwrap()["domainRules"];
+        assert_eq!(
+            rules[0]["params"],
+            serde_json::json!({"encrypt.kek.name": "aws-kms-us-west-2-111122223333-key-1234abcd-12ab-34cd-56ef-1234567890ab",
+                "encrypt.kms.key.id": arn, "encrypt.kms.type": "aws-kms", "z": "1"})
+        );
+        let keys: Vec<&String> = rules[0]["params"].as_object().unwrap().keys().collect();
+        assert!(keys.windows(2).all(|w| w[0] < w[1]), "sorted: {keys:?}");
+        assert_eq!(rules[1]["params"]["encrypt.kek.name"], "local-k");
+        assert_eq!(rules[2]["params"]["encrypt.kek.name"], "mine");
+        assert!(rules[3].get("params").is_none());
     }
 
     // AbstractDekRegistry.normalizeKmsType and CreateKekRequest.validate.
