@@ -556,7 +556,9 @@ mod tests {
             text.contains(r#"{"type":"kek","name":"k","kmsType":"aws-kms","#),
             "{text}"
         );
-        assert!(text.contains(r#""type":"end","schemas":1,"configs":1,"modes":1,"keks":1,"deks":1}"#));
+        assert!(
+            text.contains(r#""type":"end","schemas":1,"configs":1,"modes":1,"keks":1,"deks":1}"#)
+        );
         assert!(text.starts_with("{\"type\":\"header\""), "{text}");
         let mut warnings = Vec::new();
         let back = Dump::parse(&text, &mut |w| warnings.push(w));

@@ -172,7 +172,9 @@ impl KeySummary {
 enum Found {
     Missing,
     /// The same content; `live`: not soft-deleted there.
-    Present { live: bool },
+    Present {
+        live: bool,
+    },
     Conflict(String),
 }
 
@@ -447,7 +449,11 @@ pub(super) async fn write(
         if r.status == 204 || r.ok() {
             sum.soft_deleted += 1;
         } else {
-            fail(format!("{}: soft-deleting it: {}", dek_what(d), r.describe()));
+            fail(format!(
+                "{}: soft-deleting it: {}",
+                dek_what(d),
+                r.describe()
+            ));
         }
     }
     for k in &plan.delete_keks {
@@ -457,7 +463,11 @@ pub(super) async fn write(
         if r.status == 204 || r.ok() {
             sum.soft_deleted += 1;
         } else {
-            fail(format!("{}: soft-deleting it: {}", kek_what(k), r.describe()));
+            fail(format!(
+                "{}: soft-deleting it: {}",
+                kek_what(k),
+                r.describe()
+            ));
         }
     }
     Ok(())
