@@ -659,3 +659,311 @@ fn exit_codes_for_unreachable_registries_and_bad_dumps() {
     let run = cli(&["export"], None);
     assert_eq!(run.code, 2, "{}", run.stderr);
 }
+
+// ---- the DEK registry ------------------------------------------------------------------
+
+const KEKS: &str = "/dek-registry/v1/keks";
+const ALGORITHMS: [&str; 3] = ["AES128_GCM", "AES256_GCM", "AES256_SIV"];
+
+async fn create_dek(server: &Server, kek: &str, subject: &str, alg: &str, version: i64) {
+    let body = json!({
+        "version": version,
+        "algorithm": alg,
+        // What a client sends: the DEK encrypted by its KEK in the KMS (opaque here).
+        "encryptedKeyMaterial": format!("{kek}/{subject}/{alg}/{version}"),
+    });
+    let path = format!("{KEKS}/{kek}/deks/{}", enc(subject));
+    ok(server, "POST", &path, Some(body)).await;
+}
+
+async fn no_content(server: &Server, method: &str, path: &str) {
+    let (status, v) = server.request(method, path, None, None).await;
+    assert_eq!(status, 204, "{method} {path}: {v}");
+}
+
+/// Two KEKs, DEKs under two algorithms with two versions, soft-deleted DEKs under a live KEK
+/// and a soft-deleted KEK with its soft-deleted DEKs. Confluent's rules (`crate::keys`, from
+/// `AbstractDekRegistry` / `DekRegistryResource`) shape the way there: a KEK can only be
+/// soft-deleted once its DEKs are (42272 otherwise), so `legacy`'s DEKs go first.
+async fn populate_keys(src: &Server) {
+    let payments = json!({
+        "name": "payments", "kmsType": "aws-kms",
+        "kmsKeyId": "arn:aws:kms:us-east-1:111122223333:key/payments",
+        "kmsProps": {"region": "us-east-1"}, "doc": "Payment data", "shared": false,
+    });
+    ok(src, "POST", KEKS, Some(payments)).await;
+    let legacy = json!({
+        "name": "legacy", "kmsType": "gcp-kms",
+        "kmsKeyId": "projects/p/locations/l/keyRings/r/cryptoKeys/legacy", "shared": false,
+    });
+    ok(src, "POST", KEKS, Some(legacy)).await;
+    create_dek(src, "payments", "orders-value", "AES256_GCM", 1).await;
+    create_dek(src, "payments", "orders-value", "AES256_GCM", 2).await;
+    create_dek(src, "payments", "orders-value", "AES128_GCM", 1).await;
+    create_dek(src, "payments", ":.ctx:sub", "AES256_SIV", 1).await;
+    create_dek(src, "payments", ":.ctx:sub", "AES256_GCM", 1).await;
+    let sub = format!("{KEKS}/payments/deks/{}", enc(":.ctx:sub"));
+    no_content(
+        src,
+        "DELETE",
+        &format!("{sub}/versions/1?algorithm=AES256_GCM"),
+    )
+    .await;
+    create_dek(src, "legacy", "legacy-value", "AES256_GCM", 1).await;
+    create_dek(src, "legacy", "legacy-value", "AES256_GCM", 2).await;
+    let (status, v) = src.delete(&format!("{KEKS}/legacy")).await;
+    assert_eq!(
+        (status, v["error_code"].clone()),
+        (422, json!(42272)),
+        "{v}"
+    );
+    no_content(src, "DELETE", &format!("{KEKS}/legacy/deks/legacy-value")).await;
+    no_content(src, "DELETE", &format!("{KEKS}/legacy")).await;
+}
+
+/// Every answer of the DEK registry's reads, keyed by request; `ts` dropped unless `raw`.
+async fn key_snapshot(server: &Server, raw: bool) -> BTreeMap<String, (u16, Value)> {
+    let strings = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap_or_else(|| panic!("a list: {v}"))
+            .iter()
+            .map(|s| s.as_str().expect("a string").to_string())
+            .collect()
+    };
+    let mut paths = vec![KEKS.to_string(), format!("{KEKS}?deleted=true")];
+    let names = strings(&server.get(&format!("{KEKS}?deleted=true")).await.1);
+    for k in &names {
+        let kek = format!("{KEKS}/{k}");
+        for q in ["", "?deleted=true"] {
+            paths.push(format!("{kek}{q}"));
+            paths.push(format!("{kek}/deks{q}"));
+        }
+        let subjects = strings(&server.get(&format!("{kek}/deks?deleted=true")).await.1);
+        for s in &subjects {
+            let dek = format!("{kek}/deks/{}", enc(s));
+            for alg in ALGORITHMS {
+                for q in [
+                    format!("?algorithm={alg}"),
+                    format!("?deleted=true&algorithm={alg}"),
+                ] {
+                    paths.push(format!("{dek}{q}"));
+                    paths.push(format!("{dek}/versions{q}"));
+                    paths.push(format!("{dek}/versions/latest{q}"));
+                    let (_, vs) = server
+                        .get(&format!("{dek}/versions?deleted=true&algorithm={alg}"))
+                        .await;
+                    for v in vs.as_array().into_iter().flatten() {
+                        paths.push(format!("{dek}/versions/{v}{q}"));
+                    }
+                }
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    for p in paths {
+        let (status, body) = server.get(&p).await;
+        let body = if raw { body } else { common::without_ts(body) };
+        out.insert(p, (status, body));
+    }
+    out
+}
+
+#[tokio::test]
+async fn the_dek_registry_goes_along() {
+    let src = Server::start();
+    let dst = Server::start();
+    populate_keys(&src).await;
+    register(&src, "orders-value", &three("Order")[0], json!([])).await;
+    let text = export(&src);
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    let keks: Vec<&Value> = lines.iter().filter(|l| l["type"] == "kek").collect();
+    let deks: Vec<&Value> = lines.iter().filter(|l| l["type"] == "dek").collect();
+    assert_eq!(keks.len(), 2, "{text}");
+    assert_eq!(deks.len(), 7, "{text}");
+    assert_eq!(
+        lines.last().expect("end")["deks"],
+        json!(7),
+        "the end line counts them"
+    );
+    assert_eq!(
+        *keks.iter().find(|k| k["name"] == "legacy").expect("legacy"),
+        &json!({"type": "kek", "name": "legacy", "kmsType": "gcp-kms",
+            "kmsKeyId": "projects/p/locations/l/keyRings/r/cryptoKeys/legacy",
+            "kmsProps": {}, "shared": false, "deleted": true})
+    );
+    assert!(deks.contains(&&json!({"type": "dek", "kekName": "payments",
+        "subject": "orders-value", "version": 2, "algorithm": "AES256_GCM",
+        "encryptedKeyMaterial": "payments/orders-value/AES256_GCM/2", "deleted": false})));
+    assert_eq!(deks.iter().filter(|d| d["deleted"] == true).count(), 3);
+    assert!(
+        !text.contains("\"ts\"") && !text.contains("\"keyMaterial\""),
+        "{text}"
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dump_path = dir.path().join("dump.jsonl");
+    std::fs::write(&dump_path, &text).expect("write dump");
+
+    // A dry run reports the keys to create and writes nothing.
+    let run = import_file(&dst, &dump_path, &["--dry-run"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(count(&run, "KEKs to create"), 2, "{}", run.stderr);
+    assert_eq!(count(&run, "DEKs to create"), 7, "{}", run.stderr);
+    assert_eq!(count(&run, "keys to soft-delete"), 0, "{}", run.stderr);
+    assert_eq!(dst.get(&format!("{KEKS}?deleted=true")).await.1, json!([]));
+
+    let before = key_snapshot(&src, false).await;
+    assert!(before.len() > 70, "{}", before.len());
+    let at = |p: &str| {
+        before
+            .get(p)
+            .cloned()
+            .unwrap_or_else(|| panic!("{p} not read"))
+    };
+    assert_eq!(at(KEKS).1, json!(["payments"]));
+    assert_eq!(at(&format!("{KEKS}/legacy")).0, 404);
+    assert_eq!(
+        at(&format!("{KEKS}/legacy?deleted=true")).1["deleted"],
+        true
+    );
+    let orders = format!("{KEKS}/payments/deks/orders-value/versions");
+    assert_eq!(
+        at(&format!("{orders}?algorithm=AES256_GCM")).1,
+        json!([1, 2])
+    );
+    assert_eq!(at(&format!("{orders}?algorithm=AES128_GCM")).1, json!([1]));
+    let sub = format!("{KEKS}/payments/deks/{}/versions", enc(":.ctx:sub"));
+    assert_eq!(at(&format!("{sub}?algorithm=AES256_GCM")).1, json!([]));
+    assert_eq!(
+        at(&format!("{sub}?deleted=true&algorithm=AES256_GCM")).1,
+        json!([1])
+    );
+
+    // `legacy` goes in soft-deleted from the start and its DEKs under it with `deleted: true`:
+    // Confluent's `DekRegistryResource.createDek` looks the KEK up with
+    // `getKek(kekName, request.isDeleted())` (as `crate::keys` does), so one create per key
+    // restores the state without the KEK ever being live on the target.
+    let run = import_file(&dst, &dump_path, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(count(&run, "KEKs created"), 2, "{}", run.stderr);
+    assert_eq!(count(&run, "DEKs created"), 7, "{}", run.stderr);
+    assert_eq!(count(&run, "keys soft-deleted"), 0, "{}", run.stderr);
+    assert_eq!(count(&run, "failures"), 0, "{}", run.stderr);
+    assert_same(&before, &key_snapshot(&dst, false).await);
+
+    // Again: everything is already there and nothing is written (`ts` stays the first
+    // import's).
+    let stamped = key_snapshot(&dst, true).await;
+    let run = import_file(&dst, &dump_path, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for key in [
+        "KEKs created",
+        "DEKs created",
+        "keys soft-deleted",
+        "failures",
+    ] {
+        assert_eq!(count(&run, key), 0, "{key}: {}", run.stderr);
+    }
+    assert_eq!(count(&run, "KEKs already present"), 2, "{}", run.stderr);
+    assert_eq!(count(&run, "DEKs already present"), 7, "{}", run.stderr);
+    assert_same(&stamped, &key_snapshot(&dst, true).await);
+    let run = import_file(&dst, &dump_path, &["--dry-run"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(count(&run, "KEKs to create"), 0, "{}", run.stderr);
+    assert_eq!(count(&run, "DEKs to create"), 0, "{}", run.stderr);
+
+    // A target holding some of the keys: `legacy` live with its version 1 (the same content)
+    // is soft-deleted as the dump has it, version 2 created under it; `payments` with another
+    // KMS key is a conflict, its DEKs are not imported, nothing of it is overwritten.
+    let dst2 = Server::start();
+    let other = json!({"name": "payments", "kmsType": "aws-kms",
+        "kmsKeyId": "arn:aws:kms:us-east-1:111122223333:key/other", "shared": false});
+    ok(&dst2, "POST", KEKS, Some(other)).await;
+    let legacy = json!({"name": "legacy", "kmsType": "gcp-kms",
+        "kmsKeyId": "projects/p/locations/l/keyRings/r/cryptoKeys/legacy", "shared": false});
+    ok(&dst2, "POST", KEKS, Some(legacy)).await;
+    create_dek(&dst2, "legacy", "legacy-value", "AES256_GCM", 1).await;
+    let payments_before = dst2.get(&format!("{KEKS}/payments")).await;
+    let run = import_file(&dst2, &dump_path, &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(count(&run, "KEKs already present"), 1, "{}", run.stderr);
+    assert_eq!(count(&run, "DEKs already present"), 1, "{}", run.stderr);
+    assert_eq!(count(&run, "DEKs created"), 1, "{}", run.stderr);
+    assert_eq!(count(&run, "keys soft-deleted"), 2, "{}", run.stderr);
+    assert_eq!(count(&run, "failures"), 6, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "KEK payments: the target holds another KEK of that name (kmsKeyId, kmsProps, doc differ)"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(
+            "DEK of KEK payments, subject orders-value, AES256_GCM version 2: its KEK is not imported"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(dst2.get(&format!("{KEKS}/payments")).await, payments_before);
+    let after = key_snapshot(&dst2, false).await;
+    for (path, answer) in &before {
+        if path.contains("/legacy") {
+            assert_eq!(after.get(path), Some(answer), "{path}");
+        }
+    }
+
+    // A shared KEK's DEKs cannot be read without a KMS (50070): skipped with a warning.
+    let shared = json!({"name": "shared", "kmsType": "aws-kms",
+        "kmsKeyId": "arn:aws:kms:us-east-1:111122223333:key/shared", "shared": false});
+    ok(&src, "POST", KEKS, Some(shared)).await;
+    create_dek(&src, "shared", "s-value", "AES256_GCM", 1).await;
+    ok(
+        &src,
+        "PUT",
+        &format!("{KEKS}/shared"),
+        Some(json!({"shared": true})),
+    )
+    .await;
+    let run = cli(&["export", "--url", &src.url], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "warning: skipping the DEK of KEK shared, subject s-value, AES256_GCM version 1"
+        ),
+        "{}",
+        run.stderr
+    );
+    let kinds = |t: &str, kind: &str| {
+        t.lines()
+            .filter(|l| l.contains(&format!("\"type\":\"{kind}\"")))
+            .count()
+    };
+    assert_eq!(
+        (kinds(&run.stdout, "kek"), kinds(&run.stdout, "dek")),
+        (3, 7)
+    );
+
+    // A registry without the DEK registry (404, error_code 404) exports no keys, silently,
+    // and an import into it reports the keys it cannot take.
+    let bare = Server::builder().args(["--dek-registry", "false"]).start();
+    assert_eq!(bare.get(KEKS).await.0, 404);
+    let run = cli(&["export", "--url", &bare.url], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains("warning"), "{}", run.stderr);
+    assert_eq!(
+        (kinds(&run.stdout, "kek"), kinds(&run.stdout, "dek")),
+        (0, 0)
+    );
+    let run = import_file(&bare, &dump_path, &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("2 KEKs and 7 DEKs not imported: the target has no DEK registry"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(count(&run, "versions created"), 1, "{}", run.stderr);
+}

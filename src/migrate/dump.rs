@@ -69,11 +69,53 @@ pub struct ModeLine {
     pub mode: String,
 }
 
+/// A KEK of the DEK registry, as `GET /dek-registry/v1/keks/{name}?deleted=true` answers
+/// it, without `ts` (the target stamps its own).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KekLine {
+    pub name: String,
+    pub kms_type: String,
+    pub kms_key_id: String,
+    #[serde(default)]
+    pub kms_props: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc: Option<String>,
+    #[serde(default)]
+    pub shared: bool,
+    #[serde(default)]
+    pub deleted: bool,
+}
+
+/// One DEK version, as `GET /dek-registry/v1/keks/{kek}/deks/{subject}/versions/{v}
+/// ?deleted=true&algorithm=ALG` answers it, without `ts` and never with `keyMaterial` (the
+/// raw key a registry with a KMS answers for a shared KEK: the field is not read).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DekLine {
+    pub kek_name: String,
+    pub subject: String,
+    pub version: i32,
+    pub algorithm: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encrypted_key_material: Option<String>,
+    #[serde(default)]
+    pub deleted: bool,
+}
+
+/// The algorithms of the DEK registry (`DekFormat`); `AES256_GCM` is the API's default.
+pub const DEK_ALGORITHMS: [&str; 3] = ["AES128_GCM", "AES256_GCM", "AES256_SIV"];
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EndLine {
     pub schemas: usize,
     pub configs: usize,
     pub modes: usize,
+    /// Absent in dumps written before the DEK registry was exported: 0.
+    #[serde(default)]
+    pub keks: usize,
+    #[serde(default)]
+    pub deks: usize,
 }
 
 /// A whole dump, in memory.
@@ -83,6 +125,8 @@ pub struct Dump {
     pub schemas: Vec<SchemaLine>,
     pub configs: Vec<ConfigLine>,
     pub modes: Vec<ModeLine>,
+    pub keks: Vec<KekLine>,
+    pub deks: Vec<DekLine>,
 }
 
 /// One line of the dump: `{"type": kind, …fields}`.
@@ -96,7 +140,8 @@ fn line<T: Serialize>(kind: &str, item: &T) -> String {
 }
 
 impl Dump {
-    /// The dump as JSON Lines (header, schemas, configs, modes, end), each line ended by `\n`.
+    /// The dump as JSON Lines (header, schemas, configs, modes, keks, deks, end), each line
+    /// ended by `\n`.
     pub fn to_jsonl(&self) -> String {
         let mut out = String::new();
         let mut push = |l: String| {
@@ -113,12 +158,20 @@ impl Dump {
         for m in &self.modes {
             push(line("mode", m));
         }
+        for k in &self.keks {
+            push(line("kek", k));
+        }
+        for d in &self.deks {
+            push(line("dek", d));
+        }
         push(line(
             "end",
             &EndLine {
                 schemas: self.schemas.len(),
                 configs: self.configs.len(),
                 modes: self.modes.len(),
+                keks: self.keks.len(),
+                deks: self.deks.len(),
             },
         ));
         out
@@ -131,6 +184,8 @@ impl Dump {
         let mut schemas = Vec::new();
         let mut configs = Vec::new();
         let mut modes = Vec::new();
+        let mut keks: Vec<KekLine> = Vec::new();
+        let mut deks: Vec<DekLine> = Vec::new();
         for (i, raw) in text.lines().enumerate() {
             let n = i + 1;
             let raw = raw.trim();
@@ -182,6 +237,23 @@ impl Dump {
                 }
                 "config" => configs.push(serde_json::from_value(v).map_err(bad)?),
                 "mode" => modes.push(serde_json::from_value(v).map_err(bad)?),
+                "kek" => {
+                    let k: KekLine = serde_json::from_value(v).map_err(bad)?;
+                    if k.name.is_empty() {
+                        return Err(format!("line {n}: kek line without a name"));
+                    }
+                    keks.push(k);
+                }
+                "dek" => {
+                    let d: DekLine = serde_json::from_value(v).map_err(bad)?;
+                    if d.version < 1 || d.kek_name.is_empty() || d.subject.is_empty() {
+                        return Err(format!(
+                            "line {n}: dek line with kekName {:?}, subject {:?}, version {}",
+                            d.kek_name, d.subject, d.version
+                        ));
+                    }
+                    deks.push(d);
+                }
                 "end" => end = Some(serde_json::from_value(v).map_err(bad)?),
                 other => warn(format!(
                     "line {n}: skipping a line of unknown type {other:?}"
@@ -191,15 +263,26 @@ impl Dump {
         let header = header.ok_or("the dump is empty")?;
         let end =
             end.ok_or("the dump has no end line: it is incomplete (was the export interrupted?)")?;
-        if (end.schemas, end.configs, end.modes) != (schemas.len(), configs.len(), modes.len()) {
+        let held = (
+            schemas.len(),
+            configs.len(),
+            modes.len(),
+            keks.len(),
+            deks.len(),
+        );
+        if (end.schemas, end.configs, end.modes, end.keks, end.deks) != held {
             return Err(format!(
-                "the end line announces {} schemas, {} configs, {} modes but the dump holds {}, {}, {}",
+                "the end line announces {} schemas, {} configs, {} modes, {} keks, {} deks but the dump holds {}, {}, {}, {}, {}",
                 end.schemas,
                 end.configs,
                 end.modes,
-                schemas.len(),
-                configs.len(),
-                modes.len()
+                end.keks,
+                end.deks,
+                held.0,
+                held.1,
+                held.2,
+                held.3,
+                held.4
             ));
         }
         let mut seen = BTreeSet::new();
@@ -211,11 +294,28 @@ impl Dump {
                 ));
             }
         }
+        let mut names = BTreeSet::new();
+        for k in &keks {
+            if !names.insert(k.name.as_str()) {
+                return Err(format!("kek {:?} appears twice", k.name));
+            }
+        }
+        let mut seen = BTreeSet::new();
+        for d in &deks {
+            if !seen.insert((&d.kek_name, &d.subject, &d.algorithm, d.version)) {
+                return Err(format!(
+                    "dek {:?} subject {:?} {} version {} appears twice",
+                    d.kek_name, d.subject, d.algorithm, d.version
+                ));
+            }
+        }
         Ok(Dump {
             header,
             schemas: order_schemas(schemas),
             configs,
             modes,
+            keks,
+            deks,
         })
     }
 }
@@ -433,8 +533,32 @@ mod tests {
                 subject: Some("a".into()),
                 mode: "READONLY".into(),
             }],
+            keks: vec![KekLine {
+                name: "k".into(),
+                kms_type: "aws-kms".into(),
+                kms_key_id: "arn:aws:kms:us-east-1:1:key/x".into(),
+                kms_props: BTreeMap::from([("p".to_string(), "v".to_string())]),
+                doc: None,
+                shared: false,
+                deleted: true,
+            }],
+            deks: vec![DekLine {
+                kek_name: "k".into(),
+                subject: "a".into(),
+                version: 1,
+                algorithm: "AES256_GCM".into(),
+                encrypted_key_material: Some("AAAA".into()),
+                deleted: true,
+            }],
         };
         let text = dump.to_jsonl();
+        assert!(
+            text.contains(r#"{"type":"kek","name":"k","kmsType":"aws-kms","#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#""type":"end","schemas":1,"configs":1,"modes":1,"keks":1,"deks":1}"#)
+        );
         assert!(text.starts_with("{\"type\":\"header\""), "{text}");
         let mut warnings = Vec::new();
         let back = Dump::parse(&text, &mut |w| warnings.push(w));
@@ -447,6 +571,17 @@ mod tests {
         assert!(Dump::parse(&extra, &mut |w| warnings.push(w)).is_ok());
         assert_eq!(warnings.len(), 1);
         assert!(Dump::parse("{\"type\":\"schema\"}", &mut |_| {}).is_err());
+        // A dump written before keys were exported: its end line has no key counts.
+        let old = concat!(
+            r#"{"type":"header","format":"schema-registry-dump","formatVersion":1}"#,
+            "\n",
+            r#"{"type":"end","schemas":0,"configs":0,"modes":0}"#,
+        );
+        assert!(Dump::parse(old, &mut |_| {}).is_ok());
+        // The end line counts the keys too.
+        let short = text.replace(r#""keks":1,"deks":1"#, r#""keks":1,"deks":2"#);
+        let err = Dump::parse(&short, &mut |_| {}).unwrap_err();
+        assert!(err.contains("2 deks"), "{err}");
         assert!(Dump::parse("not json", &mut |_| {}).is_err());
     }
 

@@ -40,12 +40,14 @@ pub fn run_export(args: &ExportArgs) -> ExitCode {
     let subjects: BTreeSet<&str> = dump.schemas.iter().map(|s| s.subject.as_str()).collect();
     let deleted = dump.schemas.iter().filter(|s| s.deleted).count();
     eprintln!(
-        "export of {}: {} subjects, {} versions ({deleted} soft-deleted), {} configs, {} modes{}",
+        "export of {}: {} subjects, {} versions ({deleted} soft-deleted), {} configs, {} modes, {} KEKs, {} DEK versions{}",
         api.base(),
         subjects.len(),
         dump.schemas.len(),
         dump.configs.len(),
         dump.modes.len(),
+        dump.keks.len(),
+        dump.deks.len(),
         match &args.output {
             Some(p) => format!(" written to {}", p.display()),
             None => String::new(),
@@ -66,7 +68,7 @@ pub fn run_export(args: &ExportArgs) -> ExitCode {
 }
 /// Lists a collection that may be paged (`offset`): asks again from the end of what was
 /// seen until nothing new comes (a registry ignoring `offset` answers the same page again).
-async fn list_all(api: &Api, path: &str) -> Result<Result<Vec<String>, Reply>, String> {
+pub(super) async fn list_all(api: &Api, path: &str) -> Result<Result<Vec<String>, Reply>, String> {
     let first = api.get(path).await?;
     if !first.ok() {
         return Ok(Err(first));
@@ -236,6 +238,7 @@ async fn export(api: &Api) -> Result<(Dump, Vec<String>), String> {
         )
         .await?;
     }
+    let (keks, deks) = super::keys::export_keys(api, &mut failures).await?;
     let header = Header {
         format: FORMAT.into(),
         format_version: FORMAT_VERSION,
@@ -249,6 +252,8 @@ async fn export(api: &Api) -> Result<(Dump, Vec<String>), String> {
             schemas: order_schemas(schemas),
             configs,
             modes,
+            keks,
+            deks,
         },
         failures,
     ))

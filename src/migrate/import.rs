@@ -2,6 +2,7 @@
 //! what differs.
 
 use super::dump::{ConfigLine, Dump, SchemaLine};
+use super::keys::{self, KeySummary};
 use super::{fatal, int_list, progress, runtime, say, scope_name, Api, ImportArgs};
 use crate::client::{scoped, segment as enc, ImportVersion, Reply, IMPORT};
 use crate::model::Subject;
@@ -22,6 +23,7 @@ struct Summary {
     configs_unchanged: usize,
     modes_set: usize,
     modes_unchanged: usize,
+    keys: KeySummary,
     failures: Vec<String>,
 }
 
@@ -50,6 +52,12 @@ impl Summary {
         let _ = writeln!(s, "  configs unchanged: {}", self.configs_unchanged);
         let _ = writeln!(s, "  modes {set}: {}", self.modes_set);
         let _ = writeln!(s, "  modes unchanged: {}", self.modes_unchanged);
+        let k = &self.keys;
+        let _ = writeln!(s, "  KEKs {created}: {}", k.keks_created);
+        let _ = writeln!(s, "  KEKs already present: {}", k.keks_present);
+        let _ = writeln!(s, "  DEKs {created}: {}", k.deks_created);
+        let _ = writeln!(s, "  DEKs already present: {}", k.deks_present);
+        let _ = writeln!(s, "  keys {deleted}: {}", k.soft_deleted);
         let _ = writeln!(s, "  failures: {}", self.failures.len());
         for f in &self.failures {
             let _ = writeln!(s, "    - {f}");
@@ -101,8 +109,12 @@ pub fn run_import(args: &ImportArgs) -> ExitCode {
             }
         }
         Err(e) => {
-            if summary.created + summary.soft_deleted + summary.configs_set + summary.modes_set > 0
-            {
+            let written = summary.created
+                + summary.soft_deleted
+                + summary.configs_set
+                + summary.modes_set
+                + summary.keys.written();
+            if written > 0 {
                 summary.print(api.base(), args.dry_run);
                 eprintln!("import: stopped early; running it again finishes the job");
             }
@@ -443,12 +455,15 @@ async fn import(
     }
     // The global scope last (a dumped READONLY must not block the other writes).
     mode_writes.sort_by_key(|(scope, _, _)| scope.is_none());
+    // The DEK registry's keys.
+    let key_plan = keys::plan(api, dump, &mut sum.keys, &mut sum.failures).await?;
 
     if args.dry_run {
         sum.created = to_create.len();
         sum.soft_deleted = to_delete.len();
         sum.configs_set = config_writes.len();
         sum.modes_set = mode_writes.iter().filter(|(_, _, change)| *change).count();
+        key_plan.dry_run(&mut sum.keys);
         return Ok(());
     }
 
@@ -457,6 +472,7 @@ async fn import(
         + to_create.len()
         + to_delete.len()
         + config_writes.len()
+        + key_plan.writes()
         + mode_writes.len();
     let pb = if total == 0 {
         ProgressBar::hidden()
@@ -476,6 +492,9 @@ async fn import(
         &mut failed_subjects,
     )
     .await;
+    if outcome.is_ok() {
+        outcome = keys::write(api, &key_plan, &pb, &mut sum.keys, &mut sum.failures).await;
+    }
     // Modes, also after a fatal error (best effort): no subject stays in IMPORT mode.
     for (scope, want, change) in &mode_writes {
         let temporary = scope.is_some_and(|s| needs_import.contains(&s));

@@ -1,6 +1,7 @@
 //! `schema-registry export` / `import`: move a whole registry's state (subjects, versions
-//! including soft-deleted ones, IDs, references, configs, modes) between Confluent-compatible
-//! registries through a JSON Lines dump, using IMPORT mode on the target.
+//! including soft-deleted ones, IDs, references, configs, modes, and the DEK registry's KEKs
+//! and DEKs) between Confluent-compatible registries through a JSON Lines dump, using IMPORT
+//! mode on the target for the schemas.
 //!
 //! Both commands speak only the public REST API v1, so either side may be this registry,
 //! Confluent's, or another compatible one:
@@ -27,10 +28,26 @@
 //!   (`subject` null) or `GET /config/{S}` (a subject, or a context as `:.ctx:`), as the
 //!   source answered it (`compatibilityLevel`, `normalize`, `defaultMetadata`, …).
 //! - `mode`: `{"type":"mode","subject":S|null,"mode":"READWRITE"|"READONLY"|…}`, likewise.
-//! - `end` (last line): `{"type":"end","schemas":N,"configs":N,"modes":N}`; a dump without it
-//!   (an interrupted export) is refused by `import`.
+//! - `kek` (one per KEK of the DEK registry, soft-deleted ones included):
+//!   `{"type":"kek","name":N,"kmsType":T,"kmsKeyId":ID,"kmsProps":{…},"doc":D?,"shared":BOOL,
+//!   "deleted":BOOL}`, the answer of `GET /dek-registry/v1/keks/{N}?deleted=true` without `ts`.
+//! - `dek` (one per DEK version, soft-deleted ones included): `{"type":"dek","kekName":N,
+//!   "subject":S,"version":V,"algorithm":"AES128_GCM"|"AES256_GCM"|"AES256_SIV",
+//!   "encryptedKeyMaterial":E?,"deleted":BOOL}`, the answer of `GET /dek-registry/v1/keks/{N}/
+//!   deks/{S}/versions/{V}?deleted=true&algorithm=A` without `ts`. Only the key material
+//!   encrypted by the KEK (in the KMS) is dumped, never raw key material (`keyMaterial`, which a
+//!   registry with a KMS answers for a shared KEK's DEKs, is not read). The DEKs of a shared KEK
+//!   that the registry cannot answer (50070: it has no KMS) are left out with a warning. A
+//!   registry without the DEK registry (404 on `GET /dek-registry/v1/keks`: Confluent without
+//!   its `dek-registry` module, Karapace) has no such lines.
+//! - `end` (last line): `{"type":"end","schemas":N,"configs":N,"modes":N,"keks":N,"deks":N}`; a
+//!   dump without it (an interrupted export) is refused by `import`. `keks` and `deks` are 0
+//!   when absent (dumps written before keys were exported).
 //!
-//! Readers skip lines of unknown `type` (with a warning) and unknown fields.
+//! Readers skip lines of unknown `type` (with a warning) and unknown fields. The `kek` and
+//! `dek` lines came within version 1 for that reason: an older `import` reads a newer dump's
+//! schemas, configs and modes, warns about each key line it skips, and ignores the end line's
+//! key counts.
 //!
 //! # What `import` does
 //!
@@ -46,12 +63,24 @@
 //!    dumped subject-level mode (none: the temporary IMPORT is removed), context and global
 //!    modes are set to the dumped values (`--skip-global` leaves the global ones alone).
 //!
+//! 5. Between the two (after the configs, before the modes), the DEK registry's keys: the
+//!    target's are read first (`GET …?deleted=true`); a key it holds with the same content is
+//!    "already present", with other content a conflict (reported, never overwritten). Missing
+//!    KEKs are created (`POST /dek-registry/v1/keks`) with their dumped `deleted` flag, then
+//!    missing DEKs (`POST /dek-registry/v1/keks/{N}/deks/{S}`) with theirs: Confluent's
+//!    `createDek` looks the KEK up with `getKek(name, request.isDeleted())`, so the soft-deleted
+//!    DEKs of a soft-deleted KEK go in under it, and the KEK is never live on the target. Keys
+//!    the target holds live that the dump marks deleted are soft-deleted, DEKs before their KEK;
+//!    keys soft-deleted on the target but live in the dump are reported, not undeleted. IMPORT
+//!    mode plays no part (the DEK registry ignores modes).
+//!
 //! Only what differs is written, so a second run writes nothing; an interrupted run is
 //! finished by running it again. Exit status: 0 done, 1 some items failed (each is printed),
 //! 2 usage error, unreadable or malformed dump, registry unreachable or refusing access.
 //!
 //! Limits of the public API: subjects that have a config or mode but no version (e.g.
 //! `alias` subjects) cannot be listed, so they are not exported; schema tags are not exported.
+//! DEKs of a shared KEK cannot be imported into this registry (it has no KMS: 50070).
 
 use crate::client::{self, Client, Credentials, Endpoint, ImportVersion, Reply, TransportError};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -64,10 +93,11 @@ use std::time::Duration;
 mod dump;
 mod export;
 mod import;
+mod keys;
 
 pub use dump::{
-    order_schemas, ConfigLine, Dump, EndLine, Header, ModeLine, RefLine, SchemaLine, FORMAT,
-    FORMAT_VERSION,
+    order_schemas, ConfigLine, DekLine, Dump, EndLine, Header, KekLine, ModeLine, RefLine,
+    SchemaLine, DEK_ALGORITHMS, FORMAT, FORMAT_VERSION,
 };
 pub use export::run_export;
 pub use import::run_import;
@@ -77,7 +107,8 @@ pub use import::run_import;
 #[command(
     after_help = "Dump a registry's whole state as JSON Lines: every subject of every context, \
         every version (soft-deleted ones included) with its ID, references in dependency order, \
-        configs and modes. Only the public REST API v1 is used, so the source may be any \
+        configs and modes, and the DEK registry's KEKs and DEKs (encrypted key material \
+        only). Only the public REST API is used, so the source may be any \
         Confluent-compatible registry.\n\n\
         Example:  schema-registry export --url http://old-registry:8081 > dump.jsonl\n\n\
         Exit status: 0 done, 1 some items could not be read (listed; the dump lacks them), \
@@ -106,8 +137,8 @@ pub struct ExportArgs {
 #[command(
     after_help = "Load a dump made by `export` into a registry, keeping IDs and versions: the \
         subjects being written are put in IMPORT mode, missing versions are registered in \
-        dependency order, soft-deleted ones deleted again, then configs and modes are applied. \
-        Versions already present with the same ID are skipped, so running it again is safe.\n\n\
+        dependency order, soft-deleted ones deleted again, then configs, KEKs and DEKs and modes \
+        are applied. Versions and keys already present with the same ID are skipped, so running it again is safe.\n\n\
         Example:  schema-registry import --url http://new-registry:8081 < dump.jsonl\n\n\
         Exit status: 0 done, 1 some items failed (listed), 2 usage error, malformed dump, \
         registry unreachable or refusing access."
@@ -242,6 +273,14 @@ impl Api {
 
     async fn soft_delete(&self, subject: &str, version: i32) -> Result<Reply, String> {
         self.answer(self.client.soft_delete(subject, version).await)
+    }
+
+    async fn post(&self, path: &str, body: &Value) -> Result<Reply, String> {
+        self.answer(self.client.post(path, body).await)
+    }
+
+    async fn delete(&self, path: &str) -> Result<Reply, String> {
+        self.answer(self.client.delete(path).await)
     }
 }
 
