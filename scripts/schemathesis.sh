@@ -14,7 +14,7 @@
 #
 # Environment: SR_BIN, SCHEMATHESIS_VENV (venv dir), PYTHON (creates the venv),
 # SCHEMATHESIS_MAX_EXAMPLES (100), SCHEMATHESIS_SEED (1), SCHEMATHESIS_WORKERS (1),
-# SCHEMATHESIS_TIMEOUT (280); extra arguments are passed to `schemathesis run`.
+# SCHEMATHESIS_TIMEOUT (420); extra arguments are passed to `schemathesis run`.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,7 +29,7 @@ seed="${SCHEMATHESIS_SEED:-1}"
 # One worker: the run is then reproducible from its seed, and CPython 3.11's ast.parse
 # (which hypothesis calls) is not thread-safe ("AST constructor recursion depth mismatch").
 workers="${SCHEMATHESIS_WORKERS:-1}"
-budget="${SCHEMATHESIS_TIMEOUT:-280}"
+budget="${SCHEMATHESIS_TIMEOUT:-420}"
 
 if [[ ! -x "$SR_BIN" ]]; then
   echo "schemathesis.sh: server binary '$SR_BIN' not found or not executable (cargo build --release)" >&2

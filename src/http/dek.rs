@@ -9,7 +9,7 @@
 use super::extract::{object, opt_bool, opt_int, opt_string, type_name, Body, Query};
 #[allow(unused_imports)]
 use super::openapi::*;
-use super::params::{Deleted, Paging, Permanent};
+use super::params::{Deleted, Paging, Permanent, Rewrap, TestSharing};
 use super::{ok_typed, AppState};
 use crate::error::RegistryError;
 use crate::keys::record::{Algorithm, DekValue, KekValue};
@@ -166,43 +166,52 @@ impl KeyPath {
     }
 }
 
-/// The query parameters of the DEK registry.
+/// `algorithm`: AES128_GCM, AES256_GCM (the default when absent or empty) or AES256_SIV;
+/// any other value leaves the request unmatched (404), as JAX-RS's enum conversion does.
 #[derive(Debug, Default, IntoParams)]
-#[into_params(parameter_in = Query, rename_all = "camelCase")]
-pub struct KeyQuery {
-    /// AES128_GCM, AES256_GCM (the default) or AES256_SIV; any other value leaves the
-    /// request unmatched (404), as JAX-RS's enum conversion does
+#[into_params(parameter_in = Query)]
+pub struct AlgorithmParam {
+    /// AES128_GCM, AES256_GCM (the default) or AES256_SIV
     #[param(value_type = Option<String>)]
     pub algorithm: Option<Algorithm>,
-    /// KEKs with a DEK for a subject starting with this (repeatable)
-    #[param(value_type = Option<Vec<String>>)]
-    pub subject_prefix: Vec<String>,
-    /// Replace an existing DEK version's encrypted key material
-    #[param(value_type = Option<bool>)]
-    pub rewrap: bool,
-    /// Check that the registry can use a shared KEK's KMS first
-    #[param(value_type = Option<bool>)]
-    pub test_sharing: bool,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for KeyQuery {
+impl<S: Send + Sync> FromRequestParts<S> for AlgorithmParam {
     type Rejection = RegistryError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, RegistryError> {
         let q = Query::parse(parts.uri.query());
         let algorithm = match q.get("algorithm") {
-            None => None,
+            None | Some("") => None,
             Some(a) => Some(Algorithm::parse(a).ok_or_else(super::error::not_found_error)?),
         };
-        Ok(KeyQuery {
-            algorithm,
+        Ok(AlgorithmParam { algorithm })
+    }
+}
+
+/// `subjectPrefix`, repeatable.
+#[derive(Debug, Default, IntoParams)]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
+pub struct SubjectPrefixes {
+    /// Only KEKs with a DEK for a subject starting with this (repeatable)
+    #[param(value_type = Option<Vec<String>>)]
+    pub subject_prefix: Vec<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for SubjectPrefixes {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _: &S,
+    ) -> Result<Self, std::convert::Infallible> {
+        let q = Query::parse(parts.uri.query());
+        Ok(SubjectPrefixes {
             subject_prefix: q
                 .all("subjectPrefix")
                 .into_iter()
                 .map(String::from)
                 .collect(),
-            rewrap: q.flag("rewrap"),
-            test_sharing: q.flag("testSharing"),
         })
     }
 }
@@ -294,12 +303,15 @@ fn bind_dek(body: Option<Value>, arg: &str) -> Result<NewDek, RegistryError> {
     path = "/dek-registry/v1/keks",
     operation_id = "list_keks",
     tag = "dek-registry",
-    params(KeyQuery, Deleted, Paging),
-    responses((status = 200, description = "KEK names", body = [String]))
+    params(SubjectPrefixes, Deleted, Paging),
+    responses(
+        (status = 200, description = "KEK names", body = [String]),
+        (status = 404, description = "offset or limit is not an int (unmatched, as Jersey)", body = ErrorBody),
+    )
 )]
 pub(crate) async fn kek_names(
     State(st): State<AppState>,
-    q: KeyQuery,
+    q: SubjectPrefixes,
     deleted: Deleted,
     paging: Paging,
 ) -> Result<Response, RegistryError> {
@@ -362,7 +374,7 @@ pub(crate) async fn dek_subjects(
     path = "/dek-registry/v1/keks/{name}/deks/{subject}/versions",
     operation_id = "list_dek_versions",
     tag = "dek-registry",
-    params(("name" = String, Path, description = "KEK name"), ("subject" = String, Path, description = "Subject"), KeyQuery, Deleted, Paging),
+    params(("name" = String, Path, description = "KEK name"), ("subject" = String, Path, description = "Subject"), AlgorithmParam, Deleted, Paging),
     responses(
         (status = 200, description = "The DEK's versions", body = [i32]),
         (status = 404, description = "40470 key not found", body = ErrorBody),
@@ -372,7 +384,7 @@ pub(crate) async fn dek_subjects(
 pub(crate) async fn dek_versions(
     State(st): State<AppState>,
     p: KeyPath,
-    q: KeyQuery,
+    q: AlgorithmParam,
     deleted: Deleted,
     paging: Paging,
 ) -> Result<Response, RegistryError> {
@@ -390,7 +402,7 @@ fn read_dek(
     st: &AppState,
     p: &KeyPath,
     version: i32,
-    q: &KeyQuery,
+    q: &AlgorithmParam,
     deleted: bool,
 ) -> Result<Response, RegistryError> {
     let (name, subject) = (p.kek()?, p.subject()?);
@@ -410,7 +422,7 @@ fn read_dek(
     path = "/dek-registry/v1/keks/{name}/deks/{subject}",
     operation_id = "get_dek",
     tag = "dek-registry",
-    params(("name" = String, Path, description = "KEK name"), ("subject" = String, Path, description = "Subject"), KeyQuery, Deleted),
+    params(("name" = String, Path, description = "KEK name"), ("subject" = String, Path, description = "Subject"), AlgorithmParam, Deleted),
     responses(
         (status = 200, description = "The DEK's version 1", body = Dek),
         (status = 404, description = "40470 key not found", body = ErrorBody),
@@ -421,7 +433,7 @@ fn read_dek(
 pub(crate) async fn get_dek(
     State(st): State<AppState>,
     p: KeyPath,
-    q: KeyQuery,
+    q: AlgorithmParam,
     deleted: Deleted,
 ) -> Result<Response, RegistryError> {
     read_dek(&st, &p, 1, &q, deleted.deleted)
@@ -432,7 +444,7 @@ pub(crate) async fn get_dek(
     path = "/dek-registry/v1/keks/{name}/deks/{subject}/versions/{version}",
     operation_id = "get_dek_version",
     tag = "dek-registry",
-    params(("name" = String, Path, description = "KEK name"), ("subject" = String, Path, description = "Subject"), ("version" = String, Path, description = "A version or latest"), KeyQuery, Deleted),
+    params(("name" = String, Path, description = "KEK name"), ("subject" = String, Path, description = "Subject"), ("version" = String, Path, description = "A version or latest"), AlgorithmParam, Deleted),
     responses(
         (status = 200, description = "The DEK", body = Dek),
         (status = 404, description = "40470 key not found", body = ErrorBody),
@@ -443,7 +455,7 @@ pub(crate) async fn get_dek(
 pub(crate) async fn get_dek_version(
     State(st): State<AppState>,
     p: KeyPath,
-    q: KeyQuery,
+    q: AlgorithmParam,
     deleted: Deleted,
 ) -> Result<Response, RegistryError> {
     p.kek()?;
@@ -458,7 +470,7 @@ pub(crate) async fn get_dek_version(
     operation_id = "create_kek",
     tag = "dek-registry",
     request_body(content = Object, description = "Confluent's CreateKekRequest: name, kmsType, kmsKeyId, kmsProps, doc, shared, deleted", content_type = "application/vnd.schemaregistry.v1+json"),
-    params(KeyQuery),
+    params(TestSharing),
     responses(
         (status = 200, description = "The KEK", body = Kek),
         BodyErrors,
@@ -469,7 +481,7 @@ pub(crate) async fn get_dek_version(
 )]
 pub(crate) async fn create_kek(
     State(st): State<AppState>,
-    q: KeyQuery,
+    q: TestSharing,
     Body(body): Body,
 ) -> Result<Response, RegistryError> {
     st.registry.may_write_keys()?;
@@ -524,7 +536,7 @@ pub(crate) async fn test_kek(
     operation_id = "update_kek",
     tag = "dek-registry",
     request_body(content = Object, description = "Confluent's UpdateKekRequest: kmsProps, doc, shared (absent: kept; null kmsProps or doc: cleared)", content_type = "application/vnd.schemaregistry.v1+json"),
-    params(("name" = String, Path, description = "KEK name"), KeyQuery),
+    params(("name" = String, Path, description = "KEK name"), TestSharing),
     responses(
         (status = 200, description = "The KEK", body = Kek),
         BodyErrors,
@@ -536,7 +548,7 @@ pub(crate) async fn test_kek(
 pub(crate) async fn update_kek(
     State(st): State<AppState>,
     p: KeyPath,
-    q: KeyQuery,
+    q: TestSharing,
     Body(body): Body,
 ) -> Result<Response, RegistryError> {
     st.registry.may_write_keys()?;
@@ -615,7 +627,7 @@ pub(crate) async fn undelete_kek(
 async fn create(
     st: &AppState,
     name: &str,
-    q: &KeyQuery,
+    rewrap: bool,
     req: NewDek,
 ) -> Result<Response, RegistryError> {
     keys::check_name(name)?;
@@ -624,7 +636,7 @@ async fn create(
     if keys.kek(name, req.deleted).is_none() {
         return Err(keys::not_found(name));
     }
-    Ok(dek_answer(keys.create_dek(name, q.rewrap, req).await?))
+    Ok(dek_answer(keys.create_dek(name, rewrap, req).await?))
 }
 
 #[utoipa::path(
@@ -633,7 +645,7 @@ async fn create(
     operation_id = "create_dek",
     tag = "dek-registry",
     request_body(content = Object, description = "Confluent's CreateDekRequest: version (1), algorithm (AES256_GCM), encryptedKeyMaterial, deleted; the subject is the path's", content_type = "application/vnd.schemaregistry.v1+json"),
-    params(("name" = String, Path, description = "KEK name"), ("subject" = String, Path, description = "Subject"), KeyQuery),
+    params(("name" = String, Path, description = "KEK name"), ("subject" = String, Path, description = "Subject"), Rewrap),
     responses(
         (status = 200, description = "The DEK", body = Dek),
         BodyErrors,
@@ -646,13 +658,13 @@ async fn create(
 pub(crate) async fn create_dek(
     State(st): State<AppState>,
     p: KeyPath,
-    q: KeyQuery,
+    rewrap: Rewrap,
     Body(body): Body,
 ) -> Result<Response, RegistryError> {
     st.registry.may_write_keys()?;
     let mut req = bind_dek(body, "createDekWithSubject.arg5")?;
     req.subject = p.get("subject").to_string();
-    create(&st, p.get("name"), &q, req).await
+    create(&st, p.get("name"), rewrap.rewrap, req).await
 }
 
 #[utoipa::path(
@@ -678,12 +690,17 @@ pub(crate) async fn create_dek_legacy(
 ) -> Result<Response, RegistryError> {
     st.registry.may_write_keys()?;
     let req = bind_dek(body, "createDek.arg3")?;
-    create(&st, p.get("name"), &KeyQuery::default(), req).await
+    create(&st, p.get("name"), false, req).await
 }
 
 /// Checks shared by the DEK deletes and undeletes: the KEK (deleted ones too), then the
 /// DEK version named (`LATEST`: the newest).
-fn dek_exists(st: &AppState, p: &KeyPath, version: i32, q: &KeyQuery) -> Result<(), RegistryError> {
+fn dek_exists(
+    st: &AppState,
+    p: &KeyPath,
+    version: i32,
+    q: &AlgorithmParam,
+) -> Result<(), RegistryError> {
     let (name, subject) = (p.kek()?, p.subject()?);
     let keys = st.keys()?;
     keys.kek(name, true).ok_or_else(|| keys::not_found(name))?;
@@ -697,7 +714,7 @@ fn dek_exists(st: &AppState, p: &KeyPath, version: i32, q: &KeyQuery) -> Result<
     path = "/dek-registry/v1/keks/{name}/deks/{subject}",
     operation_id = "delete_deks",
     tag = "dek-registry",
-    params(("name" = String, Path, description = "KEK name"), ("subject" = String, Path, description = "Subject"), KeyQuery, Permanent),
+    params(("name" = String, Path, description = "KEK name"), ("subject" = String, Path, description = "Subject"), AlgorithmParam, Permanent),
     responses(
         (status = 204, description = "Every version deleted"),
         (status = 404, description = "40470 key not found, 40471 not soft-deleted first", body = ErrorBody),
@@ -708,7 +725,7 @@ fn dek_exists(st: &AppState, p: &KeyPath, version: i32, q: &KeyQuery) -> Result<
 pub(crate) async fn delete_deks(
     State(st): State<AppState>,
     p: KeyPath,
-    q: KeyQuery,
+    q: AlgorithmParam,
     permanent: Permanent,
 ) -> Result<Response, RegistryError> {
     st.registry.may_write_keys()?;
@@ -729,7 +746,7 @@ pub(crate) async fn delete_deks(
     path = "/dek-registry/v1/keks/{name}/deks/{subject}/versions/{version}",
     operation_id = "delete_dek_version",
     tag = "dek-registry",
-    params(("name" = String, Path, description = "KEK name"), ("subject" = String, Path, description = "Subject"), ("version" = String, Path, description = "A version or latest"), KeyQuery, Permanent),
+    params(("name" = String, Path, description = "KEK name"), ("subject" = String, Path, description = "Subject"), ("version" = String, Path, description = "A version or latest"), AlgorithmParam, Permanent),
     responses(
         (status = 204, description = "Deleted"),
         (status = 404, description = "40470 key not found, 40471 not soft-deleted first", body = ErrorBody),
@@ -740,7 +757,7 @@ pub(crate) async fn delete_deks(
 pub(crate) async fn delete_dek_version(
     State(st): State<AppState>,
     p: KeyPath,
-    q: KeyQuery,
+    q: AlgorithmParam,
     permanent: Permanent,
 ) -> Result<Response, RegistryError> {
     st.registry.may_write_keys()?;
@@ -765,7 +782,7 @@ pub(crate) async fn delete_dek_version(
     path = "/dek-registry/v1/keks/{name}/deks/{subject}/undelete",
     operation_id = "undelete_deks",
     tag = "dek-registry",
-    params(("name" = String, Path, description = "KEK name"), ("subject" = String, Path, description = "Subject"), KeyQuery),
+    params(("name" = String, Path, description = "KEK name"), ("subject" = String, Path, description = "Subject"), AlgorithmParam),
     responses(
         (status = 204, description = "Every version undeleted"),
         (status = 404, description = "40470 key not found, 40472 the KEK must be undeleted first", body = ErrorBody),
@@ -776,7 +793,7 @@ pub(crate) async fn delete_dek_version(
 pub(crate) async fn undelete_deks(
     State(st): State<AppState>,
     p: KeyPath,
-    q: KeyQuery,
+    q: AlgorithmParam,
 ) -> Result<Response, RegistryError> {
     st.registry.may_write_keys()?;
     dek_exists(&st, &p, LATEST, &q)?;
@@ -791,7 +808,7 @@ pub(crate) async fn undelete_deks(
     path = "/dek-registry/v1/keks/{name}/deks/{subject}/versions/{version}/undelete",
     operation_id = "undelete_dek_version",
     tag = "dek-registry",
-    params(("name" = String, Path, description = "KEK name"), ("subject" = String, Path, description = "Subject"), ("version" = String, Path, description = "A version or latest"), KeyQuery),
+    params(("name" = String, Path, description = "KEK name"), ("subject" = String, Path, description = "Subject"), ("version" = String, Path, description = "A version or latest"), AlgorithmParam),
     responses(
         (status = 204, description = "Undeleted"),
         (status = 404, description = "40470 key not found, 40472 the KEK must be undeleted first", body = ErrorBody),
@@ -802,7 +819,7 @@ pub(crate) async fn undelete_deks(
 pub(crate) async fn undelete_dek_version(
     State(st): State<AppState>,
     p: KeyPath,
-    q: KeyQuery,
+    q: AlgorithmParam,
 ) -> Result<Response, RegistryError> {
     st.registry.may_write_keys()?;
     p.kek()?;

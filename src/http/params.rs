@@ -285,6 +285,18 @@ flag!(
     "permanent"
 );
 flag!(
+    /// DEK registry: replace an existing DEK version's encrypted key material
+    Rewrap,
+    rewrap,
+    "rewrap"
+);
+flag!(
+    /// DEK registry: first check that the registry can use a shared KEK's KMS
+    TestSharing,
+    test_sharing,
+    "testSharing"
+);
+flag!(
     /// Include the reasons of an incompatibility (`messages`)
     Verbose,
     verbose,
