@@ -15,6 +15,7 @@
 
 mod common;
 
+use common::auth::{basic, cheap_hash};
 use common::kafka::{broker_or_skip, Broker};
 use common::Server;
 use rdkafka::consumer::{BaseConsumer, Consumer};
@@ -438,6 +439,88 @@ async fn keys_survive_a_restart_and_a_read_only_node_refuses_writes() {
     assert_eq!((st, code(&v)), (404, 404), "{v}");
 }
 
+/// `--auth-users-file` roles (`src/auth.rs::dek_operation`): reads for read-only users;
+/// creating a KEK or a DEK for read-write users (the producers' serializers create them on
+/// first use, as they register schemas); updates, deletes and undeletes for admins.
+#[tokio::test]
+async fn key_operations_need_the_roles_their_methods_need() {
+    let files = tempfile::tempdir().expect("dir");
+    let users = files.path().join("users");
+    std::fs::write(
+        &users,
+        format!(
+            "admin:{}:admin\nwriter:{}:read-write\nreader:{}:read-only\n",
+            cheap_hash("a"),
+            cheap_hash("w"),
+            cheap_hash("r")
+        ),
+    )
+    .expect("users file");
+    let s = Server::builder()
+        .users_file(&users.display().to_string())
+        .start();
+    let call = |user: &'static str,
+                pw: &'static str,
+                method: &'static str,
+                path: String,
+                body: Option<Value>| {
+        let (client, url) = (s.client.clone(), s.url.clone());
+        async move {
+            let mut req = client
+                .request(method.parse().expect("method"), format!("{url}{path}"))
+                .header("Authorization", basic(user, pw));
+            if let Some(b) = body {
+                req = req
+                    .header("Content-Type", "application/json")
+                    .body(b.to_string());
+            }
+            req.send().await.expect("send").status().as_u16()
+        }
+    };
+    let dek_path = format!("{K}/k/deks/orders-value");
+    assert_eq!(
+        call("reader", "r", "POST", K.into(), Some(kek("k"))).await,
+        403
+    );
+    assert_eq!(
+        call("writer", "w", "POST", K.into(), Some(kek("k"))).await,
+        200
+    );
+    assert_eq!(
+        call("reader", "r", "POST", dek_path.clone(), Some(dek("AQID"))).await,
+        403
+    );
+    assert_eq!(
+        call("writer", "w", "POST", dek_path.clone(), Some(dek("AQID"))).await,
+        200
+    );
+    for path in [
+        K.to_string(),
+        format!("{K}/k"),
+        format!("{dek_path}/versions/latest"),
+    ] {
+        assert_eq!(
+            call("reader", "r", "GET", path.clone(), None).await,
+            200,
+            "{path}"
+        );
+    }
+    for (method, path, body) in [
+        ("PUT", format!("{K}/k"), Some(json!({"doc": "d"}))),
+        ("DELETE", dek_path.clone(), None),
+        ("DELETE", format!("{K}/k"), None),
+        ("POST", format!("{K}/k/undelete"), None),
+    ] {
+        assert_eq!(
+            call("writer", "w", method, path.clone(), body.clone()).await,
+            403,
+            "{method} {path}"
+        );
+        let ok = call("admin", "a", method, path.clone(), body).await;
+        assert!(ok == 200 || ok == 204, "{method} {path}: {ok}");
+    }
+}
+
 fn read_all(broker: &Broker, topic: &str) -> Vec<(i64, String, Option<String>)> {
     let t = Duration::from_secs(10);
     let c: BaseConsumer = broker
@@ -507,6 +590,40 @@ async fn on_kafka_the_keys_are_confluent_records_in_their_own_topic() {
         .topic("_schemas")
         .dir(dir.path())
         .start();
+    // A registry that finds no key topic creates it as Confluent's KafkaCache does: one
+    // partition, compacted.
+    {
+        use rdkafka::admin::{AdminClient, AdminOptions, ResourceSpecifier};
+        let other = tempfile::tempdir().expect("dir");
+        let fresh = Server::builder()
+            .kafka(&broker.address())
+            .topic("_schemas_other")
+            .dir(other.path())
+            .args(["--dek-registry-topic", "_keys_fresh"])
+            .start();
+        let admin: AdminClient<rdkafka::client::DefaultClientContext> =
+            broker.client_config().create().expect("admin");
+        let md = admin
+            .inner()
+            .fetch_metadata(Some("_keys_fresh"), Duration::from_secs(10))
+            .expect("metadata");
+        assert_eq!(md.topics()[0].partitions().len(), 1);
+        let cfg = admin
+            .describe_configs(
+                [&ResourceSpecifier::Topic("_keys_fresh")],
+                &AdminOptions::new(),
+            )
+            .await
+            .expect("describe");
+        let r = cfg.into_iter().next().expect("one").expect("ok");
+        assert_eq!(
+            r.get("cleanup.policy")
+                .and_then(|e| e.value.clone())
+                .as_deref(),
+            Some("compact")
+        );
+        drop(fresh);
+    }
     let (_, v) = s.get(&format!("{K}/old/deks/s")).await;
     assert_eq!(v["encryptedKeyMaterial"], "QUJD", "{v}");
 
