@@ -124,8 +124,12 @@ pub async fn open_keys(args: &ServeArgs) -> Result<Option<Arc<crate::keys::Keys>
     let log = crate::keys::KeyLog::open(store)
         .await
         .map_err(|e| e.to_string())?;
-    let keys = crate::keys::Keys::new(log, args.dek_registry_max_keys);
-    tracing::info!(store = %keys.describe(), keks = keys.read().keks.len(), deks = keys.read().deks.len(), "DEK registry on");
+    let kms = args
+        .dek_local_kms_secret
+        .as_deref()
+        .map(crate::keys::kms::LocalKms::new);
+    let keys = crate::keys::Keys::new(log, args.dek_registry_max_keys, kms);
+    tracing::info!(store = %keys.describe(), keks = keys.read().keks.len(), deks = keys.read().deks.len(), local_kms = args.dek_local_kms_secret.is_some(), "DEK registry on");
     Ok(Some(Arc::new(keys)))
 }
 

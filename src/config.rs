@@ -209,6 +209,20 @@ pub struct ServeArgs {
     )]
     pub dek_registry_topic: String,
 
+    /// The DEK registry's own KMS client for shared KEKs of kmsType `local-kms`: the
+    /// secret its AES-128-GCM key is derived from (HKDF-SHA256, as the clients' local KMS
+    /// driver; a KEK's own `kmsProps.secret` wins). Unset: the registry calls no KMS, and
+    /// what a shared KEK needs answers 50070. Other KMS types are not supported on the
+    /// server (the clients use them with KEKs that are not shared).
+    #[arg(
+        long,
+        env = "SR_DEK_LOCAL_KMS_SECRET",
+        value_name = "SECRET",
+        hide_env_values = true
+    )]
+    #[serde(serialize_with = "shown_secret")]
+    pub dek_local_kms_secret: Option<String>,
+
     /// The most KEKs, and the most DEKs, the DEK registry holds (Confluent's
     /// dek.registry.max.keys); past it a create answers 40972.
     #[arg(long, env = "SR_DEK_REGISTRY_MAX_KEYS", default_value_t = crate::keys::DEFAULT_MAX_KEYS)]
@@ -359,6 +373,7 @@ impl ServeArgs {
         for secret in [
             &mut shown.password_encoder_secret,
             &mut shown.password_encoder_old_secret,
+            &mut shown.dek_local_kms_secret,
             &mut shown.upstream_user_info,
         ] {
             if secret.is_some() {

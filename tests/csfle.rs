@@ -22,13 +22,18 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/csfle_test.py");
+const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/csfle_shared.py");
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Runs the script with `args` and the environment given; panics with its output unless it
 /// ends with "N passed, 0 failed" and exits 0. Returns its stdout.
 fn run_client(python: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
+    run_script(python, SCRIPT, args, env)
+}
+
+fn run_script(python: &Path, script: &str, args: &[&str], env: &[(&str, &str)]) -> String {
     let mut cmd = Command::new(python);
-    cmd.arg(SCRIPT).args(args);
+    cmd.arg(script).args(args);
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -42,7 +47,7 @@ fn run_client(python: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
         .to_string();
     assert!(
         done.status.success() && last.ends_with(" passed, 0 failed"),
-        "csfle_test.py {args:?}: {}\n{}\n{}",
+        "{script} {args:?}: {}\n{}\n{}",
         done.status,
         tail(&done.stdout, 12_000),
         tail(&done.stderr, 6_000)
@@ -176,4 +181,27 @@ async fn csfle_after_a_restart_reads_the_keys_back_from_the_topic() {
     );
     no_raw_key_material("the key topic", &topic_text(&broker, "_dek_registry_keys"));
     no_raw_key_material("the log", &second.log());
+}
+
+/// A shared KEK: the registry's local KMS (`--dek-local-kms-secret`) makes the DEK, and the
+/// stock client, without any KMS of its own, encrypts and decrypts with the key material
+/// the registry answers; its own `LocalKmsClient` unwraps what the registry stored.
+#[tokio::test]
+async fn a_shared_kek_with_the_registrys_local_kms() {
+    let Some(python) = client_python_or_skip("a_shared_kek_with_the_registrys_local_kms") else {
+        return;
+    };
+    let s = Server::builder()
+        .args(["--dek-local-kms-secret", "registry-local-secret"])
+        .start();
+    run_script(
+        &python,
+        SHARED,
+        &[],
+        &[
+            ("SR_URL", s.url.as_str()),
+            ("SR_SECRET", "registry-local-secret"),
+        ],
+    );
+    assert!(!s.log().contains("registry-local-secret"));
 }

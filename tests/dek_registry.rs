@@ -521,6 +521,80 @@ async fn key_operations_need_the_roles_their_methods_need() {
     }
 }
 
+/// A shared KEK with the registry's local KMS (`--dek-local-kms-secret`,
+/// `src/keys/kms.rs`): the registry generates the DEK (`generateEncryptedDek`), stores it
+/// wrapped only, and answers the raw key as `keyMaterial` (`generateRawDek`, on create and
+/// on every read), as Confluent's `AbstractDekRegistry.createDek`/`maybeGenerateRawDek` do.
+#[tokio::test]
+async fn a_shared_kek_uses_the_registrys_local_kms() {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let s = Server::builder()
+        .args(["--dek-local-kms-secret", "operator-secret"])
+        .start();
+    assert!(
+        !s.log().contains("operator-secret"),
+        "the secret is not logged"
+    );
+    let mut shared = kek("sk");
+    shared["shared"] = json!(true);
+    let (st, v) = s.post(&format!("{K}?testSharing=true"), &shared).await;
+    assert_eq!(st, 200, "{v}");
+    let (st, v) = s.post(&format!("{K}/sk/test"), &json!({})).await;
+    assert_eq!((st, v["name"].clone()), (200, json!("sk")), "{v}");
+    let base = format!("{K}/sk/deks/orders-value");
+    let (st, created) = s.post(&base, &json!({})).await;
+    assert_eq!(st, 200, "{created}");
+    let raw = b64
+        .decode(created["keyMaterial"].as_str().expect("keyMaterial"))
+        .expect("base64");
+    // Tink's serialized AesGcmKey: field 3, 32 bytes.
+    assert_eq!((raw.len(), raw[0], raw[1]), (34, 0x1a, 32));
+    let wrapped = created["encryptedKeyMaterial"]
+        .as_str()
+        .expect("wrapped")
+        .to_string();
+    assert_eq!(b64.decode(&wrapped).expect("base64").len(), 12 + 34 + 16);
+    let (_, read) = s.get(&format!("{base}/versions/latest")).await;
+    assert_eq!(read["keyMaterial"], created["keyMaterial"], "{read}");
+    // A rewrap wraps the same key again.
+    let (st, again) = s.post(&format!("{base}?rewrap=true"), &json!({})).await;
+    assert_eq!(st, 200, "{again}");
+    assert_eq!(again["keyMaterial"], created["keyMaterial"]);
+    assert_ne!(again["encryptedKeyMaterial"], json!(wrapped));
+    // A KEK of another KMS type cannot be used by the registry: 50070.
+    let other = json!({"name":"aws","kmsType":"aws-kms","kmsKeyId":"arn:aws:kms:x","shared":true});
+    let (st, _) = s.post(K, &other).await;
+    assert_eq!(st, 200);
+    let (st, v) = s.post(&format!("{K}/aws/deks/s"), &json!({})).await;
+    assert_eq!((st, code(&v)), (500, 50070), "{v}");
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("No KMS driver supports: aws-kms://arn:aws:kms:x"),
+        "{v}"
+    );
+    // The raw key is in no file of the registry: only the wrapped one is stored.
+    let key = created["keyMaterial"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    for entry in std::fs::read_dir(&s.dir).expect("dir") {
+        let path = entry.expect("entry").path();
+        if let Ok(bytes) = std::fs::read(&path) {
+            let text = String::from_utf8_lossy(&bytes);
+            assert!(!text.contains(&key), "{} holds the raw key", path.display());
+            assert!(
+                !text.contains("operator-secret"),
+                "{} holds the secret",
+                path.display()
+            );
+        }
+    }
+    assert!(!s.log().contains(&key));
+}
+
 fn read_all(broker: &Broker, topic: &str) -> Vec<(i64, String, Option<String>)> {
     let t = Duration::from_secs(10);
     let c: BaseConsumer = broker

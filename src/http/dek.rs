@@ -90,6 +90,9 @@ pub struct Dek {
     pub algorithm: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub encrypted_key_material: Option<String>,
+    /// The raw key (base64): only for a shared KEK, unwrapped by the registry's KMS
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_material: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ts: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -110,7 +113,7 @@ fn kek_answer(k: Stamped<KekValue>) -> Response {
     })
 }
 
-fn dek_answer(d: Stamped<DekValue>) -> Response {
+fn dek_answer(d: Stamped<DekValue>, key_material: Option<String>) -> Response {
     let v = d.value;
     ok_typed(&Dek {
         kek_name: v.kek,
@@ -118,6 +121,7 @@ fn dek_answer(d: Stamped<DekValue>) -> Response {
         version: v.version,
         algorithm: v.algorithm.name(),
         encrypted_key_material: v.encrypted_key_material,
+        key_material,
         ts: d.ts,
         deleted: v.deleted.then_some(true),
     })
@@ -413,8 +417,8 @@ fn read_dek(
     let d = keys
         .dek(name, subject, version, q.algorithm, deleted)
         .ok_or_else(|| keys::not_found(subject))?;
-    keys.check_readable(&d.value)?;
-    Ok(dek_answer(d))
+    let raw = keys.raw_material(&d.value)?;
+    Ok(dek_answer(d, raw))
 }
 
 #[utoipa::path(
@@ -496,10 +500,18 @@ pub(crate) async fn create_kek(
     if !keys::kms_key_id_valid(&req.kms_type, &req.kms_key_id) {
         return Err(keys::invalid_key("kmsKeyId"));
     }
-    if req.shared && q.test_sharing {
-        return Err(keys::no_kms("encrypted", "__TEST", &req.kms_type));
-    }
     let keys = st.keys()?;
+    if req.shared && q.test_sharing {
+        keys.test_kek(&crate::keys::record::KekValue {
+            name: req.name.clone(),
+            kms_type: req.kms_type.clone(),
+            kms_key_id: req.kms_key_id.clone(),
+            kms_props: req.kms_props.clone().unwrap_or_default(),
+            doc: None,
+            shared: true,
+            deleted: false,
+        })?;
+    }
     Ok(kek_answer(keys.create_kek(req).await?))
 }
 
@@ -510,9 +522,10 @@ pub(crate) async fn create_kek(
     tag = "dek-registry",
     params(("name" = String, Path, description = "KEK name")),
     responses(
+        (status = 200, description = "The registry's KMS wrapped a new DEK with this shared KEK", body = Kek),
         (status = 404, description = "40470 key not found", body = ErrorBody),
         (status = 422, description = "42271 the KEK is not shared", body = ErrorBody),
-        (status = 500, description = "50070 a shared KEK: no KMS on this registry", body = ErrorBody),
+        (status = 500, description = "50070 no KMS client for this KEK's kmsType on this registry, or the KMS call failed", body = ErrorBody),
     )
 )]
 pub(crate) async fn test_kek(
@@ -520,14 +533,10 @@ pub(crate) async fn test_kek(
     p: KeyPath,
 ) -> Result<Response, RegistryError> {
     let name = p.kek()?;
-    let k = st
-        .keys()?
-        .kek(name, false)
-        .ok_or_else(|| keys::not_found(name))?;
-    if k.value.shared {
-        return Err(keys::no_kms("encrypted", "__TEST", &k.value.kms_type));
-    }
-    Err(keys::invalid_key("shared"))
+    let keys = st.keys()?;
+    let k = keys.kek(name, false).ok_or_else(|| keys::not_found(name))?;
+    keys.test_kek(&k.value)?;
+    Ok(kek_answer(k))
 }
 
 #[utoipa::path(
@@ -566,7 +575,12 @@ pub(crate) async fn update_kek(
     let keys = st.keys()?;
     let old = keys.kek(name, false).ok_or_else(|| keys::not_found(name))?;
     if upd.shared.unwrap_or(old.value.shared) && q.test_sharing {
-        return Err(keys::no_kms("encrypted", "__TEST", &old.value.kms_type));
+        let mut tested = old.value.clone();
+        tested.shared = true;
+        if let Some(p) = &upd.kms_props {
+            tested.kms_props = p.clone().unwrap_or_default();
+        }
+        keys.test_kek(&tested)?;
     }
     let k = keys.update_kek(name, upd).await?;
     k.map(kek_answer).ok_or_else(|| keys::not_found(name))
@@ -636,7 +650,9 @@ async fn create(
     if keys.kek(name, req.deleted).is_none() {
         return Err(keys::not_found(name));
     }
-    Ok(dek_answer(keys.create_dek(name, rewrap, req).await?))
+    let d = keys.create_dek(name, rewrap, req).await?;
+    let raw = keys.raw_material(&d.value)?;
+    Ok(dek_answer(d, raw))
 }
 
 #[utoipa::path(

@@ -5,11 +5,13 @@
 //!
 //! The rules follow `dek-registry/…/storage/AbstractDekRegistry.java` and
 //! `web/rest/resources/DekRegistryResource.java`; the errors `DekRegistryErrors.java`.
-//! The raw key material of a DEK never reaches this module: clients encrypt it with their
-//! KMS before they send it. A shared KEK (the registry generates and unwraps DEKs with the
-//! KMS itself) needs a KMS client on the server; none is configured here, so those
-//! operations answer 50070 as Confluent does when its KMS call fails.
+//! The raw key material of a DEK is never stored: clients encrypt it with their KMS before
+//! they send it. A shared KEK (the registry generates and unwraps DEKs with the KMS itself)
+//! needs a KMS client on the server: the local KMS (`kms.rs`) when the operator gives
+//! `--dek-local-kms-secret`; anything else answers 50070, as Confluent does when its KMS
+//! call fails.
 
+pub mod kms;
 pub mod log;
 pub mod record;
 pub mod state;
@@ -31,6 +33,8 @@ pub const LATEST: i32 = -1;
 pub struct Keys {
     log: KeyLog,
     max_keys: usize,
+    /// The local KMS for shared KEKs (`--dek-local-kms-secret`); `None`: no KMS client.
+    kms: Option<kms::LocalKms>,
 }
 
 // The errors of `DekRegistryErrors.java` and its exception classes.
@@ -72,14 +76,24 @@ pub fn references_exist(name: &str) -> RegistryError {
     )
 }
 /// The KMS call a shared KEK needs (`generateEncryptedDek` / `generateRawDek`) cannot be
-/// made: no KMS client is configured on this registry.
-pub fn no_kms(what: &str, subject: &str, kms_type: &str) -> RegistryError {
+/// made: no KMS client is configured on this registry. Confluent's wording when no KMS
+/// driver is installed (`KmsDriverManager`), with ours on why.
+pub fn no_kms(what: &str, subject: &str, kms_type: &str, kms_key_id: &str) -> RegistryError {
     RegistryError::Keys(
         500,
         50070,
         format!(
-            "Could not generate {what} dek for {subject}: no KMS client for kmsType '{kms_type}' is configured on this registry (shared KEKs need one; use a KEK with shared=false, whose DEKs the clients encrypt themselves)"
+            "Could not generate {what} dek for {subject}: No KMS driver supports: {kms_type}://{kms_key_id} (this registry has no KMS client: a shared KEK needs one; with shared=false the clients wrap their DEKs themselves)"
         ),
+    )
+}
+
+/// A KMS call that failed (`DekGenerationException`): 50070.
+pub fn generation_failed(what: &str, subject: &str, why: &str) -> RegistryError {
+    RegistryError::Keys(
+        500,
+        50070,
+        format!("Could not generate {what} dek for {subject}: {why}"),
     )
 }
 
@@ -252,8 +266,30 @@ fn put_dek(id: &DekId, v: &DekValue) -> RawRecord {
 }
 
 impl Keys {
-    pub fn new(log: KeyLog, max_keys: usize) -> Keys {
-        Keys { log, max_keys }
+    pub fn new(log: KeyLog, max_keys: usize, kms: Option<kms::LocalKms>) -> Keys {
+        Keys { log, max_keys, kms }
+    }
+
+    /// The KMS client for a shared KEK's `kmsType`, or Confluent's 50070 (`what` and
+    /// `subject` name the operation in it).
+    fn client(&self, kek: &KekValue, what: &str, subject: &str) -> Result<&kms::LocalKms> {
+        match &self.kms {
+            Some(k) if kms::SUPPORTED.contains(&kek.kms_type.as_str()) => Ok(k),
+            _ => Err(no_kms(what, subject, &kek.kms_type, &kek.kms_key_id)),
+        }
+    }
+
+    /// `testKek`: a shared KEK's KMS wraps a fresh DEK (50070 when it cannot); a KEK that
+    /// is not shared is 42271 (`shared`).
+    pub fn test_kek(&self, kek: &KekValue) -> Result<()> {
+        if !kek.shared {
+            return Err(invalid_key("shared"));
+        }
+        let kms = self.client(kek, "encrypted", "__TEST")?;
+        kms::LocalKms::generate(Algorithm::Aes256Gcm)
+            .and_then(|raw| kms.wrap(kek, &raw))
+            .map(|_| ())
+            .map_err(|e| generation_failed("encrypted", "__TEST", &e))
     }
 
     pub fn read(&self) -> RwLockReadGuard<'_, KeyState> {
@@ -351,13 +387,19 @@ impl Keys {
             .cloned()
     }
 
-    /// `maybeGenerateRawDek`: a DEK of a shared KEK is answered with its raw key material,
-    /// which takes the KMS; none is configured, so that is 50070.
-    pub fn check_readable(&self, dek: &DekValue) -> Result<()> {
-        match self.kek(&dek.kek, true) {
-            Some(k) if k.value.shared => Err(no_kms("raw", &dek.subject, &k.value.kms_type)),
-            _ => Ok(()),
-        }
+    /// `maybeGenerateRawDek`: a DEK of a shared KEK is answered with its raw key material
+    /// (base64), unwrapped with the KMS; `None` for a KEK that is not shared.
+    pub fn raw_material(&self, dek: &DekValue) -> Result<Option<String>> {
+        let Some(k) = self.kek(&dek.kek, true).filter(|k| k.value.shared) else {
+            return Ok(None);
+        };
+        let kms = self.client(&k.value, "raw", &dek.subject)?;
+        let wrapped = dek.encrypted_key_material.as_deref().unwrap_or_default();
+        let raw = kms
+            .unwrap(&k.value, wrapped)
+            .map_err(|e| generation_failed("raw", &dek.subject, &e))?;
+        use base64::Engine;
+        Ok(Some(base64::engine::general_purpose::STANDARD.encode(raw)))
     }
 
     /// `createKek`.
@@ -522,18 +564,29 @@ impl Keys {
                         return Err(already_exists(&req.subject));
                     }
                 }
+                let mut value = value;
                 if value.encrypted_key_material.is_some() {
                     if k.value.shared && old.is_some() {
                         return Err(already_exists(&req.subject));
                     }
                 } else if k.value.shared {
-                    return Err(no_kms("encrypted", &req.subject, &k.value.kms_type));
+                    // The registry makes (or, on a rewrap, re-wraps) the DEK with the KMS.
+                    let kms = self.client(&k.value, "encrypted", &req.subject)?;
+                    let failed = |e: String| generation_failed("encrypted", &req.subject, &e);
+                    let raw = match old.and_then(|o| o.value.encrypted_key_material.as_deref()) {
+                        Some(w) => kms.unwrap(&k.value, w).map_err(failed)?,
+                        None => kms::LocalKms::generate(algorithm).map_err(failed)?,
+                    };
+                    value.encrypted_key_material = Some(kms.wrap(&k.value, &raw).map_err(failed)?);
                 } else {
                     return Err(invalid_key("encryptedKeyMaterial"));
                 }
                 if k.value.shared {
-                    // The answer would carry the raw key material, which takes the KMS.
-                    return Err(no_kms("raw", &req.subject, &k.value.kms_type));
+                    // The answer carries the raw key: it must unwrap before anything is written.
+                    let kms = self.client(&k.value, "raw", &req.subject)?;
+                    let wrapped = value.encrypted_key_material.as_deref().unwrap_or_default();
+                    kms.unwrap(&k.value, wrapped)
+                        .map_err(|e| generation_failed("raw", &req.subject, &e))?;
                 }
                 Ok((vec![put_dek(&id, &value)], ()))
             })
