@@ -267,10 +267,14 @@ pub async fn serve(
         };
         format!("{scheme}://{host}:{}", addr.port())
     });
-    let (registry, cluster_id) =
-        open_registry(&args, advertised.trim_end_matches('/').into()).await?;
+    // The two logs open side by side: the key log adds no time to the start on Kafka.
+    let (opened, keys) = tokio::join!(
+        open_registry(&args, advertised.trim_end_matches('/').into()),
+        open_keys(&args)
+    );
+    let (registry, cluster_id) = opened?;
+    let keys = keys?;
     registry.clone().keep_leadership().await;
-    let keys = open_keys(&args).await?;
     let exporters = Arc::new(crate::exporter::Live::default());
     if !args.read_only {
         tokio::spawn(crate::exporter::run(

@@ -103,6 +103,9 @@ pub struct KafkaStore {
     producer_failed: AtomicBool,
     /// Last offset of the topic as the reader last saw it (-1: empty or not known yet).
     log_end: Arc<AtomicI64>,
+    /// The consumer [`KafkaStore::high_watermark`] asks, made on first use and kept (a
+    /// follower asks at each forwarded key write); dropped after a failure.
+    watermarks: Arc<StdMutex<Option<TopicConsumer>>>,
 }
 
 /// Where the records the index accepted go to be cached, and the cache's checkpoint at start.
@@ -193,6 +196,7 @@ impl KafkaStore {
             early: StdMutex::new(early),
             stop: Arc::new(AtomicBool::new(false)),
             log_end: Arc::new(AtomicI64::new(-1)),
+            watermarks: Arc::new(StdMutex::new(None)),
             producer_failed: AtomicBool::new(false),
         })
     }
@@ -731,19 +735,27 @@ impl Store for KafkaStore {
 }
 
 impl KafkaStore {
-    /// The offset of the last record in the partition (high watermark - 1), for a node that
-    /// must not write a NOOP marker. Unlike the marker, it is not ordered with the writes of
-    /// other nodes in flight, which a read-only node does not need.
+    /// The offset of the last record in the partition (high watermark - 1), where no NOOP
+    /// marker is written: a read-only node, and the DEK registry's topic. Unlike the
+    /// marker, it is not ordered with the writes of other nodes in flight, which neither
+    /// needs (a read-only node writes nothing; the key log's writes are the leader's,
+    /// acknowledged by all in-sync replicas, so below the high watermark once answered).
     async fn high_watermark(&self) -> Result<i64, StoreError> {
-        let settings = self.settings.clone();
+        let (settings, cached) = (self.settings.clone(), self.watermarks.clone());
         tokio::task::spawn_blocking(move || {
-            let mut c = base_config(&settings);
-            c.set("allow.auto.create.topics", "false");
-            let consumer: TopicConsumer =
-                c.create_with_context(Quiet::default()).map_err(backend)?;
+            let mut slot = cached.lock().unwrap_or_else(|p| p.into_inner());
+            let consumer = match slot.take() {
+                Some(c) => c,
+                None => {
+                    let mut c = base_config(&settings);
+                    c.set("allow.auto.create.topics", "false");
+                    c.create_with_context(Quiet::default()).map_err(backend)?
+                }
+            };
             let (_, high) = consumer
                 .fetch_watermarks(&settings.topic, 0, ADMIN_TIMEOUT)
                 .map_err(|e| backend(format!("cannot find the end of the topic: {e}")))?;
+            *slot = Some(consumer);
             Ok(high - 1)
         })
         .await
