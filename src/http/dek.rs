@@ -161,6 +161,13 @@ impl KeyPath {
         keys::check_subject(s)?;
         Ok(s)
     }
+    /// `{name}`, `{subject}`, then `{version}`, checked in the resource's order.
+    fn checked_version(&self) -> Result<i32, RegistryError> {
+        self.kek()?;
+        self.subject()?;
+        self.version()
+    }
+
     /// `{version}` as `VersionId` reads it (`latest` and -1 are the newest): 42202.
     fn version(&self) -> Result<i32, RegistryError> {
         Ok(match VersionSpec::parse(self.get("version"), true)? {
@@ -462,9 +469,7 @@ pub(crate) async fn get_dek_version(
     q: AlgorithmParam,
     deleted: Deleted,
 ) -> Result<Response, RegistryError> {
-    p.kek()?;
-    p.subject()?;
-    let version = p.version()?;
+    let version = p.checked_version()?;
     read_dek(&st, &p, version, &q, deleted.deleted)
 }
 
@@ -777,9 +782,7 @@ pub(crate) async fn delete_dek_version(
     permanent: Permanent,
 ) -> Result<Response, RegistryError> {
     st.registry.may_write_keys()?;
-    p.kek()?;
-    p.subject()?;
-    let version = p.version()?;
+    let version = p.checked_version()?;
     dek_exists(&st, &p, version, &q)?;
     st.keys()?
         .delete_dek_version(
@@ -838,9 +841,7 @@ pub(crate) async fn undelete_dek_version(
     q: AlgorithmParam,
 ) -> Result<Response, RegistryError> {
     st.registry.may_write_keys()?;
-    p.kek()?;
-    p.subject()?;
-    let version = p.version()?;
+    let version = p.checked_version()?;
     dek_exists(&st, &p, version, &q)?;
     st.keys()?
         .undelete_deks(p.get("name"), p.get("subject"), Some(version), q.algorithm)
