@@ -15,11 +15,9 @@ mod common;
 
 use common::kafka::{broker_or_skip, Broker};
 use common::{client_python_or_skip, run_bounded, tail, Server};
-use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::{Message, Offset, TopicPartitionList};
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/csfle_test.py");
 const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/csfle_shared.py");
@@ -57,28 +55,13 @@ fn run_script(python: &Path, script: &str, args: &[&str], env: &[(&str, &str)]) 
 
 /// Every record of a topic, as text.
 fn topic_text(broker: &Broker, topic: &str) -> String {
-    let t = Duration::from_secs(10);
-    let c: BaseConsumer = broker
-        .client_config()
-        .set("group.id", "csfle-reader")
-        .set("enable.auto.commit", "false")
-        .create()
-        .expect("consumer");
-    let (_, high) = c.fetch_watermarks(topic, 0, t).expect("watermarks");
-    let mut tpl = TopicPartitionList::new();
-    tpl.add_partition_offset(topic, 0, Offset::Beginning)
-        .expect("tpl");
-    c.assign(&tpl).expect("assign");
-    let (mut out, mut last) = (String::new(), -1);
-    let deadline = Instant::now() + t;
-    while last < high - 1 {
-        assert!(Instant::now() < deadline, "{topic} not read to {high}");
-        if let Some(Ok(m)) = c.poll(Duration::from_millis(200)) {
-            last = m.offset();
-            for part in [m.key(), m.payload()].into_iter().flatten() {
-                out.push_str(&String::from_utf8_lossy(part));
-                out.push('\n');
-            }
+    let mut out = String::new();
+    for (_, key, value) in broker.records(topic) {
+        out.push_str(&key);
+        out.push('\n');
+        if let Some(v) = value {
+            out.push_str(&v);
+            out.push('\n');
         }
     }
     out
@@ -111,22 +94,10 @@ async fn csfle_through_a_follower() {
     };
     let dirs: Vec<tempfile::TempDir> = (0..2).map(|_| tempfile::tempdir().expect("dir")).collect();
     let nodes: Vec<Server> = dirs.iter().map(|d| node(&broker, d.path())).collect();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let leader = loop {
-        let mut roles = Vec::new();
-        for n in &nodes {
-            let (_, v) = n.get("/v1/metadata/leader").await;
-            roles.push(v["role"].as_str().unwrap_or_default().to_string());
-        }
-        if roles.iter().filter(|r| *r == "LEADER").count() == 1
-            && roles.iter().filter(|r| *r == "FOLLOWER").count() == 1
-        {
-            break roles.iter().position(|r| r == "LEADER").unwrap_or(0);
-        }
-        assert!(Instant::now() < deadline, "no leader: {roles:?}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    let (l, f) = (&nodes[leader], &nodes[1 - leader]);
+    let all: Vec<&Server> = nodes.iter().collect();
+    let leader = common::agreed_leader(&all, Duration::from_secs(30)).await;
+    let l = nodes.iter().find(|n| n.url == leader).expect("the leader");
+    let f = nodes.iter().find(|n| n.url != leader).expect("a follower");
     // Produce at the leader, consume at the follower; then the other way round (the
     // follower's KEK, DEK and schema writes forwarded to the leader).
     let out = run_client(

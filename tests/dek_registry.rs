@@ -16,12 +16,10 @@
 mod common;
 
 use common::auth::{basic, cheap_hash};
-use common::kafka::{broker_or_skip, Broker};
+use common::kafka::broker_or_skip;
 use common::Server;
-use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::{Message, Offset, TopicPartitionList};
 use serde_json::{json, Value};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const K: &str = "/dek-registry/v1/keks";
 
@@ -595,35 +593,6 @@ async fn a_shared_kek_uses_the_registrys_local_kms() {
     assert!(!s.log().contains(&key));
 }
 
-fn read_all(broker: &Broker, topic: &str) -> Vec<(i64, String, Option<String>)> {
-    let t = Duration::from_secs(10);
-    let c: BaseConsumer = broker
-        .client_config()
-        .set("group.id", "test-reader")
-        .set("enable.auto.commit", "false")
-        .create()
-        .expect("consumer");
-    let (_, high) = c.fetch_watermarks(topic, 0, t).expect("watermarks");
-    let mut tpl = TopicPartitionList::new();
-    tpl.add_partition_offset(topic, 0, Offset::Beginning)
-        .expect("tpl");
-    c.assign(&tpl).expect("assign");
-    let mut out = Vec::new();
-    let deadline = Instant::now() + t;
-    while out.last().is_none_or(|(o, _, _)| *o < high - 1) {
-        assert!(Instant::now() < deadline, "not read to {high}: {out:?}");
-        if let Some(Ok(m)) = c.poll(Duration::from_millis(200)) {
-            let text = |b: Option<&[u8]>| b.map(|b| String::from_utf8_lossy(b).into_owned());
-            out.push((
-                m.offset(),
-                text(m.key()).unwrap_or_default(),
-                text(m.payload()),
-            ));
-        }
-    }
-    out
-}
-
 #[tokio::test]
 async fn on_kafka_the_keys_are_confluent_records_in_their_own_topic() {
     let Some(broker) = broker_or_skip("on_kafka_the_keys_are_confluent_records_in_their_own_topic")
@@ -717,7 +686,7 @@ async fn on_kafka_the_keys_are_confluent_records_in_their_own_topic() {
         ))
         .await;
     assert_eq!(st, 204);
-    let all = read_all(&broker, "_dek_registry_keys");
+    let all = broker.records("_dek_registry_keys");
     let ours: Vec<_> = all
         .iter()
         .skip(2)
@@ -750,7 +719,8 @@ async fn on_kafka_the_keys_are_confluent_records_in_their_own_topic() {
         "no NOOP marker, no leadership record in Confluent's key topic"
     );
     // The registry's own records stay in _schemas.
-    assert!(read_all(&broker, "_schemas")
+    assert!(broker
+        .records("_schemas")
         .iter()
         .all(|(_, k, _)| !k.contains("\"KEK\"") && !k.contains("\"DEK\"")));
 }
@@ -773,23 +743,10 @@ async fn a_follower_forwards_key_writes_and_serves_what_the_leader_wrote() {
                 .start()
         })
         .collect();
-    // Who leads, as both agree.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let follower = loop {
-        let mut roles = Vec::new();
-        for n in &nodes {
-            let (_, v) = n.get("/v1/metadata/leader").await;
-            roles.push(v["role"].as_str().unwrap_or_default().to_string());
-        }
-        if roles.iter().filter(|r| *r == "LEADER").count() == 1
-            && roles.iter().filter(|r| *r == "FOLLOWER").count() == 1
-        {
-            break roles.iter().position(|r| r == "FOLLOWER").unwrap_or(0);
-        }
-        assert!(Instant::now() < deadline, "no leader: {roles:?}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    let (f, l) = (&nodes[follower], &nodes[1 - follower]);
+    let all: Vec<&Server> = nodes.iter().collect();
+    let leader = common::agreed_leader(&all, Duration::from_secs(30)).await;
+    let l = nodes.iter().find(|n| n.url == leader).expect("the leader");
+    let f = nodes.iter().find(|n| n.url != leader).expect("a follower");
     let (st, v) = f.post(K, &kek("viaf")).await;
     assert_eq!(st, 200, "forwarded: {v}");
     let (st, v) = f.post(&format!("{K}/viaf/deks/s"), &dek("AQID")).await;
@@ -807,4 +764,59 @@ async fn a_follower_forwards_key_writes_and_serves_what_the_leader_wrote() {
     // A follower's refusal is the leader's answer.
     let (st, v) = f.post(K, &kek("viaf")).await;
     assert_eq!((st, code(&v)), (409, 40971), "{v}");
+}
+
+/// A key write while the broker is gone is never acknowledged: 500 with 50001/50002 (as
+/// Confluent answers a store failure), nothing served that is not in the topic; once the
+/// broker is back, writes succeed again without a restart (the key log finds the topic's
+/// end before the next write), and every acknowledged DEK is on a node that reads the topic
+/// cold.
+#[tokio::test]
+async fn a_key_write_while_the_broker_is_gone_is_not_acknowledged() {
+    let Some(mut broker) =
+        broker_or_skip("a_key_write_while_the_broker_is_gone_is_not_acknowledged")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    let s = Server::builder()
+        .kafka(&broker.address())
+        .topic("_schemas")
+        .dir(dir.path())
+        .args(["--kafka-write-timeout-ms", "2000"])
+        .start();
+    let (st, _) = s.post(K, &kek("k")).await;
+    assert_eq!(st, 200);
+    broker.stop();
+    let (st, v) = s.post(&format!("{K}/k/deks/down"), &dek("AQID")).await;
+    assert!(
+        st == 500 && matches!(code(&v), 50001 | 50002),
+        "a write the broker did not take: {st} {v}"
+    );
+    broker.start_again().expect("broker back");
+    let mut acked = Vec::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while acked.len() < 5 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no write succeeded again: {acked:?}\n{}",
+            common::tail(&s.log(), 4000)
+        );
+        let subject = format!("after-{}", acked.len());
+        let (st, v) = s.post(&format!("{K}/k/deks/{subject}"), &dek("AQID")).await;
+        match st {
+            200 => acked.push(subject),
+            _ => assert!(matches!(code(&v), 50001 | 50002), "{st} {v}"),
+        }
+    }
+    let cold_dir = tempfile::tempdir().expect("dir");
+    let cold = Server::builder()
+        .kafka(&broker.address())
+        .topic("_schemas")
+        .dir(cold_dir.path())
+        .start();
+    for subject in &acked {
+        let (st, v) = cold.get(&format!("{K}/k/deks/{subject}")).await;
+        assert_eq!(st, 200, "{subject}: {v}");
+    }
 }

@@ -23,30 +23,6 @@ fn signal(pid: u32, sig: &str) {
     assert!(ok, "kill {sig} {pid}");
 }
 
-/// The URL of the leader all the given nodes agree on, once they do.
-async fn agreed_leader(nodes: &[&Server], limit: Duration) -> String {
-    let deadline = Instant::now() + limit;
-    loop {
-        let mut leaders = Vec::new();
-        for n in nodes {
-            let (s, v) = n.get("/v1/metadata/leader").await;
-            if s == 200 {
-                leaders.push((v["leader"].as_str().map(str::to_string), v["role"].clone()));
-            }
-        }
-        let first = leaders.first().and_then(|l| l.0.clone());
-        let agreed = leaders.len() == nodes.len()
-            && first.is_some()
-            && leaders.iter().all(|l| l.0 == first)
-            && leaders.iter().filter(|l| l.1 == "LEADER").count() == 1;
-        if agreed {
-            return first.unwrap_or_default();
-        }
-        assert!(Instant::now() < deadline, "no agreed leader: {leaders:?}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 /// subject -> version -> (id, schema), as a node serves it.
 async fn dump(node: &Server) -> BTreeMap<String, BTreeMap<i64, (i64, String)>> {
     let (_, subjects) = node.get("/subjects").await;
@@ -90,7 +66,7 @@ async fn three_nodes_survive_a_killed_and_a_paused_leader() {
         })
         .collect();
     let all: Vec<&Server> = nodes.iter().map(|n| &**n).collect();
-    let first_leader = agreed_leader(&all, Duration::from_secs(30)).await;
+    let first_leader = common::agreed_leader(&all, Duration::from_secs(30)).await;
 
     // Writers: each registration goes to the next node in turn.
     let acked: Arc<Mutex<Vec<(String, i64, Instant)>>> = Arc::default();
@@ -176,7 +152,7 @@ async fn three_nodes_survive_a_killed_and_a_paused_leader() {
 
     // Pause the new leader; another node takes over; wake it up.
     let survivors: Vec<&Server> = (0..3).filter(|i| *i != li).map(|i| &*nodes[i]).collect();
-    let second_leader = agreed_leader(&survivors, Duration::from_secs(30)).await;
+    let second_leader = common::agreed_leader(&survivors, Duration::from_secs(30)).await;
     let pi = nodes
         .iter()
         .position(|n| n.url == second_leader)
@@ -328,7 +304,7 @@ async fn kill9_of_the_leader_at_default_settings_stops_writes_for_under_4_s() {
     for round in 0..kills {
         let current: Vec<Arc<Server>> = live.lock().expect("lock").clone();
         let refs: Vec<&Server> = current.iter().map(|n| &**n).collect();
-        let leader = agreed_leader(&refs, Duration::from_secs(30)).await;
+        let leader = common::agreed_leader(&refs, Duration::from_secs(30)).await;
         // Writes flow before the kill.
         let t0 = Instant::now();
         let deadline = t0 + Duration::from_secs(30);
@@ -430,7 +406,7 @@ async fn association_writes_on_a_follower_reach_the_leader() {
     let topic = format!("_schemas_ha_assoc_{}", std::process::id());
     let (_dirs, nodes) = two_nodes(&broker, &topic, &[]);
     let all: Vec<&Server> = nodes.iter().collect();
-    let leader = agreed_leader(&all, Duration::from_secs(30)).await;
+    let leader = common::agreed_leader(&all, Duration::from_secs(30)).await;
     let follower = nodes.iter().find(|n| n.url != leader).expect("a follower");
     let (status, v) = follower
         .post(
@@ -504,7 +480,7 @@ async fn a_forwarded_write_keeps_its_request_id() {
     let topic = format!("_schemas_ha_reqid_{}", std::process::id());
     let (_dirs, nodes) = two_nodes(&broker, &topic, &["--log", "schema_registry=debug"]);
     let all: Vec<&Server> = nodes.iter().collect();
-    let leader_url = agreed_leader(&all, Duration::from_secs(30)).await;
+    let leader_url = common::agreed_leader(&all, Duration::from_secs(30)).await;
     let leader = nodes
         .iter()
         .find(|n| n.url == leader_url)
@@ -585,7 +561,7 @@ async fn a_follower_miss_is_fetched_by_the_leader_and_replicated() {
     ];
     let (_dirs, nodes) = two_nodes(&broker, &topic, &args);
     let all: Vec<&Server> = nodes.iter().collect();
-    let leader_url = agreed_leader(&all, Duration::from_secs(30)).await;
+    let leader_url = common::agreed_leader(&all, Duration::from_secs(30)).await;
     let leader = nodes
         .iter()
         .find(|n| n.url == leader_url)

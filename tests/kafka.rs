@@ -11,7 +11,6 @@ use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::producer::{FutureProducer, FutureRecord};
-use rdkafka::{Message, Offset, TopicPartitionList};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -48,38 +47,6 @@ async fn produce(broker: &Broker, topic: &str, records: &[(&[u8], Option<&[u8]>)
         }
         p.send(r, T).await.map_err(|(e, _)| e).expect("delivered");
     }
-}
-
-/// Every record of the topic, in order: (offset, key, value).
-fn read_all(broker: &Broker, topic: &str) -> Vec<(i64, String, Option<String>)> {
-    let c: BaseConsumer = broker
-        .client_config()
-        .set("group.id", "test-reader")
-        .set("enable.auto.commit", "false")
-        .create()
-        .expect("consumer");
-    let (_, high) = c.fetch_watermarks(topic, 0, T).expect("watermarks");
-    let mut tpl = TopicPartitionList::new();
-    tpl.add_partition_offset(topic, 0, Offset::Beginning)
-        .expect("tpl");
-    c.assign(&tpl).expect("assign");
-    let mut out = Vec::new();
-    let deadline = Instant::now() + T;
-    while out.last().is_none_or(|(o, _, _)| *o < high - 1) {
-        assert!(
-            Instant::now() < deadline,
-            "topic not read to {high} in time: {out:?}"
-        );
-        if let Some(Ok(m)) = c.poll(Duration::from_millis(200)) {
-            let text = |b: Option<&[u8]>| b.map(|b| String::from_utf8_lossy(b).into_owned());
-            out.push((
-                m.offset(),
-                text(m.key()).unwrap_or_default(),
-                text(m.payload()),
-            ));
-        }
-    }
-    out
 }
 
 fn schema(n: usize) -> String {
@@ -187,7 +154,7 @@ async fn records_in_confluents_bytes_are_served() {
         .delete("/subjects/orders-value/versions/2?permanent=true")
         .await;
     assert_eq!(s, 200);
-    let all = read_all(&broker, topic);
+    let all = broker.records(topic);
     let odd_key = r#"{"magic":0,"version":2,"subject":"orders-value","keytype":"SCHEMA"}"#;
     let writes: Vec<&(i64, String, Option<String>)> =
         all.iter().filter(|(_, k, _)| k == odd_key).collect();
@@ -223,7 +190,7 @@ async fn records_we_write_are_in_confluents_format() {
     );
     let (s, _) = server.get("/health/live").await;
     assert_eq!(s, 200);
-    let all = read_all(&broker, "_schemas");
+    let all = broker.records("_schemas");
     let find = |keytype: &str| {
         all.iter()
             .filter(|(_, k, _)| k.contains(&format!("\"keytype\":\"{keytype}\"")))
@@ -502,7 +469,7 @@ async fn broker_outage_under_write_load_loses_no_acknowledged_write() {
         for (subject, id) in &acked {
             let (s, v) = node.get(&format!("/subjects/{subject}/versions/1")).await;
             if s != 200 {
-                let topic = read_all(&broker, "_schemas");
+                let topic = broker.records("_schemas");
                 let mine: Vec<_> = topic
                     .iter()
                     .filter(|(_, k, _)| k.contains(&format!("\"{subject}\"")))
@@ -827,7 +794,7 @@ async fn associations_created_here_are_confluent_records() {
         .delete("/associations/resources/id-9?cascadeLifecycle=true")
         .await;
     assert_eq!(status, 204);
-    let all = read_all(&broker, &topic);
+    let all = broker.records(&topic);
     let key = r#"{"keytype":"ASSOC","tenant":"default","resourceName":"orders","resourceNamespace":"lkc-1","resourceType":"topic","associationType":"value","subject":":.lkc-1:orders-value","magic":0}"#;
     let written: Vec<&Option<String>> = all
         .iter()

@@ -114,6 +114,42 @@ impl Broker {
         c
     }
 
+    /// Every record of `topic`'s partition 0 up to its current end, in order: (offset, key,
+    /// value) as text (`None`: a tombstone). Bounded: panics after 20 s.
+    pub fn records(&self, topic: &str) -> Vec<(i64, String, Option<String>)> {
+        use rdkafka::consumer::{BaseConsumer, Consumer};
+        use rdkafka::{Message, Offset, TopicPartitionList};
+        let limit = Duration::from_secs(20);
+        let c: BaseConsumer = self
+            .client_config()
+            .set("group.id", "test-reader")
+            .set("enable.auto.commit", "false")
+            .create()
+            .expect("consumer");
+        let (_, high) = c.fetch_watermarks(topic, 0, limit).expect("watermarks");
+        let mut tpl = TopicPartitionList::new();
+        tpl.add_partition_offset(topic, 0, Offset::Beginning)
+            .expect("tpl");
+        c.assign(&tpl).expect("assign");
+        let mut out = Vec::new();
+        let deadline = Instant::now() + limit;
+        while out.last().is_none_or(|(o, _, _)| *o < high - 1) {
+            assert!(
+                Instant::now() < deadline,
+                "{topic} not read to {high} in time: {out:?}"
+            );
+            if let Some(Ok(m)) = c.poll(Duration::from_millis(200)) {
+                let text = |b: Option<&[u8]>| b.map(|b| String::from_utf8_lossy(b).into_owned());
+                out.push((
+                    m.offset(),
+                    text(m.key()).unwrap_or_default(),
+                    text(m.payload()),
+                ));
+            }
+        }
+        out
+    }
+
     /// (Re)starts the broker process on the same port and data directory.
     pub fn start_again(&mut self) -> Result<(), String> {
         if self.child.is_some() {

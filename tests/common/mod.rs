@@ -862,3 +862,30 @@ pub fn without_ts(v: Value) -> Value {
         other => other,
     }
 }
+
+/// The URL of the leader all the given nodes agree on, once they do.
+pub async fn agreed_leader(nodes: &[&Server], limit: std::time::Duration) -> String {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        let mut leaders = Vec::new();
+        for n in nodes {
+            let (s, v) = n.get("/v1/metadata/leader").await;
+            if s == 200 {
+                leaders.push((v["leader"].as_str().map(str::to_string), v["role"].clone()));
+            }
+        }
+        let first = leaders.first().and_then(|l| l.0.clone());
+        let agreed = leaders.len() == nodes.len()
+            && first.is_some()
+            && leaders.iter().all(|l| l.0 == first)
+            && leaders.iter().filter(|l| l.1 == "LEADER").count() == 1;
+        if agreed {
+            return first.unwrap_or_default();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no agreed leader: {leaders:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
