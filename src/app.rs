@@ -267,13 +267,11 @@ pub async fn serve(
         };
         format!("{scheme}://{host}:{}", addr.port())
     });
-    // The two logs open side by side: the key log adds no time to the start on Kafka.
-    let (opened, keys) = tokio::join!(
-        open_registry(&args, advertised.trim_end_matches('/').into()),
-        open_keys(&args)
-    );
-    let (registry, cluster_id) = opened?;
-    let keys = keys?;
+    let (registry, cluster_id) =
+        open_registry(&args, advertised.trim_end_matches('/').into()).await?;
+    // Only once the store is known to be ours: a start refused for a foreign file or a
+    // topic of the wrong shape creates no key file or key topic beside it.
+    let keys = open_keys(&args).await?;
     registry.clone().keep_leadership().await;
     let exporters = Arc::new(crate::exporter::Live::default());
     if !args.read_only {
