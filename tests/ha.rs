@@ -429,6 +429,62 @@ async fn association_writes_on_a_follower_reach_the_leader() {
     }
 }
 
+/// Read-your-writes through a follower: a write it forwarded is answered only once the
+/// follower has applied the leader's log up to its end (`http/forward.rs`), so the
+/// client's next read through the same node sees it. Confluent's follower relays the
+/// leader's answer without waiting (`KafkaSchemaRegistry.forwardRegisterRequestToLeader`)
+/// and a client that registers and then asks for the latest version through it (the
+/// serializers with `use.latest.version`) can get 40401; ours does not. No polling here:
+/// every read comes straight after the write it depends on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_follower_reads_its_own_forwarded_writes() {
+    let Some(broker) = broker_or_skip("a_follower_reads_its_own_forwarded_writes") else {
+        return;
+    };
+    let topic = format!("_schemas_ha_ryw_{}", std::process::id());
+    let (_dirs, nodes) = two_nodes(&broker, &topic, &[]);
+    let all: Vec<&Server> = nodes.iter().collect();
+    let leader = common::agreed_leader(&all, Duration::from_secs(30)).await;
+    let follower = nodes.iter().find(|n| n.url != leader).expect("a follower");
+    for i in 0..25 {
+        let subject = format!("ryw-{i}-value");
+        let schema =
+            format!(r#"{{"type":"record","name":"R{i}","fields":[{{"name":"f","type":"long"}}]}}"#);
+        let (status, v) = follower
+            .post(
+                &format!("/subjects/{subject}/versions"),
+                &json!({ "schema": schema }),
+            )
+            .await;
+        assert_eq!(status, 200, "register {subject}: {v}");
+        let id = v["id"].as_i64().expect("an id");
+        let (status, latest) = follower
+            .get(&format!("/subjects/{subject}/versions/latest"))
+            .await;
+        assert_eq!(
+            status, 200,
+            "latest of {subject} right after its registration: {latest}"
+        );
+        assert_eq!(latest["id"], id);
+        let (status, by_id) = follower.get(&format!("/schemas/ids/{id}")).await;
+        assert_eq!(status, 200, "id {id} right after its registration: {by_id}");
+        let (status, v) = follower
+            .put(
+                &format!("/config/{subject}"),
+                &json!({"compatibility": "NONE"}),
+            )
+            .await;
+        assert_eq!(status, 200, "{v}");
+        let (status, config) = follower.get(&format!("/config/{subject}")).await;
+        assert_eq!(status, 200, "{config}");
+        assert_eq!(config["compatibilityLevel"], "NONE", "config of {subject}");
+        let (status, v) = follower.delete(&format!("/subjects/{subject}")).await;
+        assert_eq!(status, 200, "{v}");
+        let (status, v) = follower.get(&format!("/subjects/{subject}/versions")).await;
+        assert_eq!(status, 404, "{subject} right after its deletion: {v}");
+    }
+}
+
 /// Two nodes on one topic of the broker, each with its own data dir (kept alive by the
 /// returned dirs) and these extra arguments.
 fn two_nodes(

@@ -86,14 +86,19 @@ pub async fn forward_writes(State(st): State<AppState>, req: Request, next: Next
         return resp;
     };
     let answer = relay(&st, leader, method, &path, &headers, bytes).await;
-    // A DEK registry write the leader made: this node answers its next read from its own
-    // key log, so it catches up with it first (a client creates a KEK, then reads it or
-    // creates its DEK, through the same node). Bounded by the store's write timeout.
-    if answer.status().is_success() && path.starts_with("/dek-registry/") {
-        if let Some(keys) = &st.keys {
-            if let Err(e) = keys.sync().await {
-                tracing::warn!(error = %e, "the DEK registry did not catch up after a forwarded write");
+    // A write the leader made: this node answers the client's next read from its own
+    // index (or key log), so it catches up with the leader's log first (a client registers
+    // through a follower, then asks it for the latest version). Bounded by the store's
+    // write timeout; the leader's answer stands either way.
+    if answer.status().is_success() {
+        if path.starts_with("/dek-registry/") {
+            if let Some(keys) = &st.keys {
+                if let Err(e) = keys.sync().await {
+                    tracing::warn!(error = %e, "the DEK registry did not catch up after a forwarded write");
+                }
             }
+        } else if let Err(e) = st.registry.sync().await {
+            tracing::warn!(error = %e, "this node did not catch up after a forwarded write");
         }
     }
     answer

@@ -146,6 +146,14 @@ impl Registry {
         }
     }
 
+    /// Waits until this node has applied the log up to its end as it is now: a follower,
+    /// after the leader answered a write it forwarded, so that the client's next read
+    /// through this node sees what it just wrote (read-your-writes through any node).
+    pub async fn sync(&self) -> Result<()> {
+        let end = self.store.end_of_log().await?;
+        self.wait_applied(end).await
+    }
+
     pub(super) async fn wait_applied(&self, offset: i64) -> Result<()> {
         let mut rx = self.applied.clone();
         let limit = self.store.write_timeout();
