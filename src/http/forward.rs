@@ -36,8 +36,8 @@ pub async fn forward_writes(State(st): State<AppState>, req: Request, next: Next
         return next.run(req).await;
     }
     // A read is forwarded only when it would write: a fetch-through miss (`upstream.rs`)
-    // is the leader's to fetch and write. The leader's answer is relayed; the records it
-    // wrote reach this node's index like any others.
+    // is the leader's to fetch and write. The leader's answer is relayed once this node has
+    // applied the records it wrote (the same catch-up as after a forwarded write below).
     if req.method() == Method::GET || req.method() == Method::HEAD {
         let method = req.method().clone();
         let path = req
@@ -49,7 +49,13 @@ pub async fn forward_writes(State(st): State<AppState>, req: Request, next: Next
         let resp = next.run(req).await;
         return match resp.extensions().get::<ForwardTo>().cloned() {
             Some(ForwardTo(leader)) => {
-                relay(&st, leader, method, &path, &headers, bytes::Bytes::new()).await
+                let answer = relay(&st, leader, method, &path, &headers, bytes::Bytes::new()).await;
+                if answer.status().is_success() {
+                    if let Err(e) = st.registry.sync().await {
+                        tracing::warn!(error = %e, "this node did not catch up after a forwarded fetch");
+                    }
+                }
+                answer
             }
             None => resp,
         };
