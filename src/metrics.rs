@@ -8,7 +8,8 @@
 //!   errors (handler answers with `error_code` 50001/50002).
 //! - Gauges computed at scrape time from the registry (a short read lock of the index):
 //!   schemas, subjects, versions, contexts, log offsets and lag, readiness, leadership,
-//!   exporters, and the start-up replay ([`REPLAY`], filled by `Registry::open`).
+//!   exporters, the start-up replay ([`REPLAY`], filled by `Registry::open`), and the DEK
+//!   registry's keys (Confluent's `num_keks`, `num_keks_shared`, `num_deks`).
 //!
 //! - Process metrics under their usual unprefixed names (`process_*`, [`process`]).
 //!
@@ -269,6 +270,9 @@ struct Snapshot {
     role: Family<RoleLabels, Gauge>,
     epoch: Gauge,
     exporters: Family<StateLabels, Gauge>,
+    dek_keks: Family<StateLabels, Gauge>,
+    dek_keks_shared: Gauge,
+    dek_deks: Family<StateLabels, Gauge>,
 }
 
 /// This node's metrics (one per server, in `AppState`).
@@ -473,6 +477,21 @@ impl Metrics {
             "Schema exporters, by state",
             s.exporters.clone(),
         );
+        reg.register(
+            "dek_registry_keks",
+            "DEK registry: key encryption keys held, by state (Confluent's num_keks counts both)",
+            s.dek_keks.clone(),
+        );
+        reg.register(
+            "dek_registry_keks_shared",
+            "DEK registry: shared key encryption keys held (Confluent's num_keks_shared)",
+            s.dek_keks_shared.clone(),
+        );
+        reg.register(
+            "dek_registry_deks",
+            "DEK registry: data encryption key versions held, by state (Confluent's num_deks counts both)",
+            s.dek_deks.clone(),
+        );
         Metrics {
             registry: root,
             requests,
@@ -531,9 +550,16 @@ impl Metrics {
 
     /// Encodes every metric, the registry's gauges taken now (`exporters`: the live status
     /// of the exporters this node runs).
-    pub fn render(&self, registry: &Registry, exporters: &Live) -> Result<String, std::fmt::Error> {
+    /// `keys`: the DEK registry, when it runs (its gauges stay 0 otherwise).
+    pub fn render(
+        &self,
+        registry: &Registry,
+        exporters: &Live,
+        keys: Option<&crate::keys::Keys>,
+    ) -> Result<String, std::fmt::Error> {
         let _one = self.scrape.lock().unwrap_or_else(|p| p.into_inner());
         self.refresh(registry, exporters);
+        self.refresh_keys(keys);
         self.encode()
     }
 
@@ -601,6 +627,21 @@ impl Metrics {
                 .get_or_create(&StateLabels { state })
                 .set(as_i64(n));
         }
+    }
+}
+
+impl Metrics {
+    /// The DEK registry's counts, of the default tenant (the only one served).
+    fn refresh_keys(&self, keys: Option<&crate::keys::Keys>) {
+        let s = &self.snapshot;
+        let c = keys.map_or_else(Default::default, |k| {
+            k.read().counts(crate::keys::record::DEFAULT_TENANT)
+        });
+        set_state(&s.dek_keks, "live", c.keks - c.keks_deleted);
+        set_state(&s.dek_keks, "soft_deleted", c.keks_deleted);
+        s.dek_keks_shared.set(as_i64(c.keks_shared));
+        set_state(&s.dek_deks, "live", c.deks - c.deks_deleted);
+        set_state(&s.dek_deks, "soft_deleted", c.deks_deleted);
     }
 }
 

@@ -679,3 +679,72 @@ async fn process_metrics_have_their_conventional_names() {
         later.text
     );
 }
+
+/// The DEK registry's key counts: Confluent's `num_keks`, `num_keks_shared` and `num_deks`
+/// (`dek-registry/…/metrics/MetricsManager.java`, moved by `DefaultDekCacheUpdateHandler`
+/// per record added or removed: a soft delete keeps counting, a permanent delete does not),
+/// here as `schema_registry_dek_registry_keks{state}`, `…_keks_shared` and
+/// `…_deks{state}`, the soft-deleted ones apart.
+#[tokio::test]
+async fn the_dek_registry_keys_are_counted() {
+    const K: &str = "/dek-registry/v1/keks";
+    let server = Server::builder()
+        .args(["--dek-local-kms-secret", "metrics-secret"])
+        .start();
+    let counts = |s: &Scrape| {
+        [
+            s.one("schema_registry_dek_registry_keks", &[("state", "live")]),
+            s.one(
+                "schema_registry_dek_registry_keks",
+                &[("state", "soft_deleted")],
+            ),
+            s.one("schema_registry_dek_registry_keks_shared", &[]),
+            s.one("schema_registry_dek_registry_deks", &[("state", "live")]),
+            s.one(
+                "schema_registry_dek_registry_deks",
+                &[("state", "soft_deleted")],
+            ),
+        ]
+    };
+    assert_eq!(counts(&scrape(&server).await), [0.0; 5]);
+    for (name, shared) in [("mk-plain", false), ("mk-shared", true)] {
+        let (st, v) = server
+            .post(
+                K,
+                &json!({"name": name, "kmsType": "local-kms", "kmsKeyId": "k", "shared": shared}),
+            )
+            .await;
+        assert_eq!(st, 200, "{v}");
+    }
+    let wrapped = json!({"encryptedKeyMaterial": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"});
+    for body in [
+        wrapped.clone(),
+        json!({"version": 2, "encryptedKeyMaterial": wrapped["encryptedKeyMaterial"]}),
+    ] {
+        let (st, v) = server
+            .post(&format!("{K}/mk-plain/deks/a-value"), &body)
+            .await;
+        assert_eq!(st, 200, "{v}");
+    }
+    let (st, v) = server
+        .post(&format!("{K}/mk-shared/deks/b-value"), &json!({}))
+        .await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(counts(&scrape(&server).await), [2.0, 0.0, 1.0, 3.0, 0.0]);
+
+    // Soft deletes keep the records: counted apart.
+    let (st, v) = server.delete(&format!("{K}/mk-plain/deks/a-value")).await;
+    assert_eq!(st, 204, "{v}");
+    let (st, v) = server.delete(&format!("{K}/mk-plain")).await;
+    assert_eq!(st, 204, "{v}");
+    assert_eq!(counts(&scrape(&server).await), [1.0, 1.0, 1.0, 1.0, 2.0]);
+
+    // A permanent delete removes them.
+    let (st, v) = server
+        .delete(&format!("{K}/mk-plain/deks/a-value?permanent=true"))
+        .await;
+    assert_eq!(st, 204, "{v}");
+    let (st, v) = server.delete(&format!("{K}/mk-plain?permanent=true")).await;
+    assert_eq!(st, 204, "{v}");
+    assert_eq!(counts(&scrape(&server).await), [1.0, 0.0, 1.0, 1.0, 0.0]);
+}

@@ -97,7 +97,10 @@ pub async fn route_of(State(m): State<Arc<Metrics>>, req: Request, next: Next) -
     )
 )]
 pub async fn serve_metrics(State(st): State<AppState>) -> Response {
-    match st.metrics.render(&st.registry, &st.exporters) {
+    match st
+        .metrics
+        .render(&st.registry, &st.exporters, st.keys.as_deref())
+    {
         Ok(text) => super::error::ok_text(text, CONTENT_TYPE),
         Err(e) => {
             tracing::error!(error = %e, "cannot encode the metrics");

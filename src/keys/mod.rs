@@ -20,7 +20,7 @@ use crate::error::{RegistryError, Result};
 use crate::store::RawRecord;
 pub use log::KeyLog;
 use record::{Algorithm, DekId, DekValue, KekId, KekValue, DEFAULT_TENANT};
-pub use state::{KeyState, Stamped};
+pub use state::{KeyCounts, KeyState, Stamped};
 use std::sync::RwLockReadGuard;
 
 /// Confluent's `dek.registry.max.keys` default (per tenant and key type).

@@ -14,6 +14,19 @@ pub struct Stamped<T> {
     pub ts: Option<i64>,
 }
 
+/// Key records held, by kind (see [`KeyState::counts`]).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct KeyCounts {
+    /// KEK records, soft-deleted ones included.
+    pub keks: usize,
+    pub keks_deleted: usize,
+    /// KEKs with `shared: true` (the registry generates and unwraps their DEKs).
+    pub keks_shared: usize,
+    /// DEK records (every version), soft-deleted ones included.
+    pub deks: usize,
+    pub deks_deleted: usize,
+}
+
 #[derive(Debug, Default)]
 pub struct KeyState {
     pub keks: BTreeMap<KekId, Stamped<KekValue>>,
@@ -130,6 +143,24 @@ impl KeyState {
     ) -> impl Iterator<Item = (&'a DekId, &'a Stamped<DekValue>)> + 'a {
         self.deks_of(tenant, Some(kek), deleted)
             .filter(move |(id, _)| id.subject == subject && id.algorithm == algorithm)
+    }
+
+    /// What `/metrics` shows of a tenant's keys: Confluent's `num_keks`, `num_keks_shared`
+    /// and `num_deks` (`dekregistry/metrics/MetricsManager.java`, kept by
+    /// `DefaultDekCacheUpdateHandler` per record held, soft-deleted ones included), with the
+    /// soft-deleted ones also counted apart.
+    pub fn counts(&self, tenant: &str) -> KeyCounts {
+        let mut c = KeyCounts::default();
+        for (_, k) in self.keks.iter().filter(|(id, _)| id.tenant == tenant) {
+            c.keks += 1;
+            c.keks_deleted += usize::from(k.value.deleted);
+            c.keks_shared += usize::from(k.value.shared);
+        }
+        for (_, d) in self.deks.iter().filter(|(id, _)| id.tenant == tenant) {
+            c.deks += 1;
+            c.deks_deleted += usize::from(d.value.deleted);
+        }
+        c
     }
 
     /// Records held, KEKs and DEKs, of a tenant (Confluent's key count, for `max.keys`).
