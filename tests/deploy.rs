@@ -2,10 +2,11 @@
 //! or container engine runs here, so the manifests are parsed (yaml-rust2) and checked
 //! against each other and against the real binary: every `SR_…` variable and flag they use
 //! is one `serve --help` lists and the binary accepts; every properties file starts the
-//! binary without a warning; names, topics and ports line up (KafkaTopic = kafkastore.topic,
-//! container port = Service targetPort = `listeners`, published port = `listeners`, the
-//! downstream registry reads MirrorMaker 2's copy of the upstream's topic); every probe,
-//! health check and scrape path answers 200 on a server started from the same properties.
+//! binary without a warning; names, topics and ports line up (the KafkaTopics =
+//! kafkastore.topic and dek.registry.topic, container port = Service targetPort =
+//! `listeners`, published port = `listeners`, the downstream registry reads MirrorMaker 2's
+//! copy of the upstream's topic); every probe, health check and scrape path answers 200 on
+//! a server started from the same properties.
 
 mod common;
 
@@ -443,49 +444,66 @@ async fn kubernetes_example_agrees_with_the_binary() {
     let props = properties(prop_text.as_str().unwrap_or_default(), "ConfigMap");
     let port = listener_port(&props, "ConfigMap");
 
-    // The topic: Strimzi's KafkaTopic is the registry's kafkastore.topic, one partition,
-    // compacted, replicated as kafkastore.topic.replication.factor says.
-    let topic = one(&docs, "KafkaTopic");
-    let topic_name = topic
-        .pointer("/spec/topicName")
-        .or(topic.pointer("/metadata/name"))
-        .map(text)
-        .unwrap_or_default();
-    assert_eq!(
-        topic_name,
+    // The topics: Strimzi's KafkaTopics are the registry's kafkastore.topic and its DEK
+    // registry's dek.registry.topic, each with one partition, compacted, replicated as
+    // kafkastore.topic.replication.factor says (the key topic is created with it too).
+    let topics = of_kind(&docs, "KafkaTopic");
+    let name_of = |t: &Value| {
+        t.pointer("/spec/topicName")
+            .or(t.pointer("/metadata/name"))
+            .map(text)
+            .unwrap_or_default()
+    };
+    let mut names: Vec<String> = topics.iter().map(|t| name_of(t)).collect();
+    names.sort();
+    let mut wanted = vec![
         topic_of(&props),
-        "KafkaTopic vs kafkastore.topic"
-    );
-    assert_eq!(topic.pointer("/spec/partitions"), Some(&json!(1)));
+        props
+            .get("dek.registry.topic")
+            .cloned()
+            .unwrap_or_else(|| "_dek_registry_keys".into()),
+    ];
+    wanted.sort();
     assert_eq!(
-        topic.pointer("/spec/config/cleanup.policy"),
-        Some(&json!("compact"))
+        names, wanted,
+        "KafkaTopics vs kafkastore.topic and dek.registry.topic"
     );
-    let replicas = topic.pointer("/spec/replicas").map(text);
-    assert_eq!(
-        replicas.as_deref(),
-        Some(
-            props
-                .get("kafkastore.topic.replication.factor")
-                .map_or("3", String::as_str)
-        ),
-        "KafkaTopic replicas vs kafkastore.topic.replication.factor"
-    );
-    let min_isr: u64 = topic
-        .pointer("/spec/config/min.insync.replicas")
-        .map(text)
-        .and_then(|t| t.parse().ok())
-        .unwrap_or(1);
-    assert!(min_isr >= 2, "min.insync.replicas");
-    // The registry reaches the Strimzi cluster the topic belongs to.
-    let cluster = s(topic, "/metadata/labels/strimzi.io~1cluster");
+    for topic in &topics {
+        let name = name_of(topic);
+        assert_eq!(topic.pointer("/spec/partitions"), Some(&json!(1)), "{name}");
+        assert_eq!(
+            topic.pointer("/spec/config/cleanup.policy"),
+            Some(&json!("compact")),
+            "{name}"
+        );
+        let replicas = topic.pointer("/spec/replicas").map(text);
+        assert_eq!(
+            replicas.as_deref(),
+            Some(
+                props
+                    .get("kafkastore.topic.replication.factor")
+                    .map_or("3", String::as_str)
+            ),
+            "{name}: KafkaTopic replicas vs kafkastore.topic.replication.factor"
+        );
+        let min_isr: u64 = topic
+            .pointer("/spec/config/min.insync.replicas")
+            .map(text)
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(1);
+        assert!(min_isr >= 2, "{name}: min.insync.replicas");
+    }
+    // The registry reaches the Strimzi cluster the topics belong to.
     let servers = bootstrap_of(&props, "ConfigMap");
-    assert!(
-        servers
-            .iter()
-            .all(|s| s.starts_with(&format!("{cluster}-kafka-bootstrap"))),
-        "{servers:?} vs Strimzi's {cluster}-kafka-bootstrap"
-    );
+    for topic in &topics {
+        let cluster = s(topic, "/metadata/labels/strimzi.io~1cluster");
+        assert!(
+            servers
+                .iter()
+                .all(|s| s.starts_with(&format!("{cluster}-kafka-bootstrap"))),
+            "{servers:?} vs Strimzi's {cluster}-kafka-bootstrap"
+        );
+    }
 
     // The Deployment.
     let deploy = of_kind(&docs, "Deployment")[0];
