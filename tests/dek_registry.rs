@@ -820,3 +820,41 @@ async fn a_key_write_while_the_broker_is_gone_is_not_acknowledged() {
         assert_eq!(st, 200, "{subject}: {v}");
     }
 }
+
+/// IMPORT mode and a shared KEK (`AbstractDekRegistry.createDek`): outside IMPORT, a DEK
+/// given with its wrapped material must unwrap through the registry's KMS before it is
+/// written (the answer carries the raw key), so material this registry cannot unwrap is
+/// refused with 50070 and nothing is stored; with the subject in IMPORT mode
+/// (`getModeInScope(subject) == IMPORT`) the round trip is skipped: the DEK is stored as
+/// given and answered without `keyMaterial`, which is how DEKs move between registries.
+#[tokio::test]
+async fn import_mode_stores_a_shared_keks_dek_without_unwrapping_it() {
+    let s = Server::builder()
+        .args(["--dek-local-kms-secret", "import-secret"])
+        .start();
+    let mut shared = kek("imp");
+    shared["shared"] = json!(true);
+    let (st, v) = s.post(K, &shared).await;
+    assert_eq!(st, 200, "{v}");
+    // 12-byte IV, a 34-byte key, a 16-byte tag: the shape of a wrapped key, but not one
+    // this registry's secret wrapped.
+    let foreign = json!({"encryptedKeyMaterial": "q".repeat(84)});
+    let base = format!("{K}/imp/deks/imp-value");
+    let (st, v) = s.post(&base, &foreign).await;
+    assert_eq!((st, code(&v)), (500, 50070), "{v}");
+    let (st, v) = s.get(&base).await;
+    assert_eq!((st, code(&v)), (404, 40470), "nothing stored: {v}");
+
+    let (st, v) = s.put("/mode/imp-value", &json!({"mode": "IMPORT"})).await;
+    assert_eq!(st, 200, "{v}");
+    let (st, v) = s.post(&base, &foreign).await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["encryptedKeyMaterial"], foreign["encryptedKeyMaterial"]);
+    assert!(
+        v.get("keyMaterial").is_none(),
+        "no raw key in IMPORT mode: {v}"
+    );
+    // Another subject, not in IMPORT mode, still gets the round trip.
+    let (st, v) = s.post(&format!("{K}/imp/deks/other-value"), &foreign).await;
+    assert_eq!((st, code(&v)), (500, 50070), "{v}");
+}

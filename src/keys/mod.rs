@@ -529,11 +529,15 @@ impl Keys {
     }
 
     /// `createDek`: the client's encrypted key material is stored as given (a KEK that is
-    /// not shared); `rewrap` replaces an existing version's material.
+    /// not shared); `rewrap` replaces an existing version's material. `import`: the subject
+    /// is in IMPORT mode, where Confluent skips the round trip through the KMS before the
+    /// write for a shared KEK's DEK (and answers no raw key): a DEK imported with its
+    /// wrapped material is stored even where this registry cannot unwrap it.
     pub async fn create_dek(
         &self,
         kek: &str,
         rewrap: bool,
+        import: bool,
         req: NewDek,
     ) -> Result<Stamped<DekValue>> {
         let algorithm = req.algorithm.unwrap_or(Algorithm::Aes256Gcm);
@@ -581,7 +585,7 @@ impl Keys {
                 } else {
                     return Err(invalid_key("encryptedKeyMaterial"));
                 }
-                if k.value.shared {
+                if k.value.shared && !import {
                     // The answer carries the raw key: it must unwrap before anything is written.
                     let kms = self.client(&k.value, "raw", &req.subject)?;
                     let wrapped = value.encrypted_key_material.as_deref().unwrap_or_default();

@@ -80,6 +80,12 @@ impl Registry {
             .unwrap_or(Mode::ReadWrite)
     }
 
+    /// The mode in force for a subject (Confluent's `getModeInScope`): its own, else its
+    /// context's, else the global one.
+    pub fn mode_in_scope(&self, subject: &Subject) -> Mode {
+        Self::mode_for(&self.read(), subject)
+    }
+
     pub(super) fn check_writable(ix: &Index, subject: &Subject) -> Result<Mode> {
         let mode = Self::mode_for(ix, subject);
         if mode.is_read_only() {

@@ -16,8 +16,18 @@ async fn create(
     if keys.kek(name, req.deleted).is_none() {
         return Err(keys::not_found(name));
     }
-    let d = keys.create_dek(name, rewrap, req).await?;
-    let raw = keys.raw_material(&d.value)?;
+    // IMPORT mode: stored without a round trip through the KMS, answered without the raw
+    // key (`AbstractDekRegistry.createDek`'s `getModeInScope(subject) != IMPORT`).
+    let import = st
+        .registry
+        .mode_in_scope(&crate::model::Subject::parse(&req.subject))
+        == crate::model::Mode::Import;
+    let d = keys.create_dek(name, rewrap, import, req).await?;
+    let raw = if import {
+        None
+    } else {
+        keys.raw_material(&d.value)?
+    };
     Ok(dek_answer(d, raw))
 }
 
