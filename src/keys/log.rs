@@ -6,7 +6,6 @@
 use super::state::KeyState;
 use crate::error::{RegistryError, Result};
 use crate::store::{BacklogItem, RawRecord, Store};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 use tokio::sync::{watch, Mutex};
 
@@ -15,8 +14,6 @@ pub struct KeyLog {
     state: Arc<RwLock<KeyState>>,
     applied: watch::Receiver<i64>,
     writer: Mutex<()>,
-    /// A write failed with an unknown outcome: find the end of the log before the next one.
-    unsure: AtomicBool,
 }
 
 impl KeyLog {
@@ -66,7 +63,6 @@ impl KeyLog {
             state,
             applied,
             writer: Mutex::new(()),
-            unsure: AtomicBool::new(false),
         };
         let end = log.store.end_of_log().await?;
         log.wait_applied(end).await?;
@@ -88,19 +84,18 @@ impl KeyLog {
         self.store.describe()
     }
 
-    /// One write: under the single-writer lock, on a state that has applied every earlier
-    /// write, `plan` decides the records (none: nothing to write) and the answer; the
-    /// answer is given only once the records are in the log and applied.
+    /// One write: under the single-writer lock, on a state that has applied the whole log
+    /// as it is now (Confluent's `syncStore()` before every DEK registry write: a leader
+    /// just elected plans on what the previous one wrote, and after a failed append on
+    /// wherever that record ended up), `plan` decides the records (none: nothing to write)
+    /// and the answer; the answer is given only once the records are in the log and
+    /// applied.
     pub async fn write<T>(
         &self,
         plan: impl FnOnce(&KeyState) -> Result<(Vec<RawRecord>, T)>,
     ) -> Result<T> {
         let _guard = self.writer.lock().await;
-        if self.unsure.load(Ordering::Acquire) {
-            let end = self.store.end_of_log().await?;
-            self.wait_applied(end).await?;
-            self.unsure.store(false, Ordering::Release);
-        }
+        self.sync().await?;
         let (records, answer) = {
             let st = self.read();
             plan(&st)?
@@ -110,10 +105,7 @@ impl KeyLog {
         }
         let offsets = match self.store.append(records, None).await {
             Ok(o) => o,
-            Err(e) => {
-                self.unsure.store(true, Ordering::Release);
-                return Err(e.into());
-            }
+            Err(e) => return Err(e.into()),
         };
         let last = offsets.iter().copied().max().unwrap_or(-1);
         self.wait_applied(last).await?;
