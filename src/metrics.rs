@@ -628,9 +628,7 @@ impl Metrics {
                 .set(as_i64(n));
         }
     }
-}
 
-impl Metrics {
     /// The DEK registry's counts, of the default tenant (the only one served).
     fn refresh_keys(&self, keys: Option<&crate::keys::Keys>) {
         let s = &self.snapshot;

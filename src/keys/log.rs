@@ -9,6 +9,9 @@ use crate::store::{BacklogItem, RawRecord, Store};
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 use tokio::sync::{watch, Mutex};
 
+/// How the key log is named in errors.
+const KEY_LOG: &str = "the key log";
+
 pub struct KeyLog {
     store: Arc<dyn Store>,
     state: Arc<RwLock<KeyState>>,
@@ -64,8 +67,7 @@ impl KeyLog {
             applied,
             writer: Mutex::new(()),
         };
-        let end = log.store.end_of_log().await?;
-        log.wait_applied(end).await?;
+        log.sync().await?;
         Ok(log)
     }
 
@@ -103,10 +105,7 @@ impl KeyLog {
         if records.is_empty() {
             return Ok(answer);
         }
-        let offsets = match self.store.append(records, None).await {
-            Ok(o) => o,
-            Err(e) => return Err(e.into()),
-        };
+        let offsets = self.store.append(records, None).await?;
         let last = offsets.iter().copied().max().unwrap_or(-1);
         self.wait_applied(last).await?;
         Ok(answer)
@@ -115,23 +114,11 @@ impl KeyLog {
     /// Waits until this node has applied the log up to its end as it is now (a follower,
     /// after the leader answered a write it forwarded, so that its next read sees it).
     pub async fn sync(&self) -> Result<()> {
-        let end = self.store.end_of_log().await?;
-        self.wait_applied(end).await
+        Ok(crate::store::sync(self.store.as_ref(), &self.applied, KEY_LOG).await?)
     }
 
     async fn wait_applied(&self, offset: i64) -> Result<()> {
-        let mut rx = self.applied.clone();
-        let limit = self.store.write_timeout();
-        let waited = tokio::time::timeout(limit, async {
-            rx.wait_for(|a| *a >= offset).await.map(|_| ())
-        })
-        .await;
-        match waited {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(_)) => Err(RegistryError::Store("the key log's replay stopped".into())),
-            Err(_) => Err(RegistryError::StoreTimeout(format!(
-                "the key log up to offset {offset} was not applied within {limit:?}"
-            ))),
-        }
+        let (store, applied) = (self.store.as_ref(), &self.applied);
+        Ok(crate::store::wait_applied(store, applied, offset, KEY_LOG).await?)
     }
 }

@@ -150,24 +150,12 @@ impl Registry {
     /// after the leader answered a write it forwarded, so that the client's next read
     /// through this node sees what it just wrote (read-your-writes through any node).
     pub async fn sync(&self) -> Result<()> {
-        let end = self.store.end_of_log().await?;
-        self.wait_applied(end).await
+        Ok(crate::store::sync(self.store.as_ref(), &self.applied, "the log").await?)
     }
 
     pub(super) async fn wait_applied(&self, offset: i64) -> Result<()> {
-        let mut rx = self.applied.clone();
-        let limit = self.store.write_timeout();
-        let waited = tokio::time::timeout(limit, async {
-            rx.wait_for(|a| *a >= offset).await.map(|_| ())
-        })
-        .await;
-        match waited {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(_)) => Err(RegistryError::Store("the replay loop stopped".into())),
-            Err(_) => Err(RegistryError::StoreTimeout(format!(
-                "the log up to offset {offset} was not applied within {limit:?}"
-            ))),
-        }
+        let (store, applied) = (self.store.as_ref(), &self.applied);
+        Ok(crate::store::wait_applied(store, applied, offset, "the log").await?)
     }
 
     /// Appends under the writer lock and answers once this node applied the records.

@@ -10,7 +10,7 @@ pub mod sqlite;
 
 use std::future::Future;
 use std::pin::Pin;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 pub use record::RawRecord;
 
@@ -152,6 +152,38 @@ impl StoreUrl {
             "unsupported store URL {url:?}: expected sqlite://PATH or kafka://HOST:PORT/TOPIC"
         ))
     }
+}
+
+/// Waits until a log's apply loop (its last applied offset on `applied`) has reached
+/// `offset`, at most the store's write timeout. `log` names the log in the errors.
+pub async fn wait_applied(
+    store: &dyn Store,
+    applied: &watch::Receiver<i64>,
+    offset: i64,
+    log: &str,
+) -> Result<(), StoreError> {
+    let limit = store.write_timeout();
+    let mut rx = applied.clone();
+    let reached = async { rx.wait_for(|a| *a >= offset).await.map(|_| ()) };
+    match tokio::time::timeout(limit, reached).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) => Err(StoreError::Backend(format!(
+            "{log}: the replay loop stopped"
+        ))),
+        Err(_) => Err(StoreError::Timeout(format!(
+            "{log} up to offset {offset} was not applied within {limit:?}"
+        ))),
+    }
+}
+
+/// Waits until a log's apply loop has applied the log up to its end as it is now.
+pub async fn sync(
+    store: &dyn Store,
+    applied: &watch::Receiver<i64>,
+    log: &str,
+) -> Result<(), StoreError> {
+    let end = store.end_of_log().await?;
+    wait_applied(store, applied, end, log).await
 }
 
 #[cfg(test)]
